@@ -1,0 +1,83 @@
+"""Configuration: environment variables over ``creditgraph.toml`` over defaults.
+
+Defaults work with no configuration: the embedded store lives under ``./data/``.
+
+=====================  ==============================  =========================
+setting                environment variable            creditgraph.toml
+=====================  ==============================  =========================
+embedded store root    CREDITGRAPH_DB                  [store] path
+store kind             CREDITGRAPH_STORE (embedded|neo4j)  [store] kind
+Neo4j URI              NEO4J_URI                       [neo4j] uri
+Neo4j user             NEO4J_USER / NEO4J_USERNAME     [neo4j] user
+Neo4j password         NEO4J_PASSWORD                  [neo4j] password
+Neo4j database         NEO4J_DATABASE                  [neo4j] database
+person-ID hash key     CREDITGRAPH_ID_KEY              [identity] key
+=====================  ==============================  =========================
+
+The config file is looked up at ``CREDITGRAPH_CONFIG`` or ``./creditgraph.toml``.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_DB = Path("data") / "graph"
+# Used only when no key is configured; real deployments must set their own.
+DEMO_ID_KEY = "creditgraph-demo-key-change-me"
+
+
+@dataclass(frozen=True)
+class Neo4jSettings:
+    uri: str | None = None
+    user: str = "neo4j"
+    password: str | None = None
+    database: str | None = None
+
+    def __repr__(self) -> str:  # never print the password
+        return f"Neo4jSettings(uri={self.uri!r}, user={self.user!r}, database={self.database!r}, password=***)"
+
+
+@dataclass(frozen=True)
+class Settings:
+    store: str = "embedded"
+    db_path: Path = DEFAULT_DB
+    neo4j: Neo4jSettings = field(default_factory=Neo4jSettings)
+    id_key: str = DEMO_ID_KEY
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def id_key_bytes(self) -> bytes:
+        return self.id_key.encode("utf-8")
+
+
+def config_path() -> Path:
+    return Path(os.environ.get("CREDITGRAPH_CONFIG", "creditgraph.toml"))
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read settings; a missing config file is fine, a broken one is an error."""
+    path = path or config_path()
+    doc: dict[str, Any] = {}
+    if path.exists():
+        try:
+            doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ValueError(f"{path}: not valid TOML ({exc}); fix the file or unset CREDITGRAPH_CONFIG") from None
+    store = doc.get("store", {})
+    neo = doc.get("neo4j", {})
+    env = os.environ
+    return Settings(
+        store=env.get("CREDITGRAPH_STORE", store.get("kind", "embedded")),
+        db_path=Path(env.get("CREDITGRAPH_DB", store.get("path", str(DEFAULT_DB)))),
+        neo4j=Neo4jSettings(
+            uri=env.get("NEO4J_URI", neo.get("uri")),
+            user=env.get("NEO4J_USER", env.get("NEO4J_USERNAME", neo.get("user", "neo4j"))),
+            password=env.get("NEO4J_PASSWORD", neo.get("password")),
+            database=env.get("NEO4J_DATABASE", neo.get("database")),
+        ),
+        id_key=env.get("CREDITGRAPH_ID_KEY", doc.get("identity", {}).get("key", DEMO_ID_KEY)),
+        raw=doc,
+    )

@@ -1,0 +1,98 @@
+"""Named Cypher queries, kept as files and shared by both stores.
+
+A query lives in ``queries/cypher/``:
+
+* ``NAME.cypher`` when LadybugDB and Neo4j accept the same text, or
+* ``NAME.ladybug.cypher`` and ``NAME.neo4j.cypher`` side by side where the
+  dialects differ (shortest paths, list functions, schema).
+
+Each file starts with header comments declaring its parameters, which the
+stores check at run time and the Neo4j linter checks in CI::
+
+    // params: uid STRING, hops INT64
+    MATCH (n {uid: $uid}) RETURN n.uid AS uid
+
+User input reaches Cypher only as parameters.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+DIALECTS = ("ladybug", "neo4j")
+_PARAM = re.compile(r"^\s*//\s*params:\s*(.*)$", re.M)
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    name: str
+    params: dict[str, str]
+    texts: dict[str, str]  # dialect -> Cypher
+    paths: dict[str, str]
+
+    def text(self, dialect: str) -> str:
+        return self.texts[dialect]
+
+    def check_params(self, given: dict) -> None:
+        missing = sorted(set(self.params) - set(given))
+        extra = sorted(set(given) - set(self.params))
+        if missing or extra:
+            raise ValueError(
+                f"query {self.name!r} takes parameters {sorted(self.params)}; missing {missing}, unexpected {extra}"
+            )
+
+
+def parse_params(text: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for line in _PARAM.findall(text):
+        for item in filter(None, (p.strip() for p in line.split(","))):
+            name, _, ptype = item.partition(" ")
+            out[name.lstrip("$")] = ptype.strip() or "ANY"
+    return out
+
+
+def load_queries(folder: Path) -> dict[str, NamedQuery]:
+    """Read every ``*.cypher`` file of a folder into named queries."""
+    found: dict[str, dict[str, tuple[str, str]]] = {}
+    for path in sorted(folder.glob("*.cypher")):
+        parts = path.name[: -len(".cypher")].split(".")
+        name, dialects = (parts[0], DIALECTS) if len(parts) == 1 else (parts[0], (parts[1],))
+        if any(d not in DIALECTS for d in dialects):
+            raise ValueError(f"{path}: dialect must be one of {DIALECTS}")
+        text = path.read_text(encoding="utf-8")
+        for d in dialects:
+            if d in found.get(name, {}):
+                raise ValueError(f"{path}: query {name!r} already has a {d} variant")
+            found.setdefault(name, {})[d] = (text, str(path))
+    out = {}
+    for name, variants in found.items():
+        missing = [d for d in DIALECTS if d not in variants]
+        if missing:
+            raise ValueError(f"query {name!r} has no {missing} variant")
+        params = {d: parse_params(t) for d, (t, _) in variants.items()}
+        if params["ladybug"] != params["neo4j"]:
+            raise ValueError(f"query {name!r}: dialect variants declare different parameters")
+        out[name] = NamedQuery(
+            name=name,
+            params=params["neo4j"],
+            texts={d: t for d, (t, _) in variants.items()},
+            paths={d: p for d, (_, p) in variants.items()},
+        )
+    return out
+
+
+@lru_cache(maxsize=1)
+def registry() -> dict[str, NamedQuery]:
+    """All named queries shipped in ``queries/cypher``."""
+    folder = Path(str(resources.files("queries").joinpath("cypher")))
+    return load_queries(folder)
+
+
+def get(name: str) -> NamedQuery:
+    try:
+        return registry()[name]
+    except KeyError:
+        raise KeyError(f"no named query {name!r}; known: {sorted(registry())}") from None

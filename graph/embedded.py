@@ -1,0 +1,310 @@
+"""The embedded store: LadybugDB on disk, the zero-setup default.
+
+Loads go through ``COPY`` from Arrow tables (the fast path). LadybugDB kills
+the process when a ``COPY`` meets a primary key that already exists (or one
+that appears twice in the batch), so every node ``COPY`` here is guarded: the
+batch is de-duplicated and anti-joined against the keys present, and the
+guard re-checks before copying. Existing rows are updated with
+``LOAD FROM $batch MATCH … SET`` in batches.
+
+The store root holds versioned snapshots (see :mod:`graph.snapshots`); a
+store opened on the root reads the published snapshot. Writers that must not
+be seen half-done use :func:`new_snapshot`.
+"""
+from __future__ import annotations
+
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import ladybug as lb
+import pandas as pd
+import pyarrow as pa
+
+from graph import snapshots
+from graph.model import KEY, MODEL, GraphModel
+from graph.store import GraphStore, MissingEndpoints, UpsertResult
+
+UPDATE_BATCH = 20_000  # LOAD FROM … MATCH batches (bigger ones exhaust the buffer pool)
+META = "GraphMeta"
+
+_ARROW = {
+    "STRING": pa.string(),
+    "INT64": pa.int64(),
+    "DOUBLE": pa.float64(),
+    "BOOL": pa.bool_(),
+    "DATE": pa.date32(),
+    "TIMESTAMP": pa.timestamp("us"),
+}
+
+
+def _arrow(df: pd.DataFrame, types: dict[str, str]) -> pa.Table:
+    """An Arrow table with the model's types (LadybugDB's pandas scan rejects nullable dtypes)."""
+    cols = {}
+    for name in df.columns:
+        s = df[name]
+        t = types.get(name, "STRING")
+        if t == "DATE":
+            cols[name] = pa.array(s.dt.date.astype(object).where(s.notna(), None), type=pa.date32())
+        else:
+            cols[name] = pa.array(s, type=_ARROW[t], from_pandas=True)
+    return pa.table(cols)
+
+
+class CopyGuardError(RuntimeError):
+    """A COPY would have met an existing or repeated key (which crashes LadybugDB)."""
+
+
+class EmbeddedStore(GraphStore):
+    dialect = "ladybug"
+
+    def __init__(self, root: str | Path, read_only: bool = False, model: GraphModel = MODEL,
+                 snapshot: Path | None = None, buffer_pool_mb: int | None = None):
+        self.model = model
+        self.root = Path(root)
+        self.read_only = read_only
+        if snapshot is None:
+            if snapshots.current_name(self.root) is None:
+                if read_only:
+                    raise snapshots.NoGraph(
+                        f"no graph at {self.root}: run `creditgraph load` or `creditgraph demo` first")
+                name, tmp = snapshots.prepare(self.root, copy_current=False)
+                snapshot = snapshots.commit(self.root, name, tmp)
+            else:
+                snapshot = snapshots.current_path(self.root)
+        self.snapshot = Path(snapshot)
+        self.version = self.snapshot.name.removesuffix(".tmp")
+        kw = {"read_only": read_only}
+        if buffer_pool_mb:
+            kw["buffer_pool_size"] = buffer_pool_mb * 1024 * 1024
+        self._db = lb.Database(str(self.snapshot / snapshots.DB_FILE), **kw)
+        self._conn = lb.Connection(self._db)
+        if not read_only:
+            self.create_schema()
+
+    # --- lifecycle ------------------------------------------------------------
+    def close(self) -> None:
+        if getattr(self, "_conn", None) is not None:
+            self._conn.close()
+            self._db.close()
+            self._conn = None
+
+    def is_stale(self) -> bool:
+        """True when a newer snapshot has been published since this store opened."""
+        return snapshots.current_name(self.root) not in (None, self.version)
+
+    # --- schema -----------------------------------------------------------------
+    def _tables(self) -> dict[str, str]:
+        df = self._conn.execute("CALL show_tables() RETURN name, type").get_as_df()
+        return dict(zip(df["name"], df["type"]))
+
+    def _columns(self, table: str) -> set[str]:
+        df = self._conn.execute(f"CALL table_info('{table}') RETURN name").get_as_df()
+        return set(df["name"])
+
+    def create_schema(self) -> None:
+        tables = self._tables()
+        if META not in tables:
+            self._conn.execute(f"CREATE NODE TABLE {META}(k STRING, v STRING, PRIMARY KEY(k))")
+        for label, node in self.model.nodes.items():
+            props = node.properties
+            if label not in tables:
+                cols = ", ".join(f"{p} {v.type}" for p, v in props.items())
+                self._conn.execute(f"CREATE NODE TABLE {label}({cols}, PRIMARY KEY({KEY}))")
+            else:  # migrate: add properties the model gained
+                for p in set(props) - self._columns(label):
+                    self._conn.execute(f"ALTER TABLE {label} ADD {p} {props[p].type}")
+        for rtype, rel in self.model.rels.items():
+            if rtype not in tables:
+                ends = ", ".join(f"FROM {a} TO {b}" for a, b in rel.pairs)
+                cols = "".join(f", {p} {v.type}" for p, v in rel.properties.items())
+                self._conn.execute(f"CREATE REL TABLE {rtype}({ends}{cols})")
+            else:
+                for p in set(rel.properties) - self._columns(rtype):
+                    self._conn.execute(f"ALTER TABLE {rtype} ADD {p} {rel.properties[p].type}")
+        self.set_meta("model_version", str(self.model.version))
+        self.set_meta("signature", self.model.signature)
+
+    def schema_version(self) -> dict:
+        v = self.get_meta("model_version")
+        return {"model_version": int(v) if v else None, "signature": self.get_meta("signature")}
+
+    # --- meta ---------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        df = self._conn.execute(f"MATCH (m:{META} {{k: $k}}) RETURN m.v AS v", {"k": key}).get_as_df()
+        return None if df.empty else df["v"].iloc[0]
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._conn.execute(f"MERGE (m:{META} {{k: $k}}) SET m.v = $v", {"k": key, "v": value})
+
+    # --- reads ----------------------------------------------------------------------
+    def run(self, text: str, params: dict | None = None) -> pd.DataFrame:
+        return self._conn.execute(text, params or {}).get_as_df()
+
+    def run_arrow(self, text: str, params: dict | None = None) -> pa.Table:
+        return self._conn.execute(text, params or {}).get_as_arrow()
+
+    def node_keys(self, label: str) -> pd.Series:
+        self.model.node(label)
+        tbl = self.run_arrow(f"MATCH (n:{label}) RETURN n.{KEY} AS uid")
+        return tbl.column("uid").to_pandas()
+
+    def _pairs(self, rel_type: str, src_label: str, dst_label: str, src_keys: pd.Series | None = None) -> pd.DataFrame:
+        if src_keys is None:
+            tbl = self.run_arrow(f"MATCH (a:{src_label})-[:{rel_type}]->(b:{dst_label}) RETURN a.{KEY} AS src, b.{KEY} AS dst")
+        else:
+            keys = pa.table({"k": pa.array(src_keys.drop_duplicates(), type=pa.string(), from_pandas=True)})
+            tbl = self.run_arrow(
+                f"LOAD FROM $keys MATCH (a:{src_label} {{{KEY}: k}})-[:{rel_type}]->(b:{dst_label}) "
+                f"RETURN a.{KEY} AS src, b.{KEY} AS dst", {"keys": keys})
+        return tbl.to_pandas()
+
+    def edges(self, rel_types: Iterable[str] | None = None) -> pd.DataFrame:
+        frames = []
+        for rtype in rel_types or self.model.rels:
+            for a, b in self.model.rel(rtype).pairs:
+                df = self._pairs(rtype, a, b)
+                if len(df):
+                    df["type"], df["src_label"], df["dst_label"] = rtype, a, b
+                    frames.append(df)
+        if not frames:
+            return pd.DataFrame({c: pd.Series(dtype="string") for c in ("src", "dst", "type", "src_label", "dst_label")})
+        out = pd.concat(frames, ignore_index=True)
+        for c in ("type", "src_label", "dst_label"):
+            out[c] = out[c].astype("category")
+        return out
+
+    def counts(self) -> dict[str, int]:
+        out = {}
+        for label in self.model.nodes:
+            out[label] = int(self.run(f"MATCH (n:{label}) RETURN count(n) AS c")["c"].iloc[0])
+        for rtype in self.model.rels:
+            out[rtype] = int(self.run(f"MATCH ()-[r:{rtype}]->() RETURN count(r) AS c")["c"].iloc[0])
+        return out
+
+    # --- writes ---------------------------------------------------------------------
+    def _guarded_copy_nodes(self, label: str, df: pd.DataFrame, existing: pd.Series) -> None:
+        """COPY rows proven new; refuse (instead of crashing the process) otherwise."""
+        if df[KEY].duplicated().any():
+            raise CopyGuardError(f"{label}: batch repeats a {KEY}; COPY refused")
+        if df[KEY].isin(existing).any():
+            raise CopyGuardError(f"{label}: batch meets {KEY}s already stored; COPY refused")
+        types = {p: v.type for p, v in self.model.node(label).properties.items()}
+        cols = ", ".join(df.columns)
+        self._conn.execute(f"COPY {label}({cols}) FROM $batch", {"batch": _arrow(df, types)})
+
+    def upsert_nodes(self, label: str, df: pd.DataFrame) -> UpsertResult:
+        self._writable()
+        df = self._node_frame(label, df)
+        if df.empty:
+            return UpsertResult()
+        existing = self.node_keys(label)
+        is_old = df[KEY].isin(existing)
+        new, old = df[~is_old], df[is_old]
+        if len(new):
+            self._guarded_copy_nodes(label, new, existing)
+        props = [c for c in df.columns if c != KEY]
+        if len(old) and props:
+            types = {p: v.type for p, v in self.model.node(label).properties.items()}
+            sets = ", ".join(f"n.{p} = {p}" for p in props)
+            for start in range(0, len(old), UPDATE_BATCH):
+                batch = _arrow(old.iloc[start:start + UPDATE_BATCH], types)
+                self._conn.execute(f"LOAD FROM $batch MATCH (n:{label} {{{KEY}: {KEY}}}) SET {sets}", {"batch": batch})
+        return UpsertResult(inserted=len(new), updated=len(old))
+
+    def upsert_relationships(self, rel_type: str, src_label: str, dst_label: str, df: pd.DataFrame,
+                             on_missing: str = "raise") -> UpsertResult:
+        self._writable()
+        df = self._rel_frame(rel_type, src_label, dst_label, df)
+        if df.empty:
+            return UpsertResult()
+        ok = df["src"].isin(self.node_keys(src_label)) & df["dst"].isin(self.node_keys(dst_label))
+        skipped = int((~ok).sum())
+        if skipped:
+            if on_missing != "skip":
+                first = df.loc[~ok, ["src", "dst"]].iloc[0].tolist()
+                raise MissingEndpoints(
+                    f"{rel_type} {src_label}->{dst_label}: {skipped} rows name nodes not in the graph (first: {first}); "
+                    "load the nodes first or pass on_missing='skip'")
+            df = df[ok]
+        total = self.run(f"MATCH (:{src_label})-[r:{rel_type}]->(:{dst_label}) RETURN count(r) AS c")["c"].iloc[0]
+        if total == 0:
+            existing = pd.DataFrame({"src": pd.Series(dtype="string"), "dst": pd.Series(dtype="string")})
+        elif len(df) < total // 4:
+            existing = self._pairs(rel_type, src_label, dst_label, df["src"])
+        else:
+            existing = self._pairs(rel_type, src_label, dst_label)
+        existing = existing.astype("string")
+        marked = df.merge(existing.assign(_old=True), on=["src", "dst"], how="left")
+        is_old = marked["_old"].fillna(False).astype(bool).to_numpy()
+        new, old = df[~is_old], df[is_old]
+        types = {p: v.type for p, v in self.model.rel(rel_type).properties.items()}
+        props = [c for c in df.columns if c not in ("src", "dst")]
+        if len(new):
+            batch = _arrow(new.rename(columns={"src": "from", "dst": "to"}), types)
+            cols = f"({', '.join(props)})" if props else ""
+            self._conn.execute(
+                f"COPY {rel_type}{cols} FROM $batch (from='{src_label}', to='{dst_label}')", {"batch": batch})
+        if len(old) and props:
+            sets = ", ".join(f"r.{p} = {p}" for p in props)
+            for start in range(0, len(old), UPDATE_BATCH):
+                batch = _arrow(old.iloc[start:start + UPDATE_BATCH], types)
+                self._conn.execute(
+                    f"LOAD FROM $batch MATCH (a:{src_label} {{{KEY}: src}})-[r:{rel_type}]->(b:{dst_label} {{{KEY}: dst}}) "
+                    f"SET {sets}", {"batch": batch})
+        return UpsertResult(inserted=len(new), updated=len(old), skipped=skipped)
+
+    def delete_nodes(self, label: str, uids: Iterable[str]) -> int:
+        self._writable()
+        keys = pd.Series(list(uids), dtype="string").dropna().drop_duplicates()
+        keys = keys[keys.isin(self.node_keys(label))]
+        for start in range(0, len(keys), UPDATE_BATCH):
+            batch = pa.table({"k": pa.array(keys.iloc[start:start + UPDATE_BATCH], type=pa.string(), from_pandas=True)})
+            self._conn.execute(f"LOAD FROM $batch MATCH (n:{label} {{{KEY}: k}}) DETACH DELETE n", {"batch": batch})
+        return len(keys)
+
+    def delete_relationships(self, rel_type: str, src_label: str, dst_label: str, pairs: pd.DataFrame) -> int:
+        self._writable()
+        df = self._rel_frame(rel_type, src_label, dst_label, pairs[["src", "dst"]])
+        if df.empty:
+            return 0
+        existing = self._pairs(rel_type, src_label, dst_label, df["src"]).astype("string")
+        df = df.merge(existing, on=["src", "dst"], how="inner")
+        for start in range(0, len(df), UPDATE_BATCH):
+            batch = _arrow(df.iloc[start:start + UPDATE_BATCH], {})
+            self._conn.execute(
+                f"LOAD FROM $batch MATCH (a:{src_label} {{{KEY}: src}})-[r:{rel_type}]->(b:{dst_label} {{{KEY}: dst}}) DELETE r",
+                {"batch": batch})
+        return len(df)
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise PermissionError(f"the store at {self.snapshot} is open read-only")
+
+
+@contextmanager
+def new_snapshot(root: str | Path, copy_current: bool = True, model: GraphModel = MODEL) -> Iterator[EmbeddedStore]:
+    """Write a new snapshot under the writer lock and publish it only on success.
+
+    >>> import tempfile
+    >>> root = tempfile.mkdtemp()
+    >>> with new_snapshot(root) as store:
+    ...     _ = store.upsert_nodes("Region", pd.DataFrame({"uid": ["330211"], "name": ["镇海区"]}))
+    >>> EmbeddedStore(root, read_only=True).counts()["Region"]
+    1
+    """
+    root = Path(root)
+    with snapshots.writer_lock(root):
+        name, tmp = snapshots.prepare(root, copy_current=copy_current)
+        store = None
+        try:
+            store = EmbeddedStore(root, model=model, snapshot=tmp)
+            yield store
+            store.close()
+            snapshots.commit(root, name, tmp)
+        except BaseException:
+            if store is not None:
+                store.close()
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise

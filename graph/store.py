@@ -1,0 +1,149 @@
+"""The store contract shared by the embedded (LadybugDB) and Neo4j stores.
+
+Frames in, frames out. Nodes are keyed by ``uid``; relationships are keyed by
+``(type, src, dst)``: at most one relationship of a type joins two nodes, so
+loading the same batch twice leaves the same graph.
+
+Node frames hold ``uid`` plus any model properties; a property column that is
+present overwrites the stored value (nulls included), an absent column leaves
+it untouched. Relationship frames hold ``src`` and ``dst`` (the endpoint uids)
+plus any relationship properties.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Iterable
+
+import pandas as pd
+
+from graph import cypher
+from graph.model import KEY, MODEL, GraphModel, coerce_frame
+
+
+@dataclass
+class UpsertResult:
+    inserted: int = 0
+    updated: int = 0
+    skipped: int = 0  # relationship rows whose endpoint does not exist (on_missing="skip")
+
+    def __iadd__(self, other: "UpsertResult") -> "UpsertResult":
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.skipped += other.skipped
+        return self
+
+
+class MissingEndpoints(ValueError):
+    """Relationship rows name nodes that are not in the graph."""
+
+
+class GraphStore(ABC):
+    """What both stores offer; see the module docstring for frame conventions."""
+
+    dialect: str = ""
+    model: GraphModel = MODEL
+
+    # --- schema -----------------------------------------------------------
+    @abstractmethod
+    def create_schema(self) -> None:
+        """Create (or migrate to) the model's schema; safe to call again."""
+
+    @abstractmethod
+    def schema_version(self) -> dict:
+        """``{"model_version": int, "signature": str}`` as stored in the graph."""
+
+    # --- writes -----------------------------------------------------------
+    @abstractmethod
+    def upsert_nodes(self, label: str, df: pd.DataFrame) -> UpsertResult: ...
+
+    @abstractmethod
+    def upsert_relationships(
+        self, rel_type: str, src_label: str, dst_label: str, df: pd.DataFrame, on_missing: str = "raise"
+    ) -> UpsertResult: ...
+
+    @abstractmethod
+    def delete_nodes(self, label: str, uids: Iterable[str]) -> int:
+        """Delete nodes and every relationship touching them; returns how many nodes went."""
+
+    @abstractmethod
+    def delete_relationships(self, rel_type: str, src_label: str, dst_label: str, pairs: pd.DataFrame) -> int:
+        """Delete relationships named by ``src``/``dst`` pairs; returns how many went."""
+
+    # --- reads ------------------------------------------------------------
+    @abstractmethod
+    def run(self, text: str, params: dict | None = None) -> pd.DataFrame:
+        """Run Cypher text of this store's dialect (internal: analyses use ``query``)."""
+
+    def query(self, name: str, params: dict | None = None) -> pd.DataFrame:
+        """Run a named read query from ``queries/cypher`` with its declared parameters."""
+        q = cypher.get(name)
+        params = dict(params or {})
+        q.check_params(params)
+        return self.run(q.text(self.dialect), params)
+
+    @abstractmethod
+    def node_keys(self, label: str) -> pd.Series:
+        """All uids of a label."""
+
+    @abstractmethod
+    def edges(self, rel_types: Iterable[str] | None = None) -> pd.DataFrame:
+        """Edge arrays for whole-graph algorithms: ``src, dst, type, src_label, dst_label``."""
+
+    @abstractmethod
+    def counts(self) -> dict[str, int]:
+        """Node count per label and relationship count per type."""
+
+    @abstractmethod
+    def get_meta(self, key: str) -> str | None: ...
+
+    @abstractmethod
+    def set_meta(self, key: str, value: str) -> None: ...
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # --- shared helpers -----------------------------------------------------
+    def _node_frame(self, label: str, df: pd.DataFrame) -> pd.DataFrame:
+        """Type a node frame by the model and keep the last row per uid."""
+        node = self.model.node(label)
+        if KEY not in df.columns:
+            raise ValueError(f"{label} frame has no {KEY!r} column")
+        out = coerce_frame(df, node.properties)
+        bad = out[KEY].isna() | (out[KEY].str.len() == 0)
+        if bad.any():
+            raise ValueError(f"{label} frame has {int(bad.sum())} rows without a {KEY}")
+        return out.drop_duplicates(KEY, keep="last").reset_index(drop=True)
+
+    def _rel_frame(self, rel_type: str, src_label: str, dst_label: str, df: pd.DataFrame) -> pd.DataFrame:
+        self.model.check_pair(rel_type, src_label, dst_label)
+        for col in ("src", "dst"):
+            if col not in df.columns:
+                raise ValueError(f"{rel_type} frame needs a {col!r} column")
+        out = coerce_frame(df, self.model.rel(rel_type).properties, keep=("src", "dst"))
+        out["src"] = out["src"].astype("string")
+        out["dst"] = out["dst"].astype("string")
+        out = out.dropna(subset=["src", "dst"])
+        return out.drop_duplicates(["src", "dst"], keep="last").reset_index(drop=True)
+
+
+def open_store(settings=None, read_only: bool = False) -> GraphStore:
+    """The configured store: embedded by default, Neo4j when asked for."""
+    from graph.config import load_settings
+
+    settings = settings or load_settings()
+    if settings.store == "neo4j":
+        from graph.neo4j_store import Neo4jStore
+
+        return Neo4jStore.from_settings(settings.neo4j)
+    if settings.store != "embedded":
+        raise ValueError(f"unknown store kind {settings.store!r}: use 'embedded' or 'neo4j'")
+    from graph.embedded import EmbeddedStore
+
+    return EmbeddedStore(settings.db_path, read_only=read_only)
