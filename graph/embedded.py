@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from graph import snapshots
 from graph.model import KEY, MODEL, GraphModel
-from graph.store import GraphStore, MissingEndpoints, UpsertResult
+from graph.store import GraphStore, MissingEndpoints, UpsertResult, isin, pair_key
 
 UPDATE_BATCH = 20_000  # LOAD FROM … MATCH batches (bigger ones exhaust the buffer pool)
 META = "GraphMeta"
@@ -188,7 +188,7 @@ class EmbeddedStore(GraphStore):
         """COPY rows proven new; refuse (instead of crashing the process) otherwise."""
         if df[KEY].duplicated().any():
             raise CopyGuardError(f"{label}: batch repeats a {KEY}; COPY refused")
-        if df[KEY].isin(existing).any():
+        if isin(df[KEY], existing).any():
             raise CopyGuardError(f"{label}: batch meets {KEY}s already stored; COPY refused")
         types = {p: v.type for p, v in self.model.node(label).properties.items()}
         cols = ", ".join(df.columns)
@@ -200,7 +200,7 @@ class EmbeddedStore(GraphStore):
         if df.empty:
             return UpsertResult()
         existing = self.node_keys(label)
-        is_old = df[KEY].isin(existing)
+        is_old = isin(df[KEY], existing)
         new, old = df[~is_old], df[is_old]
         if len(new):
             self._guarded_copy_nodes(label, new, existing)
@@ -219,33 +219,29 @@ class EmbeddedStore(GraphStore):
         df = self._rel_frame(rel_type, src_label, dst_label, df)
         if df.empty:
             return UpsertResult()
-        ok = df["src"].isin(self.node_keys(src_label)) & df["dst"].isin(self.node_keys(dst_label))
-        skipped = int((~ok).sum())
-        if skipped:
-            if on_missing != "skip":
-                first = df.loc[~ok, ["src", "dst"]].iloc[0].tolist()
-                raise MissingEndpoints(
-                    f"{rel_type} {src_label}->{dst_label}: {skipped} rows name nodes not in the graph (first: {first}); "
-                    "load the nodes first or pass on_missing='skip'")
-            df = df[ok]
         total = self.run(f"MATCH (:{src_label})-[r:{rel_type}]->(:{dst_label}) RETURN count(r) AS c")["c"].iloc[0]
+        types = {p: v.type for p, v in self.model.rel(rel_type).properties.items()}
+        props = [c for c in df.columns if c not in ("src", "dst")]
+        if total == 0:
+            # Empty table: nothing to update, so COPY at once. LadybugDB refuses the whole
+            # COPY (cleanly, copying nothing) when an endpoint is missing: diagnose only then.
+            try:
+                self._copy_rels(rel_type, src_label, dst_label, df, props, types)
+                return UpsertResult(inserted=len(df))
+            except RuntimeError as exc:
+                if "primary key" not in str(exc):
+                    raise
+        df, skipped = self._drop_missing_endpoints(rel_type, src_label, dst_label, df, on_missing)
         if total == 0:
             existing = pd.DataFrame({"src": pd.Series(dtype="string"), "dst": pd.Series(dtype="string")})
         elif len(df) < total // 4:
             existing = self._pairs(rel_type, src_label, dst_label, df["src"])
         else:
             existing = self._pairs(rel_type, src_label, dst_label)
-        existing = existing.astype("string")
-        marked = df.merge(existing.assign(_old=True), on=["src", "dst"], how="left")
-        is_old = marked["_old"].fillna(False).astype(bool).to_numpy()
+        is_old = isin(pair_key(df["src"], df["dst"]), pair_key(existing["src"], existing["dst"]))
         new, old = df[~is_old], df[is_old]
-        types = {p: v.type for p, v in self.model.rel(rel_type).properties.items()}
-        props = [c for c in df.columns if c not in ("src", "dst")]
         if len(new):
-            batch = _arrow(new.rename(columns={"src": "from", "dst": "to"}), types)
-            cols = f"({', '.join(props)})" if props else ""
-            self._conn.execute(
-                f"COPY {rel_type}{cols} FROM $batch (from='{src_label}', to='{dst_label}')", {"batch": batch})
+            self._copy_rels(rel_type, src_label, dst_label, new, props, types)
         if len(old) and props:
             sets = ", ".join(f"r.{p} = {p}" for p in props)
             for start in range(0, len(old), UPDATE_BATCH):
@@ -255,10 +251,25 @@ class EmbeddedStore(GraphStore):
                     f"SET {sets}", {"batch": batch})
         return UpsertResult(inserted=len(new), updated=len(old), skipped=skipped)
 
+    def _copy_rels(self, rel_type, src_label, dst_label, df, props, types) -> None:
+        batch = _arrow(df.rename(columns={"src": "from", "dst": "to"}), types)
+        cols = f"({', '.join(props)})" if props else ""
+        self._conn.execute(f"COPY {rel_type}{cols} FROM $batch (from='{src_label}', to='{dst_label}')", {"batch": batch})
+
+    def _drop_missing_endpoints(self, rel_type, src_label, dst_label, df, on_missing):
+        ok = isin(df["src"], self.node_keys(src_label)) & isin(df["dst"], self.node_keys(dst_label))
+        skipped = int((~ok).sum())
+        if skipped and on_missing != "skip":
+            first = df.loc[~ok, ["src", "dst"]].iloc[0].tolist()
+            raise MissingEndpoints(
+                f"{rel_type} {src_label}->{dst_label}: {skipped} rows name nodes not in the graph (first: {first}); "
+                "load the nodes first or pass on_missing='skip'")
+        return df[ok], skipped
+
     def delete_nodes(self, label: str, uids: Iterable[str]) -> int:
         self._writable()
         keys = pd.Series(list(uids), dtype="string").dropna().drop_duplicates()
-        keys = keys[keys.isin(self.node_keys(label))]
+        keys = keys[isin(keys, self.node_keys(label))]
         for start in range(0, len(keys), UPDATE_BATCH):
             batch = pa.table({"k": pa.array(keys.iloc[start:start + UPDATE_BATCH], type=pa.string(), from_pandas=True)})
             self._conn.execute(f"LOAD FROM $batch MATCH (n:{label} {{{KEY}: k}}) DETACH DELETE n", {"batch": batch})
@@ -269,8 +280,8 @@ class EmbeddedStore(GraphStore):
         df = self._rel_frame(rel_type, src_label, dst_label, pairs[["src", "dst"]])
         if df.empty:
             return 0
-        existing = self._pairs(rel_type, src_label, dst_label, df["src"]).astype("string")
-        df = df.merge(existing, on=["src", "dst"], how="inner")
+        existing = self._pairs(rel_type, src_label, dst_label, df["src"])
+        df = df[isin(pair_key(df["src"], df["dst"]), pair_key(existing["src"], existing["dst"]))]
         for start in range(0, len(df), UPDATE_BATCH):
             batch = _arrow(df.iloc[start:start + UPDATE_BATCH], {})
             self._conn.execute(

@@ -17,8 +17,30 @@ from typing import Iterable
 
 import pandas as pd
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from graph import cypher
 from graph.model import KEY, MODEL, GraphModel, coerce_frame
+
+
+def isin(values: pd.Series, members: pd.Series) -> np.ndarray:
+    """Vectorised membership for string keys (pandas 3's Arrow-string ``isin`` loops in Python).
+
+    >>> isin(pd.Series(["a", "b", None]), pd.Series(["b"])).tolist()
+    [False, True, False]
+    """
+    v = pa.array(values.astype("string"), from_pandas=True)
+    m = pa.array(members.astype("string"), from_pandas=True).drop_null()
+    if m.type != v.type:
+        m = m.cast(v.type)
+    return pc.fill_null(pc.is_in(v, value_set=m), False).to_numpy(zero_copy_only=False)
+
+
+def pair_key(src: pd.Series, dst: pd.Series) -> pd.Series:
+    """One string per (src, dst) pair, for membership tests on relationships."""
+    return src.astype("string") + "\x1f" + dst.astype("string")
 
 
 @dataclass
@@ -130,7 +152,8 @@ class GraphStore(ABC):
         out["src"] = out["src"].astype("string")
         out["dst"] = out["dst"].astype("string")
         out = out.dropna(subset=["src", "dst"])
-        return out.drop_duplicates(["src", "dst"], keep="last").reset_index(drop=True)
+        out = out[~pair_key(out["src"], out["dst"]).duplicated(keep="last").to_numpy()]
+        return out.reset_index(drop=True)
 
 
 def open_store(settings=None, read_only: bool = False) -> GraphStore:

@@ -1,0 +1,623 @@
+"""The Neo4j store: Neo4j 5 / 2025.x through the official ``neo4j`` driver.
+
+Same contract and semantics as the embedded store (:mod:`graph.store`), for
+production graphs and for graphs beyond one machine:
+
+* the schema comes from the graph model: a uniqueness constraint on ``uid`` per
+  label, range indexes on ``index: true`` properties, one full-text index over
+  the ``fulltext: true`` properties, and a ``GraphMeta`` node per key (``k``,
+  ``v``) for the model version and signature;
+* loads are ``UNWIND $rows`` batches (``batch_size`` rows, 10,000 by default),
+  each inside a managed write transaction (``session.execute_write``), which
+  the driver retries on transient errors (deadlocks, leader switches); every
+  statement is an idempotent ``MERGE``, so a retried batch leaves the same graph;
+* reads run in managed read transactions (``session.execute_read``), which a
+  ``neo4j://`` or ``neo4j+s://`` routing driver sends to followers and read
+  replicas of a cluster or Aura; ``database`` picks a database on a
+  multi-database server (none: the user's home database).
+
+Credentials go to the driver and nowhere else: not into reprs, logs or error
+messages (driver errors about authentication and connectivity are re-raised as
+:class:`Neo4jStoreError` with the password scrubbed and the cause detached).
+
+Every Cypher text this module can send is listed by :func:`generated_statements`,
+which the CI lint step (``python -m graph.lint``) checks with Neo4j's own linter.
+Labels, relationship types and property names in these texts come from the
+graph model only; values always travel as parameters.
+
+The store does not create the schema when it connects (a read-only user may
+connect): call :meth:`Neo4jStore.create_schema` before the first load.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+from contextlib import contextmanager
+from typing import Any, Callable, Iterable, Iterator
+from urllib.parse import urlsplit, urlunsplit
+
+import numpy as np
+import pandas as pd
+
+from graph.model import KEY, MODEL, GraphModel
+from graph.store import GraphStore, MissingEndpoints, UpsertResult
+
+log = logging.getLogger(__name__)
+
+BATCH = 10_000
+META = "GraphMeta"
+FULLTEXT_INDEX = "party_names"
+
+# Bolt URIs: direct (bolt) or routing (neo4j, for clusters and Aura); +s: TLS, +ssc: TLS, self-signed.
+SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+
+# Parameter types as declared to the linter (Cypher type names).
+ROWS = "LIST<MAP>"
+UIDS = "LIST<STRING>"
+
+
+class Neo4jStoreError(RuntimeError):
+    """The Neo4j server could not be used (its message never holds the password)."""
+
+
+class Neo4jConnectionError(Neo4jStoreError):
+    """The server cannot be reached (wrong URI, server down, TLS mismatch)."""
+
+
+class Neo4jAuthError(Neo4jStoreError):
+    """The server refused the credentials."""
+
+
+# --- Cypher texts -------------------------------------------------------------
+# Each builder returns the exact text the store sends; generated_statements()
+# lists them all for the linter.
+
+def _snake(label: str) -> str:
+    out = []
+    for i, ch in enumerate(label):
+        if ch.isupper() and i and not label[i - 1].isupper():
+            out.append("_")
+        out.append(ch.lower())
+    return "".join(out)
+
+
+def constraint_text(label: str, key: str = KEY) -> str:
+    return f"CREATE CONSTRAINT {_snake(label)}_{key} IF NOT EXISTS FOR (n:{label}) REQUIRE n.{key} IS UNIQUE"
+
+
+def index_text(label: str, prop: str) -> str:
+    return f"CREATE RANGE INDEX {_snake(label)}_{prop} IF NOT EXISTS FOR (n:{label}) ON (n.{prop})"
+
+
+def fulltext_spec(model: GraphModel = MODEL) -> tuple[list[str], list[str]]:
+    """Labels and properties of the full-text index (``fulltext: true`` in the model)."""
+    labels, props = [], []
+    for label, node in model.nodes.items():
+        for p, spec in node.properties.items():
+            if spec.fulltext:
+                if label not in labels:
+                    labels.append(label)
+                if p not in props:
+                    props.append(p)
+    return labels, props
+
+
+def fulltext_text(model: GraphModel = MODEL) -> str | None:
+    labels, props = fulltext_spec(model)
+    if not labels:
+        return None
+    on = ", ".join(f"n.{p}" for p in props)
+    return f"CREATE FULLTEXT INDEX {FULLTEXT_INDEX} IF NOT EXISTS FOR (n:{'|'.join(labels)}) ON EACH [{on}]"
+
+
+DROP_FULLTEXT = f"DROP INDEX {FULLTEXT_INDEX} IF EXISTS"
+GET_META = f"MATCH (m:{META} {{k: $k}}) RETURN m.v AS v"
+SET_META = f"MERGE (m:{META} {{k: $k}}) SET m.v = $v"
+
+
+def node_upsert_text(label: str, props: Iterable[str]) -> str:
+    sets = ", ".join(f"n.{p} = row.{p}" for p in props if p != KEY)
+    return (
+        f"UNWIND $rows AS row\n"
+        f"MERGE (n:{label} {{{KEY}: row.{KEY}}})\n"
+        + (f"SET {sets}\n" if sets else "")
+        + "RETURN count(n) AS rows"
+    )
+
+
+def existing_keys_text(label: str) -> str:
+    return f"UNWIND $uids AS u\nMATCH (n:{label} {{{KEY}: u}})\nRETURN n.{KEY} AS uid"
+
+
+def node_keys_text(label: str) -> str:
+    return f"MATCH (n:{label}) RETURN n.{KEY} AS uid"
+
+
+def delete_nodes_text(label: str) -> str:
+    return f"UNWIND $uids AS u\nMATCH (n:{label} {{{KEY}: u}})\nDETACH DELETE n"
+
+
+def count_nodes_text(label: str) -> str:
+    return f"MATCH (n:{label}) RETURN count(n) AS c"
+
+
+# Rows' endpoint keys are bound to variables first: the linter takes `row.src`
+# inside a node pattern's map for a property of that node and warns about it.
+def rel_upsert_text(rel_type: str, src_label: str, dst_label: str, props: Iterable[str]) -> str:
+    sets = ", ".join(f"r.{p} = row.{p}" for p in props if p not in ("src", "dst"))
+    return (
+        f"UNWIND $rows AS row\n"
+        f"WITH row, row.src AS src, row.dst AS dst\n"
+        f"MATCH (a:{src_label} {{{KEY}: src}})\n"
+        f"MATCH (b:{dst_label} {{{KEY}: dst}})\n"
+        f"MERGE (a)-[r:{rel_type}]->(b)\n"
+        + (f"SET {sets}\n" if sets else "")
+        + "RETURN count(r) AS rows"
+    )
+
+
+def delete_rels_text(rel_type: str, src_label: str, dst_label: str) -> str:
+    return (
+        f"UNWIND $rows AS row\n"
+        f"WITH row.src AS src, row.dst AS dst\n"
+        f"MATCH (a:{src_label} {{{KEY}: src}})-[r:{rel_type}]->(b:{dst_label} {{{KEY}: dst}})\n"
+        f"DELETE r"
+    )
+
+
+def edges_text(rel_type: str, src_label: str, dst_label: str) -> str:
+    return f"MATCH (a:{src_label})-[:{rel_type}]->(b:{dst_label}) RETURN a.{KEY} AS src, b.{KEY} AS dst"
+
+
+def count_rels_text(rel_type: str) -> str:
+    return f"MATCH ()-[r:{rel_type}]->() RETURN count(r) AS c"
+
+
+def schema_statements(model: GraphModel = MODEL) -> list[str]:
+    """The schema DDL, in the order :meth:`Neo4jStore.create_schema` runs it."""
+    out = [constraint_text(META, "k")]
+    for label, node in model.nodes.items():
+        out.append(constraint_text(label))
+        out.extend(index_text(label, p) for p, spec in node.properties.items() if spec.index and p != KEY)
+    ft = fulltext_text(model)
+    if ft:
+        out.append(ft)
+    return out
+
+
+def generated_statements(model: GraphModel = MODEL) -> list[dict]:
+    """Every Cypher text the store can send: ``{"name", "text", "params": {name: type}}``.
+
+    Upserts are listed with all the model's properties (a frame with fewer
+    columns sends a subset of the same ``SET`` list).
+    """
+    out: list[dict] = []
+
+    def add(name: str, text: str, **params: str) -> None:
+        out.append({"name": name, "text": text, "params": params})
+
+    for text in schema_statements(model):
+        add(f"schema:{text.split(' IF NOT EXISTS')[0].split()[-1]}", text)
+    add("schema:drop_fulltext", DROP_FULLTEXT)
+    add("meta:get", GET_META, k="STRING")
+    add("meta:set", SET_META, k="STRING", v="STRING")
+    for label, node in model.nodes.items():
+        add(f"upsert_nodes:{label}", node_upsert_text(label, node.properties), rows=ROWS)
+        add(f"existing_keys:{label}", existing_keys_text(label), uids=UIDS)
+        add(f"node_keys:{label}", node_keys_text(label))
+        add(f"delete_nodes:{label}", delete_nodes_text(label), uids=UIDS)
+        add(f"count_nodes:{label}", count_nodes_text(label))
+    for rtype, rel in model.rels.items():
+        add(f"count_rels:{rtype}", count_rels_text(rtype))
+        for a, b in rel.pairs:
+            pair = f"{rtype}:{a}->{b}"
+            add(f"upsert_rels:{pair}", rel_upsert_text(rtype, a, b, rel.properties), rows=ROWS)
+            add(f"delete_rels:{pair}", delete_rels_text(rtype, a, b), rows=ROWS)
+            add(f"edges:{pair}", edges_text(rtype, a, b))
+    return out
+
+
+# --- values: pandas -> driver ----------------------------------------------------
+
+def _column_values(s: pd.Series, ptype: str | None) -> list:
+    """One column as plain Python values for the driver; missing values become None."""
+    if ptype in ("DATE", "TIMESTAMP") and not pd.api.types.is_datetime64_any_dtype(s):
+        s = pd.to_datetime(s, errors="coerce")
+    missing = s.isna().to_numpy()
+    if pd.api.types.is_datetime64_any_dtype(s):
+        # DATE -> datetime.date (a Neo4j Date); otherwise datetime.datetime
+        # (naive: LocalDateTime, the embedded store's TIMESTAMP; aware: DateTime).
+        values = s.dt.date.tolist() if ptype == "DATE" else s.dt.to_pydatetime().tolist()
+    else:
+        values = s.astype(object).tolist()
+        if s.dtype == object:  # an untyped column may hold numpy scalars
+            values = [v.item() if isinstance(v, np.generic) else v for v in values]
+    if missing.any():
+        values = [None if m else v for v, m in zip(values, missing)]
+    return values
+
+
+def frame_records(df: pd.DataFrame, types: dict[str, str] | None = None) -> list[dict]:
+    """Rows of a frame as driver-ready dicts: NaN/NA/NaT -> None, DATE columns ->
+    ``datetime.date``, TIMESTAMP columns -> ``datetime.datetime``, numpy scalars ->
+    Python scalars. ``types`` maps columns to model types (STRING, DATE, ...)."""
+    types = types or {}
+    names = [str(c) for c in df.columns]
+    columns = [_column_values(df[c], types.get(str(c))) for c in df.columns]
+    return [dict(zip(names, row)) for row in zip(*columns)]
+
+
+# --- values: driver -> pandas ---------------------------------------------------
+
+def _neo4j_types():
+    from neo4j import time as ntime
+    from neo4j.graph import Node, Path, Relationship
+
+    return Node, Relationship, Path, ntime
+
+
+class _Converter:
+    """Driver values to what the embedded store returns (dicts for graph objects)."""
+
+    def __init__(self, model: GraphModel):
+        self.model = model
+        self.Node, self.Relationship, self.Path, self.time = _neo4j_types()
+
+    def node(self, n) -> dict:
+        labels = sorted(n.labels)
+        label = next((l for l in labels if l in self.model.nodes), labels[0] if labels else None)
+        out: dict[str, Any] = {"_ID": n.element_id, "_LABEL": label}
+        if label in self.model.nodes:
+            out.update(dict.fromkeys(self.model.nodes[label].properties))
+        out.update({k: self.value(v) for k, v in n.items()})
+        return out
+
+    def rel(self, r) -> dict:
+        out: dict[str, Any] = {
+            "_SRC": r.start_node.element_id if r.start_node is not None else None,
+            "_DST": r.end_node.element_id if r.end_node is not None else None,
+            "_LABEL": r.type,
+            "_ID": r.element_id,
+        }
+        if r.type in self.model.rels:
+            out.update(dict.fromkeys(self.model.rels[r.type].properties))
+        out.update({k: self.value(v) for k, v in r.items()})
+        return out
+
+    def value(self, v):
+        if v is None or isinstance(v, (str, int, float, bool)):
+            return v
+        if isinstance(v, self.Node):
+            return self.node(v)
+        if isinstance(v, self.Relationship):
+            return self.rel(v)
+        if isinstance(v, self.Path):
+            return {"_NODES": [self.node(n) for n in v.nodes], "_RELS": [self.rel(r) for r in v.relationships]}
+        if isinstance(v, (self.time.Date, self.time.DateTime, self.time.Time)):
+            return v.to_native()
+        if isinstance(v, list):
+            return [self.value(x) for x in v]
+        if isinstance(v, dict):
+            return {k: self.value(x) for k, x in v.items()}
+        return v  # bytes, Duration, spatial points: as the driver gives them
+
+    def frame(self, keys: list[str], rows: list[list]) -> pd.DataFrame:
+        df = pd.DataFrame([[self.value(v) for v in row] for row in rows], columns=keys)
+        for col in df.columns:
+            if pd.api.types.is_datetime64_any_dtype(df[col]):
+                df[col] = _timestamps(df[col])
+            elif df[col].dtype == object:
+                present = df[col].dropna()
+                if len(present) and all(isinstance(x, (_dt.date, _dt.datetime)) for x in present):
+                    df[col] = _timestamps(df[col])
+        return df
+
+
+def _timestamps(s: pd.Series) -> pd.Series:
+    """Dates and datetimes as naive ``datetime64[us]`` (aware ones converted to UTC)."""
+    if pd.api.types.is_datetime64_any_dtype(s):
+        out = s
+    else:
+        aware = any(isinstance(x, _dt.datetime) and x.tzinfo is not None for x in s.dropna())
+        out = pd.to_datetime(s, utc=aware)
+    if getattr(out.dt, "tz", None) is not None:
+        out = out.dt.tz_convert(None)
+    return out.astype("datetime64[us]")
+
+
+# --- the store --------------------------------------------------------------------
+
+class _Secret:
+    """A credential that shows as *** in every repr."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: str):
+        self.value = value
+
+    def __repr__(self) -> str:
+        return "***"
+
+
+def _safe_uri(uri: str | None) -> str | None:
+    """The URI without any user:password part."""
+    if not uri:
+        return uri
+    try:
+        parts = urlsplit(uri)
+    except ValueError:
+        return "<unparsable URI>"
+    if "@" not in parts.netloc:
+        return uri
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+
+
+class Neo4jStore(GraphStore):
+    """A graph in a Neo4j database; see the module docstring."""
+
+    dialect = "neo4j"
+
+    def __init__(self, uri: str, user: str = "neo4j", password: str | None = None, database: str | None = None,
+                 *, model: GraphModel = MODEL, batch_size: int = BATCH, connection_timeout: float = 30.0,
+                 max_transaction_retry_time: float = 30.0, verify: bool = True, **driver_config):
+        if not uri:
+            raise ValueError("the Neo4j URI is not set: set NEO4J_URI or [neo4j] uri in creditgraph.toml")
+        scheme, sep, rest = uri.partition("://")
+        scheme = scheme.lower() if sep else ""
+        if "@" in rest.split("/", 1)[0]:
+            raise ValueError("the Neo4j URI must not hold credentials (user:password@host): "
+                             "set NEO4J_USER and NEO4J_PASSWORD instead")
+        if scheme not in SCHEMES:
+            raise ValueError(f"unsupported Neo4j URI scheme {scheme!r}: the URI must start with one of "
+                             f"{', '.join(s + '://' for s in SCHEMES)}")
+        from neo4j import GraphDatabase
+
+        self.model = model
+        self.uri = _safe_uri(uri)
+        self.user = user
+        self.database = database or None
+        self.batch_size = int(batch_size)
+        self._secrets = tuple(_Secret(s) for s in (password,) if s)
+        self._driver = None
+        with self._errors():
+            self._driver = GraphDatabase.driver(
+                uri,
+                auth=(user, password) if password is not None else None,
+                connection_timeout=connection_timeout,
+                max_transaction_retry_time=max_transaction_retry_time,
+                **driver_config,
+            )
+            if verify:
+                self._driver.verify_connectivity()
+        log.info("connected to Neo4j at %s (database %s)", self.uri, self.database or "<home>")
+
+    @classmethod
+    def from_settings(cls, settings, **kw) -> "Neo4jStore":
+        """A store from :class:`graph.config.Neo4jSettings` (``uri``, ``user``, ``password``, ``database``)."""
+        if not settings.uri:
+            raise ValueError("the Neo4j URI is not set: set NEO4J_URI or [neo4j] uri in creditgraph.toml")
+        return cls(settings.uri, settings.user, settings.password, settings.database, **kw)
+
+    def __repr__(self) -> str:
+        return f"Neo4jStore(uri={self.uri!r}, user={self.user!r}, database={self.database!r})"
+
+    # --- lifecycle and plumbing ------------------------------------------------------
+    def close(self) -> None:
+        if self._driver is not None:
+            self._driver.close()
+            self._driver = None
+
+    def _scrub(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret.value, "***")
+        return text
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Re-raise driver auth/connectivity errors without credentials (and without the cause chain)."""
+        from neo4j.exceptions import AuthError, ConfigurationError, DriverError, ServiceUnavailable
+
+        where = f"{self.uri}" + (f" (database {self.database})" if self.database else "")
+        try:
+            yield
+        except AuthError as exc:
+            msg = self._scrub(str(exc))
+            raise Neo4jAuthError(
+                f"Neo4j at {where} refused the credentials of user {self.user!r}: {msg}; "
+                "check NEO4J_USER and NEO4J_PASSWORD") from None
+        except ServiceUnavailable as exc:
+            msg = self._scrub(str(exc))
+            raise Neo4jConnectionError(
+                f"cannot reach Neo4j at {where}: {msg}; check NEO4J_URI and that the server is running") from None
+        except (ConfigurationError, ValueError) as exc:
+            if self._driver is not None:  # only wrap errors raised while building the driver
+                raise
+            msg = self._scrub(str(exc))
+            raise Neo4jStoreError(f"cannot configure the Neo4j driver for {where}: {msg}") from None
+        except DriverError as exc:
+            if not any(s.value in str(exc) for s in self._secrets):
+                raise
+            raise Neo4jStoreError(self._scrub(f"{type(exc).__name__}: {exc}")) from None
+
+    def _session(self):
+        if self._driver is None:
+            raise Neo4jStoreError(f"{self!r} is closed")
+        return self._driver.session(database=self.database)
+
+    @staticmethod
+    def _collect(tx, text: str, params: dict | None) -> tuple[list[str], list[list], Any]:
+        result = tx.run(text, params or {})
+        keys = list(result.keys())
+        rows = [list(record.values()) for record in result]
+        return keys, rows, result.consume().counters
+
+    def _read(self, text: str, params: dict | None = None) -> tuple[list[str], list[list]]:
+        """Run a read in a managed read transaction: ``(keys, rows)``."""
+        with self._errors(), self._session() as session:
+            keys, rows, _ = session.execute_read(self._collect, text, params)
+        return keys, rows
+
+    def _write(self, text: str, params: dict | None = None) -> tuple[list[list], Any]:
+        """Run a write in a managed write transaction: ``(rows, counters)``."""
+        with self._errors(), self._session() as session:
+            _, rows, counters = session.execute_write(self._collect, text, params)
+        return rows, counters
+
+    def _batches(self, items: list) -> Iterator[list]:
+        for start in range(0, len(items), self.batch_size):
+            yield items[start:start + self.batch_size]
+
+    # --- schema --------------------------------------------------------------------
+    def create_schema(self) -> None:
+        ddl = schema_statements(self.model)
+        self._write(ddl[0])  # GraphMeta's constraint first: the stored signature is read next
+        stored = self.get_meta("signature")
+        if stored is not None and stored != self.model.signature:
+            # the model changed: the full-text index may cover other labels or properties now
+            self._write(DROP_FULLTEXT)
+        for text in ddl[1:]:
+            self._write(text)
+        self.set_meta("model_version", str(self.model.version))
+        self.set_meta("signature", self.model.signature)
+
+    def schema_version(self) -> dict:
+        v = self.get_meta("model_version")
+        return {"model_version": int(v) if v else None, "signature": self.get_meta("signature")}
+
+    def get_meta(self, key: str) -> str | None:
+        _, rows = self._read(GET_META, {"k": key})
+        return rows[0][0] if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._write(SET_META, {"k": key, "v": value})
+
+    # --- reads ---------------------------------------------------------------------
+    def run(self, text: str, params: dict | None = None, *, write: bool = False) -> pd.DataFrame:
+        """Run Neo4j Cypher; reads by default (``write=True`` for a write transaction).
+
+        Nodes, relationships and paths come back as dicts shaped like the
+        embedded store's (``_ID``, ``_LABEL``, ``_SRC``, ``_DST``, ``_NODES``,
+        ``_RELS`` plus properties), dates and datetimes as ``datetime64[us]``
+        columns (nested ones as ``datetime.date``/``datetime.datetime``).
+        """
+        if write:
+            with self._errors(), self._session() as session:
+                keys, rows, _ = session.execute_write(self._collect, text, params)
+        else:
+            keys, rows = self._read(text, params)
+        return _Converter(self.model).frame(keys, rows)
+
+    def _column(self, text: str, params: dict | None = None) -> list:
+        _, rows = self._read(text, params)
+        return [r[0] for r in rows]
+
+    def node_keys(self, label: str) -> pd.Series:
+        self.model.node(label)
+        return pd.Series(self._column(node_keys_text(label)), name="uid", dtype="str")
+
+    def _existing_keys(self, label: str, uids: pd.Series) -> set[str]:
+        keys = uids.dropna().drop_duplicates().tolist()
+        found: set[str] = set()
+        for batch in self._batches(keys):
+            found.update(self._column(existing_keys_text(label), {"uids": batch}))
+        return found
+
+    def _pairs(self, rel_type: str, src_label: str, dst_label: str) -> pd.DataFrame:
+        keys, rows = self._read(edges_text(rel_type, src_label, dst_label))
+        src = [r[0] for r in rows]
+        dst = [r[1] for r in rows]
+        return pd.DataFrame({"src": pd.Series(src, dtype="str"), "dst": pd.Series(dst, dtype="str")})
+
+    def edges(self, rel_types: Iterable[str] | None = None) -> pd.DataFrame:
+        frames = []
+        for rtype in rel_types or self.model.rels:
+            for a, b in self.model.rel(rtype).pairs:
+                df = self._pairs(rtype, a, b)
+                if len(df):
+                    df["type"], df["src_label"], df["dst_label"] = rtype, a, b
+                    frames.append(df)
+        if not frames:
+            return pd.DataFrame({c: pd.Series(dtype="string") for c in ("src", "dst", "type", "src_label", "dst_label")})
+        out = pd.concat(frames, ignore_index=True)
+        for c in ("type", "src_label", "dst_label"):
+            out[c] = out[c].astype("category")
+        return out
+
+    def counts(self) -> dict[str, int]:
+        texts = {label: count_nodes_text(label) for label in self.model.nodes}
+        texts.update({rtype: count_rels_text(rtype) for rtype in self.model.rels})
+
+        def work(tx):
+            return {name: int(tx.run(text).single(strict=True)[0]) for name, text in texts.items()}
+
+        with self._errors(), self._session() as session:
+            return session.execute_read(work)
+
+    # --- writes --------------------------------------------------------------------
+    def upsert_nodes(self, label: str, df: pd.DataFrame) -> UpsertResult:
+        df = self._node_frame(label, df)
+        if df.empty:
+            return UpsertResult()
+        types = {p: v.type for p, v in self.model.node(label).properties.items()}
+        text = node_upsert_text(label, [c for c in df.columns if c != KEY])
+        result = UpsertResult()
+        for batch in self._batches(frame_records(df, types)):
+            rows, counters = self._write(text, {"rows": batch})
+            merged = int(rows[0][0]) if rows else len(batch)
+            result += UpsertResult(inserted=counters.nodes_created, updated=merged - counters.nodes_created)
+        log.debug("upsert %s: %s", label, result)
+        return result
+
+    def upsert_relationships(self, rel_type: str, src_label: str, dst_label: str, df: pd.DataFrame,
+                             on_missing: str = "raise") -> UpsertResult:
+        df = self._rel_frame(rel_type, src_label, dst_label, df)
+        if df.empty:
+            return UpsertResult()
+        ok = df["src"].isin(self._existing_keys(src_label, df["src"])) & \
+            df["dst"].isin(self._existing_keys(dst_label, df["dst"]))
+        skipped = int((~ok).sum())
+        if skipped:
+            if on_missing != "skip":
+                first = df.loc[~ok, ["src", "dst"]].iloc[0].tolist()
+                raise MissingEndpoints(
+                    f"{rel_type} {src_label}->{dst_label}: {skipped} rows name nodes not in the graph (first: {first}); "
+                    "load the nodes first or pass on_missing='skip'")
+            df = df[ok]
+        result = UpsertResult(skipped=skipped)
+        if df.empty:
+            return result
+        types = {p: v.type for p, v in self.model.rel(rel_type).properties.items()}
+        types.update(src="STRING", dst="STRING")
+        text = rel_upsert_text(rel_type, src_label, dst_label, [c for c in df.columns if c not in ("src", "dst")])
+        for batch in self._batches(frame_records(df, types)):
+            rows, counters = self._write(text, {"rows": batch})
+            merged = int(rows[0][0]) if rows else len(batch)
+            created = counters.relationships_created
+            result += UpsertResult(inserted=created, updated=max(merged - created, 0))
+        log.debug("upsert %s %s->%s: %s", rel_type, src_label, dst_label, result)
+        return result
+
+    def delete_nodes(self, label: str, uids: Iterable[str]) -> int:
+        self.model.node(label)
+        keys = pd.Series(list(uids), dtype="string").dropna().drop_duplicates().tolist()
+        deleted = 0
+        for batch in self._batches(keys):
+            _, counters = self._write(delete_nodes_text(label), {"uids": batch})
+            deleted += counters.nodes_deleted
+        return deleted
+
+    def delete_relationships(self, rel_type: str, src_label: str, dst_label: str, pairs: pd.DataFrame) -> int:
+        df = self._rel_frame(rel_type, src_label, dst_label, pairs[["src", "dst"]])
+        if df.empty:
+            return 0
+        deleted = 0
+        for batch in self._batches(frame_records(df, {"src": "STRING", "dst": "STRING"})):
+            _, counters = self._write(delete_rels_text(rel_type, src_label, dst_label), {"rows": batch})
+            deleted += counters.relationships_deleted
+        return deleted
+
+
+__all__ = [
+    "BATCH", "FULLTEXT_INDEX", "Neo4jAuthError", "Neo4jConnectionError", "Neo4jStore", "Neo4jStoreError",
+    "frame_records", "generated_statements", "schema_statements",
+]
