@@ -1,0 +1,1 @@
+"""The Streamlit app and the `creditgraph` command line. Only this package imports Streamlit."""

@@ -1,0 +1,208 @@
+"""The ``creditgraph`` command line (typer + rich)."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+app = typer.Typer(
+    help="creditgraph: a credit knowledge graph and association analysis for the social credit system.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+DbOpt = typer.Option(None, "--db", help="embedded store folder (default ./data/graph or CREDITGRAPH_DB)")
+Neo4jOpt = typer.Option(False, "--neo4j", help="use the Neo4j store (NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD, NEO4J_DATABASE)")
+
+
+def settings_for(db: Optional[Path], neo4j: bool):
+    from graph.config import load_settings
+
+    s = load_settings()
+    if neo4j:
+        s = dataclasses.replace(s, store="neo4j")
+    if db is not None:
+        s = dataclasses.replace(s, store="embedded", db_path=Path(db))
+    return s
+
+
+def fail(message: str, code: int = 1) -> None:
+    err.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+def _progress_run(fn, *args, **kw):
+    """Run a pipeline with a rich progress display, one line per stage."""
+    with Progress(SpinnerColumn(), TextColumn("[bold]{task.fields[stage]:<9}[/] {task.description}"),
+                  TimeElapsedColumn(), console=err, transient=False) as prog:
+        tasks: dict[str, int] = {}
+
+        def say(stage: str, msg: str) -> None:
+            for s, tid in tasks.items():
+                if s != stage:
+                    prog.update(tid, completed=1, total=1)
+            if stage not in tasks:
+                tasks[stage] = prog.add_task(msg, stage=stage, total=None)
+            prog.update(tasks[stage], description=msg)
+
+        out = fn(*args, progress=say, **kw)
+        for tid in tasks.values():
+            prog.update(tid, completed=1, total=1)
+        return out
+
+
+def print_load_summary(rep) -> None:
+    t = Table(title=f"run {rep.run_id}: graph version {rep.version.get('old') or '-'} → {rep.version.get('new')}")
+    for c in ("table", "read", "loaded", "rejected", "superseded"):
+        t.add_column(c, justify="right" if c != "table" else "left")
+    for name, c in rep.tables.items():
+        t.add_row(name, f"{c['read']:,}", f"{c['loaded']:,}", f"{c['rejected']:,}", f"{c['superseded']:,}")
+    console.print(t)
+    g = Table(title="graph writes")
+    for c in ("label / type", "inserted", "updated", "skipped", "deleted"):
+        g.add_column(c, justify="right" if c != "label / type" else "left")
+    for k in sorted(set(rep.graph) | set(rep.deleted)):
+        w = rep.graph.get(k, {})
+        g.add_row(k, f"{w.get('inserted', 0):,}", f"{w.get('updated', 0):,}", f"{w.get('skipped', 0):,}", f"{rep.deleted.get(k, 0):,}")
+    console.print(g)
+    for f in rep.file_errors:
+        err.print(f"[yellow]file not loaded:[/] {f['path']}: {f['error']}")
+    secs = ", ".join(f"{k} {v:.1f}s" for k, v in rep.timings.items())
+    console.print(f"timings: {secs}")
+    console.print(f"manifest: {rep.manifest}\nreject report: {Path(rep.run_dir) / 'rejects.csv'}")
+
+
+@app.command()
+def load(
+    path: Path = typer.Argument(..., help="an extract file or a folder of extracts"),
+    profile: str = typer.Option("canonical", "--profile", "-p", help="built-in profile name (canonical, zj-warehouse) or a YAML profile path"),
+    db: Optional[Path] = DbOpt,
+    neo4j: bool = Neo4jOpt,
+    as_json: bool = typer.Option(False, "--json", help="print the run summary as JSON"),
+) -> None:
+    """Load source extracts into the graph (validated; rejects reported, good rows loaded).
+
+    Exit codes: 0 loaded (rejected rows are in the reject report), 3 loaded but
+    some files could not be read, 1 fatal error (nothing loaded), 75 another
+    load or refresh holds the lock.
+    """
+    from etl.pipeline import EXIT_FATAL, EXIT_LOCKED, FatalLoadError, run_load
+    from etl.profiles import ProfileError
+    from graph.snapshots import Locked
+
+    settings = settings_for(db, neo4j)
+    try:
+        rep = _progress_run(run_load, path, profile, settings)
+    except Locked as exc:
+        fail(str(exc), EXIT_LOCKED)
+    except (FatalLoadError, ProfileError, FileNotFoundError, ValueError) as exc:
+        fail(str(exc).splitlines()[0], EXIT_FATAL)
+    if as_json:
+        console.print_json(json.dumps(dataclasses.asdict(rep), default=str, ensure_ascii=False))
+    else:
+        print_load_summary(rep)
+    raise typer.Exit(rep.exit_code)
+
+
+@app.command()
+def synth(
+    enterprises: int = typer.Option(10_000, "--enterprises", "-n", help="number of enterprises"),
+    seed: int = typer.Option(1, "--seed", help="same seed, same bytes"),
+    out: Path = typer.Option(Path("data/synth"), "--out", help="output folder"),
+    profile: str = typer.Option("canonical", "--profile", help="canonical or zj-warehouse layout"),
+    fmt: str = typer.Option("csv", "--format", help="csv or parquet"),
+    bad_rows: float = typer.Option(0.0, "--bad-rows", help="fraction of deliberately broken rows (listed in ground_truth.json)"),
+    encoding: str = typer.Option("utf-8", "--encoding", help="CSV encoding: utf-8, utf-8-sig or gb18030"),
+) -> None:
+    """Generate synthetic credit extracts with planted risk patterns and ground_truth.json."""
+    from etl.synth import generate
+
+    with console.status(f"generating {enterprises:,} enterprises …"):
+        summary = generate(enterprises=enterprises, seed=seed, out=out, profile=profile, fmt=fmt,
+                           bad_rows=bad_rows, encoding=encoding)
+    t = Table(title=f"synthetic extract in {out}")
+    t.add_column("file")
+    t.add_column("rows", justify="right")
+    for name, n in (summary.get("rows") or {}).items():
+        t.add_row(str(name), f"{n:,}")
+    console.print(t)
+    if "seconds" in summary:
+        console.print(f"{summary['seconds']:.1f} s")
+
+
+@app.command()
+def schema(db: Optional[Path] = DbOpt, neo4j: bool = Neo4jOpt) -> None:
+    """Create or migrate the graph schema and show its version."""
+    from graph.store import open_store
+
+    settings = settings_for(db, neo4j)
+    if settings.store == "embedded":
+        from graph.embedded import new_snapshot
+
+        with new_snapshot(settings.db_path) as store:
+            v = store.schema_version()
+    else:
+        with open_store(settings) as store:
+            store.create_schema()
+            v = store.schema_version()
+    console.print(f"schema: model version {v['model_version']}, signature {v['signature']}")
+
+
+@app.command()
+def counts(db: Optional[Path] = DbOpt, neo4j: bool = Neo4jOpt) -> None:
+    """Nodes per label and relationships per type."""
+    from graph.snapshots import NoGraph
+    from graph.store import open_store
+
+    try:
+        with open_store(settings_for(db, neo4j), read_only=True) as store:
+            c = store.counts()
+    except NoGraph as exc:
+        fail(str(exc))
+    t = Table(title="graph counts")
+    t.add_column("label / type")
+    t.add_column("count", justify="right")
+    for k, v in c.items():
+        t.add_row(k, f"{v:,}")
+    console.print(t)
+
+
+@app.command()
+def history(db: Optional[Path] = DbOpt, neo4j: bool = Neo4jOpt, limit: int = typer.Option(20, help="runs to show")) -> None:
+    """Past loads and refreshes, newest first (from their manifests)."""
+    from etl.pipeline import history as runs
+
+    rows = runs(settings_for(db, neo4j))[:limit]
+    t = Table(title="runs")
+    for c in ("run", "kind", "status", "finished", "profile", "version", "changes", "rejected"):
+        t.add_column(c)
+    for m in rows:
+        g = m.get("graph", {})
+        changes = sum(v.get("inserted", 0) + v.get("updated", 0) for v in g.values()) + sum(m.get("deleted", {}).values())
+        v = m.get("version", {})
+        t.add_row(m["run_id"], m.get("kind", "load"), m.get("status", ""), str(m.get("finished", ""))[:19],
+                  m.get("profile", ""), f"{v.get('old') or '-'} → {v.get('new') or '-'}", f"{changes:,}",
+                  f"{m.get('rejects', {}).get('rejected', 0):,}")
+    console.print(t)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

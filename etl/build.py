@@ -1,0 +1,393 @@
+"""Resolve identities and turn clean tables into graph frames (nodes, relationships, deletes).
+
+Identity rules (DOMAIN.md, "People are the hard part"):
+
+* an enterprise is its valid USCC, else ``REG:<registration number>``, else
+  ``SID:<subject id>`` (or ``ALT:<other code>``);
+* a person with a valid ID number is ``ID:<keyed hash>`` (the number itself
+  never enters the graph; only its masked form does);
+* a person known by name only is ``NM:<enterprise uid>:<name>``, scoped to the
+  enterprise that names them: never merged on name alone. Where evidence
+  agrees (same name and masked ID, same name and phone, same name in linked
+  companies) a scored ``POSSIBLY_SAME_AS`` link is written instead;
+* a corporate shareholder resolves by USCC, else by normalised name within
+  the target's province (unique match only), else stays an unresolved
+  Enterprise node ``UNR:<province>:<name key>`` with ``resolved = false``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+from etl import identifiers as ids
+from etl import normalize as nz
+from etl.report import RejectReport
+from etl.transform import FLAG_DELETE
+
+REL_FRAMES = list[tuple[str, str, str, pd.DataFrame]]
+
+
+@dataclass
+class GraphBatch:
+    nodes: dict[str, list[pd.DataFrame]] = field(default_factory=dict)
+    rels: REL_FRAMES = field(default_factory=list)
+    delete_nodes: dict[str, list[str]] = field(default_factory=dict)
+    delete_rels: REL_FRAMES = field(default_factory=list)
+
+    def add_nodes(self, label: str, df: pd.DataFrame) -> None:
+        if len(df):
+            self.nodes.setdefault(label, []).append(df)
+
+    def add_rels(self, rtype: str, a: str, b: str, df: pd.DataFrame) -> None:
+        if len(df):
+            self.rels.append((rtype, a, b, df))
+
+    def node_frame(self, label: str) -> pd.DataFrame:
+        """All frames of a label, later frames winning per uid and per column.
+
+        A stub (e.g. an enterprise only named as a shareholder) never overwrites
+        what the registry row says: frames are combined so that non-null values
+        of earlier (registry) frames are kept.
+        """
+        frames = self.nodes.get(label, [])
+        if not frames:
+            return pd.DataFrame()
+        if len(frames) == 1:
+            return frames[0].drop_duplicates("uid", keep="last")
+        out = frames[0].drop_duplicates("uid", keep="last").set_index("uid")
+        for f in frames[1:]:
+            f = f.drop_duplicates("uid", keep="last").set_index("uid")
+            out = out.combine_first(f)
+        return out.reset_index()
+
+
+def regions_reference() -> pd.DataFrame:
+    path = resources.files("etl").joinpath("data", "regions.csv")
+    with path.open("rb") as fh:
+        df = pd.read_csv(fh, dtype=str, encoding="utf-8")
+    return df.rename(columns={"code": "uid"})[["uid", "name", "level", "province", "city"]]
+
+
+class Builder:
+    def __init__(self, report: RejectReport, id_key: bytes, source: str, directory: pd.DataFrame | None = None):
+        self.report = report
+        self.key = id_key
+        self.source = source
+        # known enterprises in the graph: uid, subject_id, name_key, province, region
+        self.graph_dir = directory if directory is not None else pd.DataFrame(
+            columns=["uid", "subject_id", "name_key", "province", "region"])
+        self.batch = GraphBatch()
+
+    # --- helpers ----------------------------------------------------------------
+    def person_uid(self, df: pd.DataFrame, name_col: str, ent_col: str) -> pd.Series:
+        hashed = ids.keyed_hash(df["pid_value"].astype("string"), self.key)
+        return ("ID:" + hashed).fillna("NM:" + df[ent_col].astype("string") + ":" + df[name_col].astype("string"))
+
+    def persons(self, df: pd.DataFrame, uid: pd.Series, name_col: str, phone: pd.Series | None = None) -> pd.DataFrame:
+        out = pd.DataFrame({
+            "uid": uid, "name": df[name_col], "id_masked": df["pid_masked"], "id_prefix": df["pid_region"],
+            "birth_year": df["pid_birth_year"], "region": df["pid_region"],
+            "scope": np.where(uid.str.startswith("ID:"), "id_number", "name_in_enterprise"), "source": self.source,
+        })
+        if phone is not None:
+            out["phone"] = phone
+        return out
+
+    def _directory(self, ents: pd.DataFrame | None) -> pd.DataFrame:
+        cols = ["uid", "subject_id", "name_key", "province", "region"]
+        parts = [self.graph_dir[cols]] if len(self.graph_dir) else []
+        if ents is not None and len(ents):
+            parts.append(ents[cols])
+        if not parts:
+            return pd.DataFrame({c: pd.Series(dtype="string") for c in cols})
+        d = pd.concat(parts, ignore_index=True).drop_duplicates("uid", keep="last")
+        return d.astype("string")
+
+    def resolve_enterprise(self, df: pd.DataFrame, prefix: str, table: str, directory: pd.DataFrame,
+                           stub_name_col: str | None) -> pd.DataFrame:
+        """Set ``<prefix>_uid``; reject rows whose enterprise cannot be identified."""
+        ref = df[f"{prefix}_ref"].astype("string")
+        known = pd.Index(directory["uid"])
+        uid = ref.where(ref.isin(known) | ref.str.match(r"^[0-9A-Z]{18}$|^REG:").fillna(False))
+        sid_col = f"{prefix}_subject_id"
+        if sid_col in df.columns and directory["subject_id"].notna().any():
+            sid_map = directory.dropna(subset=["subject_id"]).drop_duplicates("subject_id", keep=False)
+            sid_map = pd.Series(sid_map["uid"].to_numpy(), index=sid_map["subject_id"].to_numpy())
+            uid = uid.fillna(df[sid_col].astype("string").map(sid_map))
+        name_col = f"{prefix}_name"
+        if name_col in df.columns:
+            nk = nz.name_key(df[name_col].astype("string"))
+            uniq = directory.dropna(subset=["name_key"]).drop_duplicates("name_key", keep=False)
+            uid = uid.fillna(nk.map(pd.Series(uniq["uid"].to_numpy(), index=uniq["name_key"].to_numpy())))
+        df[f"{prefix}_uid"] = uid
+        bad = uid.isna().to_numpy()
+        if bad.any():
+            self.report.add(df, bad, f"{prefix}_uscc",
+                            "enterprise not identified: no valid USCC/registration number, and neither its subject id nor its name is in this extract or the graph",
+                            table=table)
+        df = df[~bad]
+        if stub_name_col:
+            stub = df[~df[f"{prefix}_uid"].isin(known)]
+            if len(stub):
+                st = pd.DataFrame({"uid": stub[f"{prefix}_uid"], "name": stub[stub_name_col],
+                                   "uscc": stub[f"{prefix}_uid"].where(~stub[f"{prefix}_uid"].str.startswith("REG:")),
+                                   "resolved": True, "source": f"{self.source}:{table}"})
+                st["name_key"] = nz.name_key(st["name"].astype("string"))
+                st["region"] = ids.region_from_uscc(st["uid"].astype("string"))
+                st["province"] = st["region"].str.slice(0, 2)
+                st["city"] = st["region"].str.slice(0, 4)
+                self.batch.add_nodes("Enterprise", st.drop_duplicates("uid"))
+        return df
+
+    # --- tables ---------------------------------------------------------------------
+    def enterprises(self, df: pd.DataFrame, clusters: pd.DataFrame | None) -> pd.DataFrame:
+        dele = df["change_flag"] == FLAG_DELETE
+        if dele.any():
+            self.batch.delete_nodes.setdefault("Enterprise", []).extend(df.loc[dele, "uid"].tolist())
+        df = df[~dele.to_numpy()].copy()
+        df["name_key"] = nz.name_key(df["name"].astype("string"))
+        df["province"] = df["region"].str.slice(0, 2)
+        df["city"] = df["region"].str.slice(0, 4)
+        dissolved = df["dissolved"].where(~df["dissolved_open"])
+        ent = pd.DataFrame({
+            "uid": df["uid"], "uscc": df["uscc"], "reg_no": df["reg_no"], "subject_id": df["subject_id"],
+            "name": df["name"], "name_key": df["name_key"], "kind": df["kind"], "status": df["status"],
+            "founded": df["founded"], "dissolved": dissolved, "capital": df["capital"], "currency": df["currency"],
+            "capital_raw": df["capital_raw"], "industry": df["industry"], "address": df["address"],
+            "region": df["region"], "province": df["province"], "city": df["city"], "legal_rep_name": df["legal_rep"],
+            "authority": df["authority"], "resolved": True, "source": self.source, "updated_at": df["updated_at"],
+        })
+        self.batch.add_nodes("Enterprise", ent)
+        # region
+        reg = df.dropna(subset=["region"])
+        self.batch.add_rels("REGISTERED_IN", "Enterprise", "Region", pd.DataFrame({"src": reg["uid"], "dst": reg["region"]}))
+        # address
+        cluster_keys = set()
+        if clusters is not None and len(clusters):
+            ck = "ADDR:" + nz.name_key(clusters["address"].astype("string"))
+            cluster_keys = set(ck.dropna())
+            self.batch.add_nodes("Address", pd.DataFrame({"uid": ck, "text": clusters["address"], "region": clusters["region"], "cluster": True}))
+        adr = df.dropna(subset=["address"])
+        akey = "ADDR:" + nz.name_key(adr["address"].astype("string"))
+        ok = akey.notna().to_numpy()
+        adr, akey = adr[ok], akey[ok]
+        addr_nodes = pd.DataFrame({"uid": akey, "text": adr["address"], "region": adr["region"],
+                                   "cluster": akey.isin(cluster_keys)})
+        self.batch.add_nodes("Address", addr_nodes[~addr_nodes["uid"].isin(cluster_keys)])
+        self.batch.add_rels("HAS_ADDRESS", "Enterprise", "Address", pd.DataFrame({"src": adr["uid"], "dst": akey}))
+        self._contacts(df, "Enterprise")
+        return df
+
+    def _contacts(self, df: pd.DataFrame, label: str, uid_col: str = "uid") -> None:
+        ph = df.dropna(subset=["phone"])
+        if len(ph):
+            self.batch.add_nodes("Phone", pd.DataFrame({"uid": ph["phone"], "masked": ids.mask_phone(ph["phone"].astype("string"))}))
+            self.batch.add_rels("HAS_PHONE", label, "Phone", pd.DataFrame({"src": ph[uid_col], "dst": ph["phone"]}))
+        em = df.dropna(subset=["email"])
+        if len(em):
+            self.batch.add_nodes("Email", pd.DataFrame({"uid": em["email"], "masked": ids.mask_email(em["email"].astype("string"))}))
+            self.batch.add_rels("HAS_EMAIL", label, "Email", pd.DataFrame({"src": em[uid_col], "dst": em["email"]}))
+
+    def legal_reps(self, df: pd.DataFrame, directory: pd.DataFrame) -> set:
+        df = self.resolve_enterprise(df, "enterprise", "legal_reps", directory, "enterprise_name")
+        officers = ~df["is_legal_rep"].to_numpy()
+        if officers.any():
+            self.report.add(df, officers, "is_legal_rep", "officer, not the legal representative: not loaded as LEGAL_REP",
+                            table="legal_reps", severity="note")
+        df = df[~officers].copy()
+        df["person_uid"] = self.person_uid(df, "person_name", "enterprise_uid")
+        dele = (df["change_flag"] == FLAG_DELETE).to_numpy()
+        if dele.any():
+            d = df[dele]
+            self.batch.delete_rels.append(("LEGAL_REP", "Person", "Enterprise", pd.DataFrame({"src": d["person_uid"], "dst": d["enterprise_uid"]})))
+        df = df[~dele]
+        self.batch.add_nodes("Person", self.persons(df, df["person_uid"], "person_name", df["phone"]))
+        self.batch.add_rels("LEGAL_REP", "Person", "Enterprise", pd.DataFrame({
+            "src": df["person_uid"], "dst": df["enterprise_uid"], "position": df["position"], "since": df["since"],
+            "source": self.source}))
+        self._contacts(df.assign(uid=df["person_uid"]), "Person")
+        return set(df["enterprise_uid"])
+
+    def legal_reps_from_subjects(self, ents: pd.DataFrame, covered: set) -> None:
+        """Subject rows name their legal representative; use it where no legal-rep row exists."""
+        e = ents.dropna(subset=["legal_rep"])
+        e = e[~e["uid"].isin(covered)]
+        if e.empty:
+            return
+        uid = "NM:" + e["uid"] + ":" + e["legal_rep"]
+        self.batch.add_nodes("Person", pd.DataFrame({"uid": uid, "name": e["legal_rep"], "scope": "name_in_enterprise", "source": self.source}))
+        self.batch.add_rels("LEGAL_REP", "Person", "Enterprise", pd.DataFrame({"src": uid, "dst": e["uid"], "source": self.source}))
+
+    def shareholders(self, df: pd.DataFrame, directory: pd.DataFrame, changes: pd.DataFrame | None) -> None:
+        df = self.resolve_enterprise(df, "enterprise", "shareholders", directory, "enterprise_name")
+        if df.empty:
+            return
+        df = df.copy()
+        is_ent = df["holder_is_enterprise"].to_numpy()
+        target_prov = df["enterprise_uid"].map(pd.Series(directory["province"].to_numpy(), index=directory["uid"].to_numpy()))
+        target_prov = target_prov.fillna(df["enterprise_uid"].str.slice(2, 4))
+        holder = pd.Series(pd.NA, index=df.index, dtype="string")
+        holder[is_ent] = df["holder_uscc"][is_ent].fillna("REG:" + df["holder_regno"][is_ent])
+        # by normalised name within the target's province, unique matches only
+        hk = nz.name_key(df["holder_name"].astype("string"))
+        d = directory.dropna(subset=["name_key", "province"])
+        d = d.drop_duplicates(["name_key", "province"], keep=False)
+        lookup = pd.Series(d["uid"].to_numpy(), index=(d["province"] + "|" + d["name_key"]).to_numpy())
+        by_name = (target_prov + "|" + hk).map(lookup)
+        holder[is_ent] = holder[is_ent].fillna(by_name[is_ent])
+        unresolved = is_ent & holder.isna().to_numpy()
+        holder[unresolved] = "UNR:" + target_prov[unresolved].fillna("00") + ":" + hk[unresolved]
+        people = ~is_ent
+        holder[people] = self.person_uid(df[people], "holder_name", "enterprise_uid")
+        df["holder_uid"] = holder
+        dele = (df["change_flag"] == FLAG_DELETE).to_numpy()
+        if dele.any():
+            d = df[dele]
+            for lab, m in (("Person", ~d["holder_is_enterprise"].to_numpy()), ("Enterprise", d["holder_is_enterprise"].to_numpy())):
+                if m.any():
+                    self.batch.delete_rels.append(("HOLDS_SHARES", lab, "Enterprise", pd.DataFrame({"src": d["holder_uid"][m], "dst": d["enterprise_uid"][m]})))
+        df = df[~dele]
+        # one edge per (holder, enterprise): the latest report year, then the latest update
+        df = df.sort_values(["report_year", "updated_at", "_row"], na_position="first", kind="stable")
+        df = df.drop_duplicates(["holder_uid", "enterprise_uid"], keep="last")
+        total = df.groupby("enterprise_uid")["subscribed"].transform("sum")
+        df["ratio"] = df["ratio"].fillna(df["subscribed"] / total.where(total > 0))
+        if changes is not None and len(changes):
+            df = self._apply_equity_changes(df, changes)
+        ent_holders = df[df["holder_is_enterprise"].to_numpy()]
+        unr = ent_holders[ent_holders["holder_uid"].str.startswith("UNR:")]
+        self.batch.add_nodes("Enterprise", pd.DataFrame({
+            "uid": unr["holder_uid"], "name": unr["holder_name"], "name_key": nz.name_key(unr["holder_name"].astype("string")),
+            "province": unr["holder_uid"].str.slice(4, 6), "resolved": False, "source": f"{self.source}:shareholders"}))
+        known = pd.Index(directory["uid"])
+        stub = ent_holders[~ent_holders["holder_uid"].str.startswith("UNR:") & ~ent_holders["holder_uid"].isin(known)]
+        if len(stub):
+            reg = ids.region_from_uscc(stub["holder_uid"].astype("string"))
+            self.batch.add_nodes("Enterprise", pd.DataFrame({
+                "uid": stub["holder_uid"], "uscc": stub["holder_uscc"], "name": stub["holder_name"],
+                "name_key": nz.name_key(stub["holder_name"].astype("string")), "region": reg,
+                "province": reg.str.slice(0, 2), "city": reg.str.slice(0, 4), "resolved": True,
+                "source": f"{self.source}:shareholders"}))
+        ppl = df[~df["holder_is_enterprise"].to_numpy()]
+        self.batch.add_nodes("Person", self.persons(ppl, ppl["holder_uid"], "holder_name"))
+        for lab, part in (("Person", ppl), ("Enterprise", ent_holders)):
+            self.batch.add_rels("HOLDS_SHARES", lab, "Enterprise", pd.DataFrame({
+                "src": part["holder_uid"], "dst": part["enterprise_uid"], "ratio": part["ratio"],
+                "subscribed": part["subscribed"], "paid": part["paid"], "currency": part["currency"],
+                "subscribed_date": part["subscribed_date"], "paid_date": part["paid_date"],
+                "report_year": part["report_year"], "source": self.source}))
+
+    def _apply_equity_changes(self, sh: pd.DataFrame, ch: pd.DataFrame) -> pd.DataFrame:
+        """The latest equity change per (enterprise, holder name) sets the ratio."""
+        ch = ch[ch["change_flag"] != FLAG_DELETE].dropna(subset=["enterprise_ref", "ratio_after"])
+        ch = ch.sort_values(["change_date", "_row"], na_position="first").drop_duplicates(["enterprise_ref", "holder_name"], keep="last")
+        m = pd.Series(ch["ratio_after"].to_numpy(), index=(ch["enterprise_ref"] + "|" + ch["holder_name"]).to_numpy())
+        newer = (sh["enterprise_uid"] + "|" + sh["holder_name"]).map(m)
+        sh = sh.assign(ratio=newer.fillna(sh["ratio"]))
+        return sh[~(sh["ratio"] == 0).fillna(False).to_numpy()]
+
+    def penalties(self, df: pd.DataFrame, directory: pd.DataFrame) -> None:
+        dele = (df["change_flag"] == FLAG_DELETE).to_numpy()
+        if dele.any():
+            self.batch.delete_nodes.setdefault("PenaltyEvent", []).extend(df.loc[dele, "uid"].tolist())
+        df = df[~dele].copy()
+        person_subject = df["subject_is_person"].to_numpy()
+        ents = df[~person_subject].copy()
+        ents = self.resolve_enterprise(ents, "subject", "penalties", directory, "subject_name")
+        ppl = df[person_subject].copy()
+        ppl = ppl[ppl["person_name"].notna() | ppl["subject_name"].notna()]
+        ppl["person_name"] = ppl["person_name"].fillna(ppl["subject_name"])
+        ppl["scope_uid"] = "DEBTOR"
+        ppl["person_uid"] = self.person_uid(ppl, "person_name", "scope_uid")
+        ppl["person_uid"] = ppl["person_uid"].where(ppl["person_uid"].str.startswith("ID:"), "NM:" + ppl["uid"] + ":" + ppl["person_name"])
+        events = pd.concat([ents, ppl], ignore_index=True)
+        region_of = pd.Series(directory["region"].to_numpy(), index=directory["uid"].to_numpy())
+        region = events["region"].fillna(events["subject_uid"].map(region_of) if "subject_uid" in events else pd.NA)
+        region = region.fillna(events["pid_region"])
+        self.batch.add_nodes("PenaltyEvent", pd.DataFrame({
+            "uid": events["uid"], "kind": events["kind"], "source_id": events["record_id"], "doc_no": events["doc_no"],
+            "decided": events["decided"], "reason": events["reason"], "result": events["result"], "amount": events["amount"],
+            "authority": events["authority"], "region": region, "province": region.str.slice(0, 2), "city": region.str.slice(0, 4),
+            "status": events["status"], "removed": events["removed"].where(~events["removed_open"].astype(bool)),
+            "removal_reason": events["removal_reason"], "subject_name": events["subject_name"].fillna(events["person_name"]),
+            "source": self.source, "updated_at": events["updated_at"]}))
+        self.batch.add_rels("PENALIZED", "Enterprise", "PenaltyEvent", pd.DataFrame({"src": ents["subject_uid"], "dst": ents["uid"], "role": "subject"}))
+        self.batch.add_nodes("Person", self.persons(ppl, ppl["person_uid"], "person_name"))
+        self.batch.add_rels("PENALIZED", "Person", "PenaltyEvent", pd.DataFrame({"src": ppl["person_uid"], "dst": ppl["uid"], "role": "subject"}))
+        located = pd.DataFrame({"src": events["uid"], "dst": region}).dropna()
+        self.batch.add_rels("LOCATED_IN", "PenaltyEvent", "Region", located)
+
+    def regions(self) -> None:
+        ref = regions_reference()
+        seen = set()
+        for rtype, _, b, df in self.batch.rels:
+            if b == "Region":
+                seen.update(df["dst"].dropna().unique().tolist())
+        extra = sorted(seen - set(ref["uid"]))
+        if extra:
+            e = pd.Series(extra, dtype="string")
+            ref = pd.concat([ref, pd.DataFrame({"uid": e, "level": np.where(e.str.endswith("0000"), "province", np.where(e.str.endswith("00"), "city", "county")),
+                                                "province": e.str.slice(0, 2), "city": e.str.slice(0, 4)})], ignore_index=True)
+        self.batch.add_nodes("Region", ref)
+
+    def possibly_same(self) -> None:
+        """Scored links between person records that other evidence ties together."""
+        people = self.batch.node_frame("Person")
+        if people.empty:
+            return
+        links = []
+        for col, score, why in (("id_masked", 0.9, "same name and same masked ID number"),
+                                ("phone", 0.8, "same name and same phone")):
+            if col not in people:
+                continue
+            p = people.dropna(subset=[col, "name"])[["uid", "name", col]]
+            size = p.groupby(["name", col])["uid"].transform("size")
+            p = p[(size > 1) & (size <= 50)]
+            if p.empty:
+                continue
+            pairs = p.merge(p, on=["name", col])
+            pairs = pairs[pairs["uid_x"] < pairs["uid_y"]]
+            links.append(pd.DataFrame({"src": pairs["uid_x"], "dst": pairs["uid_y"], "score": score, "evidence": why}))
+        # same name, name-only, in companies linked by shareholding
+        holds = [df for t, a, b, df in self.batch.rels if t == "HOLDS_SHARES" and a == "Enterprise"]
+        if holds:
+            h = pd.concat(holds)[["src", "dst"]]
+            nm = people[people["uid"].str.startswith("NM:")][["uid", "name"]].copy()
+            nm["ent"] = nm["uid"].str.extract(r"^NM:(.*):[^:]*$", expand=False)
+            a = nm.merge(h, left_on="ent", right_on="src").merge(nm, left_on=["dst", "name"], right_on=["ent", "name"])
+            if len(a):
+                links.append(pd.DataFrame({"src": a["uid_x"], "dst": a["uid_y"], "score": 0.6,
+                                           "evidence": "same name in companies linked by shareholding"}))
+        if links:
+            df = pd.concat(links, ignore_index=True)
+            df = df.sort_values("score").drop_duplicates(["src", "dst"], keep="last")
+            self.batch.add_rels("POSSIBLY_SAME_AS", "Person", "Person", df)
+
+
+def build(tables: dict[str, pd.DataFrame], report: RejectReport, id_key: bytes, source: str,
+          directory: pd.DataFrame | None = None) -> GraphBatch:
+    """Clean tables -> a GraphBatch ready for the store."""
+    b = Builder(report, id_key, source, directory)
+    ents = tables.get("enterprises")
+    if ents is not None:
+        ents = b.enterprises(ents, tables.get("cluster_addresses"))
+    elif "cluster_addresses" in tables:
+        c = tables["cluster_addresses"]
+        b.batch.add_nodes("Address", pd.DataFrame({"uid": "ADDR:" + nz.name_key(c["address"].astype("string")),
+                                                   "text": c["address"], "region": c["region"], "cluster": True}))
+    directory_all = b._directory(ents)
+    covered: set = set()
+    if "legal_reps" in tables:
+        covered = b.legal_reps(tables["legal_reps"], directory_all)
+    if ents is not None:
+        b.legal_reps_from_subjects(ents, covered)
+    if "shareholders" in tables:
+        b.shareholders(tables["shareholders"], directory_all, tables.get("equity_changes"))
+    if "penalties" in tables:
+        b.penalties(tables["penalties"], directory_all)
+    b.regions()
+    b.possibly_same()
+    return b.batch

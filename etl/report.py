@@ -1,0 +1,70 @@
+"""The reject report: every row that did not load, with file, row, column, value and reason.
+
+Rows are collected as frames (vectorised), written as CSV (UTF-8 with BOM, so
+Excel opens Chinese text correctly) and Parquet at the end of a run.
+``severity`` is ``rejected`` (the row did not load), ``superseded`` (a
+duplicate within the batch; a later row won) or ``note`` (loaded, with a
+remark, e.g. a legacy code kept as an alternative key).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+COLUMNS = ["file", "row", "table", "column", "value", "reason", "severity"]
+
+
+class RejectReport:
+    def __init__(self) -> None:
+        self._parts: list[pd.DataFrame] = []
+
+    def add(self, frame: pd.DataFrame, mask, column: str, reason, value_col: str | None = None,
+            table: str = "", severity: str = "rejected") -> None:
+        """Record the rows of ``frame`` selected by ``mask`` (needs ``_file`` and ``_row``)."""
+        sel = frame[mask] if mask is not None else frame
+        if sel.empty:
+            return
+        vc = value_col or column
+        value = sel[vc].astype("string") if vc in sel.columns else pd.Series(pd.NA, index=sel.index, dtype="string")
+        self._parts.append(pd.DataFrame({
+            "file": sel["_file"].astype("string"),
+            "row": sel["_row"].astype("Int64"),
+            "table": table,
+            "column": column,
+            "value": value.str.slice(0, 200),
+            "reason": reason if isinstance(reason, str) else pd.Series(reason, index=frame.index)[mask],
+            "severity": severity,
+        }))
+
+    def add_file(self, file: str, reason: str, table: str = "", column: str = "", row: int | None = None) -> None:
+        """A problem with a whole file (unreadable, missing column, truncated line)."""
+        self._parts.append(pd.DataFrame([{"file": file, "row": row, "table": table, "column": column,
+                                          "value": None, "reason": reason, "severity": "rejected"}]))
+
+    def frame(self) -> pd.DataFrame:
+        if not self._parts:
+            return pd.DataFrame({c: pd.Series(dtype="string") for c in COLUMNS})
+        df = pd.concat(self._parts, ignore_index=True)[COLUMNS]
+        df["row"] = df["row"].astype("Int64")
+        for c in ("file", "table", "column", "value", "reason", "severity"):
+            df[c] = df[c].astype("string")
+        return df.sort_values(["file", "row", "column"], kind="stable", na_position="first").reset_index(drop=True)
+
+    def counts(self) -> dict[str, int]:
+        df = self.frame()
+        return {s: int((df["severity"] == s).sum()) for s in ("rejected", "superseded", "note")}
+
+    def rejected_rows(self) -> int:
+        """Distinct source rows that did not load."""
+        df = self.frame()
+        df = df[df["severity"] == "rejected"]
+        return int(df[["file", "row"]].drop_duplicates().shape[0])
+
+    def write(self, folder: Path) -> dict[str, str]:
+        folder.mkdir(parents=True, exist_ok=True)
+        df = self.frame()
+        csv, parquet = folder / "rejects.csv", folder / "rejects.parquet"
+        df.to_csv(csv, index=False, encoding="utf-8-sig")
+        df.to_parquet(parquet, index=False)
+        return {"csv": str(csv), "parquet": str(parquet)}

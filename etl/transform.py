@@ -1,0 +1,303 @@
+"""Validate and normalise canonical tables, column by column (vectorised).
+
+Each ``clean_*`` function takes one canonical table (strings, with ``_file``
+and ``_row``), records the rows that fail in the reject report, and returns
+the good rows with typed, normalised columns. Duplicates of a record (same
+record key) are resolved deterministically: the latest ``updated_at`` wins,
+then the later row; the losers are reported as ``superseded``.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from etl import identifiers as ids
+from etl import normalize as nz
+from etl.canonical import TABLES
+from etl.report import RejectReport
+from graph.model import MODEL
+
+FLAG_INSERT, FLAG_UPDATE, FLAG_DELETE = "insert", "update", "delete"
+
+KIND_ALIASES = {
+    **{k: k for k in MODEL.penalty_kinds},
+    **{v["code"]: k for k, v in MODEL.penalty_kinds.items()},
+    **{v["label_zh"]: k for k, v in MODEL.penalty_kinds.items()},
+    "行政处罚公示": "administrative_penalty", "经营异常": "abnormal_operation",
+    "严重违法失信企业名单": "serious_illegal", "严重违法失信": "serious_illegal",
+    "失信被执行人名单": "dishonest_debtor",
+}
+STATUS_ALIASES = {
+    **{k: k for k in MODEL.penalty_statuses},
+    **{v["label_zh"]: k for k, v in MODEL.penalty_statuses.items()},
+    "有效": "active", "在列": "active", "移出": "removed", "已移出": "removed",
+    "信用修复": "repaired", "已修复": "repaired", "撤销": "withdrawn", "异议": "withdrawn",
+}
+ENTERPRISE_WORDS = r"公司|企业|集团|合伙|厂|中心|银行|商行|事务所|研究所|合作社|协会|基金|信托|管理处|经营部|门市部|店$"
+
+
+class Cleaner:
+    """Holds the report and the change-flag vocabulary for one run."""
+
+    def __init__(self, report: RejectReport, flags: dict[str, tuple[str, ...]]):
+        self.report = report
+        self.flag_map = {v: k for k, vals in flags.items() for v in vals}
+
+    # --- shared steps ---------------------------------------------------------
+    def _text(self, df: pd.DataFrame, cols) -> None:
+        for c in cols:
+            df[c] = nz.normalize_text(nz.clean_missing(df[c].astype("string")))
+
+    def _reject(self, df, mask, table, column, reason) -> pd.DataFrame:
+        mask = np.asarray(mask, dtype=bool)
+        if mask.any():
+            self.report.add(df, mask, column, reason, table=table)
+        return df[~mask]
+
+    def _flags(self, df: pd.DataFrame, table: str) -> pd.DataFrame:
+        raw = nz.clean_missing(df["change_flag"].astype("string"))
+        flag = raw.map(self.flag_map)
+        bad = (raw.notna() & flag.isna()).to_numpy()
+        df = self._reject(df.assign(change_flag=raw), bad, table, "change_flag",
+                          "unknown change flag: use i/u/d (or the profile's change_flag values)")
+        df["change_flag"] = flag.loc[df.index].fillna(FLAG_UPDATE).astype("string")
+        text = nz.clean_missing(df["updated_at"].astype("string"))
+        up = nz.parse_dates(text)
+        df = self._reject(df, up["invalid"].to_numpy(), table, "updated_at", "not a date/time")
+        text, day = text.loc[df.index], up.loc[df.index, "date"]
+        if text.notna().any():
+            hms = text.str.extract(r"(\d{1,2})[:时](\d{1,2})(?:[:分](\d{1,2}))?")
+            secs = (pd.to_numeric(hms[0], errors="coerce").fillna(0) * 3600
+                    + pd.to_numeric(hms[1], errors="coerce").fillna(0) * 60
+                    + pd.to_numeric(hms[2], errors="coerce").fillna(0))
+            day = day + pd.to_timedelta(secs.to_numpy(), unit="s")
+        df["updated_at"] = day
+        return df
+
+    def _dates(self, df: pd.DataFrame, table: str, cols) -> pd.DataFrame:
+        for c in cols:
+            d = nz.parse_dates(df[c].astype("string"))
+            df = self._reject(df, d["invalid"].to_numpy(), table, c, "not a valid date (e.g. 2008-6-16, 20080616)")
+            d = d.loc[df.index]
+            df[c] = d["date"]
+            df[c + "_open"] = d["open_ended"].to_numpy()
+        return df
+
+    def _names(self, df: pd.DataFrame, table: str, cols, required=()) -> pd.DataFrame:
+        for c in cols:
+            df[c] = nz.normalize_text(nz.clean_missing(df[c].astype("string")))
+            bad = nz.detect_mojibake(df[c]).to_numpy()
+            df = self._reject(df, bad, table, c,
+                              "mojibake: text looks like bytes decoded with the wrong encoding; re-export the file as UTF-8 or GB18030")
+            if c in required:
+                df = self._reject(df, df[c].isna().to_numpy(), table, c, f"required field {c} is empty")
+        return df
+
+    def _dedupe(self, df: pd.DataFrame, table: str, key_cols: list[str]) -> pd.DataFrame:
+        """Latest ``updated_at`` wins, then the later row; report the others as superseded."""
+        if df.empty:
+            return df
+        order = df.assign(_ts=df["updated_at"]).sort_values(["_ts", "_file", "_row"], kind="stable", na_position="first")
+        dup = order.duplicated(key_cols, keep="last")
+        if dup.any():
+            losers = order[dup.to_numpy()]
+            self.report.add(losers, None, ",".join(key_cols), "duplicate record in this extract: a later row (by updated_at, then position) wins",
+                            value_col=key_cols[0], table=table, severity="superseded")
+        return order[~dup.to_numpy()].drop(columns="_ts").sort_index()
+
+    def _subject_code(self, df: pd.DataFrame, prefix: str, table: str, sid_col: str | None, name_col: str | None,
+                      required: bool = True) -> pd.DataFrame:
+        """Turn a USCC-ish column (plus optional subject id) into an enterprise reference.
+
+        Sets ``<prefix>_ref`` to the enterprise uid when it can be derived from the code
+        (valid USCC, or a legacy registration number as ``REG:…``), else leaves NA so the
+        resolver can try the subject id or the name.
+        """
+        col = f"{prefix}_uscc"
+        v = ids.validate_uscc(df[col].astype("string"))
+        kind = v["kind"].to_numpy()
+        df = self._reject(df, kind == "uscc_invalid", table, col,
+                          "USCC check character wrong (GB 32100-2015); correct the code or leave it empty")
+        v = v.loc[df.index]
+        kind = v["kind"].to_numpy()
+        ref = pd.Series(pd.NA, index=df.index, dtype="string")
+        ref[kind == "uscc"] = v["value"][kind == "uscc"]
+        ref[kind == "reg_no"] = "REG:" + v["value"][kind == "reg_no"]
+        ref[kind == "other"] = "ALT:" + v["value"][kind == "other"]
+        df[col] = v["value"]
+        df[f"{prefix}_ref"] = ref
+        df[f"{prefix}_code_kind"] = v["kind"]
+        return df
+
+    # --- tables -----------------------------------------------------------------
+    def enterprises(self, df: pd.DataFrame) -> pd.DataFrame:
+        t = "enterprises"
+        df = self._flags(df, t)
+        df = self._names(df, t, ["name", "legal_rep"], required=("name",))
+        v = ids.validate_uscc(df["uscc"].astype("string"))
+        kind = v["kind"].to_numpy()
+        df = self._reject(df, kind == "uscc_invalid", t, "uscc",
+                          "USCC check character wrong (GB 32100-2015); correct the code or move it to reg_no")
+        v = v.loc[df.index]
+        kind = v["kind"].to_numpy()
+        self._text(df, ["reg_no", "subject_id", "kind", "status", "industry", "address", "authority", "province", "city", "currency"])
+        reg = df["reg_no"].where(df["reg_no"].notna(), v["value"].where(kind == "reg_no"))
+        df["reg_no"] = reg
+        other = kind == "other"
+        if other.any():
+            self.report.add(df, other, "uscc", "not a USCC nor a 15-digit registration number: kept as an alternative key",
+                            table=t, severity="note")
+        uid = pd.Series(pd.NA, index=df.index, dtype="string")
+        uid[kind == "uscc"] = v["value"][kind == "uscc"]
+        uid = uid.fillna("REG:" + df["reg_no"]).fillna("SID:" + df["subject_id"])
+        uid = uid.where(~(uid.isna() & other), "ALT:" + v["value"])
+        df["uscc"] = v["value"].where(kind == "uscc")
+        df["uid"] = uid
+        df = self._reject(df, df["uid"].isna().to_numpy(), t, "uscc",
+                          "no key: uscc, reg_no and subject_id are all empty")
+        df = self._dates(df, t, ["founded", "dissolved"])
+        cap = nz.parse_capital(df["capital"].astype("string"))
+        df = self._reject(df, cap["invalid"].to_numpy(), t, "capital",
+                          "registered capital not understood (e.g. 51.8000(万元人民币), 13(万美元))")
+        cap = cap.loc[df.index]
+        df["capital_raw"] = nz.clean_missing(df["capital"].astype("string"))
+        df["capital"] = cap["amount"]
+        df["currency"] = cap["currency"].fillna(df["currency"])
+        region = nz.clean_missing(df["region"].astype("string")).str.replace(r"\D", "", regex=True)
+        region = region.where(region.str.len() >= 6).str.slice(0, 6)
+        df["region"] = region.fillna(ids.region_from_uscc(df["uscc"].astype("string")))
+        df["phone"] = nz.normalize_phone(df["phone"].astype("string"))
+        df["email"] = nz.normalize_email(df["email"].astype("string"))
+        return self._dedupe(df, t, ["uid"])
+
+    def legal_reps(self, df: pd.DataFrame) -> pd.DataFrame:
+        t = "legal_reps"
+        df = self._flags(df, t)
+        df = self._names(df, t, ["person_name", "enterprise_name"], required=("person_name",))
+        df = self._subject_code(df, "enterprise", t, "enterprise_subject_id", "enterprise_name")
+        self._text(df, ["enterprise_subject_id", "position", "id_type"])
+        df = self._person_id(df, t, "id_no")
+        df = self._dates(df, t, ["since"])
+        flag = nz.clean_missing(df["is_legal_rep"].astype("string"))
+        df["is_legal_rep"] = ~flag.isin(["0", "N", "n", "否", "false", "False", "FALSE"]).to_numpy()
+        df["phone"] = nz.normalize_phone(df["mobile"].astype("string")).fillna(nz.normalize_phone(df["phone"].astype("string")))
+        df["email"] = nz.normalize_email(df["email"].astype("string"))
+        return df
+
+    def shareholders(self, df: pd.DataFrame) -> pd.DataFrame:
+        t = "shareholders"
+        df = self._flags(df, t)
+        df = self._names(df, t, ["holder_name", "enterprise_name"], required=("holder_name",))
+        df = self._subject_code(df, "enterprise", t, "enterprise_subject_id", "enterprise_name")
+        self._text(df, ["enterprise_subject_id", "holder_kind", "holder_id"])
+        df = self._dates(df, t, ["subscribed_date", "paid_date"])
+        for c in ("subscribed", "paid"):
+            cap = nz.parse_capital(df[c].astype("string"))
+            df = self._reject(df, cap["invalid"].to_numpy(), t, c, "amount not understood (e.g. 50(万元), 500000)")
+            cap = cap.loc[df.index]
+            df[c] = cap["amount"]
+            if c == "subscribed":
+                df["currency"] = cap["currency"]
+        ratio = pd.to_numeric(nz.clean_missing(df["ratio"].astype("string")).str.replace("%", "", regex=False), errors="coerce")
+        bad = nz.clean_missing(df["ratio"].astype("string")).notna().to_numpy() & ratio.isna().to_numpy()
+        df = self._reject(df, bad | (ratio < 0).to_numpy(), t, "ratio", "share ratio not a number between 0 and 1 (or 0–100%)")
+        ratio = ratio.loc[df.index]
+        df["ratio"] = ratio.where(ratio <= 1, ratio / 100)
+        df = self._reject(df, (df["ratio"] > 1).to_numpy(), t, "ratio", "share ratio above 100%")
+        yr = pd.to_numeric(nz.clean_missing(df["report_year"].astype("string")), errors="coerce")
+        df["report_year"] = yr.astype("Int64")
+        # holder kind: the declared kind, else the code's shape, else the name
+        hk = df["holder_kind"].fillna("")
+        code = ids.validate_uscc(df["holder_id"].astype("string"))
+        pid = ids.validate_resident_id(df["holder_id"].astype("string"))
+        is_ent = hk.str.contains("企业|公司|法人|单位|机构|合伙", regex=True) & ~hk.str.contains("自然人", regex=False)
+        is_person = hk.str.contains("自然人|个人|外籍|港澳台", regex=True)
+        undecided = ~(is_ent | is_person)
+        guess_ent = code["kind"].isin(["uscc", "reg_no"]) | df["holder_name"].str.contains(ENTERPRISE_WORDS, regex=True).fillna(False)
+        guess_person = pid["kind"].isin(["valid", "masked", "legacy"])
+        df["holder_is_enterprise"] = (is_ent | (undecided & guess_ent & ~guess_person)).to_numpy()
+        df["holder_uscc"] = code["value"].where(code["kind"] == "uscc")
+        df["holder_regno"] = code["value"].where(code["kind"] == "reg_no")
+        df = self._person_id(df, t, "holder_id", only=~df["holder_is_enterprise"].to_numpy())
+        return df
+
+    def penalties(self, df: pd.DataFrame) -> pd.DataFrame:
+        t = "penalties"
+        df = self._flags(df, t)
+        kind = nz.clean_missing(df["kind"].astype("string")).map(KIND_ALIASES)
+        df = self._reject(df.assign(kind=df["kind"]), kind.isna().to_numpy(), t, "kind",
+                          f"unknown penalty kind; use one of {sorted(MODEL.penalty_kinds)}")
+        df["kind"] = kind.loc[df.index]
+        self._text(df, ["record_id", "doc_no", "reason", "result", "authority", "removal_reason", "city", "district", "subject_subject_id"])
+        df = self._reject(df, df["record_id"].isna().to_numpy(), t, "record_id", "required field record_id is empty")
+        df = self._names(df, t, ["subject_name", "person_name"])
+        # the subject code may be a USCC or, for a natural-person debtor, an ID number
+        pid = ids.validate_resident_id(df["subject_uscc"].astype("string"))
+        person_subject = pid["kind"].isin(["valid", "masked", "legacy"]).to_numpy()
+        df["person_id_no"] = df["person_id_no"].where(~person_subject, df["subject_uscc"])
+        df["subject_uscc"] = df["subject_uscc"].where(~person_subject)
+        df["subject_is_person"] = person_subject
+        df = self._subject_code(df, "subject", t, "subject_subject_id", "subject_name")
+        df = self._person_id(df, t, "person_id_no")
+        df = self._dates(df, t, ["decided", "removed"])
+        amount = nz.parse_capital(df["amount"].astype("string"))
+        df = self._reject(df, amount["invalid"].to_numpy(), t, "amount", "amount not understood")
+        amount = amount.loc[df.index]["amount"]
+        from_result = df["result"].str.extract(r"(\d[\d,]*(?:\.\d+)?\s*万?元)", expand=False)
+        parsed = nz.parse_capital(from_result.astype("string"))["amount"]
+        df["amount"] = amount.fillna(parsed)
+        region = nz.clean_missing(df["region"].astype("string")).str.replace(r"\D", "", regex=True)
+        df["region"] = region.where(region.str.len() >= 6).str.slice(0, 6)
+        status = nz.clean_missing(df["status"].astype("string")).map(STATUS_ALIASES)
+        reason = df["removal_reason"].fillna("")
+        removed = df["removed"].notna()
+        derived = np.select(
+            [removed & reason.str.contains("修复", regex=False), removed & reason.str.contains("异议|撤销|更正", regex=True), removed],
+            ["repaired", "withdrawn", "removed"], default="active")
+        df["status"] = status.fillna(pd.Series(derived, index=df.index)).astype("string")
+        df["uid"] = df["kind"].map({k: v["code"] for k, v in MODEL.penalty_kinds.items()}) + ":" + df["record_id"]
+        return self._dedupe(df, t, ["uid"])
+
+    def cluster_addresses(self, df: pd.DataFrame) -> pd.DataFrame:
+        t = "cluster_addresses"
+        self._text(df, ["address", "name"])
+        df = self._reject(df, df["address"].isna().to_numpy(), t, "address", "required field address is empty")
+        return df
+
+    def equity_changes(self, df: pd.DataFrame) -> pd.DataFrame:
+        t = "equity_changes"
+        df = self._flags(df, t)
+        df = self._names(df, t, ["holder_name"], required=("holder_name",))
+        df = self._subject_code(df, "enterprise", t, "enterprise_subject_id", None)
+        df = self._dates(df, t, ["change_date"])
+        for c in ("ratio_before", "ratio_after"):
+            r = pd.to_numeric(nz.clean_missing(df[c].astype("string")).str.replace("%", "", regex=False), errors="coerce")
+            df[c] = r.where(r <= 1, r / 100)
+        return df
+
+    # --- people -------------------------------------------------------------------
+    def _person_id(self, df: pd.DataFrame, table: str, col: str, only=None) -> pd.DataFrame:
+        """Classify an ID column: valid/legacy -> hashed key later; masked kept masked; invalid rejected."""
+        v = ids.validate_resident_id(df[col].astype("string"))
+        consider = np.ones(len(df), dtype=bool) if only is None else np.asarray(only, dtype=bool)
+        bad = (v["kind"] == "invalid").to_numpy() & consider
+        df = self._reject(df, bad, table, col, "resident ID number fails the GB 11643-1999 check; correct it or mask it")
+        v = v.loc[df.index]
+        keep = consider[~bad]
+        kind = v["kind"].where(keep, "missing")
+        df["pid_kind"] = kind.astype("string")
+        df["pid_value"] = v["value"].where(kind.isin(["valid", "legacy"]))
+        df["pid_masked"] = ids.mask_id(v["value"].where(kind.isin(["valid", "legacy", "masked"])))
+        df["pid_region"] = v["region"].where(kind.isin(["valid", "legacy", "masked"]))
+        df["pid_birth_year"] = v["birth_year"].where(kind.isin(["valid", "legacy"]))
+        return df
+
+
+
+def clean_tables(tables: dict[str, pd.DataFrame], report: RejectReport, flags) -> dict[str, pd.DataFrame]:
+    c = Cleaner(report, flags)
+    out = {}
+    for name in TABLES:
+        if name in tables:
+            out[name] = getattr(c, name)(tables[name].copy())
+    return out
