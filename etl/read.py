@@ -74,6 +74,10 @@ def read_extract(path: Path, profile: Profile, report: RejectReport) -> Extract:
                 continue
         src = sources[0]
         info.table = src.table
+        if info.bytes == 0:
+            info.error = "empty file (0 bytes): nothing to read; re-export it"
+            report.add_file(str(f), info.error, table=src.table)
+            continue
         try:
             df, problems, enc = _read(f)
         except Exception as exc:  # unreadable file: say so and go on with the others

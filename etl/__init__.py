@@ -1,0 +1,1 @@
+"""ETL: source extracts -> validate -> normalise -> resolve identities -> load; profiles; synthetic data."""
