@@ -1,0 +1,559 @@
+"""Tests of the synthetic data generator (etl.synth).
+
+The heart of it is an independent brute-force checker: it re-derives every
+pattern definition from the written canonical files with pandas and plain
+Python, over the whole data set (background included), and demands exact
+equality with ground_truth.json.
+"""
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from etl import synth
+from etl.canonical import TABLES
+
+ROOT = Path(synth.__file__).parent
+KIND_CODE = {"administrative_penalty": "AP", "abnormal_operation": "AO", "serious_illegal": "SI", "dishonest_debtor": "DD"}
+USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+# --------------------------------------------------------------------------- independent validators
+
+
+def uscc_ok(code: str) -> bool:
+    code = code.upper()
+    if len(code) != 18 or any(c not in USCC_CHARS for c in code):
+        return False
+    w = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+    s = sum(USCC_CHARS.index(c) * x for c, x in zip(code, w))
+    return USCC_CHARS[(31 - s % 31) % 31] == code[17]
+
+
+def id_ok(code: str) -> bool:
+    if len(code) != 18 or not code[:17].isdigit():
+        return False
+    w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    return "10X98765432"[sum(int(c) * x for c, x in zip(code, w)) % 11] == code[17].upper()
+
+
+def is_person_id(code: str) -> bool:
+    # resident IDs start with a province code (1-8); USCCs of market subjects start with 9
+    return id_ok(code) and code[0] != "9"
+
+
+_DATE = [re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})"), re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})"),
+         re.compile(r"^(\d{4})(\d{2})(\d{2})$")]
+
+
+def parse_date(s: str):
+    if not s or s in ("N/A", "\\N") or s.startswith("9999"):
+        return None
+    for rx in _DATE:
+        m = rx.match(s)
+        if m:
+            return np.datetime64(f"{int(m[1]):04d}-{int(m[2]):02d}-{int(m[3]):02d}")
+    raise AssertionError(f"unparseable date {s!r}")
+
+
+def parse_ratio(s: str) -> float:
+    s = s.strip()
+    return float(s[:-1]) / 100 if s.endswith("%") else float(s)
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+def gen(tmp_path_factory, n, seed, **kw) -> tuple[Path, dict]:
+    d = tmp_path_factory.mktemp(f"synth{n}_{seed}")
+    synth.generate(n, seed, d, **kw)
+    return d, json.loads((d / "ground_truth.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    return gen(tmp_path_factory, 10_000, 11, bad_rows=0.02)
+
+
+@pytest.fixture(scope="module")
+def larger(tmp_path_factory):
+    return gen(tmp_path_factory, 20_000, 12, bad_rows=0.005)
+
+
+def read(d: Path, name: str, gt: dict | None = None, drop_bad: bool = True) -> pd.DataFrame:
+    df = pd.read_csv(d / f"{name}.csv", dtype=str, keep_default_na=False, encoding="utf-8")
+    if gt is not None and drop_bad:
+        rows = {b["row"] for b in gt["bad_rows"] if b["file"] == f"{name}.csv"}
+        df = df[~np.isin(df.index.to_numpy() + 2, sorted(rows))]
+    return df
+
+
+# --------------------------------------------------------------------------- the brute-force checker
+
+
+class Facts:
+    """Everything the definitions need, read from canonical files with bad rows dropped."""
+
+    def __init__(self, d: Path, gt: dict):
+        ent = read(d, "enterprises", gt)
+        ent["key"] = ent["uscc"].str.upper()
+        self.ent = {}
+        for r in ent.itertuples(index=False):
+            region = r.region if re.fullmatch(r"\d{6}", r.region) else r.key[2:8]
+            self.ent[r.key] = {"status": r.status, "founded": parse_date(r.founded), "dissolved": parse_date(r.dissolved),
+                               "region": region, "address": r.address, "phone": r.phone, "name": r.name}
+        self.rep = defaultdict(set)  # person -> enterprises (legal rep)
+        self.any = defaultdict(lambda: defaultdict(set))  # person -> enterprise -> roles
+        lr = read(d, "legal_reps", gt)
+        for r in lr.itertuples(index=False):
+            if r.is_legal_rep == "1" and is_person_id(r.id_no):
+                e = r.enterprise_uscc.upper()
+                self.rep[r.id_no].add(e)
+                self.any[r.id_no][e].add("legal_rep")
+        self.owned = defaultdict(set)  # corporate owner -> enterprises
+        self.holders = defaultdict(list)  # enterprise -> [(holder key, kind, ratio)]
+        self.holdings = []
+        sh = read(d, "shareholders", gt)
+        for r in sh.itertuples(index=False):
+            e, hid = r.enterprise_uscc.upper(), r.holder_id.upper()
+            if not hid or hid in ("N/A", "\\N") or "*" in hid:
+                continue
+            if r.holder_kind in ("企业法人", "法人股东") or (r.holder_kind == "" and not is_person_id(hid)):
+                self.owned[hid].add(e)
+                kind = "enterprise"
+            elif is_person_id(hid):
+                self.any[hid][e].add("shareholder")
+                kind = "person"
+            else:
+                continue
+            ratio = parse_ratio(r.ratio) if r.ratio not in ("", "N/A", "\\N") else None
+            self.holders[e].append((hid, kind, ratio))
+            self.holdings.append((e, hid, kind, r.subscribed, r.paid))
+        pen = read(d, "penalties", gt)
+        self.active = defaultdict(list)  # enterprise -> [(date, uid)]
+        self.events = {}
+        for r in pen.itertuples(index=False):
+            uid = f"{KIND_CODE[r.kind]}:{r.record_id}"
+            self.events[uid] = r
+            if r.status == "active":
+                self.active[r.subject_uscc.upper()].append((parse_date(r.decided), uid))
+        for v in self.active.values():
+            v.sort()
+
+    # ---- definitions
+    def shell_hubs(self) -> dict[str, set]:
+        out = {}
+        for p, ents in self.rep.items():
+            ds = sorted(self.ent[e]["founded"] for e in ents if e in self.ent)
+            if any((ds[i + 4] - ds[i]).astype(int) <= 180 for i in range(len(ds) - 4)):
+                out[p] = set(ents)
+        return out
+
+    def repeat_enterprises(self) -> set:
+        out = set()
+        for e, evs in self.active.items():
+            ds = [d for d, _ in evs]
+            if any((ds[i + 2] - ds[i]).astype(int) <= 730 for i in range(len(ds) - 2)):
+                out.add(e)
+        return out
+
+    def repeat_people(self) -> set:
+        return {p for p, ents in self.any.items() if sum(1 for e in ents if self.active.get(e)) >= 2}
+
+    def phoenix(self) -> set:
+        out = set()
+        for p, ents in self.any.items():
+            for a in ents:
+                info = self.ent.get(a)
+                if not info or not self.active.get(a) or info["status"] not in ("注销", "吊销") or info["dissolved"] is None:
+                    continue
+                for b in self.rep.get(p, ()):
+                    if b != a and b in self.ent:
+                        gap = (self.ent[b]["founded"] - info["dissolved"]).astype(int)
+                        if 0 <= gap <= 365:
+                            out.add((p, a, b))
+        return out
+
+    def cross_links(self) -> set:
+        out = set()
+        connectors = [(p, set(ents)) for p, ents in self.any.items()] + list(self.owned.items())
+        for via, ents in connectors:
+            hit = sorted(e for e in ents if self.active.get(e) and e in self.ent)
+            for i in range(len(hit)):
+                for j in range(i + 1, len(hit)):
+                    ra, rb = self.ent[hit[i]]["region"], self.ent[hit[j]]["region"]
+                    lv = "province" if ra[:2] != rb[:2] else "city" if ra[:4] != rb[:4] else "county" if ra != rb else None
+                    if lv:
+                        out.add((lv, hit[i], hit[j], via))
+        return out
+
+    def effective(self, target: str) -> dict:
+        eff = defaultdict(float)
+
+        def dfs(node, prod, seen):
+            for h, kind, r in self.holders.get(node, ()):
+                if h in seen:
+                    continue
+                if kind == "person" or not self.holders.get(h):
+                    eff[(kind, h)] += prod * r
+                else:
+                    dfs(h, prod * r, seen | {h})
+
+        dfs(target, 1.0, frozenset([target]))
+        return dict(eff)
+
+
+def check_against_truth(d: Path, gt: dict) -> None:
+    f = Facts(d, gt)
+    # shell clusters
+    hubs = f.shell_hubs()
+    assert {s["hub"]["id_no"] for s in gt["shell_clusters"]} == set(hubs)
+    for s in gt["shell_clusters"]:
+        members = set(s["members"])
+        assert hubs[s["hub"]["id_no"]] == members
+        assert {f.ent[e]["address"] for e in members} == {s["address"]}
+        assert {f.ent[e]["phone"] for e in members} == {s["phone"]}
+        assert s["address"] not in set(read(d, "cluster_addresses")["address"])
+        listed = {e for e in members if any(f.events[u].kind == "abnormal_operation"
+                                            and f.events[u].reason == synth.AO_UNREACHABLE for _, u in f.active.get(e, []))}
+        assert listed == set(s["listed"]) and 2 * len(listed) >= len(members)
+        for e, hid, kind, sub, paid in f.holdings:
+            if e in members:
+                assert money(paid) <= 0.05 * money(sub) + 1e-6
+        owners_of = {e: {h for h, _, _ in f.holders[e]} for e in members}
+        a, b = s["circular"]
+        assert a in owners_of[b] and b in owners_of[a]
+        for e in s["short_lived"]:
+            info = f.ent[e]
+            assert info["status"] in ("注销", "吊销") and (info["dissolved"] - info["founded"]).astype(int) <= 730
+    # repeat offenders
+    assert {x["uscc"] for x in gt["repeat_offenders"]["enterprise"]} == f.repeat_enterprises()
+    for x in gt["repeat_offenders"]["enterprise"]:
+        assert x["active_events"] == [u for _, u in f.active[x["uscc"]]]
+    assert {x["id_no"] for x in gt["repeat_offenders"]["person"]} == f.repeat_people()
+    # phoenix
+    assert {(x["person"]["id_no"], x["a"]["uscc"], x["b"]["uscc"]) for x in gt["phoenix_cases"]} == f.phoenix()
+    # cross-region links
+    truth = {(x["level"], x["a"]["uscc"], x["b"]["uscc"], x["via"]["id"]) for x in gt["cross_region_links"]}
+    assert truth == f.cross_links()
+    for x in gt["cross_region_links"]:
+        assert set(x["a"]["active_events"]) == {u for _, u in f.active[x["a"]["uscc"]]}
+    # equity chains
+    for c in gt["equity_chains"]:
+        eff = f.effective(c["target"]["uscc"])
+        want = {(o["kind"], o["id"]): o["ratio"] for o in c["ultimate_owners"]}
+        assert set(eff) == set(want), c["target"]
+        for k, v in want.items():
+            assert abs(eff[k] - v) <= 2e-9
+        top = max(eff.items(), key=lambda kv: kv[1])
+        assert (c["actual_controller"]["kind"], c["actual_controller"]["id"]) == top[0]
+    # decoys are not flagged (already implied by the equalities) and look as promised
+    clusters = read(d, "cluster_addresses")
+    for c in gt["decoys"]["cluster_addresses"]:
+        assert c["address"] in set(clusters["address"])
+        hosted = [e for e, info in f.ent.items() if info["address"] == c["address"]]
+        assert 20 <= len(set(c["enterprises"])) and set(hosted) <= set(c["enterprises"])
+    for g in gt["decoys"]["large_groups"]:
+        assert 10 <= len(g["subsidiaries"]) <= 30
+        for s in g["subsidiaries"]:
+            assert not f.active.get(s)
+            assert any(h == g["parent"] and r >= 0.51 for h, _, r in f.holders[s])
+    for x in gt["decoys"]["repaired_repeat"]:
+        assert len(x["events"]) == 3 and sum(e["status"] == "active" for e in x["events"]) <= 1
+        ds = sorted(np.datetime64(e["decided"]) for e in x["events"])
+        assert (ds[-1] - ds[0]).astype(int) <= 730
+
+
+def money(s: str) -> float:
+    """Just enough of a money parser for the checker: amounts in 万/元."""
+    if s in ("", "N/A", "\\N"):
+        return 0.0
+    m = re.match(r"^([\d,]+(?:\.\d+)?)", s)
+    v = float(m[1].replace(",", ""))
+    return v if s.endswith("元") and "万" not in s else v * 10000
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def test_check_characters_known_codes():
+    for code in ("91330503735242721D", "92330281MA2ENBUA1R", "913303817345395239"):
+        assert synth.uscc_valid(code) and uscc_ok(code)
+        assert synth.uscc_valid(code.lower())
+        bad = code[:10] + ("0" if code[10] != "0" else "1") + code[11:]
+        assert not synth.uscc_valid(bad) and not uscc_ok(bad)
+    assert synth.id_valid("11010519491231002X") and id_ok("11010519491231002X")
+    assert not synth.id_valid("110105194912310021")
+
+
+def test_regions_file_is_consistent():
+    df = pd.read_csv(ROOT / "data" / "regions.csv", dtype=str, keep_default_na=False)
+    assert list(df.columns) == ["code", "name", "level", "province", "city"]
+    assert df["code"].is_unique and set(df["level"]) == {"province", "city", "county"}
+    provs = set(df.loc[df.level == "province", "code"])
+    assert {"330000", "370000", "410000", "320000", "310000", "340000"} <= provs
+    codes = set(df["code"])
+    for r in df.itertuples():
+        assert re.fullmatch(r"\d{6}", r.code) and r.province in codes
+        if r.level == "county":
+            assert r.city in codes and r.city[:4] == r.code[:4]
+    per_city = df[df.level == "county"].groupby("city").size()
+    assert per_city.min() >= 2
+    assert set(df.loc[df.level == "city", "code"]) == set(per_city.index)
+    named = dict(zip(df.code, df.name))
+    assert named["330211"] == "镇海区" and named["330106"] == "西湖区" and named["410105"] == "金水区"
+
+
+def test_same_seed_same_bytes_other_seed_differs(tmp_path):
+    digests = []
+    for i, seed in enumerate((5, 5, 6)):
+        d = tmp_path / str(i)
+        synth.generate(1500, seed, d, bad_rows=0.01)
+        digests.append({p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(d.iterdir())})
+    assert digests[0] == digests[1]
+    assert all(digests[0][k] != digests[2][k] for k in digests[0])
+
+
+def test_checksums_valid_except_listed_bad_rows(small):
+    d, gt = small
+    bad = {(b["file"], b["row"], b["column"]) for b in gt["bad_rows"]}
+    assert gt["bad_rows"] and {b["reason"] for b in gt["bad_rows"]} >= {
+        "bad USCC checksum", "impossible date", "unparseable capital", "bad ID number checksum"}
+    checked = 0
+
+    def check(file, col, values, kind):
+        nonlocal checked
+        for i, v in enumerate(values):
+            if not v or v in ("N/A", "\\N") or "*" in v:
+                continue
+            if kind == "uscc":
+                if len(v) == 15 and v.isdigit():
+                    continue  # legacy registration number
+                ok = uscc_ok(v)
+            else:
+                if re.fullmatch(r"[EH]\d{8}", v):
+                    continue  # passport / Hong Kong-Macao permit of a foreign-document holder
+                ok = id_ok(v)
+            checked += 1
+            assert ok or (file, i + 2, col) in bad, (file, i + 2, col, v)
+
+    ent = read(d, "enterprises", drop_bad=False)
+    check("enterprises.csv", "uscc", ent["uscc"], "uscc")
+    lr = read(d, "legal_reps", drop_bad=False)
+    check("legal_reps.csv", "enterprise_uscc", lr["enterprise_uscc"], "uscc")
+    resident = lr["id_type"].isin(["中华人民共和国居民身份证", "居民身份证", "身份证", ""])
+    check("legal_reps.csv", "id_no", lr.loc[resident, "id_no"].reindex(lr.index, fill_value=""), "id")
+    sh = read(d, "shareholders", drop_bad=False)
+    check("shareholders.csv", "enterprise_uscc", sh["enterprise_uscc"], "uscc")
+    person = sh["holder_kind"].isin(["自然人股东", "自然人"])
+    check("shareholders.csv", "holder_id", sh["holder_id"].where(person, ""), "id")
+    check("shareholders.csv", "holder_id", sh["holder_id"].where(~person & (sh["holder_kind"] != ""), ""), "uscc")
+    pen = read(d, "penalties", drop_bad=False)
+    check("penalties.csv", "subject_uscc", pen["subject_uscc"], "uscc")
+    check("penalties.csv", "person_id_no", pen["person_id_no"], "id")
+    assert checked > 30_000
+    # broken rows are listed once each and never touch planted patterns
+    assert len({(b["file"], b["row"]) for b in gt["bad_rows"]}) == len(gt["bad_rows"])
+    planted = planted_codes(gt)["codes"]
+    planted_sids = set(ent.loc[ent["uscc"].str.upper().isin(planted), "subject_id"])
+    assert len(planted_sids) == len(planted)
+    frames = {"enterprises.csv": (ent, "subject_id"), "legal_reps.csv": (lr, "enterprise_subject_id"),
+              "shareholders.csv": (sh, "enterprise_subject_id"), "penalties.csv": (pen, "subject_subject_id")}
+    for b in gt["bad_rows"]:
+        if b["file"] in frames:
+            df, col = frames[b["file"]]
+            assert df.iloc[b["row"] - 2][col] not in planted_sids, b
+
+
+def planted_codes(gt: dict) -> dict:
+    codes = set()
+    for s in gt["shell_clusters"]:
+        codes |= set(s["members"])
+    for x in gt["repeat_offenders"]["enterprise"]:
+        codes.add(x["uscc"])
+    for x in gt["repeat_offenders"]["person"]:
+        codes |= {e["uscc"] for e in x["enterprises"]}
+    for x in gt["phoenix_cases"]:
+        codes |= {x["a"]["uscc"], x["b"]["uscc"]}
+    for x in gt["cross_region_links"]:
+        codes |= {x["a"]["uscc"], x["b"]["uscc"]}
+        if x["via"]["kind"] == "enterprise":
+            codes.add(x["via"]["id"])
+    for c in gt["equity_chains"]:
+        codes |= set(c["enterprises"])
+    dec = gt["decoys"]
+    for c in dec["cluster_addresses"]:
+        codes |= set(c["enterprises"])
+    for g in dec["large_groups"]:
+        codes |= {g["parent"], *g["subsidiaries"]}
+    codes |= {x["enterprise"] for x in dec["common_name_people"]}
+    codes |= {x["uscc"] for x in dec["repaired_repeat"]}
+    return {"codes": codes}
+
+
+def test_ground_truth_members_exist(small):
+    d, gt = small
+    ent = read(d, "enterprises", drop_bad=False)
+    codes = set(ent["uscc"].str.upper())
+    planted = planted_codes(gt)
+    assert planted["codes"] <= codes
+    # planted enterprises are never broken
+    good = read(d, "enterprises", gt)
+    assert planted["codes"] <= set(good["uscc"].str.upper())
+    lr = read(d, "legal_reps", gt)
+    sh = read(d, "shareholders", gt)
+    ids = set(lr["id_no"]) | set(sh["holder_id"])
+    people = {s["hub"]["id_no"] for s in gt["shell_clusters"]} | {x["id_no"] for x in gt["repeat_offenders"]["person"]}
+    people |= {x["person"]["id_no"] for x in gt["phoenix_cases"]}
+    people |= {o["id"] for c in gt["equity_chains"] for o in c["ultimate_owners"] if o["kind"] == "person"}
+    assert people <= ids and all(id_ok(p) for p in people)
+    pen = read(d, "penalties", gt)
+    uids = {f"{KIND_CODE[k]}:{r}" for k, r in zip(pen["kind"], pen["record_id"])}
+    listed = {u for x in gt["repeat_offenders"]["enterprise"] for u in x["active_events"]}
+    listed |= {u for x in gt["cross_region_links"] for u in x["a"]["active_events"] + x["b"]["active_events"]}
+    listed |= {u for s in gt["shell_clusters"] for u in s["unreachable_events"]}
+    assert listed <= uids
+    # common names really repeat across unrelated enterprises, without ID numbers
+    zw = [x for x in gt["decoys"]["common_name_people"] if x["name"] == "张伟"]
+    assert len(zw) >= 100 and len({x["enterprise"] for x in zw}) == len(zw)
+    rows = lr[lr["enterprise_uscc"].isin({x["enterprise"] for x in zw})]
+    assert set(rows.loc[rows.is_legal_rep == "1", "person_name"]) == {"张伟"}
+    assert (rows.loc[rows.is_legal_rep == "1", "id_no"].isin(["", "N/A"])).all()
+    assert set(gt) >= {"definitions", "shell_clusters", "repeat_offenders", "phoenix_cases", "cross_region_links",
+                       "equity_chains", "decoys", "bad_rows"}
+    counts = gt["counts"]
+    assert counts["shell_clusters"] >= 8 and counts["repeat_offenders.enterprise"] >= 15
+    assert counts["phoenix_cases"] >= 8 and min(counts["cross_region_links"].values()) >= 10
+    assert counts["equity_chains"] >= 8 and any(c["has_cycle"] for c in gt["equity_chains"])
+    assert any(c["multi_path_holders"] for c in gt["equity_chains"])
+
+
+def test_bruteforce_checker_agrees_10k(small):
+    check_against_truth(*small)
+
+
+@pytest.mark.slow
+def test_bruteforce_checker_agrees_20k(larger):
+    check_against_truth(*larger)
+
+
+def test_realistic_values(small):
+    d, gt = small
+    ent = read(d, "enterprises", gt)
+    assert ent["uscc"].str.len().isin([15, 18]).all()
+    assert (ent["uscc"].str.len() == 15).mean() > 0.005
+    assert ent["uscc"].str.contains("[a-z]").any()
+    assert set(ent["status"]) >= {"存续", "在业", "注销", "吊销", "迁出"}
+    dissolved = ent["status"].isin(["注销", "吊销"])
+    assert ent.loc[dissolved, "dissolved"].map(parse_date).notna().all()
+    caps = ent["capital"]
+    for pattern in (r"^\d+\.\d{4}\(万元人民币\)$", r"^\d+\(万\)$", r"\(万美元\)$", r"^\d{1,3},\d{3}", r"万人民币$", r"\(万人民币 \)$", r"^\d+$"):
+        assert caps.str.contains(pattern).any(), pattern
+    founded = ent["founded"]
+    for pattern in (r"^\d{4}-\d{1,2}-\d{1,2}$", r"^\d{4}/\d{2}/\d{2}$", r"^\d{8}$", r" \d{1,2}:\d{2}:\d{2}$"):
+        assert founded.str.contains(pattern).any(), pattern
+    pen = read(d, "penalties", gt)
+    assert (pen["removed"] == "9999-9-9").any() and set(pen["status"]) == {"active", "removed", "repaired", "withdrawn"}
+    assert pen.loc[pen.status == "repaired", "removal_reason"].str.contains("信用修复").all()
+    assert pen.loc[pen.status == "withdrawn", "removal_reason"].str.contains("异议").all()
+    assert not pen.loc[pen.status == "removed", "removal_reason"].str.contains("信用修复|异议").any()
+    lr = read(d, "legal_reps", gt)
+    reps = lr[lr.is_legal_rep == "1"]
+    no_id = reps["id_no"].isin(["", "N/A"]).mean()
+    assert 0.3 < no_id < 0.7
+    assert reps["id_no"].str.fullmatch(r"\d{6}\*{8}\d{3}[\dX]").any()
+    assert (reps["person_name"] == "王芳").sum() >= 20
+    assert reps["mobile"].str.fullmatch(r"1[358]\d{9}|").all()
+    sh = read(d, "shareholders", drop_bad=False)  # ratios are never broken; subject ids never are
+    given = ~sh.ratio.isin(["", "N/A"])
+    ratio_sum = sh[given].assign(r=lambda x: x.ratio.map(parse_ratio)).groupby("enterprise_subject_id")["r"].sum()
+    full = given.groupby(sh["enterprise_subject_id"]).all()
+    assert np.allclose(ratio_sum[full[full].index], 1.0)
+    assert set(sh["holder_kind"]) >= {"自然人股东", "企业法人"}
+
+
+def test_gb18030_and_bom(tmp_path):
+    u = tmp_path / "u"
+    g = tmp_path / "g"
+    b = tmp_path / "b"
+    synth.generate(1200, 3, u)
+    synth.generate(1200, 3, g, encoding="gb18030")
+    synth.generate(1200, 3, b, encoding="utf-8-sig")
+    for p in sorted(u.glob("*.csv")):
+        text = p.read_bytes().decode("utf-8")
+        assert (g / p.name).read_bytes().decode("gb18030") == text
+        raw = (b / p.name).read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf") and raw[3:].decode("utf-8") == text
+        assert (g / p.name).read_bytes() != p.read_bytes()  # really re-encoded (all files hold Chinese text)
+    assert (u / "ground_truth.json").read_text(encoding="utf-8").split('"bad_rows"')[-1] == \
+        (g / "ground_truth.json").read_text(encoding="utf-8").split('"bad_rows"')[-1]
+
+
+def test_zj_warehouse_layout(tmp_path):
+    prof = yaml.safe_load((ROOT / "profiles" / "zj-warehouse.yaml").read_text(encoding="utf-8"))
+    d = tmp_path / "zj"
+    c = tmp_path / "can"
+    s = synth.generate(3000, 9, d, profile="zj-warehouse", bad_rows=0.01)
+    synth.generate(3000, 9, c)
+    globs = [g for spec in prof["tables"].values() for sp in (spec if isinstance(spec, list) else [spec]) for g in sp["files"]]
+    seen = 0
+    for tname, spec in prof["tables"].items():
+        for sp in spec if isinstance(spec, list) else [spec]:
+            files = [p for p in d.glob("*.csv") if any(fnmatch.fnmatch(p.name, g) for g in sp["files"])]
+            assert len(files) == 1, (tname, sp["files"])
+            assert sum(fnmatch.fnmatch(files[0].name, g) for g in globs) == 1
+            header = files[0].read_text(encoding="utf-8").split("\n", 1)[0].split(",")
+            assert header == list(sp["columns"].values())
+            seen += 1
+    assert seen == len(s["files"]) == 9
+    # the penalty lists carry no status: it derives from the removal fields and agrees with the canonical one
+    can = read(c, "penalties").set_index("record_id")["status"]
+    derived = {}
+    for sp in prof["tables"]["penalties"]:
+        f = next(p for p in d.glob("*.csv") if any(fnmatch.fnmatch(p.name, g) for g in sp["files"]))
+        df = pd.read_csv(f, dtype=str, keep_default_na=False)
+        assert "status" not in df.columns
+        rid, rem, why = sp["columns"]["record_id"], sp["columns"]["removed"], sp["columns"]["removal_reason"]
+        for r, x, y in zip(df[rid], df[rem], df[why]):
+            if parse_date(x) is None:
+                derived[r] = "active"
+            else:
+                derived[r] = "repaired" if "信用修复" in y else "withdrawn" if "异议" in y else "removed"
+    gt = json.loads((d / "ground_truth.json").read_text(encoding="utf-8"))
+    broken = {b["row"] for b in gt["bad_rows"]}
+    assert sum(derived.get(r) == st for r, st in can.items()) >= len(can) - len(broken)
+    # the planted truth does not depend on the layout
+    gc = json.loads((c / "ground_truth.json").read_text(encoding="utf-8"))
+    for k in ("shell_clusters", "repeat_offenders", "phoenix_cases", "cross_region_links", "equity_chains", "decoys"):
+        assert gt[k] == gc[k]
+
+
+def test_parquet_matches_csv(tmp_path):
+    c, p = tmp_path / "c", tmp_path / "p"
+    synth.generate(1500, 4, c)
+    s = synth.generate(1500, 4, p, fmt="parquet")
+    assert sorted(s["files"]) == sorted(f"{name}.parquet" for name in TABLES)
+    for name in TABLES:
+        a = pd.read_csv(c / f"{name}.csv", dtype=str, keep_default_na=False)
+        b = pq.read_table(p / f"{name}.parquet").to_pandas().fillna("")
+        assert list(a.columns) == list(b.columns)
+        pd.testing.assert_frame_equal(a, b.astype(str), check_dtype=False)
+
+
+def test_rejects_bad_arguments(tmp_path):
+    with pytest.raises(ValueError):
+        synth.generate(100, 1, tmp_path)
+    with pytest.raises(ValueError):
+        synth.generate(1000, 1, tmp_path, profile="nope")
+    with pytest.raises(ValueError):
+        synth.generate(1000, 1, tmp_path, encoding="latin-1")
