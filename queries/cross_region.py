@@ -1,0 +1,334 @@
+"""Cross-region joint-penalty links (跨区域联合惩戒关联).
+
+Two penalised enterprises in different regions, connected within ``max_hops``
+hops through the people and owners behind them: a person with an ID number
+who is legal representative or shareholder of both (A ← person → B, 2 hops), an
+enterprise holding shares in both (A ← owner → B), a direct shareholding
+(A → B, 1 hop) or, for ``max_hops`` 3–4, longer chains through legal
+representatives and shareholdings. Name-only people (``NM:`` uids) are never
+connectors: a name is not an identity.
+
+"Different region" is decided at ``level``: ``province`` — different provinces;
+``city`` — different cities (including cities of different provinces);
+``county`` — different counties. The ``differs_at`` column gives the highest
+level at which the two differ.
+"""
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix, identity
+
+from graph.model import MODEL
+from graph.store import isin, pair_key
+from queries._base import days, fetch, lookup_props, region_names, region_parts
+from queries.result import AnalysisResult, EvidenceBuilder, _clean, finish, node_name
+
+LEVELS = ("province", "city", "county")
+MAX_HOPS = 4
+
+
+def _differs(ra: tuple, rb: tuple) -> str | None:
+    """Highest level at which two (county, city, province) triples differ (None: same county or unknown)."""
+    (ca, ta, pa), (cb, tb, pb) = ra, rb
+    if pa and pb and pa != pb:
+        return "province"
+    if ta and tb and ta != tb:
+        return "city"
+    if ca and cb and ca != cb:
+        return "county"
+    return None
+
+
+def _qualifies(differs: str | None, level: str) -> bool:
+    return differs is not None and LEVELS.index(differs) <= LEVELS.index(level)
+
+
+def _near(da: np.ndarray, db: np.ndarray, window: int) -> bool:
+    """Some date of ``da`` lies within ``window`` days of some date of ``db`` (both sorted)."""
+    if not len(da) or not len(db):
+        return False
+    i = np.searchsorted(db, da)
+    left = np.abs(da - db[np.clip(i - 1, 0, len(db) - 1)])
+    right = np.abs(db[np.clip(i, 0, len(db) - 1)] - da)
+    return bool((np.minimum(left, right) <= window).any())
+
+
+def _party_graph(store):
+    """Undirected party graph (ID people and enterprises; LEGAL_REP + HOLDS_SHARES) as CSR plus edge roles."""
+    lr = fetch(store, "scan_legal_reps", arrow=True).assign(type="LEGAL_REP", ratio=np.nan)
+    ph = fetch(store, "scan_person_holdings", arrow=True).assign(type="HOLDS_SHARES")
+    eh = fetch(store, "scan_enterprise_holdings", arrow=True).assign(type="HOLDS_SHARES")
+    cols = ["src", "dst", "type", "ratio"]
+    people = pd.concat([lr[cols], ph[cols]], ignore_index=True)
+    people = people[people["src"].str.startswith("ID:")]
+    edges = pd.concat([people, eh[cols]], ignore_index=True)
+    edges = edges[edges["src"] != edges["dst"]]
+    codes, uniq = pd.factorize(pd.concat([edges["src"], edges["dst"]], ignore_index=True))
+    m = len(edges)
+    s, d = codes[:m], codes[m:]
+    n = len(uniq)
+    adj = coo_matrix((np.ones(2 * m, dtype=np.int8), (np.r_[s, d], np.r_[d, s])), shape=(n, n)).tocsr()
+    adj.data[:] = 1
+    return adj, pd.Index(uniq), edges
+
+
+def _bfs_path(adj, s: int, t: int, k: int) -> list[int] | None:
+    """One shortest path s→t of at most k hops in a CSR graph (plain BFS from s)."""
+    prev = {s: -1}
+    q = deque([(s, 0)])
+    while q:
+        u, dist = q.popleft()
+        if dist == k:
+            continue
+        for v in adj.indices[adj.indptr[u]:adj.indptr[u + 1]]:
+            v = int(v)
+            if v in prev:
+                continue
+            prev[v] = u
+            if v == t:
+                path = [t]
+                while prev[path[-1]] != -1:
+                    path.append(prev[path[-1]])
+                return path[::-1]
+            q.append((v, dist + 1))
+    return None
+
+
+def cross_region_links(store, level: str = "province", max_hops: int = 2, window_days: int | None = None,
+                       kinds: Sequence[str] | None = None, include_history: bool = False) -> AnalysisResult:
+    """Penalised enterprises in different regions linked through shared people or owners.
+
+    Parameters
+    ----------
+    store : GraphStore
+        The graph.
+    level : {"province", "city", "county"}
+        How different the regions must be (see the module docstring).
+    max_hops : int
+        Longest connection, 1 to 4 (default 2: A ← person or owner → B).
+    window_days : int, optional
+        Only pairs with penalties within this many days of each other.
+    kinds : sequence of str, optional
+        Only these penalty kinds count (``administrative_penalty``, ``abnormal_operation``,
+        ``serious_illegal``, ``dishonest_debtor``); default all.
+    include_history : bool
+        Count removed / repaired / withdrawn events too.
+
+    Returns
+    -------
+    AnalysisResult
+        ``table``: one row per unordered pair (``a`` < ``b``): ``a, a_name, a_region,
+        a_region_name, a_events, a_penalties`` and the same for ``b``, ``hops``,
+        ``connectors``, ``connector_names``, ``differs_at``, ``path``.
+        ``evidence[row_id]``: both enterprises, their penalties and every connecting path.
+
+    Example
+    -------
+    张三 is legal representative of a penalised company in Zhejiang (33) and holds
+    shares in a penalised company in Jiangsu (32):
+
+    >>> from queries.testing import toy_store
+    >>> ev = {"kind": "administrative_penalty", "decided": "2024-01-01", "status": "active"}
+    >>> s = toy_store([("Person", "ID:1", {"name": "张三"}),
+    ...                ("Enterprise", "A", {"name": "浙江甲", "region": "330211"}),
+    ...                ("Enterprise", "B", {"name": "江苏乙", "region": "320102"}),
+    ...                ("PenaltyEvent", "AP:1", ev), ("PenaltyEvent", "AP:2", ev)],
+    ...               [("LEGAL_REP", "ID:1", "A"), ("HOLDS_SHARES", "ID:1", "B", {"ratio": 0.2}),
+    ...                ("PENALIZED", "A", "AP:1"), ("PENALIZED", "B", "AP:2")])
+    >>> r = cross_region_links(s, level="province")
+    >>> print(r.table["path"][0])
+    浙江甲 <-[法定代表人]- 张三(自然人) -[持股 20%]-> 江苏乙
+    >>> s.close()
+    """
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
+    if not 1 <= int(max_hops) <= MAX_HOPS:
+        raise ValueError(f"max_hops must be between 1 and {MAX_HOPS}, not {max_hops}")
+    kinds = list(kinds or [])
+    bad = [k for k in kinds if k not in MODEL.penalty_kinds]
+    if bad:
+        raise ValueError(f"unknown penalty kind(s) {bad}; kinds are {list(MODEL.penalty_kinds)}")
+    params = {"level": level, "max_hops": max_hops, "window_days": window_days, "kinds": kinds,
+              "include_history": include_history}
+
+    ev = fetch(store, "scan_events", {"history": bool(include_history)}, arrow=True)
+    if kinds:
+        ev = ev[ev["kind"].isin(kinds)]
+    ev = ev.drop_duplicates(["subject", "event"])
+    regions = {}
+    for e, r, p, c in ev[["subject", "subject_region", "subject_province", "subject_city"]].drop_duplicates(
+            "subject").itertuples(index=False):
+        regions[e] = region_parts(r, p, c)
+    penalised = set(regions)
+    ev_days = {e: np.sort(g) for e, g in zip(*_grouped_days(ev))}
+
+    # candidate pairs: (a, b) -> {"hops": int, "via": [(connector, role_a, role_b)] or path}
+    pairs: dict[tuple[str, str], dict] = {}
+    if int(max_hops) <= 2:
+        pp = fetch(store, "penalised_parties", {"history": bool(include_history), "kinds": kinds}, arrow=True)
+        pp = pp[(pp["party_label"] == "Enterprise") | pp["party"].str.startswith("ID:")]
+        pp = pp[pp["enterprise"].isin(penalised)].copy()
+        pp["ratio"] = pp["ratio"].where(pp["role"] == "HOLDS_SHARES")
+        roles = (pp.groupby(["party", "enterprise"], sort=False)
+                 .agg(label=("party_label", "first"), role=("role", lambda r: "+".join(sorted(set(r)))),
+                      ratio=("ratio", "max"))
+                 .reset_index())
+        # 1 hop: a penalised enterprise holding shares in another
+        direct = roles[(roles["label"] == "Enterprise") & roles["party"].isin(penalised)
+                       & (roles["party"] != roles["enterprise"])]
+        for o, e, r in zip(direct["party"], direct["enterprise"], direct["ratio"]):
+            a, b = sorted((o, e))
+            pairs.setdefault((a, b), {"hops": 1, "direct": (o, e, r), "via": []})
+        if int(max_hops) == 2:
+            m = roles.merge(roles, on=["party", "label"], suffixes=("_a", "_b"))
+            m = m[m["enterprise_a"] < m["enterprise_b"]]
+            cols = ["party", "label", "enterprise_a", "role_a", "ratio_a", "enterprise_b", "role_b", "ratio_b"]
+            for party, lab, ea, ra, qa, eb, rb, qb in m[cols].itertuples(index=False):
+                if _qualifies(_differs(regions[ea], regions[eb]), level):
+                    d = pairs.setdefault((ea, eb), {"hops": 2, "via": []})
+                    if d["hops"] == 2:
+                        d["via"].append((party, lab, ra, rb, qa, qb))
+    else:
+        adj, nodes, edges = _party_graph(store)
+        pos = nodes.get_indexer(sorted(penalised))
+        pen_idx = pos[pos >= 0]
+        reach = adj[pen_idx]
+        step = adj + identity(adj.shape[0], format="csr", dtype=np.int8)
+        for _ in range(int(max_hops) - 1):
+            reach = reach @ step
+            reach.data[:] = 1
+        sub = reach[:, pen_idx].tocoo()
+        roles: dict[tuple[str, str], tuple[str, float]] = {}
+        for i, j in zip(sub.row, sub.col):
+            if i >= j:
+                continue
+            a, b = nodes[pen_idx[i]], nodes[pen_idx[j]]
+            if not _qualifies(_differs(regions[a], regions[b]), level):
+                continue
+            path = _bfs_path(adj, int(pen_idx[i]), int(pen_idx[j]), int(max_hops))
+            if path is not None:
+                pairs[(a, b)] = {"hops": len(path) - 1, "path": [nodes[k] for k in path], "roles": roles, "via": []}
+        # the relationships on the paths found: type and ratio per (src, dst)
+        steps = {(u, v) for d in pairs.values() for u, v in zip(d["path"], d["path"][1:])}
+        wanted = pd.Series([f"{u}\x1f{v}" for u, v in steps] + [f"{v}\x1f{u}" for u, v in steps], dtype="string")
+        on_path = edges[isin(pair_key(edges["src"], edges["dst"]), wanted)]
+        for s_, d_, ty, r_ in on_path[["src", "dst", "type", "ratio"]].itertuples(index=False):
+            roles[(s_, d_)] = (ty, r_)
+
+    rows, evid = [], []
+    for (a, b), d in sorted(pairs.items()):
+        differs = _differs(regions[a], regions[b])
+        if not _qualifies(differs, level):
+            continue
+        if window_days is not None and not _near(ev_days.get(a, np.zeros(0)), ev_days.get(b, np.zeros(0)),
+                                                 int(window_days)):
+            continue
+        rows.append((a, b, d, differs))
+    conn = {c for _, _, d, _ in rows for c, *_ in d["via"]}
+    inner = {u for _, _, d, _ in rows for u in d.get("path", [])[1:-1]}
+    by_label: dict[str, set] = defaultdict(set)
+    for a, b, d, _ in rows:
+        by_label["Enterprise"].update((a, b))
+        for c, lab, *_ in d["via"]:
+            by_label[lab].add(c)
+    for u in inner:
+        by_label["Person" if u.startswith(("ID:", "NM:")) else "Enterprise"].add(u)
+    props = lookup_props(store, by_label)
+    names = region_names(store)
+    ev_by = {e: g for e, g in ev[ev["subject"].isin(by_label["Enterprise"])].groupby("subject")}
+
+    def name(u):
+        lab, p = props.get(u, ("Enterprise", {}))
+        return node_name(lab, u, p)
+
+    def penalties(e):
+        g = ev_by.get(e)
+        if g is None:
+            return []
+        return [node_name("PenaltyEvent", u, {"kind": k, "decided": _clean(dt)})
+                for u, k, dt in zip(g["event"], g["kind"], g["decided"])]
+
+    table_rows, plans = [], []
+    for a, b, d, differs in rows:
+        plan = _plan(a, b, d)
+        plans.append(plan)
+        ra, rb = regions[a], regions[b]
+        table_rows.append({
+            "a": a, "a_name": name(a), "a_region": ra[0] or ra[1] or ra[2],
+            "a_region_name": names.get(ra[0] or "") or names.get(ra[1] or "") or names.get(ra[2] or ""),
+            "a_events": list(ev_by[a]["event"]) if a in ev_by else [], "a_penalties": "、".join(penalties(a)),
+            "b": b, "b_name": name(b), "b_region": rb[0] or rb[1] or rb[2],
+            "b_region_name": names.get(rb[0] or "") or names.get(rb[1] or "") or names.get(rb[2] or ""),
+            "b_events": list(ev_by[b]["event"]) if b in ev_by else [], "b_penalties": "、".join(penalties(b)),
+            "hops": d["hops"], "connectors": [c for c, *_ in d["via"]] or [u for u in d.get("path", [])[1:-1]],
+            "connector_names": [name(c) for c, *_ in d["via"]] or [name(u) for u in d.get("path", [])[1:-1]],
+            "differs_at": differs,
+        })
+    table = pd.DataFrame(table_rows, columns=["a", "a_name", "a_region", "a_region_name", "a_events", "a_penalties",
+                                              "b", "b_name", "b_region", "b_region_name", "b_events", "b_penalties",
+                                              "hops", "connectors", "connector_names", "differs_at"])
+    builders = [_builder(plan, props, ev_by) for plan in plans]
+    table["path"] = [bl.path_text(*plan[0][:2]) if plan else "" for bl, plan in zip(builders, plans)]
+
+    def build(row):
+        i = int(row["row_id"])
+        bl = builders[i]
+        for e in (row["a"], row["b"]):
+            g = ev_by.get(e)
+            if g is None:
+                continue
+            for u, k, dt, st in zip(g["event"], g["kind"], g["decided"], g["status"]):
+                bl.node(u, "PenaltyEvent", kind=k, decided=dt, status=st)
+                bl.path([e, u], [("PENALIZED", True)])
+        return bl.build()
+
+    return finish("cross_region_links", params, table, build)
+
+
+def _grouped_days(ev: pd.DataFrame):
+    ok = ev[ev["decided"].notna()]
+    d = days(ok["decided"])
+    keys, out = [], []
+    for e, idx in ok.groupby("subject").indices.items():
+        keys.append(e)
+        out.append(d[idx])
+    return keys, out
+
+
+def _plan(a: str, b: str, d: dict) -> list[tuple[list[str], list[tuple[str, bool]], list[dict] | None]]:
+    """The connecting paths of a pair as (uids, steps, relationship properties)."""
+    if "direct" in d:
+        o, e, r = d["direct"]
+        return [([a, b], [("HOLDS_SHARES", o == a)], [{"ratio": r}])]
+    if "path" in d:
+        path, roles = d["path"], d["roles"]
+        steps, props = [], []
+        for u, v in zip(path, path[1:]):
+            fwd = (u, v) in roles
+            rtype, ratio = roles[(u, v)] if fwd else roles[(v, u)]
+            steps.append((rtype, fwd))
+            props.append({"ratio": ratio} if rtype == "HOLDS_SHARES" else {})
+        return [(path, steps, props)]
+    out = []
+    for c, _, ra, rb, qa, qb in d["via"]:
+        for x in ra.split("+"):
+            for y in rb.split("+"):
+                props = [{"ratio": qa} if x == "HOLDS_SHARES" else {}, {"ratio": qb} if y == "HOLDS_SHARES" else {}]
+                out.append(([a, c, b], [(x, False), (y, True)], props))
+    return out
+
+
+def _builder(plan, props, ev_by) -> EvidenceBuilder:
+    b = EvidenceBuilder()
+    for uids, steps, rel_props in plan:
+        for u in uids:
+            if u in props:
+                b.node(u, props[u][0], **props[u][1])
+            elif not b.has_node(u):
+                b.node(u, "Person" if u.startswith(("ID:", "NM:")) else "Enterprise")
+        b.path(uids, steps, rel_props)
+    return b

@@ -1,0 +1,27 @@
+// Who holds an enterprise: every HOLDS_SHARES edge into it or into an enterprise that
+// reaches it upstream within $depth holdings (the subgraph equity penetration works on;
+// one level more than the paths use, so the analysis knows whether a holder at the depth
+// limit has holders of its own). LadybugDB: a SHORTEST recursive join reaches each
+// upstream enterprise once (BFS), so cycles cost nothing.
+// params: uid STRING, depth INT64
+MATCH (x:Enterprise {uid: $uid})<-[r:HOLDS_SHARES]-(h:Person)
+RETURN h.uid AS src, 'Person' AS src_label, h.name AS src_name, x.uid AS dst, r.ratio AS ratio,
+       r.subscribed AS subscribed, r.paid AS paid
+UNION ALL
+MATCH (x:Enterprise {uid: $uid})<-[r:HOLDS_SHARES]-(h:Enterprise)
+RETURN h.uid AS src, 'Enterprise' AS src_label, h.name AS src_name, x.uid AS dst, r.ratio AS ratio,
+       r.subscribed AS subscribed, r.paid AS paid
+UNION ALL
+MATCH (x:Enterprise {uid: $uid})<-[p:HOLDS_SHARES* SHORTEST 1..9]-(m:Enterprise)
+WHERE length(p) <= $depth
+WITH DISTINCT m
+MATCH (m)<-[r:HOLDS_SHARES]-(h:Person)
+RETURN h.uid AS src, 'Person' AS src_label, h.name AS src_name, m.uid AS dst, r.ratio AS ratio,
+       r.subscribed AS subscribed, r.paid AS paid
+UNION ALL
+MATCH (x:Enterprise {uid: $uid})<-[p:HOLDS_SHARES* SHORTEST 1..9]-(m:Enterprise)
+WHERE length(p) <= $depth
+WITH DISTINCT m
+MATCH (m)<-[r:HOLDS_SHARES]-(h:Enterprise)
+RETURN h.uid AS src, 'Enterprise' AS src_label, h.name AS src_name, m.uid AS dst, r.ratio AS ratio,
+       r.subscribed AS subscribed, r.paid AS paid

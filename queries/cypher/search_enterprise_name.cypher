@@ -1,0 +1,12 @@
+// Enterprises whose name key (etl.normalize.name_key of the name) contains the
+// normalised query text; shortest names first, with the count of active penalty events.
+// params: key STRING, limit INT64
+MATCH (e:Enterprise)
+WHERE e.name_key CONTAINS $key
+WITH e
+ORDER BY size(e.name_key), e.uid
+LIMIT $limit
+OPTIONAL MATCH (e)-[:PENALIZED]->(ev:PenaltyEvent)
+WHERE ev.status = 'active'
+RETURN e.uid AS uid, e.name AS name, e.uscc AS uscc, e.region AS region, e.status AS status,
+       e.legal_rep_name AS detail, count(ev) AS active_penalties

@@ -1,0 +1,15 @@
+// Phones and e-mail addresses shared by two or more enterprises, with each enterprise's
+// legal representatives (to tell related companies from unrelated ones).
+MATCH (c:Phone)<-[:HAS_PHONE]-(e:Enterprise)
+WITH c, count(e) AS n
+WHERE n >= 2
+MATCH (c)<-[:HAS_PHONE]-(f:Enterprise)
+OPTIONAL MATCH (f)<-[:LEGAL_REP]-(p:Person)
+RETURN c.uid AS contact, 'Phone' AS kind, f.uid AS enterprise, p.uid AS rep
+UNION ALL
+MATCH (c:Email)<-[:HAS_EMAIL]-(e:Enterprise)
+WITH c, count(e) AS n
+WHERE n >= 2
+MATCH (c)<-[:HAS_EMAIL]-(f:Enterprise)
+OPTIONAL MATCH (f)<-[:LEGAL_REP]-(p:Person)
+RETURN c.uid AS contact, 'Email' AS kind, f.uid AS enterprise, p.uid AS rep

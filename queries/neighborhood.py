@@ -1,0 +1,165 @@
+"""Neighbourhood of a node: everything within a few hops, with one shortest path to each.
+
+Runs one named query per centre label (``neighborhood_enterprise``, …; see
+:mod:`queries.cypher_gen` for why per label): a shortest-path search from the
+centre over the chosen relationship types, nearest nodes first. Removed,
+repaired and withdrawn penalty events (and what is reached only through them)
+are left out unless ``include_history``.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from queries._base import records, PARTY_RELS, check_rel_types, fetch, is_active, lookup_props, require_label
+from queries.cypher_gen import CENTRE_LABELS
+from queries.result import AnalysisResult, EvidenceBuilder, _clean, finish, node_caption, node_name
+
+MAX_HOPS = 4
+NODE_PROPS = ("name", "text", "masked", "kind", "decided", "status", "cluster", "region", "id_masked")
+_LABEL_PROPS = {
+    "Enterprise": ("name", "status", "region"),
+    "Person": ("name", "id_masked", "region"),
+    "PenaltyEvent": ("kind", "decided", "status", "region"),
+    "Address": ("text", "cluster", "region"),
+    "Phone": ("masked",),
+    "Email": ("masked",),
+    "Region": ("name",),
+}
+
+
+def _props(label: str, rec) -> dict:
+    props = {k: _clean(rec.get(k)) for k in _LABEL_PROPS.get(label, ("name",))}
+    return {k: v for k, v in props.items() if v is not None}
+
+
+def path_steps(a_id: str, b_id: str, path_ids: Sequence[str], rel_types: Sequence[str],
+               rel_src: Sequence[str]) -> list[tuple[str, bool]]:
+    """``(type, forward)`` per relationship of a path, from internal ids (both dialects' query columns)."""
+    ids = [a_id, *path_ids, b_id]
+    return [(t, src == ids[i]) for i, (t, src) in enumerate(zip(rel_types, rel_src))]
+
+
+def rel_props(row, i: int) -> dict:
+    out = {}
+    for col, key in (("rel_ratio", "ratio"), ("rel_position", "position"), ("rel_score", "score")):
+        vals = row.get(col)
+        if vals is not None and len(vals) > i and vals[i] is not None and not pd.isna(vals[i]):
+            out[key] = vals[i]
+    return out
+
+
+def _as_list(v) -> list:
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return []
+    return list(v)
+
+
+def neighborhood(store, uid: str, hops: int = 2, rel_types: Sequence[str] | None = None, limit: int = 500,
+                 include_history: bool = False) -> AnalysisResult:
+    """Nodes within ``hops`` hops of ``uid``, each with a shortest path from it.
+
+    Parameters
+    ----------
+    store : GraphStore
+        The graph (embedded or Neo4j).
+    uid : str
+        The centre: an enterprise, person, penalty event, address, phone or e-mail.
+    hops : int
+        How far to go, 1 to 4 (default 2).
+    rel_types : sequence of str, optional
+        Relationship types to follow (default: the party relationships LEGAL_REP,
+        HOLDS_SHARES, PENALIZED, HAS_ADDRESS, HAS_PHONE, HAS_EMAIL, POSSIBLY_SAME_AS;
+        REGISTERED_IN / LOCATED_IN only when asked: regions are hubs).
+    limit : int
+        At most this many nodes besides the centre, nearest first (default 500).
+    include_history : bool
+        Also show removed / repaired / withdrawn penalty events (their ``status`` says which).
+
+    Returns
+    -------
+    AnalysisResult
+        ``table``: one row per node (the centre first, ``hops`` 0): ``uid, label, name,
+        hops, status, region, path``. ``evidence[row_id]``: the path from the centre.
+        ``subgraph``: all nodes and the shortest-path relationships at once.
+
+    Example
+    -------
+    >>> from queries.testing import toy_store
+    >>> s = toy_store([("Person", "ID:1", {"name": "张三"}), ("Enterprise", "E1", {"name": "甲公司"}),
+    ...                ("PenaltyEvent", "AP:1", {"kind": "administrative_penalty", "decided": "2023-05-01",
+    ...                                          "status": "active"})],
+    ...               [("LEGAL_REP", "ID:1", "E1"), ("PENALIZED", "E1", "AP:1")])
+    >>> r = neighborhood(s, "ID:1", hops=2)
+    >>> r.table[["name", "hops"]].values.tolist()
+    [['张三', 0], ['甲公司', 1], ['行政处罚2023-05-01', 2]]
+    >>> print(r.evidence[2].paths_text)
+    张三(自然人) -[法定代表人]-> 甲公司 -[受到处罚]-> 行政处罚2023-05-01
+    >>> s.close()
+    """
+    if not 1 <= int(hops) <= MAX_HOPS:
+        raise ValueError(f"hops must be between 1 and {MAX_HOPS}, not {hops}")
+    if int(limit) < 1:
+        raise ValueError("limit must be at least 1")
+    types = check_rel_types(rel_types, PARTY_RELS)
+    label = require_label(store, uid, CENTRE_LABELS)
+    params = {"uid": uid, "hops": hops, "rel_types": types, "limit": limit, "include_history": include_history}
+    # Removed events are dropped after the search: ask for a margin so the limit still fills.
+    fetch_limit = int(limit) if include_history else int(limit) + min(int(limit), 500)
+    df = fetch(store, f"neighborhood_{label.lower()}",
+               {"uid": uid, "hops": int(hops), "types": types, "limit": fetch_limit})
+    centre = lookup_props(store, {label: [uid]}).get(uid, (label, {}))[1]
+
+    b = EvidenceBuilder()
+    b.node(uid, label, **centre)
+    rows = [{"uid": uid, "label": label, "hops": 0, "props": centre, "path": None}]
+    seen = {uid}
+    for rec in records(df):
+        if len(rows) > limit:
+            break
+        nid, nlabel = rec["uid"], rec["label"]
+        if nid in seen:
+            continue
+        inner_uids = _as_list(rec["path_uids"])
+        inner_labels = _as_list(rec["path_labels"])
+        inner_status = _as_list(rec["path_status"])
+        if not include_history:
+            if nlabel == "PenaltyEvent" and not is_active(rec.get("status")):
+                continue
+            if any(l == "PenaltyEvent" and not is_active(st) for l, st in zip(inner_labels, inner_status)):
+                continue
+        steps = path_steps(rec["a_id"], rec["b_id"], _as_list(rec["path_ids"]), _as_list(rec["rel_types"]),
+                           _as_list(rec["rel_src"]))
+        props = _props(nlabel, rec)
+        b.node(nid, nlabel, **props)
+        for iu, il in zip(inner_uids, inner_labels):
+            if not b.has_node(iu):
+                b.node(iu, il)
+        path = [uid, *inner_uids, nid]
+        b.path(path, steps, [rel_props(rec, i) for i in range(len(steps))])
+        rows.append({"uid": nid, "label": nlabel, "hops": int(rec["hops"]), "props": props, "path": (path, steps)})
+        seen.add(nid)
+
+    subgraph = b.build()
+    table = pd.DataFrame({
+        "uid": [r["uid"] for r in rows],
+        "label": [r["label"] for r in rows],
+        "name": [node_name(r["label"], r["uid"], r["props"]) for r in rows],
+        "caption": [node_caption(r["label"], r["uid"], r["props"]) for r in rows],
+        "hops": [r["hops"] for r in rows],
+        "status": [r["props"].get("status") for r in rows],
+        "region": [r["props"].get("region") for r in rows],
+        "path": [b.path_text(*r["path"]) if r["path"] else "" for r in rows],
+    })
+
+    def build(row):
+        r = rows[int(row["row_id"])]
+        e = EvidenceBuilder()
+        e.node(uid, label, **centre)
+        if r["path"] is None:
+            return e.build()
+        e.copy_path(b, *r["path"])
+        return e.build()
+
+    return finish("neighborhood", params, table, build, subgraph=subgraph)

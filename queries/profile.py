@@ -1,0 +1,435 @@
+"""The credit profile (信用画像) of one party: an enterprise or a natural person.
+
+``profile(store, uid)`` gathers, through named queries (``profile_*``):
+
+* the party's own facts, labelled with the graph model's Chinese names;
+* for an enterprise: its legal representative(s), its shareholders with
+  subscribed and paid amounts and ratios, the enterprises it holds shares in;
+* for a person: the enterprises they represent and hold shares in;
+* the penalty timeline with each event's status (active / removed / repaired /
+  withdrawn) and the list memberships among them (abnormal-operation list,
+  serious-illegal-and-dishonest list, dishonest judgment debtors);
+* related parties and what connects them (a shared person, owner, address,
+  phone or e-mail — phones and e-mails masked);
+* risk signals: cheap ones read off the profile itself, and those of the
+  whole-graph analyses (shell-company score, repeat offender, phoenix case)
+  when the analyses library is there.
+
+Personal data: ID numbers are never in the graph (only ``id_masked``); the
+properties the model marks ``personal`` (a person's phone) are left out.
+
+Example
+-------
+>>> penalty_status_zh("repaired"), penalty_kind_zh("abnormal_operation")
+('已信用修复', '经营异常名录')
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Mapping
+
+import pandas as pd
+
+from graph.model import MODEL
+from graph.store import GraphStore
+from queries.search import region_name, regions
+
+__all__ = ["profile", "active_counts", "NotFound", "LIST_KINDS", "penalty_kind_zh", "penalty_status_zh", "rows_mentioning"]
+
+#: Penalty kinds that are list memberships (名单) rather than one-off decisions.
+LIST_KINDS = ("abnormal_operation", "serious_illegal", "dishonest_debtor")
+ACTIVE = "active"
+DISSOLVED = ("注销", "吊销")
+UNREACHABLE = "无法联系"
+RELATED_LIMIT = 200
+
+# analyses whose findings become risk signals, with the Chinese name shown
+SIGNAL_ANALYSES = {
+    "shell_company_candidates": "空壳公司嫌疑 shell company",
+    "repeat_offenders": "屡次失信 repeat offender",
+    "phoenix_cases": "金蝉脱壳 phoenix case",
+}
+
+
+class NotFound(KeyError):
+    """No enterprise or person has this uid."""
+
+
+def penalty_kind_zh(kind: str | None) -> str:
+    if kind is None or (isinstance(kind, float) and pd.isna(kind)):
+        return ""
+    return MODEL.penalty_kinds.get(kind, {}).get("label_zh", str(kind))
+
+
+def penalty_status_zh(status: str | None) -> str:
+    if status is None or (isinstance(status, float) and pd.isna(status)):
+        return ""
+    return MODEL.penalty_statuses.get(status, {}).get("label_zh", str(status))
+
+
+def _is_missing(v: Any) -> bool:
+    if v is None:
+        return True
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def _facts(label: str, row: Mapping[str, Any]) -> pd.DataFrame:
+    """Property, Chinese label and value: featured properties first, personal ones left out."""
+    node = MODEL.node(label)
+    order = [*node.featured, *(p for p in node.properties if p not in node.featured)]
+    rows = []
+    for p in order:
+        if p in node.personal or p not in row or p in ("uid", "name_key", "resolved", "source", "updated_at"):
+            continue
+        v = row[p]
+        if _is_missing(v):
+            continue
+        rows.append({"field": p, "label_zh": node.properties[p].label_zh or p, "value": v,
+                     "featured": p in node.featured})
+    return pd.DataFrame(rows, columns=["field", "label_zh", "value", "featured"])
+
+
+def _penalties(store: GraphStore, uid: str) -> pd.DataFrame:
+    df = store.query("profile_penalties", {"uid": uid})
+    if df.empty:
+        cols = [*df.columns, "kind_zh", "status_zh", "active", "is_list"]
+        return pd.DataFrame(columns=cols)
+    df = df.drop_duplicates("uid")
+    df["kind_zh"] = df["kind"].map(penalty_kind_zh)
+    df["status_zh"] = df["status"].map(penalty_status_zh)
+    df["active"] = (df["status"] == ACTIVE).fillna(False).astype(bool)
+    df["is_list"] = df["kind"].isin(LIST_KINDS)
+    return df.sort_values(["decided", "uid"], ascending=[False, True], na_position="last").reset_index(drop=True)
+
+
+def _lists(pen: pd.DataFrame) -> pd.DataFrame:
+    cols = ["list", "kind", "listed", "removed", "status", "status_zh", "current", "reason", "removal_reason", "authority", "event_uid"]
+    if pen.empty:
+        return pd.DataFrame(columns=cols)
+    lst = pen[pen["is_list"]]
+    return pd.DataFrame({
+        "list": lst["kind_zh"], "kind": lst["kind"], "listed": lst["decided"], "removed": lst["removed"],
+        "status": lst["status"], "status_zh": lst["status_zh"], "current": lst["active"], "reason": lst["reason"],
+        "removal_reason": lst["removal_reason"], "authority": lst["authority"], "event_uid": lst["uid"],
+    }, columns=cols).reset_index(drop=True)
+
+
+def active_counts(store: GraphStore, uids: list[str]) -> dict[str, int]:
+    """Active penalty events per party (enterprises and people) for a list of uids."""
+    uids = sorted({u for u in uids if isinstance(u, str)})
+    if not uids:
+        return {}
+    df = store.query("profile_active_counts", {"uids": uids})
+    return dict(zip(df["uid"], df["active_penalties"].astype(int)))
+
+
+_ROLE = {"LEGAL_REP": "法定代表人", "HOLDS_SHARES": "股东"}
+
+
+def _roles(values) -> str:
+    return "/".join(_ROLE.get(v, v) for v in sorted(set(values), key=lambda v: (v != "LEGAL_REP", v)))
+
+
+def _via_text(r: Mapping[str, Any]) -> str:
+    """One connection in words, e.g. ``同一自然人 张三 (法定代表人/股东)``."""
+    lab, name = r["via_label"], r["via_name"]
+    if lab == "Person":
+        if "POSSIBLY_SAME_AS" in r["via_rels"]:
+            score = r.get("score")
+            return f"疑似同一人: {name}" + ("" if _is_missing(score) else f" ({score:.2f})")
+        return f"同一自然人 {name} (在本企业任{_roles(r['via_rels'])}，在对方任{_roles(r['rels'])})"
+    if lab == "Enterprise":
+        if r["label"] == "Enterprise":
+            return f"同一企业股东 {name}"
+        return f"同在 {name} (本人任{_roles(r['via_rels'])}，对方任{_roles(r['rels'])})"
+    if lab == "Address":
+        return f"同一住所 {name}" + (" (集中办公区)" if bool(r.get("via_cluster")) else "")
+    if lab == "Phone":
+        return f"同一电话 {name}"
+    if lab == "Email":
+        return f"同一邮箱 {name}"
+    return str(name or "")
+
+
+def _related(store: GraphStore, uid: str, label: str, region_table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Related parties (one row per party, the connections joined) and the raw connection rows."""
+    name = "profile_related_enterprise" if label == "Enterprise" else "profile_related_person"
+    raw = store.query(name, {"uid": uid, "limit": RELATED_LIMIT})
+    cols = ["uid", "label", "label_zh", "name", "status", "region_name", "via", "via_kinds", "active_penalties"]
+    if raw.empty:
+        return pd.DataFrame(columns=cols), raw
+    if "via_cluster" not in raw.columns:
+        raw["via_cluster"] = False
+    if "score" not in raw.columns:
+        raw["score"] = None
+    keys = ["uid", "via_label", "via_uid"]
+    conn = raw.groupby(keys, sort=False, dropna=False).agg(
+        label=("label", "first"), name=("name", "first"), status=("status", "first"), region=("region", "first"),
+        via_name=("via_name", "first"), via_rels=("via_rel", list), rels=("rel", list),
+        via_cluster=("via_cluster", "max"), score=("score", "max")).reset_index()
+    conn["via"] = [_via_text(r) for r in conn.to_dict("records")]
+    counts = active_counts(store, conn["uid"].tolist())
+    g = conn.groupby("uid", sort=False)
+    out = pd.DataFrame({
+        "uid": list(g.groups),
+        "label": g["label"].first().to_numpy(),
+        "name": g["name"].first().to_numpy(),
+        "status": g["status"].first().to_numpy(),
+        "region": g["region"].first().to_numpy(),
+        "via": g["via"].agg(lambda s: "；".join(dict.fromkeys(s))).to_numpy(),
+        "via_kinds": g["via_label"].agg(lambda s: ",".join(dict.fromkeys(s))).to_numpy(),
+    })
+    out["label_zh"] = out["label"].map(lambda l: MODEL.node(l).label_zh if l in MODEL.nodes else l)
+    out["region_name"] = out["region"].map(lambda c: region_name(c, region_table))
+    out["active_penalties"] = out["uid"].map(counts).fillna(0).astype(int)
+    out = out.sort_values(["active_penalties", "label", "name"], ascending=[False, True, True], kind="stable")
+    return out[cols].reset_index(drop=True), raw
+
+
+def _mentions(value: Any, uid: str) -> bool:
+    if isinstance(value, str):
+        return value == uid
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return uid in value
+    if hasattr(value, "tolist"):  # numpy / Arrow arrays
+        try:
+            return uid in list(value.tolist())
+        except TypeError:
+            return False
+    return False
+
+
+def rows_mentioning(table: pd.DataFrame, uid: str) -> pd.DataFrame:
+    """Rows of an analysis table that name ``uid`` in any column (a value, or an item of a list).
+
+    >>> t = pd.DataFrame({"a_uid": ["X", "Y"], "members": [["Z"], ["X", "Q"]]})
+    >>> rows_mentioning(t, "X").index.tolist(), rows_mentioning(t, "Q").index.tolist()
+    ([0, 1], [1])
+    """
+    if table is None or table.empty:
+        return table.iloc[0:0] if table is not None else pd.DataFrame()
+    mask = pd.Series(False, index=table.index)
+    for c in table.columns:
+        col = table[c]
+        if col.dtype == object or str(col.dtype).startswith(("string", "str")):
+            mask |= col.map(lambda v: _mentions(v, uid)).astype(bool)
+    return table[mask.to_numpy()]
+
+
+def _analysis_signals(store: GraphStore, uid: str, label: str, analyses: Mapping[str, Any] | None) -> list[dict]:
+    """Findings of the whole-graph analyses that name this party."""
+    out: list[dict] = []
+    if analyses is None:
+        analyses = {}
+        try:
+            import queries as q
+        except ImportError:  # pragma: no cover
+            q = None
+        for name in SIGNAL_ANALYSES:
+            fn = getattr(q, name, None) if q is not None else None
+            if fn is None:
+                continue
+            try:
+                if name == "repeat_offenders":
+                    analyses[f"{name}:enterprise"] = fn(store, level="enterprise")
+                    analyses[f"{name}:person"] = fn(store, level="person")
+                else:
+                    analyses[name] = fn(store)
+            except Exception as exc:  # an analysis that fails must not take the profile down
+                out.append({"signal": SIGNAL_ANALYSES[name], "value": "不可用 unavailable", "detail": str(exc)[:200],
+                            "source": name, "level": "info"})
+    for key, res in analyses.items():
+        base = key.split(":")[0]
+        table = getattr(res, "table", res)
+        if not isinstance(table, pd.DataFrame):
+            continue
+        hits = rows_mentioning(table, uid)
+        if hits.empty:
+            continue
+        detail = []
+        value = f"{len(hits)} 条 findings"
+        if "score" in hits.columns:
+            try:
+                value = f"评分 score {float(hits['score'].max()):.2f}"
+            except (TypeError, ValueError):
+                pass
+        for c in ("signals", "signals_text", "reason", "summary"):
+            if c in hits.columns:
+                vals = hits[c].dropna().astype(str).unique().tolist()[:3]
+                detail.extend(vals)
+                break
+        out.append({"signal": SIGNAL_ANALYSES.get(base, base), "value": value, "detail": "；".join(detail),
+                    "source": key, "level": "high"})
+    return out
+
+
+def _days(a, b) -> int | None:
+    if _is_missing(a) or _is_missing(b):
+        return None
+    return int((pd.Timestamp(b) - pd.Timestamp(a)).days)
+
+
+def _enterprise_signals(e: Mapping[str, Any], pen: pd.DataFrame, shareholders: pd.DataFrame,
+                        holdings: pd.DataFrame, raw_related: pd.DataFrame, reps: pd.DataFrame) -> list[dict]:
+    s: list[dict] = []
+    active = pen[pen["active"]] if len(pen) else pen
+    if len(active):
+        kinds = "、".join(sorted(active["kind_zh"].unique()))
+        s.append({"signal": "有效处罚/名单 active penalties", "value": f"{len(active)} 条", "detail": kinds,
+                  "source": "profile", "level": "high" if len(active) >= 3 else "medium"})
+    unreachable = active[(active["kind"] == "abnormal_operation") & active["reason"].astype("string").str.contains(UNREACHABLE, na=False)] if len(active) else active
+    if len(unreachable):
+        s.append({"signal": "住所无法联系 unreachable at registered address", "value": "是",
+                  "detail": "经营异常名录: " + str(unreachable["reason"].iloc[0]), "source": "profile", "level": "high"})
+    if len(shareholders) and shareholders["subscribed"].notna().any():
+        sub = float(shareholders["subscribed"].fillna(0).sum())
+        paid = float(shareholders["paid"].fillna(0).sum())
+        if sub > 0:
+            ratio = paid / sub
+            if ratio <= 0.05:
+                s.append({"signal": "实缴极低 tiny paid-in capital", "value": f"{ratio:.1%}",
+                          "detail": f"实缴 {paid:,.0f} / 认缴 {sub:,.0f} 元", "source": "profile", "level": "medium"})
+    life = _days(e.get("founded"), e.get("dissolved"))
+    if e.get("status") in DISSOLVED and life is not None and life <= 730:
+        s.append({"signal": "存续期短 short life", "value": f"{life} 天", "detail": f"{e.get('status')}", "source": "profile",
+                  "level": "medium"})
+    if len(shareholders) and len(holdings):
+        mutual = set(shareholders.loc[shareholders["holder_label"] == "Enterprise", "holder_uid"]) & set(holdings["uid"])
+        if mutual:
+            s.append({"signal": "相互持股 mutual shareholding", "value": f"{len(mutual)} 家", "detail": "、".join(sorted(mutual)),
+                      "source": "profile", "level": "medium"})
+    if len(raw_related):
+        rep_uids = set(reps["person_uid"]) if len(reps) else set()
+        by_rep = raw_related[(raw_related["via_label"] == "Person") & raw_related["via_uid"].isin(rep_uids)
+                             & (raw_related["via_rel"] == "LEGAL_REP") & (raw_related["rel"] == "LEGAL_REP")]
+        if len(by_rep):
+            n = by_rep["uid"].nunique()
+            s.append({"signal": "法定代表人兼任 legal representative of other companies", "value": f"{n} 家",
+                      "detail": "、".join(by_rep["name"].dropna().astype(str).unique()[:5]), "source": "profile",
+                      "level": "high" if n >= 4 else "low"})
+        for lab, text in (("Address", "共用住所 shared address"), ("Phone", "共用电话 shared phone"), ("Email", "共用邮箱 shared e-mail")):
+            part = raw_related[raw_related["via_label"] == lab]
+            if lab == "Address":
+                part = part[part["via_cluster"] != True]  # noqa: E712 — declared cluster addresses are legal
+            if len(part):
+                n = part["uid"].nunique()
+                s.append({"signal": text, "value": f"{n} 个主体", "detail": str(part["via_name"].iloc[0]),
+                          "source": "profile", "level": "medium" if n >= 3 else "low"})
+    return s
+
+
+def _person_signals(pen: pd.DataFrame, roles: pd.DataFrame, holdings: pd.DataFrame, raw_related: pd.DataFrame) -> list[dict]:
+    s: list[dict] = []
+    active = pen[pen["active"]] if len(pen) else pen
+    if len(active):
+        s.append({"signal": "本人有效处罚/名单 active penalties", "value": f"{len(active)} 条",
+                  "detail": "、".join(sorted(active["kind_zh"].unique())), "source": "profile", "level": "high"})
+    if len(roles):
+        s.append({"signal": "担任法定代表人 legal representative", "value": f"{len(roles)} 家", "detail": "",
+                  "source": "profile", "level": "high" if len(roles) >= 5 else "low"})
+    if len(roles) and "active_penalties" in roles:
+        bad = roles[roles["active_penalties"] > 0]
+        if len(bad) >= 2:
+            s.append({"signal": "多家关联企业失信 penalties in several companies", "value": f"{len(bad)} 家",
+                      "detail": "、".join(bad["name"].astype(str).unique()[:5]), "source": "profile", "level": "high"})
+        gone = roles[roles["status"].isin(DISSOLVED)]
+        if len(gone):
+            s.append({"signal": "名下企业注销/吊销 dissolved companies", "value": f"{len(gone)} 家",
+                      "detail": "、".join(gone["name"].astype(str).unique()[:5]), "source": "profile", "level": "low"})
+    if len(raw_related):
+        same = raw_related[raw_related["via_rel"] == "POSSIBLY_SAME_AS"]
+        if len(same):
+            s.append({"signal": "疑似同一人 possibly the same person", "value": f"{same['uid'].nunique()} 条记录",
+                      "detail": "；".join(same["via_name"].dropna().astype(str).unique()[:3]), "source": "profile", "level": "low"})
+    return s
+
+
+def profile(store: GraphStore, uid: str, analyses: Mapping[str, Any] | None = None) -> dict:
+    """Everything the profile page shows about one party.
+
+    Parameters
+    ----------
+    store : an open graph store
+    uid : the party's key (an enterprise's USCC-based uid or a person's uid)
+    analyses : precomputed results of the whole-graph analyses keyed by name
+        (``shell_company_candidates``, ``repeat_offenders:enterprise``, …) to
+        draw risk signals from; ``None`` runs the analyses that exist (slow on
+        big graphs: the app passes its cached results), ``{}`` skips them.
+
+    Returns
+    -------
+    dict with ``kind`` (``Enterprise`` / ``Person``), ``kind_zh``, ``uid``, ``name``,
+    ``status``, ``region``, ``region_name``, and DataFrames ``facts`` (field, label_zh,
+    value), ``legal_reps``, ``shareholders`` (with ``paid_ratio``), ``holdings``,
+    ``roles`` (a person's enterprises), ``penalties`` (newest first, with ``kind_zh``,
+    ``status_zh``, ``active``), ``lists`` (list memberships), ``signals`` (signal,
+    value, detail, source, level) and ``related`` (uid, label, name, via, active_penalties).
+
+    Raises
+    ------
+    NotFound when no enterprise or person has this uid.
+    """
+    region_table = regions(store)
+    ent = store.query("profile_enterprise", {"uid": uid})
+    empty = pd.DataFrame()
+    if len(ent):
+        label = "Enterprise"
+        row = ent.iloc[0].to_dict()
+        reps = store.query("profile_legal_reps", {"uid": uid})
+        sh = store.query("profile_shareholders", {"uid": uid})
+        if len(sh):
+            sh["holder_label_zh"] = sh["holder_label"].map(lambda l: MODEL.node(l).label_zh)
+            sh["paid_ratio"] = (sh["paid"] / sh["subscribed"].where(sh["subscribed"] > 0)).astype("float64")
+            sh = sh.sort_values(["ratio", "holder_name"], ascending=[False, True], na_position="last").reset_index(drop=True)
+        roles = empty
+    else:
+        per = store.query("profile_person", {"uid": uid})
+        if per.empty:
+            raise NotFound(f"no enterprise or person with uid {uid!r}; search for it first")
+        label = "Person"
+        row = per.iloc[0].to_dict()
+        reps, sh = empty, empty
+        roles = store.query("profile_roles", {"uid": uid})
+        if len(roles):
+            roles["region_name"] = roles["region"].map(lambda c: region_name(c, region_table))
+            roles = roles.sort_values(["founded", "name"], na_position="last").reset_index(drop=True)
+    hold = store.query("profile_holdings", {"uid": uid})
+    if len(hold):
+        hold["region_name"] = hold["region"].map(lambda c: region_name(c, region_table))
+        hold = hold.sort_values(["ratio", "name"], ascending=[False, True], na_position="last").reset_index(drop=True)
+    pen = _penalties(store, uid)
+    related, raw_related = _related(store, uid, label, region_table)
+    own = set(hold["uid"]) if len(hold) else set()
+    if label == "Enterprise":
+        own |= set(reps["person_uid"]) if len(reps) else set()
+        own |= set(sh["holder_uid"]) if len(sh) else set()
+    if own and len(related):  # the party's own representatives, owners and holdings are listed on their own
+        related = related[~related["uid"].isin(own)].reset_index(drop=True)
+    if label == "Enterprise":
+        signals = _enterprise_signals(row, pen, sh, hold, raw_related, reps)
+    else:
+        signals = _person_signals(pen, roles, hold, raw_related)
+    signals = _analysis_signals(store, uid, label, analyses) + signals
+    reg = row.get("region")
+    return {
+        "kind": label,
+        "kind_zh": MODEL.node(label).label_zh,
+        "uid": uid,
+        "name": row.get("name"),
+        "status": row.get("status") if label == "Enterprise" else None,
+        "region": None if _is_missing(reg) else reg,
+        "region_name": region_name(reg, region_table) if not _is_missing(reg) else "",
+        "facts": _facts(label, row),
+        "legal_reps": reps,
+        "shareholders": sh,
+        "holdings": hold,
+        "roles": roles,
+        "penalties": pen,
+        "lists": _lists(pen),
+        "signals": pd.DataFrame(signals, columns=["signal", "value", "detail", "source", "level"]),
+        "related": related,
+        "as_of": dt.datetime.now().isoformat(timespec="seconds"),
+    }

@@ -1,0 +1,390 @@
+"""Shell-company (空壳公司) candidates: independent signals combined into a score.
+
+Signals (each with its threshold parameter; ``SIGNALS`` names them):
+
+* ``hub_legal_rep`` — the enterprise's legal representative represents at least
+  ``min_companies`` enterprises founded within ``window_days`` of each other,
+  this one among them;
+* ``shared_address`` — at least ``min_shared_address`` enterprises registered at
+  the same address, unless it is a declared cluster address (集中办公区, legal);
+* ``unreachable`` — listed as abnormal for being unreachable at the registered
+  address (an abnormal_operation event whose reason contains 无法联系);
+* ``low_paid_in`` — shareholders paid in at most ``max_paid_ratio`` of what they
+  subscribed;
+* ``circular_holding`` — the enterprise lies on a cycle of shareholdings
+  (mutual or circular holding between enterprises);
+* ``shared_contact`` — a phone or e-mail shared with an enterprise that has no
+  legal representative in common with it;
+* ``short_life`` — deregistered or revoked within ``short_life_days`` of founding.
+
+The score is the sum of the weights of the signals that fire (default weights
+sum to 1); enterprises scoring at least ``min_score`` are candidates. The
+default ``min_score`` (0.5) needs the hub signal plus one more, or several of
+the others together: one signal alone is never enough. Candidates linked by
+a shared hub, address, contact or holding cycle form a cluster
+(``cluster_id``). Each step is one aggregate Cypher query or an edge scan; the
+combination runs in pandas/SciPy.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from queries._base import (DISSOLVED_STATUSES, UNREACHABLE_REASON, add_nodes, days, fetch, in_dense_window,
+                           lookup, lookup_props)
+from queries.result import AnalysisResult, EvidenceBuilder, finish, format_ratio, mask_email, mask_phone
+
+SIGNALS = {
+    "hub_legal_rep": "法定代表人集中注册多家企业",
+    "shared_address": "多家企业同一住所",
+    "unreachable": "登记住所无法联系",
+    "low_paid_in": "实缴资本极低",
+    "circular_holding": "循环/相互持股",
+    "shared_contact": "与无关企业共用联系方式",
+    "short_life": "成立后短期注销/吊销",
+}
+DEFAULT_WEIGHTS = {
+    "hub_legal_rep": 0.35,
+    "shared_address": 0.20,
+    "unreachable": 0.15,
+    "low_paid_in": 0.10,
+    "circular_holding": 0.10,
+    "shared_contact": 0.05,
+    "short_life": 0.05,
+}
+EVIDENCE_FANOUT = 30  # at most this many companies per hub / address / contact in one row's evidence
+
+
+def _hubs(store, min_companies: int, window_days: int) -> dict[str, list[str]]:
+    """person -> enterprises in a dense founding window (the windows of qualifying size)."""
+    df = fetch(store, "shell_hub_reps", {"min_companies": int(min_companies)}, arrow=True)
+    df = df[df["founded"].notna()]
+    if df.empty:
+        return {}
+    df = df.assign(day=days(df["founded"])).sort_values(["person", "day", "enterprise"], kind="stable")
+    codes, persons = pd.factorize(df["person"], sort=True)
+    member, _ = in_dense_window(codes, df["day"].to_numpy(), int(window_days), int(min_companies))
+    out: dict[str, list[str]] = defaultdict(list)
+    for p, e in zip(df["person"].to_numpy()[member], df["enterprise"].to_numpy()[member]):
+        out[p].append(e)
+    return dict(out)
+
+
+def _cycles(store) -> tuple[dict[str, int], pd.DataFrame]:
+    """Enterprises on a shareholding cycle -> strongly connected component id; and the edges inside them."""
+    eh = fetch(store, "scan_enterprise_holdings", arrow=True)
+    eh = eh[eh["src"] != eh["dst"]]
+    if eh.empty:
+        return {}, eh
+    codes, uniq = pd.factorize(pd.concat([eh["src"], eh["dst"]], ignore_index=True))
+    n = len(uniq)
+    s, d = codes[: len(eh)], codes[len(eh):]
+    g = coo_matrix((np.ones(len(s)), (s, d)), shape=(n, n)).tocsr()
+    _, comp = connected_components(g, directed=True, connection="strong")
+    size = np.bincount(comp)
+    on_cycle = size[comp] >= 2
+    members = {uniq[i]: int(comp[i]) for i in np.flatnonzero(on_cycle)}
+    inner = eh[(comp[s] == comp[d]) & on_cycle[s]]
+    return members, inner
+
+
+def _contacts(store) -> tuple[dict[str, list[str]], dict[str, str], dict[str, set[str]]]:
+    """Shared contacts whose enterprises include two without a common legal representative.
+
+    Returns (contact -> enterprises, contact -> kind, enterprise -> contacts it fires on).
+    """
+    df = fetch(store, "shell_shared_contacts", arrow=True)
+    groups: dict[str, list[str]] = {}
+    kinds: dict[str, str] = {}
+    fired: dict[str, set[str]] = defaultdict(set)
+    if df.empty:
+        return groups, kinds, fired
+    for (contact, kind), g in df.groupby(["contact", "kind"], sort=False):
+        reps: dict[str, set[str]] = defaultdict(set)
+        for e, r in zip(g["enterprise"], g["rep"]):
+            reps[e].add(r if isinstance(r, str) else f"?{e}")  # unknown representative: nobody else's
+        if len(reps) < 2:
+            continue
+        with_rep: dict[str, set[str]] = defaultdict(set)
+        for e, rs in reps.items():
+            for r in rs:
+                with_rep[r].add(e)
+        hit = []
+        for e, rs in reps.items():
+            related = set().union(*(with_rep[r] for r in rs))
+            if len(reps) - len(related) > 0:
+                hit.append(e)
+        if hit:
+            groups[contact] = list(reps)
+            kinds[contact] = kind
+            for e in hit:
+                fired[e].add(contact)
+    return groups, kinds, fired
+
+
+def shell_company_candidates(store, min_companies: int = 5, window_days: int = 180, max_paid_ratio: float = 0.05,
+                             min_shared_address: int = 3, short_life_days: int = 730,
+                             weights: dict[str, float] | None = None, min_score: float = 0.5,
+                             include_history: bool = False) -> AnalysisResult:
+    """Score every enterprise on the shell-company signals; return those scoring at least ``min_score``.
+
+    Parameters
+    ----------
+    store : GraphStore
+        The graph.
+    min_companies : int
+        Hub signal: a legal representative of at least this many enterprises (default 5) …
+    window_days : int
+        … founded within this many days of each other (default 180).
+    max_paid_ratio : float
+        Low paid-in signal: paid-in ≤ this share of subscribed capital (default 0.05).
+    min_shared_address : int
+        Shared-address signal: at least this many enterprises at one non-cluster address (default 3).
+    short_life_days : int
+        Short-life signal: deregistered or revoked within this many days of founding (default 730).
+    weights : dict, optional
+        Weight per signal (keys of ``SIGNALS``); missing keys keep ``DEFAULT_WEIGHTS``.
+    min_score : float
+        Report enterprises whose summed weights reach this (default 0.5).
+    include_history : bool
+        Count removed / repaired / withdrawn unreachable listings too.
+
+    Returns
+    -------
+    AnalysisResult
+        ``table``: one row per candidate: ``uid, name, cluster_id, cluster_size, score,
+        signals`` (Chinese names), ``signal_keys``, ``hub_persons``, ``address``,
+        ``status, founded, dissolved, region``; ordered by cluster (strongest first)
+        then score. ``extras["clusters"]``: one row per cluster. ``evidence[row_id]``:
+        the hub and its companies, the shared address or contact and who shares it,
+        the listings, the shareholdings, the holding cycle.
+
+    Example
+    -------
+    张三 registers three companies within a month at one (non-cluster) address:
+    with ``min_companies=3`` the hub and shared-address signals fire (0.35 + 0.20).
+
+    >>> from queries.testing import toy_store
+    >>> ents = [("Enterprise", f"E{i}", {"name": f"壳{i}", "founded": f"2024-01-0{i}"}) for i in (1, 2, 3)]
+    >>> s = toy_store([("Person", "ID:1", {"name": "张三"}), ("Address", "A1", {"text": "某路1号", "cluster": False}),
+    ...                *ents],
+    ...               [*[("LEGAL_REP", "ID:1", f"E{i}") for i in (1, 2, 3)],
+    ...                *[("HAS_ADDRESS", f"E{i}", "A1") for i in (1, 2, 3)]])
+    >>> r = shell_company_candidates(s, min_companies=3)
+    >>> r.table[["name", "cluster_id", "score"]].values.tolist()
+    [['壳1', 1, 0.55], ['壳2', 1, 0.55], ['壳3', 1, 0.55]]
+    >>> r.table["signals"][0]
+    '法定代表人集中注册多家企业、多家企业同一住所'
+    >>> s.close()
+    """
+    w = dict(DEFAULT_WEIGHTS)
+    for k, v in (weights or {}).items():
+        if k not in SIGNALS:
+            raise ValueError(f"unknown signal {k!r}; signals are {list(SIGNALS)}")
+        w[k] = float(v)
+    params = {"min_companies": min_companies, "window_days": window_days, "max_paid_ratio": max_paid_ratio,
+              "min_shared_address": min_shared_address, "short_life_days": short_life_days, "weights": w,
+              "min_score": min_score, "include_history": include_history}
+    fired: dict[str, set[str]] = {k: set() for k in SIGNALS}
+
+    hubs = _hubs(store, min_companies, window_days)
+    hub_of: dict[str, list[str]] = defaultdict(list)
+    for p, es in hubs.items():
+        for e in es:
+            hub_of[e].append(p)
+    fired["hub_legal_rep"] = set(hub_of)
+
+    addr = fetch(store, "shell_shared_addresses", {"min_shared": int(min_shared_address)}, arrow=True)
+    addr_members = addr.groupby("address")["enterprise"].agg(list).to_dict() if len(addr) else {}
+    addr_of: dict[str, list[str]] = defaultdict(list)
+    for a, es in addr_members.items():
+        for e in es:
+            addr_of[e].append(a)
+    fired["shared_address"] = set(addr_of)
+
+    unr = fetch(store, "shell_unreachable", {"reason": UNREACHABLE_REASON, "history": bool(include_history)},
+                arrow=True)
+    fired["unreachable"] = set(unr["enterprise"])
+
+    paid = fetch(store, "shell_paid_in", {"max_paid_ratio": float(max_paid_ratio)}, arrow=True)
+    paid_of = {e: (s_, p_) for e, s_, p_ in zip(paid["enterprise"], paid["subscribed"], paid["paid"])}
+    fired["low_paid_in"] = set(paid_of)
+
+    cycle_of, cycle_edges = _cycles(store)
+    fired["circular_holding"] = set(cycle_of)
+
+    contact_members, contact_kind, contacts_fired = _contacts(store)
+    fired["shared_contact"] = set(contacts_fired)
+
+    life = fetch(store, "shell_short_life", {"statuses": list(DISSOLVED_STATUSES)}, arrow=True)
+    span = days(life["dissolved"]) - days(life["founded"])
+    life = life.assign(life_days=span)[(span >= 0) & (span <= int(short_life_days))]
+    life_of = {e: (f, d, st, n) for e, f, d, st, n in
+               zip(life["enterprise"], life["founded"], life["dissolved"], life["status"], life["life_days"])}
+    fired["short_life"] = set(life_of)
+
+    score: dict[str, float] = defaultdict(float)
+    for k, es in fired.items():
+        for e in es:
+            score[e] += w[k]
+    cands = sorted(e for e, sc in score.items() if sc >= min_score - 1e-9)
+    idx = {e: i for i, e in enumerate(cands)}
+
+    # clusters: candidates linked through a hub, an address, a contact or a holding cycle
+    groups: list[list[str]] = [*hubs.values(), *addr_members.values(), *contact_members.values()]
+    by_cycle: dict[int, list[str]] = defaultdict(list)
+    for e, c in cycle_of.items():
+        by_cycle[c].append(e)
+    groups += list(by_cycle.values())
+    rows_i, cols_i = [], []
+    for g in groups:
+        members = [idx[e] for e in g if e in idx]
+        rows_i += members[:1] * (len(members) - 1)
+        cols_i += members[1:]
+    n = len(cands)
+    if n:
+        adj = coo_matrix((np.ones(len(rows_i)), (rows_i, cols_i)), shape=(n, n))
+        _, comp = connected_components(adj, directed=False)
+    else:
+        comp = np.zeros(0, np.int64)
+
+    info = lookup(store, "Enterprise", cands).set_index("uid") if n else pd.DataFrame()
+    hub_names = lookup(store, "Person", sorted({p for e in cands for p in hub_of.get(e, ())})).set_index("uid")
+    addr_text = lookup(store, "Address", sorted({a for e in cands for a in addr_of.get(e, ())})).set_index("uid")
+
+    def col(e, c):
+        return info[c].get(e) if n and c in info.columns and e in info.index else None
+
+    rows = []
+    for e in cands:
+        keys = [k for k in SIGNALS if e in fired[k]]
+        hp = hub_of.get(e, [])
+        rows.append({
+            "uid": e, "name": col(e, "name"), "_comp": int(comp[idx[e]]), "score": round(score[e], 6),
+            "signals": "、".join(SIGNALS[k] for k in keys), "signal_keys": keys, "n_signals": len(keys),
+            "hub_persons": hp, "hub_names": [hub_names["name"].get(p) if p in hub_names.index else None for p in hp],
+            "address": next((addr_text["text"].get(a) for a in addr_of.get(e, []) if a in addr_text.index),
+                            col(e, "address")),
+            "status": col(e, "status"), "founded": col(e, "founded"), "dissolved": col(e, "dissolved"),
+            "region": col(e, "region"),
+        })
+    table = pd.DataFrame(rows, columns=["uid", "name", "_comp", "score", "signals", "signal_keys", "n_signals",
+                                        "hub_persons", "hub_names", "address", "status", "founded", "dissolved",
+                                        "region"])
+    # number clusters: strongest (max score, then size) first
+    if n:
+        stats = table.groupby("_comp").agg(best=("score", "max"), size=("uid", "size"), first=("uid", "min"))
+        stats = stats.sort_values(["best", "size", "first"], ascending=[False, False, True])
+        number = {c: i + 1 for i, c in enumerate(stats.index)}
+        table["cluster_id"] = table["_comp"].map(number).astype("int64")
+        table["cluster_size"] = table["_comp"].map(stats["size"]).astype("int64")
+        table = table.sort_values(["cluster_id", "score", "uid"], ascending=[True, False, True])
+    else:
+        table["cluster_id"] = pd.Series(dtype="int64")
+        table["cluster_size"] = pd.Series(dtype="int64")
+    table = table.drop(columns="_comp")
+    table = table[["uid", "name", "cluster_id", "cluster_size", "score", "signals", "signal_keys", "n_signals",
+                   "hub_persons", "hub_names", "address", "status", "founded", "dissolved", "region"]]
+    clusters = _cluster_table(table)
+
+    context = dict(hubs=hubs, hub_of=hub_of, addr_members=addr_members, addr_of=addr_of, unr=unr, paid_of=paid_of,
+                   cycle_of=cycle_of, cycle_edges=cycle_edges, contact_members=contact_members,
+                   contact_kind=contact_kind, contacts_fired=contacts_fired, life_of=life_of,
+                   max_paid_ratio=max_paid_ratio)
+
+    def build(row):
+        return _evidence(store, row["uid"], context)
+
+    return finish("shell_company_candidates", params, table, build, extras={"clusters": clusters})
+
+
+def _cluster_table(table: pd.DataFrame) -> pd.DataFrame:
+    cols = ["cluster_id", "size", "score_max", "score_mean", "signals", "hub_persons", "addresses", "members"]
+    if table.empty:
+        return pd.DataFrame(columns=cols)
+    out = []
+    for cid, g in table.groupby("cluster_id", sort=True):
+        keys = [k for k in SIGNALS if any(k in ks for ks in g["signal_keys"])]
+        out.append({
+            "cluster_id": int(cid), "size": len(g), "score_max": float(g["score"].max()),
+            "score_mean": round(float(g["score"].mean()), 6), "signals": "、".join(SIGNALS[k] for k in keys),
+            "hub_persons": sorted({p for ps in g["hub_persons"] for p in ps}),
+            "addresses": sorted({a for a in g["address"] if isinstance(a, str)}),
+            "members": list(g["uid"]),
+        })
+    return pd.DataFrame(out, columns=cols)
+
+
+def _evidence(store, e: str, c: dict):
+    b = EvidenceBuilder()
+    lines: list[str] = []
+    ents = {e}
+    persons: set[str] = set()
+    addresses: set[str] = set()
+    contacts: dict[str, set[str]] = {"Phone": set(), "Email": set()}
+    steps_todo: list[tuple[list[str], list[tuple[str, bool]], list[dict] | None]] = []
+
+    for p in c["hub_of"].get(e, []):
+        persons.add(p)
+        for f in c["hubs"][p][:EVIDENCE_FANOUT]:
+            ents.add(f)
+            steps_todo.append(([p, f], [("LEGAL_REP", True)], None))
+    for a in c["addr_of"].get(e, []):
+        addresses.add(a)
+        steps_todo.append(([e, a], [("HAS_ADDRESS", True)], None))
+        for f in c["addr_members"][a][:EVIDENCE_FANOUT]:
+            if f != e:
+                ents.add(f)
+                steps_todo.append(([f, a], [("HAS_ADDRESS", True)], None))
+    events = c["unr"][c["unr"]["enterprise"] == e]
+    for contact in sorted(c["contacts_fired"].get(e, ())):
+        kind = c["contact_kind"][contact]
+        contacts[kind].add(contact)
+        rel = "HAS_PHONE" if kind == "Phone" else "HAS_EMAIL"
+        for f in c["contact_members"][contact][:EVIDENCE_FANOUT]:
+            ents.add(f)
+            steps_todo.append(([f, contact], [(rel, True)], None))
+    comp = c["cycle_of"].get(e)
+    cyc = c["cycle_edges"]
+    if comp is not None and len(cyc):
+        members = {u for u, k in c["cycle_of"].items() if k == comp}
+        inner = cyc[cyc["src"].isin(members) & cyc["dst"].isin(members)]
+        for s_, d_, r_ in zip(inner["src"], inner["dst"], inner["ratio"]):
+            ents.update((s_, d_))
+            steps_todo.append(([s_, d_], [("HOLDS_SHARES", True)], [{"ratio": r_}]))
+    holders = None
+    if e in c["paid_of"]:
+        holders = fetch(store, "holders_of", {"uid": e})
+        for h, hl in zip(holders["src"], holders["src_label"]):
+            (persons if hl == "Person" else ents).add(h)
+        sub, paid = c["paid_of"][e]
+        share = paid / sub if sub else 0.0
+        lines.append(f"认缴 {sub:,.0f} 元，实缴 {paid:,.0f} 元（{format_ratio(share)}，"
+                     f"阈值 {format_ratio(c['max_paid_ratio'])}）")
+    if e in c["life_of"]:
+        f, d, st, nd = c["life_of"][e]
+        lines.append(f"成立 {pd.Timestamp(f).date()}，{st} {pd.Timestamp(d).date()}（存续 {int(nd)} 天）")
+
+    props = lookup_props(store, {"Enterprise": ents, "Person": persons, "Address": addresses,
+                                 "Phone": contacts["Phone"], "Email": contacts["Email"]})
+    add_nodes(b, props, [*ents, *persons, *addresses, *contacts["Phone"], *contacts["Email"]])
+    for kind, uids in contacts.items():
+        for u in uids:
+            if not b.has_node(u):
+                b.node(u, kind, masked=mask_phone(u) if kind == "Phone" else mask_email(u))
+    for ev, dec, st, reason in zip(events["event"], events["decided"], events["status"], events["reason"]):
+        b.node(ev, "PenaltyEvent", kind="abnormal_operation", decided=dec, status=st, reason=reason)
+        steps_todo.append(([e, ev], [("PENALIZED", True)], None))
+    if holders is not None:
+        for h, hl, hn, r_, s_, p_ in zip(holders["src"], holders["src_label"], holders["src_name"], holders["ratio"],
+                                        holders["subscribed"], holders["paid"]):
+            if not b.has_node(h):
+                b.node(h, hl, name=hn)
+            steps_todo.append(([h, e], [("HOLDS_SHARES", True)], [{"ratio": r_, "subscribed": s_, "paid": p_}]))
+    for uids, steps, rp in steps_todo:
+        b.path(uids, steps, rp)
+    return b.build(extra_lines=lines)
