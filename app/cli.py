@@ -196,6 +196,56 @@ def history(db: Optional[Path] = DbOpt, neo4j: bool = Neo4jOpt, limit: int = typ
     console.print(t)
 
 
+@app.command()
+def serve(
+    db: Optional[Path] = DbOpt,
+    port: int = typer.Option(8501, "--port", help="port to listen on"),
+    host: str = typer.Option("127.0.0.1", "--host", help="address to listen on (0.0.0.0: every interface)"),
+) -> None:
+    """Serve the Streamlit app (read-only on the graph; offline: no CDN, no telemetry)."""
+    from app.serve import run
+
+    settings = settings_for(db, False)
+    where = settings.db_path if settings.store == "embedded" else settings.neo4j.uri
+    console.print(f"creditgraph app on [bold]http://{host}:{port}[/] (store: {settings.store} {where}); Ctrl+C stops it")
+    raise typer.Exit(run(settings.db_path if settings.store == "embedded" else None, port, host))
+
+
+@app.command()
+def demo(
+    enterprises: int = typer.Option(20_000, "--enterprises", "-n", help="number of synthetic enterprises"),
+    seed: int = typer.Option(1, "--seed", help="generator seed"),
+    port: int = typer.Option(8501, "--port", help="port to serve on"),
+    host: str = typer.Option("127.0.0.1", "--host", help="address to serve on"),
+    db: Optional[Path] = DbOpt,
+    out: Path = typer.Option(Path("data/demo-src"), "--out", help="where the demo extract is written"),
+    no_serve: bool = typer.Option(False, "--no-serve", help="generate and load only"),
+    reload: bool = typer.Option(False, "--reload", help="load again even when the graph already holds this data"),
+) -> None:
+    """Generate demo data with planted risk patterns, load it into the embedded store, serve the app."""
+    from app.serve import prepare_demo, run
+    from etl.pipeline import EXIT_FATAL, EXIT_LOCKED, FatalLoadError
+    from graph.snapshots import Locked
+
+    settings = settings_for(db, False)
+    if settings.store != "embedded":
+        fail("the demo loads into the embedded store: unset CREDITGRAPH_STORE or pass --db PATH", EXIT_FATAL)
+    try:
+        info = _progress_run(prepare_demo, settings, enterprises=enterprises, seed=seed, out=out,
+                             say=lambda m: err.print(m), reload=reload)
+    except Locked as exc:
+        fail(str(exc), EXIT_LOCKED)
+    except (FatalLoadError, FileNotFoundError, ValueError) as exc:
+        fail(str(exc).splitlines()[0], EXIT_FATAL)
+    if info.get("loaded"):
+        print_load_summary(info["report"])
+    if no_serve:
+        console.print(f"demo graph ready at {settings.db_path}; serve it with `creditgraph serve`")
+        return
+    console.print(f"creditgraph app on [bold]http://{host}:{port}[/] (store: {settings.db_path}); Ctrl+C stops it")
+    raise typer.Exit(run(settings.db_path, port, host))
+
+
 def main() -> None:
     try:
         app()

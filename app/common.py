@@ -1,0 +1,361 @@
+"""What every page of the Streamlit app shares: the store, cached calls, labels and formatting.
+
+The store is opened read-only from the settings (``graph.config.load_settings``;
+``CREDITGRAPH_DB`` names the embedded store) once per server process and
+reopened when a newer snapshot has been published (``store.is_stale()``).
+Results are cached per graph version, so a refresh shows new data at once
+and repeated clicks cost nothing.
+
+No Cypher lives here: pages call ``queries`` (and ``etl`` for the run
+history) only.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import importlib
+import threading
+from pathlib import Path
+from typing import Any, Callable
+
+import pandas as pd
+import streamlit as st
+
+from graph.config import Settings, load_settings
+from graph.model import MODEL
+
+# --- labels from the graph model -------------------------------------------------------
+
+
+def label_zh(label: str) -> str:
+    return MODEL.node(label).label_zh if label in MODEL.nodes else label
+
+
+def rel_zh(rel_type: str) -> str:
+    return MODEL.rel(rel_type).label_zh if rel_type in MODEL.rels else rel_type
+
+
+def prop_zh(label: str, prop: str) -> str:
+    node = MODEL.nodes.get(label)
+    if node and prop in node.properties:
+        return node.properties[prop].label_zh or prop
+    return prop
+
+
+def kind_zh(kind: str) -> str:
+    return MODEL.penalty_kinds.get(kind, {}).get("label_zh", kind)
+
+
+def status_zh(status: str) -> str:
+    return MODEL.penalty_statuses.get(status, {}).get("label_zh", status)
+
+
+PENALTY_KINDS = list(MODEL.penalty_kinds)
+PENALTY_STATUSES = list(MODEL.penalty_statuses)
+
+
+def fmt_value(v: Any) -> str:
+    """A property value as a person reads it (dates without time, amounts with separators)."""
+    if v is None:
+        return ""
+    try:
+        if pd.isna(v):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    if isinstance(v, (pd.Timestamp, dt.datetime)):
+        return v.strftime("%Y-%m-%d") if (v.hour, v.minute, v.second) == (0, 0, 0) else v.strftime("%Y-%m-%d %H:%M")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, bool):
+        return "是" if v else "否"
+    if isinstance(v, float):
+        return f"{v:,.2f}".rstrip("0").rstrip(".") if abs(v) >= 1000 else f"{v:g}"
+    return str(v)
+
+
+def fmt_ratio(v: Any) -> str:
+    try:
+        if v is None or pd.isna(v):
+            return ""
+        return f"{float(v) * 100:.2f}%".replace(".00%", "%")
+    except (TypeError, ValueError):
+        return str(v)
+
+
+# --- settings and the store ------------------------------------------------------------------
+
+
+def settings() -> Settings:
+    return load_settings()
+
+
+def store_key(s: Settings) -> str:
+    return f"{s.store}:{Path(s.db_path).resolve() if s.store == 'embedded' else s.neo4j.uri}"
+
+
+class StoreHolder:
+    """One read-only store per server process, reopened when a newer snapshot is published.
+
+    The store it replaces is closed one swap later, so a page still running a
+    query on it is not cut off.
+    """
+
+    def __init__(self, s: Settings):
+        self.settings = s
+        self.lock = threading.Lock()
+        self.store = None
+        self.retired: list = []
+
+    def get(self):
+        from graph.store import open_store
+
+        with self.lock:
+            if self.store is None:
+                self.store = open_store(self.settings, read_only=True)
+            elif getattr(self.store, "is_stale", None) is not None and self.store.is_stale():
+                new = open_store(self.settings, read_only=True)
+                self.retired.append(self.store)
+                self.store = new
+                while len(self.retired) > 1:
+                    try:
+                        self.retired.pop(0).close()
+                    except Exception:  # noqa: BLE001 — closing an old snapshot must not break a page
+                        pass
+            return self.store
+
+
+@st.cache_resource(show_spinner=False)
+def _holder(key: str, _s: Settings) -> StoreHolder:
+    return StoreHolder(_s)
+
+
+def get_store():
+    """The open store, or a clear message and a stopped page when there is no graph yet."""
+    from graph.snapshots import NoGraph
+
+    s = settings()
+    try:
+        return _holder(store_key(s), s).get()
+    except NoGraph as exc:
+        st.warning(f"尚无图数据 No graph yet. {exc}")
+        st.info("生成演示数据并加载 Generate demo data: `creditgraph demo`；加载数据 Load extracts: `creditgraph load PATH`")
+        st.stop()
+    except Exception as exc:  # noqa: BLE001 — say what is wrong instead of a traceback
+        st.error(f"无法打开图数据库 Cannot open the graph store: {exc}")
+        st.stop()
+
+
+def store_version(store) -> str:
+    v = getattr(store, "version", None)
+    if v:
+        return str(v)
+    try:
+        return str(store.get_meta("graph_version") or "0")
+    except Exception:  # noqa: BLE001
+        return "0"
+
+
+def ctx() -> tuple[Any, str, str]:
+    """(store, version, store key) for cached calls."""
+    store = get_store()
+    return store, store_version(store), store_key(settings())
+
+
+# --- cached calls (keyed by graph version) ----------------------------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=256, ttl=6 * 3600)
+def cached_search(_key: str, version: str, text: str, kinds: tuple[str, ...], limit: int) -> pd.DataFrame:
+    from queries.search import search
+
+    return search(get_store(), text, kinds=kinds, limit=limit)
+
+
+@st.cache_data(show_spinner=False, max_entries=128, ttl=6 * 3600)
+def cached_profile(_key: str, version: str, uid: str, with_analyses: bool) -> dict:
+    from queries.profile import profile
+
+    analyses = signal_analyses(_key, version) if with_analyses else {}
+    return profile(get_store(), uid, analyses=analyses)
+
+
+@st.cache_data(show_spinner=False, max_entries=8, ttl=6 * 3600)
+def cached_regions(_key: str, version: str) -> pd.DataFrame:
+    from queries.search import regions
+
+    return regions(get_store()).copy()
+
+
+@st.cache_data(show_spinner=False, max_entries=8, ttl=6 * 3600)
+def cached_counts(_key: str, version: str) -> dict:
+    return get_store().counts()
+
+
+@st.cache_data(show_spinner=False, max_entries=256, ttl=6 * 3600)
+def cached_active_counts(_key: str, version: str, uids: tuple[str, ...]) -> dict:
+    from queries.profile import active_counts
+
+    return active_counts(get_store(), list(uids))
+
+
+def analyses_module():
+    """The analyses library (``queries``) when it offers the analysis functions, else None."""
+    try:
+        mod = importlib.import_module("queries")
+    except ImportError:  # pragma: no cover
+        return None
+    return mod
+
+
+_FOUND: dict[str, Callable] = {}
+
+
+def analysis_fn(name: str) -> Callable | None:
+    """The analysis function ``name`` from the analyses library: ``queries.<name>``, its ``ANALYSES``
+    registry, or any ``queries`` submodule defining it; None while the library does not offer it."""
+    if name in _FOUND:
+        return _FOUND[name]
+    mod = analyses_module()
+    if mod is None:
+        return None
+    fn = getattr(mod, name, None)
+    if fn is None:
+        reg = getattr(mod, "ANALYSES", None)
+        if isinstance(reg, dict) and name in reg:
+            entry = reg[name]
+            fn = entry if callable(entry) else getattr(entry, "fn", None) or getattr(entry, "function", None)
+    if fn is None:
+        import pkgutil
+
+        for info in pkgutil.iter_modules(mod.__path__):
+            if info.name.startswith("_") or info.name in ("search", "profile", "testing", "cypher_gen", "export", "result"):
+                continue
+            try:
+                sub = importlib.import_module(f"queries.{info.name}")
+            except Exception:  # noqa: BLE001 — a module being written must not break the app
+                continue
+            cand = getattr(sub, name, None)
+            if callable(cand):
+                fn = cand
+                break
+    if fn is not None:
+        _FOUND[name] = fn
+    return fn
+
+
+@st.cache_resource(show_spinner=False, max_entries=64, ttl=6 * 3600)
+def cached_analysis(_key: str, version: str, name: str, params: tuple) -> Any:
+    """An analysis result, shared by every session (results hold lazy evidence, so not pickled)."""
+    fn = analysis_fn(name)
+    if fn is None:
+        raise LookupError(f"分析 {name} 尚不可用 (the analyses library does not offer {name} yet)")
+    return fn(get_store(), **dict(params))
+
+
+def run_analysis(name: str, **params) -> Any:
+    store, version, key = ctx()
+    return cached_analysis(key, version, name, tuple(sorted(params.items())))
+
+
+def signal_analyses(key: str, version: str) -> dict:
+    """The whole-graph analyses a profile draws risk signals from (those that exist), cached."""
+    out = {}
+    for name, params in (("shell_company_candidates", {}), ("repeat_offenders", {"level": "enterprise"}),
+                         ("repeat_offenders", {"level": "person"}), ("phoenix_cases", {})):
+        if analysis_fn(name) is None:
+            continue
+        try:
+            res = cached_analysis(key, version, name, tuple(sorted(params.items())))
+        except Exception:  # noqa: BLE001 — a failing analysis must not take the profile down
+            continue
+        out[name + (f":{params['level']}" if "level" in params else "")] = res
+    return out
+
+
+# --- navigation between pages -------------------------------------------------------------------
+
+PAGES: dict[str, Any] = {}  # filled by streamlit_app.py: name -> st.Page
+
+
+def current_uid() -> str | None:
+    uid = st.session_state.get("uid")
+    if not uid:
+        uid = st.query_params.get("uid")
+        if uid:
+            st.session_state["uid"] = uid
+    return uid or None
+
+
+def select(uid: str, name: str | None = None) -> None:
+    st.session_state["uid"] = uid
+    if name:
+        st.session_state.setdefault("names", {})[uid] = name
+
+
+def go(page: str, uid: str | None = None, name: str | None = None) -> None:
+    """Switch to another page, carrying the chosen party."""
+    if uid:
+        select(uid, name)
+    target = PAGES.get(page)
+    if target is not None:
+        st.switch_page(target)
+
+
+@st.cache_data(show_spinner=False, max_entries=1024, ttl=6 * 3600)
+def cached_lookup(_key: str, version: str, uid: str) -> dict | None:
+    from queries.search import lookup
+
+    return lookup(get_store(), uid)
+
+
+def name_of(uid: str | None) -> str:
+    """The display name of a party (looked up once per graph version when not known yet)."""
+    if not uid:
+        return ""
+    names = st.session_state.setdefault("names", {})
+    if uid not in names:
+        store, version, key = ctx()
+        found = cached_lookup(key, version, uid)
+        names[uid] = (found or {}).get("name") or uid
+    return names[uid]
+
+
+def party_picker(key: str, label: str = "搜索主体 Search a party", default_uid: str | None = None,
+                 kinds: tuple[str, ...] = ("Enterprise", "Person")) -> str | None:
+    """A search box plus a choice among its hits; returns the chosen uid (or the default)."""
+    text = st.text_input(label, key=f"{key}_q", placeholder="企业名称、统一社会信用代码或自然人姓名 name, USCC or person")
+    if not text.strip():
+        if default_uid:
+            st.caption(f"当前 Current: **{name_of(default_uid)}** · `{default_uid}`")
+        return default_uid
+    store, version, skey = ctx()
+    with st.spinner("搜索中 Searching…"):
+        hits = cached_search(skey, version, text.strip(), kinds, 50)
+    if hits.empty:
+        st.info("未找到 No match")
+        return default_uid
+    options = hits["uid"].tolist()
+    labels = {r.uid: f"{r.name} · {r.kind_zh} · {r.region_name or ''} {'⚠' * min(int(r.active_penalties), 3)}"
+              for r in hits.itertuples()}
+    uid = st.selectbox("选择 Choose", options, format_func=lambda u: labels.get(u, u), key=f"{key}_pick")
+    if uid:
+        select(uid, hits.loc[hits["uid"] == uid, "name"].iloc[0])
+    return uid
+
+
+def export_bytes(result, fmt: str) -> bytes:
+    """The export file (CSV or XLSX, with evidence columns and masked personal data) as bytes."""
+    import tempfile
+
+    from queries.export import export
+
+    with tempfile.TemporaryDirectory(prefix="creditgraph-export-") as d:
+        path = Path(d) / f"export.{fmt}"
+        export(result, path)
+        return path.read_bytes()
+
+
+def with_table(result, table: pd.DataFrame):
+    """The same analysis result restricted to some rows (evidence kept)."""
+    return dataclasses.replace(result, table=table)

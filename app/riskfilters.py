@@ -1,0 +1,160 @@
+"""Filters for risk-list tables (pure pandas, no Streamlit), whatever columns an analysis returns.
+
+The analyses return different tables (one row per shell candidate, repeat
+offender, phoenix case, cross-region link), so the filters find their columns
+by what they hold:
+
+* region columns: ``region``, ``province``, ``city`` or names containing
+  ``region`` (division codes); a row matches a province/city when any of its
+  region codes starts with that prefix;
+* date columns: datetime columns (or ``date``-like names); a row matches a
+  period when any of its dates falls in it;
+* penalty-kind columns: names containing ``kind`` (a kind or a list of kinds);
+* the ``score`` column.
+
+Example
+-------
+>>> t = pd.DataFrame({"uid": ["A", "B"], "region": ["330211", "410105"], "score": [0.9, 0.4],
+...                   "kinds": [["abnormal_operation"], ["administrative_penalty"]]})
+>>> filter_table(t, region_prefix="33")["uid"].tolist()
+['A']
+>>> filter_table(t, min_score=0.5)["uid"].tolist(), filter_table(t, kinds=["administrative_penalty"])["uid"].tolist()
+(['A'], ['B'])
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+
+_REGION_NAMES = ("region", "province", "city", "county")
+
+
+def _is_listlike(v: Any) -> bool:
+    return isinstance(v, (list, tuple, set, frozenset, np.ndarray))
+
+
+def _items(v: Any) -> list:
+    if v is None:
+        return []
+    if _is_listlike(v):
+        return [x for x in (v.tolist() if isinstance(v, np.ndarray) else v) if x is not None]
+    try:
+        if pd.isna(v):
+            return []
+    except (TypeError, ValueError):
+        pass
+    return [v]
+
+
+def region_columns(df: pd.DataFrame) -> list[str]:
+    out = []
+    for c in df.columns:
+        lc = c.lower()
+        if any(k in lc for k in _REGION_NAMES) and not lc.endswith(("_name", "_zh")):
+            sample = [x for v in df[c].head(50) for x in _items(v)]
+            if sample and all(isinstance(x, str) and x[:2].isdigit() for x in sample[:20]):
+                out.append(c)
+    return out
+
+
+def date_columns(df: pd.DataFrame) -> list[str]:
+    out = []
+    for c in df.columns:
+        s = df[c]
+        if pd.api.types.is_datetime64_any_dtype(s):
+            out.append(c)
+            continue
+        lc = c.lower()
+        if any(k in lc for k in ("date", "decided", "founded", "dissolved", "listed", "removed", "since", "window",
+                                 "first", "last")):
+            sample = [x for v in s.head(20) for x in _items(v)]
+            if sample and all(isinstance(x, (dt.date, pd.Timestamp)) or (isinstance(x, str) and len(x) >= 8 and x[:4].isdigit() and x[4] == "-")
+                              for x in sample):
+                out.append(c)
+    return out
+
+
+def kind_columns(df: pd.DataFrame) -> list[str]:
+    return [c for c in df.columns if "kind" in c.lower() and not c.lower().endswith(("_zh", "_label"))]
+
+
+def region_options(df: pd.DataFrame, digits: int) -> list[str]:
+    """Region code prefixes (2 = province, 4 = city) present in the table."""
+    found = set()
+    for c in region_columns(df):
+        for v in df[c]:
+            for x in _items(v):
+                if isinstance(x, str) and len(x) >= digits and x[:digits].isdigit():
+                    found.add(x[:digits])
+    return sorted(found)
+
+
+def kind_options(df: pd.DataFrame) -> list[str]:
+    found = set()
+    for c in kind_columns(df):
+        for v in df[c]:
+            found.update(str(x) for x in _items(v))
+    return sorted(found)
+
+
+def date_bounds(df: pd.DataFrame) -> tuple[dt.date, dt.date] | None:
+    lo, hi = None, None
+    for c in date_columns(df):
+        for v in df[c]:
+            for x in _items(v):
+                try:
+                    d = pd.Timestamp(x).date()
+                except (TypeError, ValueError):
+                    continue
+                lo = d if lo is None or d < lo else lo
+                hi = d if hi is None or d > hi else hi
+    return (lo, hi) if lo is not None else None
+
+
+def _row_any(df: pd.DataFrame, cols: list[str], test) -> np.ndarray:
+    mask = np.zeros(len(df), dtype=bool)
+    for c in cols:
+        mask |= np.fromiter((any(test(x) for x in _items(v)) for v in df[c]), dtype=bool, count=len(df))
+    return mask
+
+
+def filter_table(df: pd.DataFrame, region_prefix: str | None = None, period: tuple[dt.date, dt.date] | None = None,
+                 kinds: Iterable[str] | None = None, min_score: float | None = None) -> pd.DataFrame:
+    """Rows matching every filter given (None or empty: no filter)."""
+    mask = np.ones(len(df), dtype=bool)
+    if region_prefix:
+        cols = region_columns(df)
+        if cols:
+            mask &= _row_any(df, cols, lambda x: isinstance(x, str) and x.startswith(region_prefix))
+    if period:
+        cols = date_columns(df)
+        lo, hi = pd.Timestamp(period[0]), pd.Timestamp(period[1])
+        if cols:
+            def in_period(x) -> bool:
+                try:
+                    t = pd.Timestamp(x)
+                except (TypeError, ValueError):
+                    return False
+                return lo <= t <= hi
+            mask &= _row_any(df, cols, in_period)
+    kinds = list(kinds or [])
+    if kinds:
+        cols = kind_columns(df)
+        if cols:
+            wanted = set(kinds)
+            mask &= _row_any(df, cols, lambda x: str(x) in wanted)
+    if min_score is not None and "score" in df.columns:
+        mask &= pd.to_numeric(df["score"], errors="coerce").fillna(-np.inf).to_numpy() >= float(min_score)
+    return df[mask]
+
+
+def displayable(df: pd.DataFrame) -> pd.DataFrame:
+    """Lists and dicts as text, so the table shows and sorts them."""
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype == object and out[c].map(lambda v: _is_listlike(v) or isinstance(v, dict)).any():
+            out[c] = out[c].map(lambda v: "、".join(map(str, _items(v))) if _is_listlike(v) else (str(v) if isinstance(v, dict) else v))
+    return out

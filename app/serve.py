@@ -1,0 +1,137 @@
+"""Start the Streamlit app, and the demo: synthetic data generated, loaded, served.
+
+The server's settings go on the ``streamlit run`` command line, so they hold
+whatever the working folder (no ``.streamlit/config.toml`` needed):
+headless, usage statistics off (nothing is sent anywhere), the address and
+port asked for, no file watcher.
+
+Example
+-------
+>>> cmd = streamlit_command(port=8600, host="127.0.0.1")
+>>> cmd[1:4] == ["-m", "streamlit", "run"], "--browser.gatherUsageStats=false" in cmd, "--server.port=8600" in cmd
+(True, True, True)
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Callable
+
+APP = Path(__file__).resolve().parent / "streamlit_app.py"
+ROOT = APP.parent.parent
+DEMO_SRC = Path("data") / "demo-src"
+
+#: Server options passed as flags (and mirrored as STREAMLIT_* environment variables).
+SERVER_OPTIONS = {
+    "server.headless": "true",
+    "browser.gatherUsageStats": "false",
+    "server.fileWatcherType": "none",
+    "server.runOnSave": "false",
+    "client.toolbarMode": "viewer",
+    "client.showErrorDetails": "true",
+    "global.developmentMode": "false",
+}
+
+
+def streamlit_command(port: int = 8501, host: str = "127.0.0.1", python: str | None = None) -> list[str]:
+    """The ``python -m streamlit run app/streamlit_app.py …`` command line."""
+    opts = {**SERVER_OPTIONS, "server.address": host, "server.port": str(int(port))}
+    return [python or sys.executable, "-m", "streamlit", "run", str(APP), *(f"--{k}={v}" for k, v in opts.items())]
+
+
+def server_env(db: Path | str | None = None, base: dict | None = None) -> dict:
+    """The environment for the server: the store path (absolute) and the same options as STREAMLIT_* variables."""
+    env = dict(os.environ if base is None else base)
+    if db is not None:
+        env["CREDITGRAPH_DB"] = str(Path(db).resolve())
+    for k, v in SERVER_OPTIONS.items():
+        section, _, name = k.partition(".")
+        snake = "".join("_" + c.lower() if c.isupper() else c for c in name)
+        env[f"STREAMLIT_{section.upper()}_{snake.upper()}"] = v
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    return env
+
+
+def start(db: Path | str | None = None, port: int = 8501, host: str = "127.0.0.1", **popen) -> subprocess.Popen:
+    """Start the server as a child process (used by tests and `creditgraph demo`)."""
+    return subprocess.Popen(streamlit_command(port, host), env=server_env(db), **popen)
+
+
+def run(db: Path | str | None = None, port: int = 8501, host: str = "127.0.0.1") -> int:
+    """Serve in the foreground until interrupted; returns the server's exit status."""
+    proc = start(db, port, host)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        try:
+            return proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            return proc.wait()
+
+
+# --- demo ------------------------------------------------------------------------------------
+
+
+def demo_is_current(out: Path, enterprises: int, seed: int) -> bool:
+    """True when ``out`` already holds a demo extract of that size and seed."""
+    gt = Path(out) / "ground_truth.json"
+    if not gt.is_file():
+        return False
+    try:
+        g = json.loads(gt.read_text(encoding="utf-8")).get("generator", {})
+    except (OSError, ValueError):
+        return False
+    return (g.get("enterprises") == enterprises and g.get("seed") == seed
+            and g.get("profile", "canonical") == "canonical" and g.get("format", "csv") == "csv")
+
+
+def already_loaded(settings, src: Path) -> bool:
+    """True when the last run loaded exactly these files (same paths and SHA-256) and its graph is published."""
+    from etl.pipeline import history
+    from etl.read import sha256
+    from graph import snapshots
+
+    runs = history(settings)
+    if not runs or settings.store != "embedded":
+        return False
+    last = runs[0]
+    if snapshots.current_name(Path(settings.db_path)) != (last.get("version") or {}).get("new"):
+        return False
+    try:
+        if Path(last.get("source", "")).resolve() != Path(src).resolve():
+            return False
+        inputs = [i for i in last.get("inputs", []) if i.get("table")]
+        return bool(inputs) and all(Path(i["path"]).is_file() and sha256(Path(i["path"])) == i["sha256"] for i in inputs)
+    except (OSError, KeyError):
+        return False
+
+
+def prepare_demo(settings, enterprises: int = 20_000, seed: int = 1, out: Path = DEMO_SRC,
+                 say: Callable[[str], None] = print, progress=None, reload: bool = False) -> dict:
+    """Generate the demo extract (unless already there) and load it (unless already loaded)."""
+    from etl.pipeline import run_load
+    from etl.synth import generate
+
+    out = Path(out)
+    info: dict = {"out": str(out), "generated": False, "loaded": False}
+    if demo_is_current(out, enterprises, seed):
+        say(f"demo data in {out} already has {enterprises:,} enterprises, seed {seed}: kept")
+    else:
+        say(f"generating {enterprises:,} synthetic enterprises (seed {seed}) into {out} …")
+        summary = generate(enterprises=enterprises, seed=seed, out=out, profile="canonical", fmt="csv", bad_rows=0.0,
+                           encoding="utf-8")
+        info["generated"] = True
+        info["summary"] = summary
+    if not reload and not info["generated"] and already_loaded(settings, out):
+        say(f"the graph at {settings.db_path} already holds this demo data: not loaded again")
+    else:
+        say(f"loading {out} into {settings.db_path} …")
+        rep = run_load(out, "canonical", settings, progress=progress)
+        info["loaded"] = True
+        info["report"] = rep
+    return info

@@ -1,0 +1,39 @@
+"""creditgraph 信用知识图谱: the Streamlit app (start with `creditgraph serve` or `creditgraph demo`).
+
+Pages (st.navigation): 搜索 Search · 信用画像 Profile · 关系图谱 Graph explorer ·
+路径 Paths · 风险名单 Risk lists · 数据状态 Data status. The store is opened
+read-only from the settings (CREDITGRAPH_DB names the embedded store).
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script by `streamlit run`: make the packages importable
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from app import common  # noqa: E402
+
+st.set_page_config(page_title="creditgraph 信用图谱", page_icon=":material/hub:", layout="wide")
+
+VIEWS = Path(__file__).resolve().parent / "views"
+pages = {
+    "search": st.Page(VIEWS / "search.py", title="搜索 Search", icon=":material/search:", url_path="search", default=True),
+    "profile": st.Page(VIEWS / "profile.py", title="信用画像 Profile", icon=":material/badge:", url_path="profile"),
+    "graph": st.Page(VIEWS / "graph.py", title="关系图谱 Graph explorer", icon=":material/hub:", url_path="graph"),
+    "paths": st.Page(VIEWS / "paths.py", title="路径 Paths", icon=":material/route:", url_path="paths"),
+    "risk": st.Page(VIEWS / "risk.py", title="风险名单 Risk lists", icon=":material/flag:", url_path="risk"),
+    "status": st.Page(VIEWS / "status.py", title="数据状态 Data status", icon=":material/database:", url_path="status"),
+}
+common.PAGES.update(pages)
+
+nav = st.navigation(
+    {"调查 Investigate": [pages["search"], pages["profile"], pages["graph"], pages["paths"]],
+     "监管 Supervise": [pages["risk"], pages["status"]]},
+)
+with st.sidebar:
+    st.caption("creditgraph 信用知识图谱 · credit knowledge graph")
+nav.run()

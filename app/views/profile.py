@@ -1,0 +1,121 @@
+"""信用画像 Profile: one party's facts, people, ownership, penalties, lists, risk signals, related parties."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app import common as C
+
+st.title("信用画像 Credit profile")
+
+store, version, key = C.ctx()
+uid = C.party_picker("profile_pick", default_uid=C.current_uid())
+if not uid:
+    st.info("先搜索并选择一个企业或自然人 Search for an enterprise or a person first.")
+    st.stop()
+
+with_signals = st.toggle("包含全图分析信号 Include whole-graph analysis signals (shell score, repeat offender…)",
+                         value=True, key="profile_signals")
+from queries.profile import NotFound  # noqa: E402
+
+try:
+    with st.spinner("生成画像 Building the profile…"):
+        p = C.cached_profile(key, version, uid, with_signals)
+except NotFound as exc:
+    st.error(f"未找到 Not found: {exc}")
+    st.stop()
+C.select(uid, p["name"])
+
+st.subheader(f"{p['name']}")
+st.caption(f"{p['kind_zh']} {p['kind']} · {p['region_name'] or '-'} · uid `{p['uid']}`"
+           + (f" · 登记状态 {p['status']}" if p.get("status") else ""))
+
+pen, lists, related = p["penalties"], p["lists"], p["related"]
+active = int(pen["active"].sum()) if len(pen) else 0
+m = st.columns(4)
+m[0].metric("有效处罚/名单 Active penalties", active)
+m[1].metric("历史记录 All penalty records", len(pen))
+m[2].metric("当前名单 Current list memberships", int(lists["current"].sum()) if len(lists) else 0)
+m[3].metric("关联方 Related parties", len(related))
+
+b1, b2, _ = st.columns([1, 1, 3])
+if b1.button("关系图谱 Open graph", key="profile_to_graph"):
+    C.go("graph", uid, p["name"])
+if b2.button("路径分析 Paths from here", key="profile_to_paths"):
+    st.session_state["path_a"] = uid
+    C.go("paths", uid, p["name"])
+
+st.markdown("#### 风险信号 Risk signals")
+sig = p["signals"]
+if sig.empty:
+    st.success("未发现风险信号 No risk signal found.")
+else:
+    level = {"high": "🔴 高 high", "medium": "🟠 中 medium", "low": "🟡 低 low", "info": "⚪ 提示 info"}
+    st.dataframe(sig.assign(level=sig["level"].map(level)).rename(columns={
+        "signal": "信号 Signal", "value": "取值 Value", "detail": "依据 Detail", "level": "等级 Level",
+        "source": "来源 Source"})[["等级 Level", "信号 Signal", "取值 Value", "依据 Detail", "来源 Source"]],
+        hide_index=True, width="stretch", key="profile_signals_table")
+
+
+def table(df: pd.DataFrame, columns: dict[str, str], key: str, empty: str = "无 None") -> None:
+    if df is None or df.empty:
+        st.caption(empty)
+        return
+    view = df[[c for c in columns if c in df.columns]].copy()
+    for c in view.columns:
+        if c in ("ratio", "paid_ratio"):
+            view[c] = view[c].map(C.fmt_ratio)
+        elif pd.api.types.is_datetime64_any_dtype(view[c]) or c in ("decided", "removed", "since", "founded", "dissolved", "listed"):
+            view[c] = view[c].map(C.fmt_value)
+    st.dataframe(view.rename(columns=columns), hide_index=True, width="stretch", key=key)
+
+
+tabs = st.tabs(["基本信息 Facts", "法定代表人与股东 People & owners", "对外投资 Holdings", "处罚与名单 Penalties & lists",
+                "关联方 Related parties"])
+with tabs[0]:
+    facts = p["facts"].copy()
+    facts["value"] = facts["value"].map(C.fmt_value)
+    st.dataframe(facts.rename(columns={"label_zh": "项目 Field", "value": "内容 Value"})[["项目 Field", "内容 Value"]],
+                 hide_index=True, width="stretch", key="profile_facts")
+with tabs[1]:
+    if p["kind"] == "Enterprise":
+        st.markdown("**法定代表人 Legal representative(s)**")
+        table(p["legal_reps"], {"person_name": "姓名 Name", "id_masked": "证件号码(脱敏) ID (masked)",
+                                "position": "职务 Position", "since": "任职日期 Since"}, "profile_reps")
+        st.markdown("**股东及出资 Shareholders**")
+        table(p["shareholders"], {"holder_name": "股东 Shareholder", "holder_label_zh": "类型 Kind", "ratio": "持股比例 Ratio",
+                                  "subscribed": "认缴(元) Subscribed", "paid": "实缴(元) Paid", "paid_ratio": "实缴比例 Paid %",
+                                  "currency": "币种", "report_year": "年报年度"}, "profile_shareholders")
+    else:
+        st.markdown("**担任法定代表人 Legal representative of**")
+        table(p["roles"], {"name": "企业 Enterprise", "status": "登记状态 Status", "region_name": "地区 Region",
+                           "position": "职务 Position", "founded": "成立 Founded", "dissolved": "注销/吊销 Dissolved",
+                           "active_penalties": "有效处罚 Active"}, "profile_roles")
+with tabs[2]:
+    table(p["holdings"], {"name": "被投资企业 Enterprise", "status": "登记状态 Status", "region_name": "地区 Region",
+                          "ratio": "持股比例 Ratio", "subscribed": "认缴(元) Subscribed", "paid": "实缴(元) Paid"},
+          "profile_holdings")
+with tabs[3]:
+    st.markdown("**处罚与失信记录时间线 Penalty timeline**（含已移出/修复/撤销 incl. removed, repaired, withdrawn）")
+    table(pen, {"decided": "决定/列入日期 Date", "kind_zh": "类别 Kind", "status_zh": "状态 Status", "reason": "事由 Reason",
+                "result": "处罚结果 Result", "authority": "决定机关 Authority", "removed": "移出/修复日期 Removed",
+                "removal_reason": "移出原因 Removal reason", "uid": "记录 Record"}, "profile_penalties",
+          "无处罚记录 No penalty record")
+    st.markdown("**名单 List memberships**")
+    table(lists, {"list": "名单 List", "listed": "列入日期 Listed", "status_zh": "状态 Status", "current": "当前有效 Current",
+                  "reason": "列入事由 Reason", "removed": "移出日期 Removed", "removal_reason": "移出原因 Removal reason"},
+          "profile_lists", "未列入名单 On no list")
+with tabs[4]:
+    table(related, {"name": "名称 Name", "label_zh": "类型 Kind", "status": "状态 Status", "region_name": "地区 Region",
+                    "active_penalties": "有效处罚 Active", "via": "关联方式 Connection"}, "profile_related",
+          "无关联方 No related party")
+    if len(related):
+        labels = {r.uid: f"{r.name} · {r.label_zh}" for r in related.itertuples()}
+        other = st.selectbox("打开关联方 Open a related party", related["uid"].tolist(), format_func=lambda u: labels.get(u, u),
+                             key="profile_related_pick")
+
+        def _open(target: str = other) -> None:
+            C.select(target, labels.get(target))
+            st.session_state["profile_pick_q"] = ""
+
+        st.button("查看其画像 Open its profile", key="profile_related_go", on_click=_open)

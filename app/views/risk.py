@@ -1,0 +1,151 @@
+"""风险名单 Risk lists: shell-company candidates, repeat offenders, phoenix cases, cross-region links —
+filtered, sortable, exported (CSV / XLSX) with evidence and masked personal data."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from app import common as C
+from app import graphview
+from app import riskfilters as F
+
+LISTS = {
+    "shell": ("空壳公司嫌疑 Shell-company candidates", "shell_company_candidates", {}),
+    "repeat_enterprise": ("屡次失信企业 Repeat offenders (enterprises)", "repeat_offenders", {"level": "enterprise"}),
+    "repeat_person": ("屡次失信自然人 Repeat offenders (people)", "repeat_offenders", {"level": "person"}),
+    "phoenix": ("金蝉脱壳 Phoenix cases", "phoenix_cases", {}),
+    "cross_region": ("跨区域联合惩戒关联 Cross-region links", "cross_region_links", {}),
+}
+
+# display names of the analyses' columns (unknown columns keep their own names)
+COLUMN_ZH = {
+    "row_id": "#", "uid": "主键 uid", "name": "名称 Name", "cluster_id": "团伙 Cluster", "cluster_size": "团伙规模 Size",
+    "score": "评分 Score", "signals": "触发信号 Signals", "n_signals": "信号数 #Signals", "hub_names": "关键人 Hub",
+    "address": "住所 Address", "status": "登记状态 Status", "founded": "成立日期 Founded", "dissolved": "注销/吊销 Dissolved",
+    "region": "地区代码 Region", "region_name": "地区 Region name", "events_in_window": "窗口内事件 In window",
+    "window_start": "窗口起 From", "window_end": "窗口止 To", "events_total": "事件总数 Events", "kinds": "处罚类别 Kinds",
+    "statuses": "记录状态 Statuses", "id_masked": "证件号码(脱敏) ID (masked)", "enterprises": "企业数 Companies",
+    "enterprise_names": "关联企业 Companies", "roles": "身份 Roles", "events": "事件数 Events", "person_name": "自然人 Person",
+    "role_in_a": "在原企业身份 Role in A", "a_name": "原企业 A", "a_status": "原企业状态 A status",
+    "a_dissolved": "原企业注销/吊销 A dissolved", "a_events": "原企业事件 A events", "b_name": "新企业 B",
+    "b_founded": "新企业成立 B founded", "days_after": "间隔天数 Days after", "level": "层级 Level", "path": "路径 Path", "person": "自然人主键 Person uid", "a": "原企业主键 A uid", "b": "新企业主键 B uid",
+}
+HIDDEN = ("signal_keys", "hub_persons", "enterprise_uids")
+
+st.title("风险名单 Risk lists")
+store, version, key = C.ctx()
+
+available = {k: v for k, v in LISTS.items() if C.analysis_fn(v[1]) is not None}
+if not available:
+    st.warning("风险名单需要分析库 The risk lists need the analyses library (queries), not available yet.")
+    st.stop()
+
+c1, c2 = st.columns([2, 3])
+with c1:
+    which = st.selectbox("名单 List", list(available), format_func=lambda k: available[k][0], key="risk_list")
+    title, fn_name, fixed = available[which]
+    params = dict(fixed)
+    if which in ("repeat_enterprise", "repeat_person"):
+        params["window_days"] = int(st.number_input("时间窗(天) Window (days)", 30, 3650, 730, step=30, key="risk_window"))
+        params["min_events"] = int(st.number_input("最少事件数 Min events", 2, 20, 3, key="risk_min_events"))
+    elif which == "phoenix":
+        params["window_days"] = int(st.number_input("注销后新设间隔(天) Days to the new company", 30, 3650, 365, step=30,
+                                                    key="risk_phoenix_window"))
+    elif which == "cross_region":
+        params["level"] = st.radio("区域层级 Level", ["province", "city", "county"], horizontal=True, key="risk_level",
+                                   format_func=lambda l: {"province": "省 province", "city": "市 city", "county": "区县 county"}[l])
+        params["max_hops"] = int(st.radio("最大跳数 Max hops", [2, 3, 4], horizontal=True, key="risk_cross_hops"))
+    if which != "shell":
+        params["include_history"] = st.toggle("包含已移出/修复记录 Include removed/repaired records", value=False,
+                                              key="risk_history")
+    run = st.button("运行 Run", type="primary", key="risk_run")
+if run:
+    st.session_state["risk_request"] = (which, tuple(sorted(params.items())))
+    st.session_state.pop("risk_export", None)
+
+request = st.session_state.get("risk_request")
+if not request or request[0] not in available:
+    with c2:
+        st.info("选择名单和参数后点击运行 Choose a list and its parameters, then Run.")
+    st.stop()
+
+which, req_params = request
+title, fn_name, _ = available[which]
+try:
+    with st.spinner(f"运行 {title} Running…"):
+        res = C.cached_analysis(key, version, fn_name, req_params)
+except Exception as exc:  # noqa: BLE001 — show what went wrong in words
+    st.error(f"分析失败 The analysis failed: {exc}")
+    st.stop()
+
+table = res.table
+regions = C.cached_regions(key, version)
+names = dict(zip(regions["uid"], regions["name"]))
+with c2:
+    st.markdown(f"**{title}** · 参数 parameters: `{dict(req_params)}` · 共 {len(table)} 条 rows")
+    f1, f2 = st.columns(2)
+    provinces = F.region_options(table, 2)
+    prov = f1.selectbox("省 Province", [""] + provinces, key="risk_prov",
+                        format_func=lambda p: "全部 All" if not p else f"{names.get(p + '0000', p)} ({p})")
+    cities = [c for c in F.region_options(table, 4) if not prov or c.startswith(prov)]
+    city = f2.selectbox("市 City", [""] + cities, key="risk_city",
+                        format_func=lambda c: "全部 All" if not c else f"{names.get(c + '00', c)} ({c})")
+    g1, g2 = st.columns(2)
+    kinds_all = F.kind_options(table)
+    kinds = g1.multiselect("处罚类别 Penalty kind", kinds_all, key="risk_kinds",
+                           format_func=lambda k: f"{C.kind_zh(k)} {k}") if kinds_all else []
+    min_score = None
+    if "score" in table.columns and len(table):
+        lo = float(pd.to_numeric(table["score"], errors="coerce").min())
+        hi = float(pd.to_numeric(table["score"], errors="coerce").max())
+        if hi > lo:
+            min_score = g2.slider("最低评分 Min score", lo, hi, lo, key="risk_score")
+    bounds = F.date_bounds(table)
+    period = None
+    if bounds:
+        use_period = st.checkbox("按时间段筛选 Filter by period", key="risk_use_period")
+        if use_period:
+            picked = st.date_input("时间段 Period", value=bounds, min_value=dt.date(1949, 10, 1), max_value=dt.date(2100, 1, 1),
+                                   key="risk_period")
+            if isinstance(picked, (tuple, list)) and len(picked) == 2:
+                period = (picked[0], picked[1])
+
+filtered = F.filter_table(table, region_prefix=city or prov or None, period=period, kinds=kinds, min_score=min_score)
+st.write(f"筛选后 {len(filtered)} / {len(table)} 条 rows after filters")
+shown = F.displayable(filtered)
+view = shown.drop(columns=[c for c in HIDDEN if c in shown.columns])
+if "region" in view.columns:
+    view.insert(list(view.columns).index("region") + 1, "region_name",
+                view["region"].map(lambda c: names.get(str(c)[:6], "") if isinstance(c, str) else ""))
+view = view.rename(columns={c: COLUMN_ZH.get(c, c) for c in view.columns})
+st.dataframe(view, hide_index=True, width="stretch", key="risk_table")
+
+# export: the rows shown, with evidence columns and masked personal data (queries.export)
+sig = (request, city or prov, tuple(kinds), min_score, period, len(filtered))
+e1, e2, e3 = st.columns([1.3, 1, 1])
+if e1.button("生成导出文件 Prepare export (CSV + XLSX)", key="risk_prepare", disabled=filtered.empty):
+    with st.spinner("生成导出文件 Writing the export…"):
+        sub = C.with_table(res, filtered)
+        st.session_state["risk_export"] = {"sig": sig, "csv": C.export_bytes(sub, "csv"), "xlsx": C.export_bytes(sub, "xlsx"),
+                                           "rows": len(filtered), "name": fn_name}
+exp = st.session_state.get("risk_export")
+if exp and exp["sig"] == sig:
+    stamp = dt.datetime.now().strftime("%Y%m%d")
+    e2.download_button("下载 CSV Download CSV", exp["csv"], file_name=f"{exp['name']}-{stamp}.csv", mime="text/csv",
+                       key="risk_dl_csv")
+    e3.download_button("下载 XLSX Download XLSX", exp["xlsx"], file_name=f"{exp['name']}-{stamp}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="risk_dl_xlsx")
+    st.caption(f"导出 {exp['rows']} 条，含证据路径，个人信息已脱敏 {exp['rows']} rows with evidence paths; personal data masked.")
+
+if len(filtered):
+    st.markdown("#### 证据 Evidence")
+    rid = st.selectbox("选择一行查看证据 Choose a row", filtered["row_id"].tolist(), key="risk_row",
+                       format_func=lambda r: f"#{r} " + " · ".join(str(v) for v in shown.loc[r].drop("row_id").head(3).tolist()))
+    ev = res.evidence[rid]
+    st.code(ev.paths_text or "(无路径 no path)", language=None)
+    if len(ev.nodes):
+        parties = tuple(sorted(ev.nodes.loc[ev.nodes["label"].isin(["Enterprise", "Person"]), "uid"]))
+        active = C.cached_active_counts(key, version, parties) if parties else {}
+        st.iframe(graphview.build_html(ev.nodes, ev.rels, active=active, height=460), height=480)
