@@ -115,6 +115,53 @@ def load(
 
 
 @app.command()
+def refresh(
+    path: Path = typer.Argument(..., help="a new extract: a file or a folder (rows with change flags, or full table snapshots)"),
+    profile: str = typer.Option("canonical", "--profile", "-p", help="built-in profile name or a YAML profile path"),
+    db: Optional[Path] = DbOpt,
+    neo4j: bool = Neo4jOpt,
+    mode: str = typer.Option("auto", "--mode", help="auto (flagged tables incremental, unflagged ones full snapshots), incremental or snapshot"),
+    max_delete: float = typer.Option(0.25, "--max-delete", help="refuse a full snapshot that would delete more than this share of a table"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="compute and report the changes; write nothing"),
+    log_json: bool = typer.Option(False, "--log-json", help="JSON log lines on stderr (always written to the run folder's log.jsonl)"),
+    as_json: bool = typer.Option(False, "--json", help="print the run summary as JSON"),
+) -> None:
+    """Apply a new extract: only what changed is written, published atomically (see docs/operations.md).
+
+    Exit codes: 0 applied (or nothing to change), 3 applied but some files could
+    not be read, 1 fatal error (graph unchanged), 75 another refresh or load holds the lock.
+    """
+    from etl.pipeline import EXIT_FATAL, EXIT_LOCKED, FatalLoadError
+    from etl.profiles import ProfileError
+    from etl.refresh import run_refresh
+    from graph.snapshots import Locked
+
+    kw = dict(mode=mode, max_delete=max_delete, dry_run=dry_run, log_streams=[sys.stderr] if log_json else None)
+    try:
+        rep = run_refresh(path, profile, settings_for(db, neo4j), **kw) if log_json else \
+            _progress_run(run_refresh, path, profile, settings_for(db, neo4j), **kw)
+    except Locked as exc:
+        fail(str(exc), EXIT_LOCKED)
+    except (FatalLoadError, ProfileError, FileNotFoundError, ValueError) as exc:
+        fail(str(exc).splitlines()[0], EXIT_FATAL)
+    if as_json:
+        console.print_json(json.dumps(dataclasses.asdict(rep), default=str, ensure_ascii=False))
+    else:
+        t = Table(title=f"refresh {rep.run_id}: {rep.status}, graph version {rep.version.get('old') or '-'} → {rep.version.get('new') or '-'}")
+        for c in ("label / type", "inserted", "updated", "deleted", "unchanged", "skipped"):
+            t.add_column(c, justify="left" if c == "label / type" else "right")
+        for k in sorted(set(rep.graph) | set(rep.deleted)):
+            w = rep.graph.get(k, {})
+            t.add_row(k, *(f"{w.get(c, 0):,}" for c in ("inserted", "updated")), f"{rep.deleted.get(k, 0):,}",
+                      *(f"{w.get(c, 0):,}" for c in ("unchanged", "skipped")))
+        console.print(t)
+        for f in rep.file_errors:
+            err.print(f"[yellow]file not read:[/] {f['path']}: {f['error']}")
+        console.print("timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in rep.timings.items()) + f"\nmanifest: {rep.manifest}")
+    raise typer.Exit(rep.exit_code)
+
+
+@app.command()
 def synth(
     enterprises: int = typer.Option(10_000, "--enterprises", "-n", help="number of enterprises"),
     seed: int = typer.Option(1, "--seed", help="same seed, same bytes"),
@@ -133,11 +180,11 @@ def synth(
     t = Table(title=f"synthetic extract in {out}")
     t.add_column("file")
     t.add_column("rows", justify="right")
-    for name, n in (summary.get("rows") or {}).items():
+    for name, n in summary["files"].items():
         t.add_row(str(name), f"{n:,}")
+    t.add_row("[bold]total[/]", f"[bold]{summary['rows']:,}[/]")
     console.print(t)
-    if "seconds" in summary:
-        console.print(f"{summary['seconds']:.1f} s")
+    console.print(f"{summary['seconds']:.1f} s; planted patterns and bad rows listed in {summary['ground_truth']}")
 
 
 @app.command()
@@ -246,12 +293,25 @@ def demo(
     raise typer.Exit(run(settings.db_path, port, host))
 
 
+# users and the audit log (app/cli_security.py)
+from app.cli_security import audit_cmd, users_app  # noqa: E402
+
+app.add_typer(users_app, name="users")
+app.command("audit")(audit_cmd)
+
+
 def main() -> None:
+    from graph.inputs import InputError
+    from graph.neo4j_store import Neo4jStoreError
+
     try:
         app()
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
+    except (Neo4jStoreError, InputError) as exc:  # one line, no traceback (messages hold no credentials)
+        err.print(f"[bold red]error:[/] {exc}")
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from etl import identifiers as ids
 from etl import normalize as nz
 from etl.report import RejectReport
 from etl.transform import FLAG_DELETE
+from graph.store import isin
 
 REL_FRAMES = list[tuple[str, str, str, pd.DataFrame]]
 
@@ -36,6 +37,9 @@ class GraphBatch:
     rels: REL_FRAMES = field(default_factory=list)
     delete_nodes: dict[str, list[str]] = field(default_factory=dict)
     delete_rels: REL_FRAMES = field(default_factory=list)
+    # HOLDS_SHARES (holder uid, enterprise uid) pairs whose ratio was computed from this batch's
+    # subscribed amounts (no ratio given): a refresh re-computes them with the graph's other holders
+    derived_ratios: pd.DataFrame = field(default_factory=lambda: pd.DataFrame({"src": [], "dst": []}, dtype="string"))
 
     def add_nodes(self, label: str, df: pd.DataFrame) -> None:
         if len(df):
@@ -110,8 +114,8 @@ class Builder:
                            stub_name_col: str | None) -> pd.DataFrame:
         """Set ``<prefix>_uid``; reject rows whose enterprise cannot be identified."""
         ref = df[f"{prefix}_ref"].astype("string")
-        known = pd.Index(directory["uid"])
-        uid = ref.where(ref.isin(known) | ref.str.match(r"^[0-9A-Z]{18}$|^REG:").fillna(False))
+        known = directory["uid"]
+        uid = ref.where(isin(ref, known) | ref.str.match(r"^[0-9A-Z]{18}$|^REG:").fillna(False))
         sid_col = f"{prefix}_subject_id"
         if sid_col in df.columns and directory["subject_id"].notna().any():
             sid_map = directory.dropna(subset=["subject_id"]).drop_duplicates("subject_id", keep=False)
@@ -130,7 +134,7 @@ class Builder:
                             table=table)
         df = df[~bad]
         if stub_name_col:
-            stub = df[~df[f"{prefix}_uid"].isin(known)]
+            stub = df[~isin(df[f"{prefix}_uid"], known)]
             if len(stub):
                 st = pd.DataFrame({"uid": stub[f"{prefix}_uid"], "name": stub[stub_name_col],
                                    "uscc": stub[f"{prefix}_uid"].where(~stub[f"{prefix}_uid"].str.startswith("REG:")),
@@ -165,18 +169,18 @@ class Builder:
         reg = df.dropna(subset=["region"])
         self.batch.add_rels("REGISTERED_IN", "Enterprise", "Region", pd.DataFrame({"src": reg["uid"], "dst": reg["region"]}))
         # address
-        cluster_keys = set()
+        cluster_keys = pd.Series([], dtype="string")
         if clusters is not None and len(clusters):
             ck = "ADDR:" + nz.name_key(clusters["address"].astype("string"))
-            cluster_keys = set(ck.dropna())
+            cluster_keys = ck.dropna()
             self.batch.add_nodes("Address", pd.DataFrame({"uid": ck, "text": clusters["address"], "region": clusters["region"], "cluster": True}))
         adr = df.dropna(subset=["address"])
         akey = "ADDR:" + nz.name_key(adr["address"].astype("string"))
         ok = akey.notna().to_numpy()
         adr, akey = adr[ok], akey[ok]
         addr_nodes = pd.DataFrame({"uid": akey, "text": adr["address"], "region": adr["region"],
-                                   "cluster": akey.isin(cluster_keys)})
-        self.batch.add_nodes("Address", addr_nodes[~addr_nodes["uid"].isin(cluster_keys)])
+                                   "cluster": isin(akey, cluster_keys)})
+        self.batch.add_nodes("Address", addr_nodes[~isin(addr_nodes["uid"], cluster_keys)])
         self.batch.add_rels("HAS_ADDRESS", "Enterprise", "Address", pd.DataFrame({"src": adr["uid"], "dst": akey}))
         self._contacts(df, "Enterprise")
         return df
@@ -191,7 +195,7 @@ class Builder:
             self.batch.add_nodes("Email", pd.DataFrame({"uid": em["email"], "masked": ids.mask_email(em["email"].astype("string"))}))
             self.batch.add_rels("HAS_EMAIL", label, "Email", pd.DataFrame({"src": em[uid_col], "dst": em["email"]}))
 
-    def legal_reps(self, df: pd.DataFrame, directory: pd.DataFrame) -> set:
+    def legal_reps(self, df: pd.DataFrame, directory: pd.DataFrame) -> pd.Series:
         df = self.resolve_enterprise(df, "enterprise", "legal_reps", directory, "enterprise_name")
         officers = ~df["is_legal_rep"].to_numpy()
         if officers.any():
@@ -209,12 +213,12 @@ class Builder:
             "src": df["person_uid"], "dst": df["enterprise_uid"], "position": df["position"], "since": df["since"],
             "source": self.source}))
         self._contacts(df.assign(uid=df["person_uid"]), "Person")
-        return set(df["enterprise_uid"])
+        return df["enterprise_uid"].astype("string").drop_duplicates()
 
-    def legal_reps_from_subjects(self, ents: pd.DataFrame, covered: set) -> None:
+    def legal_reps_from_subjects(self, ents: pd.DataFrame, covered: pd.Series) -> None:
         """Subject rows name their legal representative; use it where no legal-rep row exists."""
         e = ents.dropna(subset=["legal_rep"])
-        e = e[~e["uid"].isin(covered)]
+        e = e[~isin(e["uid"], covered)]
         if e.empty:
             return
         uid = "NM:" + e["uid"] + ":" + e["legal_rep"]
@@ -254,16 +258,20 @@ class Builder:
         df = df.sort_values(["report_year", "updated_at", "_row"], na_position="first", kind="stable")
         df = df.drop_duplicates(["holder_uid", "enterprise_uid"], keep="last")
         total = df.groupby("enterprise_uid")["subscribed"].transform("sum")
+        derived = df["ratio"].isna().to_numpy()
         df["ratio"] = df["ratio"].fillna(df["subscribed"] / total.where(total > 0))
         if changes is not None and len(changes):
+            before = df["ratio"]
             df = self._apply_equity_changes(df, changes)
+            derived = derived[before.index.get_indexer(df.index)] & (df["ratio"] == before.loc[df.index]).fillna(True).to_numpy()
+        self.batch.derived_ratios = pd.DataFrame({"src": df["holder_uid"][derived], "dst": df["enterprise_uid"][derived]}, dtype="string")
         ent_holders = df[df["holder_is_enterprise"].to_numpy()]
         unr = ent_holders[ent_holders["holder_uid"].str.startswith("UNR:")]
         self.batch.add_nodes("Enterprise", pd.DataFrame({
             "uid": unr["holder_uid"], "name": unr["holder_name"], "name_key": nz.name_key(unr["holder_name"].astype("string")),
             "province": unr["holder_uid"].str.slice(4, 6), "resolved": False, "source": f"{self.source}:shareholders"}))
-        known = pd.Index(directory["uid"])
-        stub = ent_holders[~ent_holders["holder_uid"].str.startswith("UNR:") & ~ent_holders["holder_uid"].isin(known)]
+        known = directory["uid"]
+        stub = ent_holders[~ent_holders["holder_uid"].str.startswith("UNR:") & ~isin(ent_holders["holder_uid"], known)]
         if len(stub):
             reg = ids.region_from_uscc(stub["holder_uid"].astype("string"))
             self.batch.add_nodes("Enterprise", pd.DataFrame({
@@ -356,7 +364,7 @@ class Builder:
         if holds:
             h = pd.concat(holds)[["src", "dst"]]
             nm = people[people["uid"].str.startswith("NM:")][["uid", "name"]].copy()
-            nm["ent"] = nm["uid"].str.extract(r"^NM:(.*):[^:]*$", expand=False)
+            nm["ent"] = nm["uid"].str.slice(3).str.rsplit(":", n=1).str[0]
             a = nm.merge(h, left_on="ent", right_on="src").merge(nm, left_on=["dst", "name"], right_on=["ent", "name"])
             if len(a):
                 links.append(pd.DataFrame({"src": a["uid_x"], "dst": a["uid_y"], "score": 0.6,
@@ -379,7 +387,7 @@ def build(tables: dict[str, pd.DataFrame], report: RejectReport, id_key: bytes, 
         b.batch.add_nodes("Address", pd.DataFrame({"uid": "ADDR:" + nz.name_key(c["address"].astype("string")),
                                                    "text": c["address"], "region": c["region"], "cluster": True}))
     directory_all = b._directory(ents)
-    covered: set = set()
+    covered = pd.Series([], dtype="string")
     if "legal_reps" in tables:
         covered = b.legal_reps(tables["legal_reps"], directory_all)
     if ents is not None:

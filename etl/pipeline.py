@@ -175,9 +175,15 @@ def run_load(source: str | Path, profile: str = "canonical", settings: Settings 
     tables = {}
     for name, df in extract.tables.items():
         r = rej[(rej["table"] == name) & rej["row"].notna()]
-        rejected = int(r[r["severity"] == "rejected"][["file", "row"]].drop_duplicates().shape[0])
+        rej_keys = r[r["severity"] == "rejected"][["file", "row"]].drop_duplicates()
+        rejected = len(rej_keys)
         superseded = int(r[r["severity"] == "superseded"][["file", "row"]].drop_duplicates().shape[0])
-        tables[name] = {"read": len(df), "loaded": len(df) - rejected - superseded, "rejected": rejected, "superseded": superseded}
+        # rows the reader could not parse (truncated lines, wrong field counts) never reached df
+        parsed = pd.MultiIndex.from_arrays([df["_file"].astype(str), df["_row"].astype("int64")])
+        wanted = pd.MultiIndex.from_arrays([rej_keys["file"].astype(str), rej_keys["row"].astype("int64")])
+        dropped = int((~wanted.isin(parsed)).sum())
+        read = len(df) + dropped
+        tables[name] = {"read": read, "loaded": read - rejected - superseded, "rejected": rejected, "superseded": superseded}
     out = LoadReport(
         run_id=run_id, status="loaded", tables=tables, graph=written, deleted=deleted,
         rejects=report.counts(), timings={k: round(v, 3) for k, v in timings.items()},
