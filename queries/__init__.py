@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from graph.inputs import preview  # error messages never echo a huge input
 from queries.cross_region import cross_region_links
 from queries.equity import controlled_by, equity_penetration
 from queries.export import export
@@ -143,12 +144,14 @@ def coerce(name: str, raw: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in raw.items():
         if key not in spec:
-            raise ValueError(f"{name} has no parameter {key!r}; it takes {sorted(spec)}")
+            raise ValueError(f"{name} has no parameter {preview(key)}; it takes {sorted(spec)}")
         p = spec[key]
         if not isinstance(value, str):
             out[key] = value
             continue
         v = value.strip()
+        if len(v) > 1000:  # a command-line value, not a document
+            raise ValueError(f"{key}: value too long ({len(v):,} characters)")
         if p.optional and v.lower() in ("none", "null", ""):
             out[key] = None
         elif p.type == "int":
@@ -157,7 +160,7 @@ def coerce(name: str, raw: dict[str, Any]) -> dict[str, Any]:
             out[key] = float(v)
         elif p.type == "bool":
             if v.lower() not in ("true", "false", "1", "0", "yes", "no"):
-                raise ValueError(f"{key}: expected true or false, got {value!r}")
+                raise ValueError(f"{key}: expected true or false, got {preview(value)}")
             out[key] = v.lower() in ("true", "1", "yes")
         elif p.type == "list[str]":
             out[key] = [x.strip() for x in v.split(",") if x.strip()]
@@ -166,7 +169,7 @@ def coerce(name: str, raw: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = v
         if p.choices and out[key] not in p.choices:
-            raise ValueError(f"{key} must be one of {p.choices}, not {value!r}")
+            raise ValueError(f"{key} must be one of {p.choices}, not {preview(value)}")
     return out
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from graph.inputs import preview  # error messages never echo a huge input
 from graph import cypher
 from graph.model import MODEL
 from queries.result import ACTIVE, EvidenceBuilder
@@ -32,17 +33,24 @@ def fetch(store, name: str, params: dict | None = None, arrow: bool = False) -> 
     return store.run(q.text(store.dialect), params)
 
 
+def _missing(v) -> bool:
+    return v is None or v is pd.NaT or v is pd.NA or (isinstance(v, float) and v != v)
+
+
 def records(df: pd.DataFrame) -> list[dict]:
     """Rows as dicts, with missing values (NaN, NaT, NA) as None."""
-    out = df.astype(object).where(df.notna(), None).to_dict("records") if len(df) else []
-    return out
+    if not len(df):
+        return []
+    cols = list(df.columns)
+    return [{c: (None if _missing(v) else v) for c, v in zip(cols, row)}
+            for row in zip(*(df[c].tolist() for c in cols))]
 
 
 def check_rel_types(rel_types: Iterable[str] | None, default: Sequence[str] = PARTY_RELS) -> list[str]:
     types = list(default if rel_types is None else rel_types)
     unknown = [t for t in types if t not in MODEL.rels]
     if unknown:
-        raise ValueError(f"unknown relationship type(s) {unknown}; the model has {sorted(MODEL.rels)}")
+        raise ValueError(f"unknown relationship type(s) {preview(unknown)}; the model has {sorted(MODEL.rels)}")
     if not types:
         raise ValueError("rel_types is empty: name at least one relationship type")
     return types

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import coo_matrix, identity
 
+from graph.inputs import preview  # error messages never echo a huge input
 from graph.model import MODEL
 from graph.store import isin, pair_key
 from queries._base import days, fetch, lookup_props, region_names, region_parts
@@ -145,13 +146,13 @@ def cross_region_links(store, level: str = "province", max_hops: int = 2, window
     >>> s.close()
     """
     if level not in LEVELS:
-        raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
+        raise ValueError(f"level must be one of {LEVELS}, not {preview(level)}")
     if not 1 <= int(max_hops) <= MAX_HOPS:
         raise ValueError(f"max_hops must be between 1 and {MAX_HOPS}, not {max_hops}")
     kinds = list(kinds or [])
     bad = [k for k in kinds if k not in MODEL.penalty_kinds]
     if bad:
-        raise ValueError(f"unknown penalty kind(s) {bad}; kinds are {list(MODEL.penalty_kinds)}")
+        raise ValueError(f"unknown penalty kind(s) {preview(bad)}; kinds are {list(MODEL.penalty_kinds)}")
     params = {"level": level, "max_hops": max_hops, "window_days": window_days, "kinds": kinds,
               "include_history": include_history}
 

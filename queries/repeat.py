@@ -19,6 +19,7 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 
+from graph.inputs import preview  # error messages never echo a huge input
 from queries._base import DISSOLVED_STATUSES, days, fetch, in_dense_window, lookup, lookup_props
 from queries.result import ACTIVE, AnalysisResult, EvidenceBuilder, finish
 
@@ -77,7 +78,7 @@ def repeat_offenders(store, window_days: int = 730, min_events: int = 3, level: 
     >>> s.close()
     """
     if level not in LEVELS:
-        raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
+        raise ValueError(f"level must be one of {LEVELS}, not {preview(level)}")
     params = {"window_days": window_days, "min_events": min_events, "level": level,
               "include_history": include_history, "min_enterprises": min_enterprises}
     if level == "person":
@@ -92,8 +93,10 @@ def repeat_offenders(store, window_days: int = 730, min_events: int = 3, level: 
     hit = hit[hit >= int(min_events)]
     rows = []
     info = lookup(store, "Enterprise", hit.index).set_index("uid")
+    hits = ev[ev["subject"].isin(hit.index)]
+    at = hits.groupby("subject").indices
     for e, n in hit.items():
-        g = ev[ev["subject"] == e]
+        g = hits.iloc[at[e]]
         i = int(g["best"].to_numpy().argmax())
         start, end = g["decided"].iloc[i], g["decided"].iloc[i + int(n) - 1]
         rows.append({"uid": e, "name": info["name"].get(e) if e in info.index else None,
@@ -130,6 +133,8 @@ def _person_level(store, params: dict) -> AnalysisResult:
     ev = _events(store, params["include_history"])
     ev = ev[ev["subject"].isin(ents)]
     ev_count = ev.groupby("subject")["event"].nunique()
+    held = people[people["role"] == "HOLDS_SHARES"]
+    ratio_of = dict(zip(zip(held["party"], held["enterprise"]), held["ratio"]))
     rows = []
     for p, g in people.groupby("party", sort=True):
         es = sorted(set(g["enterprise"]))
@@ -151,8 +156,9 @@ def _person_level(store, params: dict) -> AnalysisResult:
         for e, n, role in zip(row["enterprise_uids"], row["enterprise_names"], row["roles"]):
             b.node(e, "Enterprise", name=n)
             for r in role.split("+"):
+                props = {"ratio": ratio_of.get((row["uid"], e))} if r == "HOLDS_SHARES" else {}
                 for u in g.loc[g["subject"] == e, "event"]:
-                    b.path([row["uid"], e, u], [(r, True), ("PENALIZED", True)])
+                    b.path([row["uid"], e, u], [(r, True), ("PENALIZED", True)], [props, {}])
         return b.build()
 
     return finish("repeat_offenders", params, table, build)

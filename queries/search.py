@@ -10,7 +10,9 @@
   dropped, ``有限责任公司`` read as ``有限公司``), and people whose name equals
   or starts with the normalised text.
 
-User input reaches Cypher only as parameters. Each result row carries a risk
+User input reaches Cypher only as parameters, cleaned first
+(:func:`graph.inputs.clean_text`: over-long or invalid text is refused with
+an ``InputError``, a ``ValueError``). Each result row carries a risk
 marker: the number of *active* penalty events of that party.
 
 Example
@@ -28,6 +30,7 @@ from typing import Iterable
 
 import pandas as pd
 
+from graph.inputs import clean_text, preview
 from graph.model import MODEL
 from graph.store import GraphStore
 
@@ -146,10 +149,11 @@ def search(store: GraphStore, text: str, kinds: Iterable[str] = ("Enterprise", "
     status; for people the masked ID number), ``detail`` (legal representative; for
     people the enterprises they are tied to), ``active_penalties`` (risk marker).
     """
+    text = clean_text(text)  # controls, zero-width and bidi characters dropped; over-long text refused
     kinds = tuple(kinds)
     unknown = [k for k in kinds if k not in ("Enterprise", "Person")]
     if unknown:
-        raise ValueError(f"search looks in Enterprise and Person only, not {unknown}")
+        raise ValueError(f"search looks in Enterprise and Person only, not {preview(unknown)}")
     limit = int(max(1, min(int(limit), 1000)))
     what = query_kind(text)
     if what == "empty":

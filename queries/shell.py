@@ -34,6 +34,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from graph.inputs import preview  # error messages never echo a huge input
 from queries._base import (DISSOLVED_STATUSES, UNREACHABLE_REASON, add_nodes, days, fetch, in_dense_window,
                            lookup, lookup_props)
 from queries.result import AnalysisResult, EvidenceBuilder, finish, format_ratio, mask_email, mask_phone
@@ -184,7 +185,7 @@ def shell_company_candidates(store, min_companies: int = 5, window_days: int = 1
     w = dict(DEFAULT_WEIGHTS)
     for k, v in (weights or {}).items():
         if k not in SIGNALS:
-            raise ValueError(f"unknown signal {k!r}; signals are {list(SIGNALS)}")
+            raise ValueError(f"unknown signal {preview(k)}; signals are {list(SIGNALS)}")
         w[k] = float(v)
     params = {"min_companies": min_companies, "window_days": window_days, "max_paid_ratio": max_paid_ratio,
               "min_shared_address": min_shared_address, "short_life_days": short_life_days, "weights": w,
