@@ -254,8 +254,50 @@ def cached_analysis(_key: str, version: str, name: str, params: tuple) -> Any:
 
 
 def run_analysis(name: str, **params) -> Any:
+    """An analysis for the page (cached), recorded in the audit log with its parameters."""
+    from app import session
+
     store, version, key = ctx()
+    session.audit_once(f"analysis:{name}", "analysis", name=name, params=params)
     return cached_analysis(key, version, name, tuple(sorted(params.items())))
+
+
+@st.cache_data(show_spinner=False, max_entries=256, ttl=6 * 3600)
+def cached_contacts(_key: str, version: str, uid: str) -> pd.DataFrame:
+    """A party's phones and e-mails: ``label``, ``value`` (clear: show only on an audited reveal), ``masked``."""
+    fn = analysis_fn("neighborhood")
+    empty = pd.DataFrame(columns=["label", "value", "masked"])
+    if fn is None:
+        return empty
+    res = fn(get_store(), uid=uid, hops=1, rel_types=["HAS_PHONE", "HAS_EMAIL"], limit=100)
+    nodes = res.subgraph.nodes if res.subgraph is not None else empty
+    nodes = nodes[nodes["label"].isin(["Phone", "Email"])]
+    if nodes.empty:
+        return empty
+    return pd.DataFrame({"label": nodes["label"].to_numpy(), "value": nodes["uid"].astype(str).to_numpy(),
+                         "masked": nodes["name"].astype(str).to_numpy()}).sort_values(["label", "masked"]).reset_index(drop=True)
+
+
+def mask_key() -> bytes:
+    """The key for on-screen pseudonyms of phone and e-mail nodes (the ID-hash key)."""
+    return settings().id_key_bytes
+
+
+def checked_search(slot: str, text: str, kinds: tuple[str, ...], limit: int) -> pd.DataFrame | None:
+    """A search, audited; None (with a message on the page) when the text is refused."""
+    from app import session
+    from graph.inputs import InputError, clean_text
+
+    try:
+        text = clean_text(text)
+    except InputError as exc:
+        session.audit_once(slot, "search", refused=str(exc), kinds=list(kinds))
+        st.warning(f"无法搜索 Cannot search: {exc}")
+        return None
+    store, version, skey = ctx()
+    hits = cached_search(skey, version, text, kinds, limit)
+    session.audit_once(slot, "search", text=text, kinds=list(kinds), hits=len(hits))
+    return hits
 
 
 def signal_analyses(key: str, version: str) -> dict:
@@ -329,9 +371,10 @@ def party_picker(key: str, label: str = "搜索主体 Search a party", default_u
         if default_uid:
             st.caption(f"当前 Current: **{name_of(default_uid)}** · `{default_uid}`")
         return default_uid
-    store, version, skey = ctx()
     with st.spinner("搜索中 Searching…"):
-        hits = cached_search(skey, version, text.strip(), kinds, 50)
+        hits = checked_search(f"search:{key}", text, kinds, 50)
+    if hits is None:
+        return default_uid
     if hits.empty:
         st.info("未找到 No match")
         return default_uid

@@ -1,8 +1,10 @@
 """creditgraph 信用知识图谱: the Streamlit app (start with `creditgraph serve` or `creditgraph demo`).
 
 Pages (st.navigation): 搜索 Search · 信用画像 Profile · 关系图谱 Graph explorer ·
-路径 Paths · 风险名单 Risk lists · 数据状态 Data status. The store is opened
-read-only from the settings (CREDITGRAPH_DB names the embedded store).
+路径 Paths · 风险名单 Risk lists · 数据状态 Data status (admins). Sign-in and
+roles first (app.session; local single-user mode when no users are configured).
+The store is opened read-only from the settings (CREDITGRAPH_DB names the
+embedded store).
 """
 from __future__ import annotations
 
@@ -15,9 +17,22 @@ if str(ROOT) not in sys.path:  # run as a script by `streamlit run`: make the pa
 
 import streamlit as st  # noqa: E402
 
-from app import common  # noqa: E402
+from app import common, session  # noqa: E402
 
-st.set_page_config(page_title="creditgraph 信用图谱", page_icon=":material/hub:", layout="wide")
+def _favicon():
+    """A small hub drawn locally: a ``:material/…:`` page icon makes the browser fetch an SVG from Google."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
+    d = ImageDraw.Draw(img)
+    for x, y in ((12, 12), (52, 12), (12, 52), (52, 52)):
+        d.line((32, 32, x, y), fill="#4C78A8", width=5)
+        d.ellipse((x - 8, y - 8, x + 8, y + 8), fill="#4C78A8")
+    d.ellipse((20, 20, 44, 44), fill="#C0392B")
+    return img
+
+
+st.set_page_config(page_title="creditgraph 信用图谱", page_icon=_favicon(), layout="wide")
 
 VIEWS = Path(__file__).resolve().parent / "views"
 pages = {
@@ -30,10 +45,12 @@ pages = {
 }
 common.PAGES.update(pages)
 
-nav = st.navigation(
-    {"调查 Investigate": [pages["search"], pages["profile"], pages["graph"], pages["paths"]],
-     "监管 Supervise": [pages["risk"], pages["status"]]},
-)
+session.gate()  # sign-in (or the local-mode banner); stops here until someone is signed in
+sections = {"调查 Investigate": [pages["search"], pages["profile"], pages["graph"], pages["paths"]],
+            "监管 Supervise": [pages["risk"]] + ([pages["status"]] if session.can("status") else [])}
+if not session.can("explore"):
+    sections = {"监管 Supervise": [pages["status"]] if session.can("status") else [pages["search"]]}
+nav = st.navigation(sections)
 with st.sidebar:
     st.caption("creditgraph 信用知识图谱 · credit knowledge graph")
 nav.run()

@@ -29,6 +29,23 @@ DEFAULT_DB = Path("data") / "graph"
 DEMO_ID_KEY = "creditgraph-demo-key-change-me"
 
 
+def redact_uri(uri: str | None) -> str | None:
+    """A URI fit for logs and messages: any ``user:password@`` part replaced.
+
+    >>> redact_uri("neo4j+s://neo4j:s3cret@db.example:7687/x"), redact_uri("bolt://localhost:7687")
+    ('neo4j+s://***@db.example:7687/x', 'bolt://localhost:7687')
+    """
+    if not uri:
+        return uri
+    scheme, sep, rest = uri.partition("://")
+    if not sep:
+        return uri
+    netloc, slash, path = rest.partition("/")
+    if "@" in netloc:
+        netloc = "***@" + netloc.rsplit("@", 1)[1]
+    return f"{scheme}://{netloc}{slash}{path}"
+
+
 @dataclass(frozen=True)
 class Neo4jSettings:
     uri: str | None = None
@@ -36,8 +53,9 @@ class Neo4jSettings:
     password: str | None = None
     database: str | None = None
 
-    def __repr__(self) -> str:  # never print the password
-        return f"Neo4jSettings(uri={self.uri!r}, user={self.user!r}, database={self.database!r}, password=***)"
+    def __repr__(self) -> str:  # never print the password (nor one written into the URI)
+        return (f"Neo4jSettings(uri={redact_uri(self.uri)!r}, user={self.user!r}, database={self.database!r}, "
+                f"password={'***' if self.password else None})")
 
 
 @dataclass(frozen=True)
@@ -45,8 +63,8 @@ class Settings:
     store: str = "embedded"
     db_path: Path = DEFAULT_DB
     neo4j: Neo4jSettings = field(default_factory=Neo4jSettings)
-    id_key: str = DEMO_ID_KEY
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    id_key: str = field(default=DEMO_ID_KEY, repr=False)  # a secret: never in logs
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)  # may hold the Neo4j password
 
     @property
     def id_key_bytes(self) -> bytes:

@@ -37,12 +37,16 @@ class NamedQuery:
         return self.texts[dialect]
 
     def check_params(self, given: dict) -> None:
+        """Names as declared, and values no input should produce refused (graph.inputs)."""
+        from graph.inputs import check_param_values
+
         missing = sorted(set(self.params) - set(given))
         extra = sorted(set(given) - set(self.params))
         if missing or extra:
             raise ValueError(
                 f"query {self.name!r} takes parameters {sorted(self.params)}; missing {missing}, unexpected {extra}"
             )
+        check_param_values(given)
 
 
 def parse_params(text: str) -> dict[str, str]:

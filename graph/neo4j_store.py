@@ -60,6 +60,10 @@ class Neo4jStoreError(RuntimeError):
     """The Neo4j server could not be used (its message never holds the password)."""
 
 
+class Neo4jConfigError(Neo4jStoreError, ValueError):
+    """The Neo4j settings are unusable (no URI, a password inside it, an unknown scheme)."""
+
+
 class Neo4jConnectionError(Neo4jStoreError):
     """The server cannot be reached (wrong URI, server down, TLS mismatch)."""
 
@@ -361,14 +365,14 @@ class Neo4jStore(GraphStore):
                  *, model: GraphModel = MODEL, batch_size: int = BATCH, connection_timeout: float = 30.0,
                  max_transaction_retry_time: float = 30.0, verify: bool = True, **driver_config):
         if not uri:
-            raise ValueError("the Neo4j URI is not set: set NEO4J_URI or [neo4j] uri in creditgraph.toml")
+            raise Neo4jConfigError("the Neo4j URI is not set: set NEO4J_URI or [neo4j] uri in creditgraph.toml")
         scheme, sep, rest = uri.partition("://")
         scheme = scheme.lower() if sep else ""
         if "@" in rest.split("/", 1)[0]:
-            raise ValueError("the Neo4j URI must not hold credentials (user:password@host): "
+            raise Neo4jConfigError("the Neo4j URI must not hold credentials (user:password@host): "
                              "set NEO4J_USER and NEO4J_PASSWORD instead")
         if scheme not in SCHEMES:
-            raise ValueError(f"unsupported Neo4j URI scheme {scheme!r}: the URI must start with one of "
+            raise Neo4jConfigError(f"unsupported Neo4j URI scheme {scheme!r}: the URI must start with one of "
                              f"{', '.join(s + '://' for s in SCHEMES)}")
         from neo4j import GraphDatabase
 
@@ -395,7 +399,7 @@ class Neo4jStore(GraphStore):
     def from_settings(cls, settings, **kw) -> "Neo4jStore":
         """A store from :class:`graph.config.Neo4jSettings` (``uri``, ``user``, ``password``, ``database``)."""
         if not settings.uri:
-            raise ValueError("the Neo4j URI is not set: set NEO4J_URI or [neo4j] uri in creditgraph.toml")
+            raise Neo4jConfigError("the Neo4j URI is not set: set NEO4J_URI or [neo4j] uri in creditgraph.toml")
         return cls(settings.uri, settings.user, settings.password, settings.database, **kw)
 
     def __repr__(self) -> str:

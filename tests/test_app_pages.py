@@ -296,7 +296,9 @@ def test_export_produces_files_whose_rows_match_the_table(app, graph_db):
 # --- data status ----------------------------------------------------------------------------------------
 
 
-def test_data_status_shows_the_last_run_counts_and_the_reject_report(app, graph_db):
+def test_data_status_shows_the_last_run_counts_and_the_reject_report(app, graph_db, monkeypatch):
+    monkeypatch.setenv("CREDITGRAPH_LOCAL_ROLE", "admin")  # data status is for admins (local mode: investigator by default)
+    app.run()
     app.switch_page("views/status.py").run()
     no_errors(app)
     metrics = {m.label: m.value for m in app.metric}
@@ -313,6 +315,7 @@ def test_every_page_renders_without_a_graph(tmp_path, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv("CREDITGRAPH_DB", str(tmp_path / "nothing-here"))
+    monkeypatch.setenv("CREDITGRAPH_LOCAL_ROLE", "admin")  # every page, data status included
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
     for page in ("views/search.py", "views/profile.py", "views/graph.py", "views/paths.py", "views/risk.py", "views/status.py"):
         at.switch_page(page).run()

@@ -8,12 +8,15 @@ import streamlit as st
 
 from app import common as C
 from app import graphview
+from app import masking
+from app import session as S
 from graph.model import MODEL
 
 DEFAULT_RELS = ["LEGAL_REP", "HOLDS_SHARES", "PENALIZED", "HAS_ADDRESS", "HAS_PHONE", "HAS_EMAIL", "POSSIBLY_SAME_AS"]
 CAPS = [20, 50, 100, 200, 300, 500]
 
 st.title("关系图谱 Graph explorer")
+S.require("explore", "关系图谱 Graph explorer")
 store, version, key = C.ctx()
 
 if C.analysis_fn("neighborhood") is None:
@@ -78,7 +81,9 @@ if too_large:
     st.warning(f"邻域过大 The neighbourhood is too large: 仅显示距中心最近的 {cap} 个节点 only the {cap} nodes nearest to the centre"
                " are drawn. 请减小深度、减少关系类型或提高上限 Reduce the depth, drop relationship kinds or raise the cap.")
 
-html = graphview.build_html(nodes, edges, centre=uid, active=active, height=640)
+# phones and e-mails are nodes keyed by the clear value: pseudonymise them before anything reaches the page
+shown_nodes, shown_edges, private = masking.mask_subgraph(nodes, edges, C.mask_key())
+html = graphview.build_html(shown_nodes, shown_edges, centre=private.get(uid, uid), active=active, height=640)
 st.iframe(html, height=660)
 st.markdown(graphview.legend_markdown(), unsafe_allow_html=True)
 st.caption("悬停查看详情 Hover a node or a line for details; 拖动、滚轮缩放 drag to move, scroll to zoom.")
@@ -103,6 +108,8 @@ with st.expander("节点列表 Nodes", expanded=False):
     table = res.table[res.table["uid"].isin(set(nodes["uid"]))].copy()
     table["label"] = table["label"].map(C.label_zh)
     table["active"] = table["uid"].map(active).fillna(0).astype(int)
+    table["uid"] = table["uid"].map(lambda u: private.get(u, u))
+    table = masking.mask_cells(table)
     cols = {"caption": "名称 Name", "label": "类型 Kind", "hops": "距离 Hops", "status": "状态 Status",
             "active": "有效处罚 Active", "uid": "主键 uid"}
     st.dataframe(table[[c for c in cols if c in table.columns]].rename(columns=cols), hide_index=True, width="stretch",

@@ -6,8 +6,11 @@ import streamlit as st
 
 from app import common as C
 from app import graphview
+from app import masking
+from app import session as S
 
 st.title("路径 Paths between two parties")
+S.require("explore", "路径 Paths")
 store, version, key = C.ctx()
 
 if C.analysis_fn("paths") is None:
@@ -53,11 +56,12 @@ sub = res.subgraph
 if sub is not None and len(sub.nodes):
     parties = tuple(sorted(sub.nodes.loc[sub.nodes["label"].isin(["Enterprise", "Person"]), "uid"]))
     active = C.cached_active_counts(key, version, parties) if parties else {}
-    html = graphview.build_html(sub.nodes, sub.rels, centre=a, active=active, highlight={a, b}, height=520)
+    shown_nodes, shown_rels, _ = masking.mask_subgraph(sub.nodes, sub.rels, C.mask_key())
+    html = graphview.build_html(shown_nodes, shown_rels, centre=a, active=active, highlight={a, b}, height=520)
     st.iframe(html, height=540)
     st.markdown(graphview.legend_markdown(), unsafe_allow_html=True)
 
-table = res.table.copy()
+table = masking.mask_cells(res.table)
 cols = {"hops": "跳数 Hops", "path": "路径 Path", "via_cluster_address": "经集中办公区 Via cluster address"}
 st.dataframe(table[[c for c in cols if c in table.columns]].rename(columns=cols), hide_index=True, width="stretch",
              key="path_table")
@@ -65,7 +69,7 @@ with st.expander("路径明细 Path details (evidence)"):
     for rid in table["row_id"].tolist()[:50]:
         ev = res.evidence[rid]
         st.markdown(f"**#{rid + 1}**")
-        st.code(ev.paths_text or "", language=None)
+        st.code(masking.mask_text(ev.paths_text or ""), language=None)
         rels = ev.rels.copy()
         if len(rels):
             names = dict(zip(ev.nodes["uid"], ev.nodes["caption"]))

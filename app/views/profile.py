@@ -5,8 +5,10 @@ import pandas as pd
 import streamlit as st
 
 from app import common as C
+from app import session as S
 
 st.title("信用画像 Credit profile")
+S.require("explore", "信用画像 Profile")
 
 store, version, key = C.ctx()
 uid = C.party_picker("profile_pick", default_uid=C.current_uid())
@@ -25,6 +27,7 @@ except NotFound as exc:
     st.error(f"未找到 Not found: {exc}")
     st.stop()
 C.select(uid, p["name"])
+S.audit_once("profile", "profile_view", uid=uid, kind=p["kind"])
 
 st.subheader(f"{p['name']}")
 st.caption(f"{p['kind_zh']} {p['kind']} · {p['region_name'] or '-'} · uid `{p['uid']}`"
@@ -71,7 +74,7 @@ def table(df: pd.DataFrame, columns: dict[str, str], key: str, empty: str = "无
 
 
 tabs = st.tabs(["基本信息 Facts", "法定代表人与股东 People & owners", "对外投资 Holdings", "处罚与名单 Penalties & lists",
-                "关联方 Related parties"])
+                "关联方 Related parties", "联系方式 Contacts"])
 with tabs[0]:
     facts = p["facts"].copy()
     facts["value"] = facts["value"].map(C.fmt_value)
@@ -119,3 +122,24 @@ with tabs[4]:
             st.session_state["profile_pick_q"] = ""
 
         st.button("查看其画像 Open its profile", key="profile_related_go", on_click=_open)
+with tabs[5]:
+    st.caption("个人信息默认脱敏 Personal data is masked by default. 证件号码只以脱敏形式和带密钥哈希保存，任何角色都无法显示全号 "
+               "ID numbers are held only masked and as a keyed hash: no role can show them in full.")
+    contacts = C.cached_contacts(key, version, uid)
+    revealed = st.session_state.get("revealed") == uid and S.can("reveal")
+    if contacts.empty:
+        st.caption("图中无电话或邮箱 No phone or e-mail in the graph for this party.")
+    else:
+        shown = contacts.assign(kind=contacts["label"].map(C.label_zh),
+                                value=contacts["value"] if revealed else contacts["masked"])
+        st.dataframe(shown[["kind", "value"]].rename(columns={"kind": "类型 Kind", "value": "号码/地址 Value"}),
+                     hide_index=True, width="stretch", key="profile_contacts")
+        if revealed:
+            st.warning("已显示完整联系方式，此操作已记入审计日志 Contact details shown in full; this reveal is in the audit log.")
+        elif S.can("reveal"):
+            if st.button("显示完整联系方式 Reveal contact details (audited)", key="profile_reveal"):
+                S.audit("reveal", uid=uid, fields=sorted(set(contacts["label"])), count=len(contacts))
+                st.session_state["revealed"] = uid
+                st.rerun()
+        else:
+            st.caption("你的角色不能显示完整联系方式 Your role cannot reveal contact details.")

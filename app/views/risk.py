@@ -7,8 +7,11 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from app import audit
 from app import common as C
 from app import graphview
+from app import masking
+from app import session as S
 from app import riskfilters as F
 
 LISTS = {
@@ -35,6 +38,7 @@ COLUMN_ZH = {
 HIDDEN = ("signal_keys", "hub_persons", "enterprise_uids")
 
 st.title("风险名单 Risk lists")
+S.require("explore", "风险名单 Risk lists")
 store, version, key = C.ctx()
 
 available = {k: v for k, v in LISTS.items() if C.analysis_fn(v[1]) is not None}
@@ -64,6 +68,7 @@ with c1:
 if run:
     st.session_state["risk_request"] = (which, tuple(sorted(params.items())))
     st.session_state.pop("risk_export", None)
+    S.audit("analysis", name=fn_name, list=which, params=params)
 
 request = st.session_state.get("risk_request")
 if not request or request[0] not in available:
@@ -119,19 +124,27 @@ view = shown.drop(columns=[c for c in HIDDEN if c in shown.columns])
 if "region" in view.columns:
     view.insert(list(view.columns).index("region") + 1, "region_name",
                 view["region"].map(lambda c: names.get(str(c)[:6], "") if isinstance(c, str) else ""))
-view = view.rename(columns={c: COLUMN_ZH.get(c, c) for c in view.columns})
+view = masking.mask_cells(view.rename(columns={c: COLUMN_ZH.get(c, c) for c in view.columns}))
 st.dataframe(view, hide_index=True, width="stretch", key="risk_table")
 
 # export: the rows shown, with evidence columns and masked personal data (queries.export)
 sig = (request, city or prov, tuple(kinds), min_score, period, len(filtered))
 e1, e2, e3 = st.columns([1.3, 1, 1])
-if e1.button("生成导出文件 Prepare export (CSV + XLSX)", key="risk_prepare", disabled=filtered.empty):
+may_export = S.can("export")
+if not may_export:
+    e1.info("你的角色不能导出 Your role cannot export lists (needs 'export').")
+if may_export and e1.button("生成导出文件 Prepare export (CSV + XLSX)", key="risk_prepare", disabled=filtered.empty):
     with st.spinner("生成导出文件 Writing the export…"):
         sub = C.with_table(res, filtered)
-        st.session_state["risk_export"] = {"sig": sig, "csv": C.export_bytes(sub, "csv"), "xlsx": C.export_bytes(sub, "xlsx"),
-                                           "rows": len(filtered), "name": fn_name}
+        files = {"csv": C.export_bytes(sub, "csv"), "xlsx": C.export_bytes(sub, "xlsx")}
+        st.session_state["risk_export"] = {"sig": sig, **files, "rows": len(filtered), "name": fn_name}
+        for fmt, data in files.items():  # one audit line per file: what, how many rows, which bytes
+            S.audit("export", name=fn_name, params=dict(req_params), format=fmt, rows=len(filtered),
+                    bytes=len(data), sha256=audit.bytes_sha256(data), masked=True,
+                    filters={"region": city or prov or None, "kinds": list(kinds), "min_score": min_score,
+                             "period": [str(p) for p in period] if period else None})
 exp = st.session_state.get("risk_export")
-if exp and exp["sig"] == sig:
+if may_export and exp and exp["sig"] == sig:
     stamp = dt.datetime.now().strftime("%Y%m%d")
     e2.download_button("下载 CSV Download CSV", exp["csv"], file_name=f"{exp['name']}-{stamp}.csv", mime="text/csv",
                        key="risk_dl_csv")
@@ -142,10 +155,12 @@ if exp and exp["sig"] == sig:
 if len(filtered):
     st.markdown("#### 证据 Evidence")
     rid = st.selectbox("选择一行查看证据 Choose a row", filtered["row_id"].tolist(), key="risk_row",
-                       format_func=lambda r: f"#{r} " + " · ".join(str(v) for v in shown.loc[r].drop("row_id").head(3).tolist()))
+                       format_func=lambda r: masking.mask_text(f"#{r} " + " · ".join(
+                           str(v) for v in shown.loc[r].drop("row_id").head(3).tolist())))
     ev = res.evidence[rid]
-    st.code(ev.paths_text or "(无路径 no path)", language=None)
+    st.code(masking.mask_text(ev.paths_text or "(无路径 no path)"), language=None)
     if len(ev.nodes):
         parties = tuple(sorted(ev.nodes.loc[ev.nodes["label"].isin(["Enterprise", "Person"]), "uid"]))
         active = C.cached_active_counts(key, version, parties) if parties else {}
-        st.iframe(graphview.build_html(ev.nodes, ev.rels, active=active, height=460), height=480)
+        shown_nodes, shown_rels, _ = masking.mask_subgraph(ev.nodes, ev.rels, C.mask_key())
+        st.iframe(graphview.build_html(shown_nodes, shown_rels, active=active, height=460), height=480)

@@ -4,8 +4,10 @@ from __future__ import annotations
 import streamlit as st
 
 from app import common as C
+from app import session as S
 
 st.title("搜索 Search")
+S.require("explore", "搜索 Search")
 st.caption("按企业名称（可部分匹配，全角、括号不影响）、统一社会信用代码 USCC（精确）或自然人姓名（精确或前缀）查找。"
            " Company name (partial), USCC (exact) or person name (exact or prefix).")
 
@@ -20,7 +22,9 @@ limit = 50
 
 if text.strip() and kinds:
     with st.spinner("搜索中 Searching…"):
-        hits = C.cached_search(key, version, text.strip(), tuple(kinds), limit)
+        hits = C.checked_search("search:page", text, tuple(kinds), limit)
+    if hits is None:
+        st.stop()
     if hits.empty:
         st.info("未找到匹配的主体 No match. 试试更短的名称片段 Try a shorter part of the name.")
     else:

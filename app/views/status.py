@@ -7,11 +7,14 @@ import pandas as pd
 import streamlit as st
 
 from app import common as C
+from app import session as S
+from graph.config import redact_uri
 from graph.model import MODEL
 
 st.title("数据状态 Data status")
+S.require("status", "数据状态 Data status")
 s = C.settings()
-st.caption(f"存储 Store: {s.store} · {s.db_path if s.store == 'embedded' else s.neo4j.uri}")
+st.caption(f"存储 Store: {s.store} · {s.db_path if s.store == 'embedded' else redact_uri(s.neo4j.uri)}")
 
 from etl.pipeline import history  # noqa: E402
 
