@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import importlib
 import threading
 from pathlib import Path
 from typing import Any, Callable
@@ -199,58 +198,17 @@ def cached_active_counts(_key: str, version: str, uids: tuple[str, ...]) -> dict
     return active_counts(get_store(), list(uids))
 
 
-def analyses_module():
-    """The analyses library (``queries``) when it offers the analysis functions, else None."""
-    try:
-        mod = importlib.import_module("queries")
-    except ImportError:  # pragma: no cover
-        return None
-    return mod
+def analysis_fn(name: str) -> Callable:
+    """The analysis ``name`` from the analyses registry (``queries.ANALYSES``)."""
+    from queries import ANALYSES
 
-
-_FOUND: dict[str, Callable] = {}
-
-
-def analysis_fn(name: str) -> Callable | None:
-    """The analysis function ``name`` from the analyses library: ``queries.<name>``, its ``ANALYSES``
-    registry, or any ``queries`` submodule defining it; None while the library does not offer it."""
-    if name in _FOUND:
-        return _FOUND[name]
-    mod = analyses_module()
-    if mod is None:
-        return None
-    fn = getattr(mod, name, None)
-    if fn is None:
-        reg = getattr(mod, "ANALYSES", None)
-        if isinstance(reg, dict) and name in reg:
-            entry = reg[name]
-            fn = entry if callable(entry) else getattr(entry, "fn", None) or getattr(entry, "function", None)
-    if fn is None:
-        import pkgutil
-
-        for info in pkgutil.iter_modules(mod.__path__):
-            if info.name.startswith("_") or info.name in ("search", "profile", "testing", "cypher_gen", "export", "result"):
-                continue
-            try:
-                sub = importlib.import_module(f"queries.{info.name}")
-            except Exception:  # noqa: BLE001 — a module being written must not break the app
-                continue
-            cand = getattr(sub, name, None)
-            if callable(cand):
-                fn = cand
-                break
-    if fn is not None:
-        _FOUND[name] = fn
-    return fn
+    return ANALYSES[name]
 
 
 @st.cache_resource(show_spinner=False, max_entries=64, ttl=6 * 3600)
 def cached_analysis(_key: str, version: str, name: str, params: tuple) -> Any:
     """An analysis result, shared by every session (results hold lazy evidence, so not pickled)."""
-    fn = analysis_fn(name)
-    if fn is None:
-        raise LookupError(f"分析 {name} 尚不可用 (the analyses library does not offer {name} yet)")
-    return fn(get_store(), **dict(params))
+    return analysis_fn(name)(get_store(), **dict(params))
 
 
 def run_analysis(name: str, **params) -> Any:
@@ -265,11 +223,8 @@ def run_analysis(name: str, **params) -> Any:
 @st.cache_data(show_spinner=False, max_entries=256, ttl=6 * 3600)
 def cached_contacts(_key: str, version: str, uid: str) -> pd.DataFrame:
     """A party's phones and e-mails: ``label``, ``value`` (clear: show only on an audited reveal), ``masked``."""
-    fn = analysis_fn("neighborhood")
     empty = pd.DataFrame(columns=["label", "value", "masked"])
-    if fn is None:
-        return empty
-    res = fn(get_store(), uid=uid, hops=1, rel_types=["HAS_PHONE", "HAS_EMAIL"], limit=100)
+    res = analysis_fn("neighborhood")(get_store(), uid=uid, hops=1, rel_types=["HAS_PHONE", "HAS_EMAIL"], limit=100)
     nodes = res.subgraph.nodes if res.subgraph is not None else empty
     nodes = nodes[nodes["label"].isin(["Phone", "Email"])]
     if nodes.empty:
@@ -305,8 +260,6 @@ def signal_analyses(key: str, version: str) -> dict:
     out = {}
     for name, params in (("shell_company_candidates", {}), ("repeat_offenders", {"level": "enterprise"}),
                          ("repeat_offenders", {"level": "person"}), ("phoenix_cases", {})):
-        if analysis_fn(name) is None:
-            continue
         try:
             res = cached_analysis(key, version, name, tuple(sorted(params.items())))
         except Exception:  # noqa: BLE001 — a failing analysis must not take the profile down

@@ -289,14 +289,19 @@ class Cleaner:
 
     # --- people -------------------------------------------------------------------
     def _person_id(self, df: pd.DataFrame, table: str, col: str, only=None) -> pd.DataFrame:
-        """Classify an ID column: valid/legacy -> hashed key later; masked kept masked; invalid rejected."""
+        """Classify an ID column: valid/legacy -> hashed key later; masked kept masked.
+
+        An ID that fails its check identifies no one, but the row still says who holds which
+        role: it loads with the person known by name within the enterprise, and the report
+        notes the ID so it can be corrected at the source.
+        """
         v = ids.validate_resident_id(df[col].astype("string"))
         consider = np.ones(len(df), dtype=bool) if only is None else np.asarray(only, dtype=bool)
         bad = (v["kind"] == "invalid").to_numpy() & consider
-        df = self._reject(df, bad, table, col, "resident ID number fails the GB 11643-1999 check; correct it or mask it")
-        v = v.loc[df.index]
-        keep = consider[~bad]
-        kind = v["kind"].where(keep, "missing")
+        self.report.add(df, bad, col, "resident ID number fails the GB 11643-1999 check: not used to identify the "
+                        "person (loaded by name within the enterprise); correct it at the source", table=table,
+                        severity="note")
+        kind = v["kind"].where(consider & ~bad, "missing")
         df["pid_kind"] = kind.astype("string")
         df["pid_value"] = v["value"].where(kind.isin(["valid", "legacy"]))
         df["pid_masked"] = ids.mask_id(v["value"].where(kind.isin(["valid", "legacy", "masked"])))

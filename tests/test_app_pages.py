@@ -243,11 +243,6 @@ def test_paths_between_two_companies_of_a_shell_cluster(app, graph_db):
 
 
 def run_list(app, which: str):
-    import queries
-
-    fn = {"shell": "shell_company_candidates", "repeat_enterprise": "repeat_offenders"}[which]
-    if not hasattr(queries, fn):
-        pytest.skip(f"queries.{fn} is not there yet")
     app.switch_page("views/risk.py").run()
     no_errors(app)
     app.selectbox(key="risk_list").set_value(which).run()
@@ -275,7 +270,6 @@ def test_risk_list_filters_by_region(app, graph_db):
 
 
 def test_export_produces_files_whose_rows_match_the_table(app, graph_db):
-    pytest.importorskip("queries.export", reason="queries.export is not there yet")
     table = run_list(app, "repeat_enterprise")
     app.button(key="risk_prepare").click().run()
     no_errors(app)

@@ -88,7 +88,10 @@ def test_quirky_extract_loads_good_rows_and_reports_bad_ones(extract, tmp_path):
     assert ("enterprises.csv", 8, "uscc") in by_col            # bad USCC check character
     assert ("enterprises.csv", 9, "founded") in by_col         # 2019-02-30
     assert ("enterprises.csv", 10, "name") in by_col           # mojibake
-    assert ("legal_reps.csv", 6, "id_no") in by_col            # wrong ID check digit
+    # wrong ID check digit: the row loads (孙七 known by name within 郑州中原), the ID is noted
+    notes = rj[rj["severity"] == "note"]
+    assert ("legal_reps.csv", 6, "id_no") in {(Path(f).name, int(r), c) for f, r, c in zip(notes["file"], notes["row"], notes["column"])}
+    assert ("legal_reps.csv", 6, "id_no") not in by_col
     assert ("penalties.csv", 6, "kind") in by_col
     assert rejected["reason"].str.len().min() > 15
     sup = rj[rj["severity"] == "superseded"]
@@ -109,6 +112,8 @@ def test_quirky_extract_loads_good_rows_and_reports_bad_ones(extract, tmp_path):
     assert ent.loc["REG:330302000012345", "capital"] == pytest.approx(14_280_000)
     assert ent.loc[U4, "capital"] == pytest.approx(1_880_000)
     assert ent.loc[U5, "capital"] == pytest.approx(1_000_000)    # stray space in (万人民币 )
+    lr = g.run("MATCH (p:Person)-[r:LEGAL_REP]->(e:Enterprise {uid: $u}) RETURN p.uid AS uid, r.position AS pos", {"u": U5})
+    assert lr.values.tolist() == [[f"NM:{U5}:孙七", "执行董事"]]   # the row with the bad ID still loads
     assert BAD_USCC not in ent.index
 
     # the same person (same ID) behind two companies is one node; the ID is never stored, only masked

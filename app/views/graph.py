@@ -19,10 +19,6 @@ st.title("关系图谱 Graph explorer")
 S.require("explore", "关系图谱 Graph explorer")
 store, version, key = C.ctx()
 
-if C.analysis_fn("neighborhood") is None:
-    st.warning("关系图谱需要分析库的 neighborhood() The graph explorer needs queries.neighborhood(), not available yet.")
-    st.stop()
-
 uid = C.party_picker("graph_pick", "中心主体 Centre (search)", default_uid=C.current_uid())
 if not uid:
     st.info("先搜索并选择一个企业或自然人 Search for an enterprise or a person first.")

@@ -13,10 +13,6 @@ st.title("路径 Paths between two parties")
 S.require("explore", "路径 Paths")
 store, version, key = C.ctx()
 
-if C.analysis_fn("paths") is None:
-    st.warning("路径分析需要分析库的 paths() The paths page needs queries.paths(), not available yet.")
-    st.stop()
-
 c1, c2 = st.columns(2)
 with c1:
     a = C.party_picker("path_a_pick", "起点 From (search)", default_uid=st.session_state.get("path_a") or C.current_uid())
