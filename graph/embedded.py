@@ -13,6 +13,7 @@ be seen half-done use :func:`new_snapshot`.
 """
 from __future__ import annotations
 
+import os
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +28,11 @@ from graph.model import KEY, MODEL, GraphModel
 from graph.store import GraphStore, MissingEndpoints, UpsertResult, isin, pair_key
 
 UPDATE_BATCH = 20_000  # LOAD FROM … MATCH batches (bigger ones exhaust the buffer pool)
+LOOKUP_MAX = 100_000  # up to this many keys are looked up by key; more: scan all keys of the label
+# Node COPY runs single-threaded: with two or more worker threads LadybugDB 0.22's primary-key index
+# builder (IndexBuilderGlobalQueues::maybeConsumeIndex) deadlocked here in both of two 100K-row loads and in a 1M load.
+NODE_COPY_THREADS = int(os.environ.get("CREDITGRAPH_NODE_COPY_THREADS", "1"))
+CREATE_MAX = 10_000  # up to this many new rows go in by LOAD FROM … CREATE (~10 ms); more: COPY (~0.2 s fixed cost)
 META = "GraphMeta"
 
 _ARROW = {
@@ -60,7 +66,7 @@ class EmbeddedStore(GraphStore):
     dialect = "ladybug"
 
     def __init__(self, root: str | Path, read_only: bool = False, model: GraphModel = MODEL,
-                 snapshot: Path | None = None, buffer_pool_mb: int | None = None):
+                 snapshot: Path | None = None, buffer_pool_mb: int | None = None, checkpoint_mb: int | None = None):
         self.model = model
         self.root = Path(root)
         self.read_only = read_only
@@ -78,6 +84,8 @@ class EmbeddedStore(GraphStore):
         kw = {"read_only": read_only}
         if buffer_pool_mb:
             kw["buffer_pool_size"] = buffer_pool_mb * 1024 * 1024
+        if checkpoint_mb:  # WAL size that triggers a checkpoint (each one rewrites every column chunk touched)
+            kw["checkpoint_threshold"] = checkpoint_mb * 1024 * 1024
         self._db = lb.Database(str(self.snapshot / snapshots.DB_FILE), **kw)
         self._conn = lb.Connection(self._db)
         if not read_only:
@@ -150,6 +158,20 @@ class EmbeddedStore(GraphStore):
         tbl = self.run_arrow(f"MATCH (n:{label}) RETURN n.{KEY} AS uid")
         return tbl.column("uid").to_pandas()
 
+    def existing_keys(self, label: str, uids: pd.Series) -> pd.Series:
+        """Those of ``uids`` stored under ``label``: looked up by key for small sets, else one scan."""
+        keys = pd.Series(uids, dtype="string").dropna().drop_duplicates()
+        if len(keys) > LOOKUP_MAX:
+            return self.node_keys(label)
+        found = []
+        for start in range(0, len(keys), UPDATE_BATCH * 5):
+            batch = pa.table({"k": pa.array(keys.iloc[start:start + UPDATE_BATCH * 5], type=pa.string(), from_pandas=True)})
+            tbl = self.run_arrow(f"LOAD FROM $batch MATCH (n:{label} {{{KEY}: k}}) RETURN n.{KEY} AS uid", {"batch": batch})
+            found.append(tbl.column("uid").to_pandas())
+        if not found:
+            return pd.Series(dtype="string")
+        return pd.concat(found, ignore_index=True).astype("string")
+
     def _pairs(self, rel_type: str, src_label: str, dst_label: str, src_keys: pd.Series | None = None) -> pd.DataFrame:
         if src_keys is None:
             tbl = self.run_arrow(f"MATCH (a:{src_label})-[:{rel_type}]->(b:{dst_label}) RETURN a.{KEY} AS src, b.{KEY} AS dst")
@@ -191,15 +213,25 @@ class EmbeddedStore(GraphStore):
         if isin(df[KEY], existing).any():
             raise CopyGuardError(f"{label}: batch meets {KEY}s already stored; COPY refused")
         types = {p: v.type for p, v in self.model.node(label).properties.items()}
+        if len(df) <= CREATE_MAX * 10:  # up to 100K: CREATE in batches is much cheaper than COPY into a big table
+            sets = "".join(f" SET n.{p} = {p}" if i == 0 else f", n.{p} = {p}" for i, p in enumerate(c for c in df.columns if c != KEY))
+            for start in range(0, len(df), CREATE_MAX):
+                self._conn.execute(f"LOAD FROM $batch CREATE (n:{label} {{{KEY}: {KEY}}}){sets}",
+                                   {"batch": _arrow(df.iloc[start:start + CREATE_MAX], types)})
+            return
         cols = ", ".join(df.columns)
-        self._conn.execute(f"COPY {label}({cols}) FROM $batch", {"batch": _arrow(df, types)})
+        self._conn.set_max_threads_for_exec(NODE_COPY_THREADS)
+        try:
+            self._conn.execute(f"COPY {label}({cols}) FROM $batch", {"batch": _arrow(df, types)})
+        finally:
+            self._conn.set_max_threads_for_exec(os.cpu_count() or 1)
 
     def upsert_nodes(self, label: str, df: pd.DataFrame) -> UpsertResult:
         self._writable()
         df = self._node_frame(label, df)
         if df.empty:
             return UpsertResult()
-        existing = self.node_keys(label)
+        existing = self.existing_keys(label, df[KEY])
         is_old = isin(df[KEY], existing)
         new, old = df[~is_old], df[is_old]
         if len(new):
@@ -226,7 +258,7 @@ class EmbeddedStore(GraphStore):
             # Empty table: nothing to update, so COPY at once. LadybugDB refuses the whole
             # COPY (cleanly, copying nothing) when an endpoint is missing: diagnose only then.
             try:
-                self._copy_rels(rel_type, src_label, dst_label, df, props, types)
+                self._copy_rels(rel_type, src_label, dst_label, df, props, types, create=False)
                 return UpsertResult(inserted=len(df))
             except RuntimeError as exc:
                 if "primary key" not in str(exc):
@@ -251,13 +283,51 @@ class EmbeddedStore(GraphStore):
                     f"SET {sets}", {"batch": batch})
         return UpsertResult(inserted=len(new), updated=len(old), skipped=skipped)
 
-    def _copy_rels(self, rel_type, src_label, dst_label, df, props, types) -> None:
+    def insert_relationships(self, rel_type: str, src_label: str, dst_label: str, df: pd.DataFrame) -> int:
+        self._writable()
+        df = self._rel_frame(rel_type, src_label, dst_label, df)
+        types = {p: v.type for p, v in self.model.rel(rel_type).properties.items()}
+        self._copy_rels(rel_type, src_label, dst_label, df, [c for c in df.columns if c not in ("src", "dst")], types)
+        return len(df)
+
+    def update_relationships(self, rel_type: str, src_label: str, dst_label: str, df: pd.DataFrame) -> int:
+        self._writable()
+        df = self._rel_frame(rel_type, src_label, dst_label, df)
+        props = [c for c in df.columns if c not in ("src", "dst")]
+        if df.empty or not props:
+            return 0
+        types = {p: v.type for p, v in self.model.rel(rel_type).properties.items()}
+        sets = ", ".join(f"r.{p} = {p}" for p in props)
+        for start in range(0, len(df), UPDATE_BATCH):
+            self._conn.execute(
+                f"LOAD FROM $batch MATCH (a:{src_label} {{{KEY}: src}})-[r:{rel_type}]->(b:{dst_label} {{{KEY}: dst}}) "
+                f"SET {sets}", {"batch": _arrow(df.iloc[start:start + UPDATE_BATCH], types)})
+        return len(df)
+
+    def delete_known_relationships(self, rel_type: str, src_label: str, dst_label: str, pairs: pd.DataFrame) -> int:
+        self._writable()
+        df = self._rel_frame(rel_type, src_label, dst_label, pairs[["src", "dst"]])
+        for start in range(0, len(df), UPDATE_BATCH):
+            self._conn.execute(
+                f"LOAD FROM $batch MATCH (a:{src_label} {{{KEY}: src}})-[r:{rel_type}]->(b:{dst_label} {{{KEY}: dst}}) DELETE r",
+                {"batch": _arrow(df.iloc[start:start + UPDATE_BATCH], {})})
+        return len(df)
+
+    def _copy_rels(self, rel_type, src_label, dst_label, df, props, types, create: bool = True) -> None:
+        """Insert new edges (endpoints checked by the caller; COPY alone refuses missing ones)."""
+        if create and len(df) <= CREATE_MAX * 10:  # up to 100K: CREATE in batches is cheaper than COPY into a big table
+            sets = "".join(f" SET r.{p} = {p}" if i == 0 else f", r.{p} = {p}" for i, p in enumerate(props))
+            for start in range(0, len(df), CREATE_MAX):
+                self._conn.execute(
+                    f"LOAD FROM $batch MATCH (a:{src_label} {{{KEY}: src}}) MATCH (b:{dst_label} {{{KEY}: dst}}) "
+                    f"CREATE (a)-[r:{rel_type}]->(b){sets}", {"batch": _arrow(df.iloc[start:start + CREATE_MAX], types)})
+            return
         batch = _arrow(df.rename(columns={"src": "from", "dst": "to"}), types)
         cols = f"({', '.join(props)})" if props else ""
         self._conn.execute(f"COPY {rel_type}{cols} FROM $batch (from='{src_label}', to='{dst_label}')", {"batch": batch})
 
     def _drop_missing_endpoints(self, rel_type, src_label, dst_label, df, on_missing):
-        ok = isin(df["src"], self.node_keys(src_label)) & isin(df["dst"], self.node_keys(dst_label))
+        ok = isin(df["src"], self.existing_keys(src_label, df["src"])) & isin(df["dst"], self.existing_keys(dst_label, df["dst"]))
         skipped = int((~ok).sum())
         if skipped and on_missing != "skip":
             first = df.loc[~ok, ["src", "dst"]].iloc[0].tolist()
@@ -269,7 +339,7 @@ class EmbeddedStore(GraphStore):
     def delete_nodes(self, label: str, uids: Iterable[str]) -> int:
         self._writable()
         keys = pd.Series(list(uids), dtype="string").dropna().drop_duplicates()
-        keys = keys[isin(keys, self.node_keys(label))]
+        keys = keys[isin(keys, self.existing_keys(label, keys))]
         for start in range(0, len(keys), UPDATE_BATCH):
             batch = pa.table({"k": pa.array(keys.iloc[start:start + UPDATE_BATCH], type=pa.string(), from_pandas=True)})
             self._conn.execute(f"LOAD FROM $batch MATCH (n:{label} {{{KEY}: k}}) DETACH DELETE n", {"batch": batch})

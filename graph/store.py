@@ -92,6 +92,20 @@ class GraphStore(ABC):
     def delete_relationships(self, rel_type: str, src_label: str, dst_label: str, pairs: pd.DataFrame) -> int:
         """Delete relationships named by ``src``/``dst`` pairs; returns how many went."""
 
+    # Writes whose rows the caller has already checked against the graph (a refresh's diff):
+    # stores may skip their own existence checks. The defaults are the checked upserts.
+    def insert_relationships(self, rel_type: str, src_label: str, dst_label: str, df: pd.DataFrame) -> int:
+        """Insert relationships known to be new, between nodes known to exist."""
+        return self.upsert_relationships(rel_type, src_label, dst_label, df, on_missing="skip").inserted
+
+    def update_relationships(self, rel_type: str, src_label: str, dst_label: str, df: pd.DataFrame) -> int:
+        """Set the given columns on relationships known to exist."""
+        return self.upsert_relationships(rel_type, src_label, dst_label, df, on_missing="skip").updated
+
+    def delete_known_relationships(self, rel_type: str, src_label: str, dst_label: str, pairs: pd.DataFrame) -> int:
+        """Delete relationships known to exist."""
+        return self.delete_relationships(rel_type, src_label, dst_label, pairs)
+
     # --- reads ------------------------------------------------------------
     @abstractmethod
     def run(self, text: str, params: dict | None = None) -> pd.DataFrame:
