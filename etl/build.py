@@ -40,10 +40,12 @@ class GraphBatch:
     # HOLDS_SHARES (holder uid, enterprise uid) pairs whose ratio was computed from this batch's
     # subscribed amounts (no ratio given): a refresh re-computes them with the graph's other holders
     derived_ratios: pd.DataFrame = field(default_factory=lambda: pd.DataFrame({"src": [], "dst": []}, dtype="string"))
+    _merged: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)  # node_frame() results
 
     def add_nodes(self, label: str, df: pd.DataFrame) -> None:
         if len(df):
             self.nodes.setdefault(label, []).append(df)
+            self._merged.pop(label, None)
 
     def add_rels(self, rtype: str, a: str, b: str, df: pd.DataFrame) -> None:
         if len(df):
@@ -56,16 +58,19 @@ class GraphBatch:
         what the registry row says: frames are combined so that non-null values
         of earlier (registry) frames are kept.
         """
+        if label in self._merged:
+            return self._merged[label]
         frames = self.nodes.get(label, [])
         if not frames:
             return pd.DataFrame()
-        if len(frames) == 1:
-            return frames[0].drop_duplicates("uid", keep="last")
-        out = frames[0].drop_duplicates("uid", keep="last").set_index("uid")
-        for f in frames[1:]:
-            f = f.drop_duplicates("uid", keep="last").set_index("uid")
-            out = out.combine_first(f)
-        return out.reset_index()
+        parts = [f.drop_duplicates("uid", keep="last") for f in frames]
+        out = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+        dup = out["uid"].duplicated(keep=False).to_numpy()
+        if dup.any():  # only uids named by several frames need merging: first non-null per column
+            merged = out[dup].groupby("uid", sort=False).first().reset_index()
+            out = pd.concat([out[~dup], merged], ignore_index=True)
+        self._merged[label] = out
+        return out
 
 
 def regions_reference() -> pd.DataFrame:
@@ -132,7 +137,8 @@ class Builder:
             self.report.add(df, bad, f"{prefix}_uscc",
                             "enterprise not identified: no valid USCC/registration number, and neither its subject id nor its name is in this extract or the graph",
                             table=table)
-        df = df[~bad]
+        if bad.any():
+            df = df[~bad]
         if stub_name_col:
             stub = df[~isin(df[f"{prefix}_uid"], known)]
             if len(stub):
@@ -151,7 +157,7 @@ class Builder:
         dele = df["change_flag"] == FLAG_DELETE
         if dele.any():
             self.batch.delete_nodes.setdefault("Enterprise", []).extend(df.loc[dele, "uid"].tolist())
-        df = df[~dele.to_numpy()].copy()
+        df = df[~dele.to_numpy()].copy() if dele.any() else df.copy()
         df["name_key"] = nz.name_key(df["name"].astype("string"))
         df["province"] = df["region"].str.slice(0, 2)
         df["city"] = df["region"].str.slice(0, 4)
@@ -207,7 +213,8 @@ class Builder:
         if dele.any():
             d = df[dele]
             self.batch.delete_rels.append(("LEGAL_REP", "Person", "Enterprise", pd.DataFrame({"src": d["person_uid"], "dst": d["enterprise_uid"]})))
-        df = df[~dele]
+        if dele.any():
+            df = df[~dele]
         self.batch.add_nodes("Person", self.persons(df, df["person_uid"], "person_name", df["phone"]))
         self.batch.add_rels("LEGAL_REP", "Person", "Enterprise", pd.DataFrame({
             "src": df["person_uid"], "dst": df["enterprise_uid"], "position": df["position"], "since": df["since"],
@@ -253,7 +260,8 @@ class Builder:
             for lab, m in (("Person", ~d["holder_is_enterprise"].to_numpy()), ("Enterprise", d["holder_is_enterprise"].to_numpy())):
                 if m.any():
                     self.batch.delete_rels.append(("HOLDS_SHARES", lab, "Enterprise", pd.DataFrame({"src": d["holder_uid"][m], "dst": d["enterprise_uid"][m]})))
-        df = df[~dele]
+        if dele.any():
+            df = df[~dele]
         # one edge per (holder, enterprise): the latest report year, then the latest update
         df = df.sort_values(["report_year", "updated_at", "_row"], na_position="first", kind="stable")
         df = df.drop_duplicates(["holder_uid", "enterprise_uid"], keep="last")
@@ -301,7 +309,7 @@ class Builder:
         dele = (df["change_flag"] == FLAG_DELETE).to_numpy()
         if dele.any():
             self.batch.delete_nodes.setdefault("PenaltyEvent", []).extend(df.loc[dele, "uid"].tolist())
-        df = df[~dele].copy()
+        df = df[~dele].copy() if dele.any() else df.copy()
         person_subject = df["subject_is_person"].to_numpy()
         ents = df[~person_subject].copy()
         ents = self.resolve_enterprise(ents, "subject", "penalties", directory, "subject_name")

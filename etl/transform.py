@@ -52,6 +52,7 @@ def _seconds_of_day(text: pd.Series) -> np.ndarray:
         total += pc.fill_null(pc.cast(v, pa.int64()), 0).to_numpy(zero_copy_only=False) * factor
     return total
 
+
 class Cleaner:
     """Holds the report and the change-flag vocabulary for one run."""
 
@@ -66,8 +67,9 @@ class Cleaner:
 
     def _reject(self, df, mask, table, column, reason) -> pd.DataFrame:
         mask = np.asarray(mask, dtype=bool)
-        if mask.any():
-            self.report.add(df, mask, column, reason, table=table)
+        if not mask.any():
+            return df  # nothing to drop: no copy of every column
+        self.report.add(df, mask, column, reason, table=table)
         return df[~mask]
 
     def _flags(self, df: pd.DataFrame, table: str) -> pd.DataFrame:
