@@ -26,7 +26,7 @@ from etl import identifiers as ids
 from etl import normalize as nz
 from etl.report import RejectReport
 from etl.transform import FLAG_DELETE
-from graph.store import isin
+from graph.store import isin, lookup
 
 REL_FRAMES = list[tuple[str, str, str, pd.DataFrame]]
 
@@ -125,12 +125,12 @@ class Builder:
         if sid_col in df.columns and directory["subject_id"].notna().any():
             sid_map = directory.dropna(subset=["subject_id"]).drop_duplicates("subject_id", keep=False)
             sid_map = pd.Series(sid_map["uid"].to_numpy(), index=sid_map["subject_id"].to_numpy())
-            uid = uid.fillna(df[sid_col].astype("string").map(sid_map))
+            uid = uid.fillna(lookup(df[sid_col], sid_map))
         name_col = f"{prefix}_name"
         if name_col in df.columns:
             nk = nz.name_key(df[name_col].astype("string"))
             uniq = directory.dropna(subset=["name_key"]).drop_duplicates("name_key", keep=False)
-            uid = uid.fillna(nk.map(pd.Series(uniq["uid"].to_numpy(), index=uniq["name_key"].to_numpy())))
+            uid = uid.fillna(lookup(nk, pd.Series(uniq["uid"].to_numpy(), index=uniq["name_key"].to_numpy())))
         df[f"{prefix}_uid"] = uid
         bad = uid.isna().to_numpy()
         if bad.any():
@@ -238,7 +238,7 @@ class Builder:
             return
         df = df.copy()
         is_ent = df["holder_is_enterprise"].to_numpy()
-        target_prov = df["enterprise_uid"].map(pd.Series(directory["province"].to_numpy(), index=directory["uid"].to_numpy()))
+        target_prov = lookup(df["enterprise_uid"], pd.Series(directory["province"].to_numpy(), index=directory["uid"].to_numpy()))
         target_prov = target_prov.fillna(df["enterprise_uid"].str.slice(2, 4))
         holder = pd.Series(pd.NA, index=df.index, dtype="string")
         holder[is_ent] = df["holder_uscc"][is_ent].fillna("REG:" + df["holder_regno"][is_ent])
@@ -246,8 +246,8 @@ class Builder:
         hk = nz.name_key(df["holder_name"].astype("string"))
         d = directory.dropna(subset=["name_key", "province"])
         d = d.drop_duplicates(["name_key", "province"], keep=False)
-        lookup = pd.Series(d["uid"].to_numpy(), index=(d["province"] + "|" + d["name_key"]).to_numpy())
-        by_name = (target_prov + "|" + hk).map(lookup)
+        by_key = pd.Series(d["uid"].to_numpy(), index=(d["province"] + "|" + d["name_key"]).to_numpy())
+        by_name = lookup(target_prov + "|" + hk, by_key)
         holder[is_ent] = holder[is_ent].fillna(by_name[is_ent])
         unresolved = is_ent & holder.isna().to_numpy()
         holder[unresolved] = "UNR:" + target_prov[unresolved].fillna("00") + ":" + hk[unresolved]
@@ -321,7 +321,9 @@ class Builder:
         ppl["person_uid"] = ppl["person_uid"].where(ppl["person_uid"].str.startswith("ID:"), "NM:" + ppl["uid"] + ":" + ppl["person_name"])
         events = pd.concat([ents, ppl], ignore_index=True)
         region_of = pd.Series(directory["region"].to_numpy(), index=directory["uid"].to_numpy())
-        region = events["region"].fillna(events["subject_uid"].map(region_of) if "subject_uid" in events else pd.NA)
+        region = events["region"].astype("string")
+        if "subject_uid" in events:
+            region = region.fillna(lookup(events["subject_uid"], region_of))
         region = region.fillna(events["pid_region"])
         self.batch.add_nodes("PenaltyEvent", pd.DataFrame({
             "uid": events["uid"], "kind": events["kind"], "source_id": events["record_id"], "doc_no": events["doc_no"],
@@ -372,7 +374,7 @@ class Builder:
         if holds:
             h = pd.concat(holds)[["src", "dst"]]
             nm = people[people["uid"].str.startswith("NM:")][["uid", "name"]].copy()
-            nm["ent"] = nm["uid"].str.slice(3).str.rsplit(":", n=1).str[0]
+            nm["ent"] = nm["uid"].str.replace(r"^NM:(.*):[^:]*$", r"\1", regex=True)  # RE2 in Arrow: no per-row Python
             a = nm.merge(h, left_on="ent", right_on="src").merge(nm, left_on=["dst", "name"], right_on=["ent", "name"])
             if len(a):
                 links.append(pd.DataFrame({"src": a["uid_x"], "dst": a["uid_y"], "score": 0.6,

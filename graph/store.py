@@ -25,6 +25,22 @@ from graph import cypher
 from graph.model import KEY, MODEL, GraphModel, coerce_frame
 
 
+def lookup(values: pd.Series, mapping: pd.Series) -> pd.Series:
+    """``values.map(mapping)`` for string keys, through an Arrow hash lookup (pandas' map of Arrow
+    strings against a large string index is several times slower). ``mapping``'s index must be unique.
+
+    >>> lookup(pd.Series(["b", "x", None]), pd.Series(["B"], index=["b"])).tolist()
+    ['B', <NA>, <NA>]
+    """
+    v = pa.array(values.astype("string"), from_pandas=True)
+    k = pa.array(pd.Series(mapping.index, dtype="string"), from_pandas=True)
+    if k.type != v.type:
+        k = k.cast(v.type)
+    pos = pc.index_in(v, value_set=k)
+    out = pc.take(pa.array(mapping.astype("string"), from_pandas=True), pos)
+    return pd.Series(out, index=values.index, dtype="string")
+
+
 def isin(values: pd.Series, members: pd.Series) -> np.ndarray:
     """Vectorised membership for string keys (pandas 3's Arrow-string ``isin`` loops in Python).
 
