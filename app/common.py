@@ -173,6 +173,7 @@ def cached_search(_key: str, version: str, text: str, kinds: tuple[str, ...], li
 
 @st.cache_data(show_spinner=False, max_entries=128, ttl=6 * 3600)
 def cached_profile(_key: str, version: str, uid: str, with_analyses: bool) -> dict:
+    """A profile; ``with_analyses`` only once :func:`signals_ready` (the cache key then differs)."""
     from queries.profile import profile
 
     analyses = signal_analyses(_key, version) if with_analyses else {}
@@ -208,6 +209,9 @@ def analysis_fn(name: str) -> Callable:
 @st.cache_resource(show_spinner=False, max_entries=64, ttl=6 * 3600)
 def cached_analysis(_key: str, version: str, name: str, params: tuple) -> Any:
     """An analysis result, shared by every session (results hold lazy evidence, so not pickled)."""
+    w = _WARM.get((_key, version))
+    if w is not None and w.done and (name, params) in w.results:
+        return w.results[(name, params)]
     return analysis_fn(name)(get_store(), **dict(params))
 
 
@@ -255,17 +259,73 @@ def checked_search(slot: str, text: str, kinds: tuple[str, ...], limit: int) -> 
     return hits
 
 
-def signal_analyses(key: str, version: str) -> dict:
-    """The whole-graph analyses a profile draws risk signals from (those that exist), cached."""
-    out = {}
-    for name, params in (("shell_company_candidates", {}), ("repeat_offenders", {"level": "enterprise"}),
-                         ("repeat_offenders", {"level": "person"}), ("phoenix_cases", {})):
+# The whole-graph analyses a profile draws risk signals from. On a big graph they take tens of
+# seconds, so they run once per graph version in a background thread with its own read-only
+# store (LadybugDB serves two read-only handles in one process), never inside a page run.
+SIGNAL_ANALYSES = (("shell_company_candidates", {}), ("repeat_offenders", {"level": "enterprise"}),
+                   ("repeat_offenders", {"level": "person"}), ("phoenix_cases", {}))
+
+
+class _Warmup:
+    def __init__(self, s: Settings):
+        self.results: dict[tuple[str, tuple], Any] = {}
+        self.error: str | None = None
+        self.thread = threading.Thread(target=self._run, args=(s,), daemon=True, name="creditgraph-warmup")
+        self.thread.start()
+
+    def _run(self, s: Settings) -> None:
+        from graph.store import open_store
+
         try:
-            res = cached_analysis(key, version, name, tuple(sorted(params.items())))
-        except Exception:  # noqa: BLE001 — a failing analysis must not take the profile down
-            continue
-        out[name + (f":{params['level']}" if "level" in params else "")] = res
-    return out
+            store = open_store(s, read_only=True)  # kept open: results build their evidence lazily from it
+            for name, params in SIGNAL_ANALYSES:
+                self.results[(name, tuple(sorted(params.items())))] = analysis_fn(name)(store, **params)
+        except Exception as exc:  # noqa: BLE001 — a failed warm-up leaves profiles without whole-graph signals
+            self.error = str(exc)
+
+    @property
+    def done(self) -> bool:
+        return not self.thread.is_alive()
+
+
+_WARM: dict[tuple[str, str], _Warmup] = {}
+_WARM_LOCK = threading.Lock()
+
+
+def warmup(key: str, version: str) -> _Warmup:
+    """The (started) background computation of the signal analyses for this graph version."""
+    with _WARM_LOCK:
+        w = _WARM.get((key, version))
+        if w is None:
+            for old in [k for k in _WARM if k[0] == key]:
+                del _WARM[old]  # an older version's results are of no use any more
+            w = _WARM[(key, version)] = _Warmup(settings())
+        return w
+
+
+def start_warmup() -> None:
+    """Start the signal analyses for the current graph version, if there is a graph (never stops the page)."""
+    s = settings()
+    try:
+        store = _holder(store_key(s), s).get()
+    except Exception:  # noqa: BLE001 — no graph yet: the pages say so themselves
+        return
+    warmup(store_key(s), store_version(store))
+
+
+def signals_ready(key: str, version: str, wait: float = 0.5) -> bool:
+    """Whether the signal analyses are ready (waiting at most ``wait`` seconds: small graphs need less)."""
+    w = warmup(key, version)
+    w.thread.join(timeout=wait)
+    return w.done and w.error is None
+
+
+def signal_analyses(key: str, version: str) -> dict:
+    """The ready signal analyses by name (``repeat_offenders:person`` …); empty while they compute."""
+    w = warmup(key, version)
+    if not w.done:
+        return {}
+    return {name + (f":{dict(params)['level']}" if params else ""): res for (name, params), res in w.results.items()}
 
 
 # --- navigation between pages -------------------------------------------------------------------

@@ -46,6 +46,7 @@ pages = {
 common.PAGES.update(pages)
 
 session.gate()  # sign-in (or the local-mode banner); stops here until someone is signed in
+common.start_warmup()  # whole-graph risk signals compute in the background, once per graph version
 sections = {"调查 Investigate": [pages["search"], pages["profile"], pages["graph"], pages["paths"]],
             "监管 Supervise": [pages["risk"]] + ([pages["status"]] if session.can("status") else [])}
 if not session.can("explore"):

@@ -68,6 +68,13 @@ def main() -> int:
 
     timed("profile of a shell member", lambda: profile(ent))
     timed("profile of a repeat offender", lambda: profile(repeat))
+    from app import common
+
+    t = time.perf_counter()
+    for w in list(common._WARM.values()):
+        w.thread.join()
+    print(f"background signal analyses ready {time.perf_counter() - t:.1f} s after the profile runs above")
+    timed("profile with whole-graph signals", lambda: profile(ent))
 
     def graph(hops):
         at.session_state["uid"] = ent

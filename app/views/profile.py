@@ -20,9 +20,10 @@ with_signals = st.toggle("包含全图分析信号 Include whole-graph analysis 
                          value=True, key="profile_signals")
 from queries.profile import NotFound  # noqa: E402
 
+ready = with_signals and C.signals_ready(key, version)
 try:
     with st.spinner("生成画像 Building the profile…"):
-        p = C.cached_profile(key, version, uid, with_signals)
+        p = C.cached_profile(key, version, uid, ready)
 except NotFound as exc:
     st.error(f"未找到 Not found: {exc}")
     st.stop()
@@ -49,6 +50,11 @@ if b2.button("路径分析 Paths from here", key="profile_to_paths"):
     C.go("paths", uid, p["name"])
 
 st.markdown("#### 风险信号 Risk signals")
+if with_signals and not ready:
+    st.info("全图分析信号（空壳、屡次失信、金蝉脱壳）正在后台计算，每个图版本一次 · Whole-graph signals (shell, repeat "
+            "offender, phoenix) are being computed in the background, once per graph version; the signals below are "
+            "this party's own. Reopen the profile in a little while to include them.")
+    st.button("重新载入 Reload", key="profile_reload")
 sig = p["signals"]
 if sig.empty:
     st.success("未发现风险信号 No risk signal found.")
