@@ -125,12 +125,15 @@ class Builder:
         if sid_col in df.columns and directory["subject_id"].notna().any():
             sid_map = directory.dropna(subset=["subject_id"]).drop_duplicates("subject_id", keep=False)
             sid_map = pd.Series(sid_map["uid"].to_numpy(), index=sid_map["subject_id"].to_numpy())
-            uid = uid.fillna(lookup(df[sid_col], sid_map))
+            todo = uid.isna().to_numpy()  # fall-backs only for rows the code did not identify
+            if todo.any():
+                uid[todo] = lookup(df.loc[todo, sid_col], sid_map)
         name_col = f"{prefix}_name"
-        if name_col in df.columns:
-            nk = nz.name_key(df[name_col].astype("string"))
+        todo = uid.isna().to_numpy()
+        if name_col in df.columns and todo.any():
+            nk = nz.name_key(df.loc[todo, name_col].astype("string"))
             uniq = directory.dropna(subset=["name_key"]).drop_duplicates("name_key", keep=False)
-            uid = uid.fillna(lookup(nk, pd.Series(uniq["uid"].to_numpy(), index=uniq["name_key"].to_numpy())))
+            uid[todo] = lookup(nk, pd.Series(uniq["uid"].to_numpy(), index=uniq["name_key"].to_numpy()))
         df[f"{prefix}_uid"] = uid
         bad = uid.isna().to_numpy()
         if bad.any():
@@ -243,7 +246,8 @@ class Builder:
         holder = pd.Series(pd.NA, index=df.index, dtype="string")
         holder[is_ent] = df["holder_uscc"][is_ent].fillna("REG:" + df["holder_regno"][is_ent])
         # by normalised name within the target's province, unique matches only
-        hk = nz.name_key(df["holder_name"].astype("string"))
+        hk = pd.Series(pd.NA, index=df.index, dtype="string")
+        hk[is_ent] = nz.name_key(df.loc[is_ent, "holder_name"].astype("string"))  # only enterprise holders match by name
         d = directory.dropna(subset=["name_key", "province"])
         d = d.drop_duplicates(["name_key", "province"], keep=False)
         by_key = pd.Series(d["uid"].to_numpy(), index=(d["province"] + "|" + d["name_key"]).to_numpy())
