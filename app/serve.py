@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -63,6 +64,11 @@ def start(db: Path | str | None = None, port: int = 8501, host: str = "127.0.0.1
 def run(db: Path | str | None = None, port: int = 8501, host: str = "127.0.0.1") -> int:
     """Serve in the foreground until interrupted; returns the server's exit status."""
     proc = start(db, port, host)
+
+    def stop(signum, frame):  # SIGTERM (systemd, supervisors, tests) stops the server too, not just us
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
     try:
         return proc.wait()
     except KeyboardInterrupt:
@@ -72,6 +78,8 @@ def run(db: Path | str | None = None, port: int = 8501, host: str = "127.0.0.1")
         except subprocess.TimeoutExpired:
             proc.kill()
             return proc.wait()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 # --- demo ------------------------------------------------------------------------------------
