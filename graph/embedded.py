@@ -182,21 +182,6 @@ class EmbeddedStore(GraphStore):
                 f"RETURN a.{KEY} AS src, b.{KEY} AS dst", {"keys": keys})
         return tbl.to_pandas()
 
-    def edges(self, rel_types: Iterable[str] | None = None) -> pd.DataFrame:
-        frames = []
-        for rtype in rel_types or self.model.rels:
-            for a, b in self.model.rel(rtype).pairs:
-                df = self._pairs(rtype, a, b)
-                if len(df):
-                    df["type"], df["src_label"], df["dst_label"] = rtype, a, b
-                    frames.append(df)
-        if not frames:
-            return pd.DataFrame({c: pd.Series(dtype="string") for c in ("src", "dst", "type", "src_label", "dst_label")})
-        out = pd.concat(frames, ignore_index=True)
-        for c in ("type", "src_label", "dst_label"):
-            out[c] = out[c].astype("category")
-        return out
-
     def counts(self) -> dict[str, int]:
         out = {}
         for label in self.model.nodes:

@@ -139,8 +139,24 @@ class GraphStore(ABC):
         """All uids of a label."""
 
     @abstractmethod
+    def _pairs(self, rel_type: str, src_label: str, dst_label: str) -> pd.DataFrame:
+        """``src, dst`` uids of every ``rel_type`` edge from ``src_label`` to ``dst_label``."""
+
     def edges(self, rel_types: Iterable[str] | None = None) -> pd.DataFrame:
         """Edge arrays for whole-graph algorithms: ``src, dst, type, src_label, dst_label``."""
+        frames = []
+        for rtype in rel_types or self.model.rels:
+            for a, b in self.model.rel(rtype).pairs:
+                df = self._pairs(rtype, a, b)
+                if len(df):
+                    df["type"], df["src_label"], df["dst_label"] = rtype, a, b
+                    frames.append(df)
+        if not frames:
+            return pd.DataFrame({c: pd.Series(dtype="string") for c in ("src", "dst", "type", "src_label", "dst_label")})
+        out = pd.concat(frames, ignore_index=True)
+        for c in ("type", "src_label", "dst_label"):
+            out[c] = out[c].astype("category")
+        return out
 
     @abstractmethod
     def counts(self) -> dict[str, int]:
