@@ -36,7 +36,7 @@ from typing import Any, Iterator
 
 MAX_FIELD = 500  # characters kept of any one string field
 
-__all__ = ["audit_event", "audit_path", "read_events", "file_sha256", "bytes_sha256"]
+__all__ = ["audit_event", "audit_path", "read_events", "bytes_sha256"]
 
 
 def audit_path(settings) -> Path:
@@ -125,11 +125,3 @@ def read_events(settings, user: str | None = None, event: str | None = None,
 
 def bytes_sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def file_sha256(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
@@ -39,6 +40,21 @@ def settings_for(db: Optional[Path], neo4j: bool):
 def fail(message: str, code: int = 1) -> None:
     err.print(f"[bold red]error:[/] {message}")
     raise typer.Exit(code)
+
+
+@contextmanager
+def _load_errors():
+    """The load, refresh and demo failures as one-line messages and their exit codes."""
+    from etl.pipeline import EXIT_FATAL, EXIT_LOCKED, FatalLoadError
+    from etl.profiles import ProfileError
+    from graph.snapshots import Locked
+
+    try:
+        yield
+    except Locked as exc:
+        fail(str(exc), EXIT_LOCKED)
+    except (FatalLoadError, ProfileError, FileNotFoundError, ValueError) as exc:
+        fail(str(exc).splitlines()[0], EXIT_FATAL)
 
 
 def _progress_run(fn, *args, **kw):
@@ -96,17 +112,11 @@ def load(
     some files could not be read, 1 fatal error (nothing loaded), 75 another
     load or refresh holds the lock.
     """
-    from etl.pipeline import EXIT_FATAL, EXIT_LOCKED, FatalLoadError, run_load
-    from etl.profiles import ProfileError
-    from graph.snapshots import Locked
+    from etl.pipeline import run_load
 
     settings = settings_for(db, neo4j)
-    try:
+    with _load_errors():
         rep = _progress_run(run_load, path, profile, settings)
-    except Locked as exc:
-        fail(str(exc), EXIT_LOCKED)
-    except (FatalLoadError, ProfileError, FileNotFoundError, ValueError) as exc:
-        fail(str(exc).splitlines()[0], EXIT_FATAL)
     if as_json:
         console.print_json(json.dumps(dataclasses.asdict(rep), default=str, ensure_ascii=False))
     else:
@@ -131,19 +141,12 @@ def refresh(
     Exit codes: 0 applied (or nothing to change), 3 applied but some files could
     not be read, 1 fatal error (graph unchanged), 75 another refresh or load holds the lock.
     """
-    from etl.pipeline import EXIT_FATAL, EXIT_LOCKED, FatalLoadError
-    from etl.profiles import ProfileError
     from etl.refresh import run_refresh
-    from graph.snapshots import Locked
 
     kw = dict(mode=mode, max_delete=max_delete, dry_run=dry_run, log_streams=[sys.stderr] if log_json else None)
-    try:
+    with _load_errors():
         rep = run_refresh(path, profile, settings_for(db, neo4j), **kw) if log_json else \
             _progress_run(run_refresh, path, profile, settings_for(db, neo4j), **kw)
-    except Locked as exc:
-        fail(str(exc), EXIT_LOCKED)
-    except (FatalLoadError, ProfileError, FileNotFoundError, ValueError) as exc:
-        fail(str(exc).splitlines()[0], EXIT_FATAL)
     if as_json:
         console.print_json(json.dumps(dataclasses.asdict(rep), default=str, ensure_ascii=False))
     else:
@@ -262,10 +265,9 @@ def analyze(
     db: Optional[Path] = DbOpt,
     neo4j: bool = Neo4jOpt,
 ) -> None:
-    import hashlib
-
     import queries
     from app.audit import audit_event
+    from etl.read import sha256
     from app.cli_security import require_cli
     from graph.store import open_store
 
@@ -296,9 +298,8 @@ def analyze(
             result = queries.ANALYSES[name](store, **params)
         if out:
             path = queries.export(result, out)
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
             audit_event(settings, "export", user=user, analysis=name, params=raw, rows=len(result.table),
-                        file=str(path), sha256=digest, via="cli")
+                        file=str(path), sha256=sha256(path), via="cli")
     except (KeyError, ValueError) as exc:
         fail(str(exc).strip("'\""), 1)
     finally:
@@ -338,19 +339,14 @@ def demo(
 ) -> None:
     """Generate demo data with planted risk patterns, load it into the embedded store, serve the app."""
     from app.serve import prepare_demo, run
-    from etl.pipeline import EXIT_FATAL, EXIT_LOCKED, FatalLoadError
-    from graph.snapshots import Locked
+    from etl.pipeline import EXIT_FATAL
 
     settings = settings_for(db, False)
     if settings.store != "embedded":
         fail("the demo loads into the embedded store: unset CREDITGRAPH_STORE or pass --db PATH", EXIT_FATAL)
-    try:
+    with _load_errors():
         info = _progress_run(prepare_demo, settings, enterprises=enterprises, seed=seed, out=out,
                              say=lambda m: err.print(m), reload=reload)
-    except Locked as exc:
-        fail(str(exc), EXIT_LOCKED)
-    except (FatalLoadError, FileNotFoundError, ValueError) as exc:
-        fail(str(exc).splitlines()[0], EXIT_FATAL)
     if info.get("loaded"):
         print_load_summary(info["report"])
     if no_serve:

@@ -179,9 +179,11 @@ def run_load(source: str | Path, profile: str = "canonical", settings: Settings 
         rejected = len(rej_keys)
         superseded = int(r[r["severity"] == "superseded"][["file", "row"]].drop_duplicates().shape[0])
         # rows the reader could not parse (truncated lines, wrong field counts) never reached df
-        parsed = pd.MultiIndex.from_arrays([df["_file"].astype(str), df["_row"].astype("int64")])
-        wanted = pd.MultiIndex.from_arrays([rej_keys["file"].astype(str), rej_keys["row"].astype("int64")])
-        dropped = int((~wanted.isin(parsed)).sum())
+        dropped = 0
+        if rejected:
+            parsed = pd.MultiIndex.from_arrays([df["_file"].astype(str), df["_row"].astype("int64")])
+            wanted = pd.MultiIndex.from_arrays([rej_keys["file"].astype(str), rej_keys["row"].astype("int64")])
+            dropped = int((~wanted.isin(parsed)).sum())
         read = len(df) + dropped
         tables[name] = {"read": read, "loaded": read - rejected - superseded, "rejected": rejected, "superseded": superseded}
     out = LoadReport(
