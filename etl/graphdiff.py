@@ -92,15 +92,41 @@ def _stored_columns(store: GraphStore, table: str, wanted: list[str]) -> list[st
     return [c for c in wanted if c in have]
 
 
-def _run(store: GraphStore, match: str, ret: str, keys: pd.Series) -> pd.DataFrame:
-    """``match`` uses the variable ``k`` for one key; results of all chunks, concatenated."""
+def fetch_nodes_text(dialect: str, label: str, cols: list[str]) -> str:
+    """The query behind :func:`fetch_nodes`: one row per stored node whose key is a ``$keys`` entry."""
+    ret = ", ".join([f"n.{KEY} AS {KEY}"] + [f"n.{c} AS {c}" for c in cols])
+    return f"{_keys_clause(dialect)} MATCH (n:{label} {{{KEY}: k}}) RETURN {ret}"
+
+
+def fetch_rels_text(dialect: str, rtype: str, a: str, b: str, by: str, cols: list[str]) -> str:
+    """The query behind :func:`fetch_rels`.
+
+    LadybugDB plans ``(x {uid: k})-[r]->(y)`` as a scan of the whole
+    relationship table hash-joined with the keys (~1 s at 1M edges, whatever
+    the number of keys). Matching the keyed end first and the edge in an
+    ``OPTIONAL MATCH`` makes it extend from the matched nodes only (14x faster
+    for 12K keys); keys without edges come back with a null far end.
+    """
+    anchor = f"(x:{a} {{{KEY}: k}})" if by == "src" else f"(y:{b} {{{KEY}: k}})"
+    edge = f"(x)-[r:{rtype}]->(y:{b})" if by == "src" else f"(x:{a})-[r:{rtype}]->(y)"
+    ret = ", ".join([f"x.{KEY} AS src", f"y.{KEY} AS dst"] + [f"r.{c} AS {c}" for c in cols])
+    match = "OPTIONAL MATCH" if dialect == "ladybug" else "MATCH"
+    return f"{_keys_clause(dialect)} MATCH {anchor} {match} {edge} RETURN {ret}"
+
+
+def _keys_clause(dialect: str) -> str:
+    return "LOAD FROM $keys" if dialect == "ladybug" else "UNWIND $keys AS k"
+
+
+def _run(store: GraphStore, text: str, keys: pd.Series) -> pd.DataFrame:
+    """Run ``text`` (which reads keys from ``$keys``) over ``keys`` in batches; results concatenated."""
     frames = []
     for chunk in _chunks(keys):
         if store.dialect == "ladybug":
             batch = pa.table({"k": pa.array(chunk, type=pa.string(), from_pandas=True)})
-            frames.append(store.run_arrow(f"LOAD FROM $keys {match} RETURN {ret}", {"keys": batch}).to_pandas())
+            frames.append(store.run_arrow(text, {"keys": batch}).to_pandas())
         else:
-            frames.append(store.run(f"UNWIND $keys AS k {match} RETURN {ret}", {"keys": chunk.tolist()}))
+            frames.append(store.run(text, {"keys": chunk.tolist()}))
     frames = [f for f in frames if len(f)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
@@ -109,8 +135,7 @@ def fetch_nodes(store: GraphStore, label: str, uids: pd.Series, cols: list[str])
     """``uid`` plus ``cols`` of the stored nodes among ``uids``, typed by the model."""
     props = store.model.node(label).properties
     have = _stored_columns(store, label, cols)
-    ret = ", ".join([f"n.{KEY} AS {KEY}"] + [f"n.{c} AS {c}" for c in have])
-    df = _run(store, f"MATCH (n:{label} {{{KEY}: k}})", ret, uids)
+    df = _run(store, fetch_nodes_text(store.dialect, label, have), uids)
     if df.empty:
         df = pd.DataFrame({c: pd.Series(dtype="string") for c in [KEY, *cols]})
     for c in cols:
@@ -125,9 +150,9 @@ def fetch_rels(store: GraphStore, rtype: str, a: str, b: str, keys: pd.Series, b
     cols = list(cols)
     props = store.model.rel(rtype).properties
     have = _stored_columns(store, rtype, cols)
-    ends = f"(x:{a} {{{KEY}: k}})-[r:{rtype}]->(y:{b})" if by == "src" else f"(x:{a})-[r:{rtype}]->(y:{b} {{{KEY}: k}})"
-    ret = ", ".join([f"x.{KEY} AS src", f"y.{KEY} AS dst"] + [f"r.{c} AS {c}" for c in have])
-    df = _run(store, f"MATCH {ends}", ret, keys)
+    df = _run(store, fetch_rels_text(store.dialect, rtype, a, b, by, have), keys)
+    if len(df):
+        df = df[df["src"].notna() & df["dst"].notna()]
     if df.empty:
         df = pd.DataFrame({c: pd.Series(dtype="string") for c in ["src", "dst", *cols]})
     for c in cols:
@@ -182,23 +207,18 @@ def _changed(new: pd.DataFrame, old: pd.DataFrame, on: list[str], cols: list[str
     return is_new, changed, diff
 
 
-def _update_groups(f: pd.DataFrame, changed: np.ndarray, diff: np.ndarray, on: list[str], cols: list[str],
-                   split: bool = True) -> list[pd.DataFrame]:
-    """Changed rows split by which columns changed, each frame holding only those columns.
-
-    ``split=False``: one frame with every column that changed in any row (for
-    relationships, whose each update query costs about a scan of the table).
-    """
+def _update_groups(f: pd.DataFrame, changed: np.ndarray, diff: np.ndarray, on: list[str],
+                   cols: list[str]) -> list[pd.DataFrame]:
+    """Changed rows split by which columns changed, each frame holding only those columns."""
     rows = np.flatnonzero(changed)
     if not len(rows):
         return []
-    if not split:
-        return [f.iloc[rows][on + [c for j, c in enumerate(cols) if diff[rows, j].any()]].reset_index(drop=True)]
-    sig = pd.Series([bytes(r) for r in np.packbits(diff[rows], axis=1)])
+    # one integer per row naming its set of changed columns (a model table has far fewer than 63)
+    sig = diff[rows].astype(np.int64) @ (np.int64(1) << np.arange(len(cols), dtype=np.int64))
     out = []
-    for _, idx in sig.groupby(sig).groups.items():
-        r = rows[np.asarray(idx)]
-        which = [c for j, c in enumerate(cols) if diff[r[0], j]]
+    for code in np.unique(sig):
+        r = rows[sig == code]
+        which = [c for j, c in enumerate(cols) if code >> j & 1]
         out.append(f.iloc[r][on + which].reset_index(drop=True))
     return out
 
@@ -321,7 +341,7 @@ def diff_batch(store: GraphStore, batch: GraphBatch, owned: dict[str, pd.Series]
                  unchanged=len(f) - is_new.sum() - changed.sum())
         if (is_new & ok).any():
             cs.rels.append((rtype, a, b, f[is_new & ok].reset_index(drop=True)))
-        for g in _update_groups(f, changed, diff, ["src", "dst"], cols, split=False):
+        for g in _update_groups(f, changed, diff, ["src", "dst"], cols):
             cs.rel_updates.append((rtype, a, b, g))
         new_pairs[(rtype, a, b)] = pair_key(f["src"], f["dst"])
 

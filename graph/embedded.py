@@ -58,6 +58,19 @@ def _arrow(df: pd.DataFrame, types: dict[str, str]) -> pa.Table:
     return pa.table(cols)
 
 
+def edge_by_ends(rel_type: str, src_label: str, dst_label: str) -> str:
+    """``LOAD FROM $batch`` and a match of the ``r`` edge from ``src`` to ``dst`` of each batch row.
+
+    LadybugDB plans ``MATCH (a {uid: src})-[r]->(b {uid: dst})`` as a scan of
+    the whole relationship table joined with the batch (~1 s per batch at 1M
+    edges). Matching ``a`` first and the edge in an ``OPTIONAL MATCH`` extends
+    from the matched ``a`` nodes only (5x faster on 12K rows); where no such
+    edge exists ``r`` is null and a following ``SET``/``DELETE`` does nothing.
+    """
+    return (f"LOAD FROM $batch MATCH (a:{src_label} {{{KEY}: src}}) "
+            f"OPTIONAL MATCH (a)-[r:{rel_type}]->(b:{dst_label} {{{KEY}: dst}})")
+
+
 class CopyGuardError(RuntimeError):
     """A COPY would have met an existing or repeated key (which crashes LadybugDB)."""
 
@@ -177,10 +190,11 @@ class EmbeddedStore(GraphStore):
             tbl = self.run_arrow(f"MATCH (a:{src_label})-[:{rel_type}]->(b:{dst_label}) RETURN a.{KEY} AS src, b.{KEY} AS dst")
         else:
             keys = pa.table({"k": pa.array(src_keys.drop_duplicates(), type=pa.string(), from_pandas=True)})
-            tbl = self.run_arrow(
-                f"LOAD FROM $keys MATCH (a:{src_label} {{{KEY}: k}})-[:{rel_type}]->(b:{dst_label}) "
+            tbl = self.run_arrow(  # the keyed end first: see edge_by_ends
+                f"LOAD FROM $keys MATCH (a:{src_label} {{{KEY}: k}}) OPTIONAL MATCH (a)-[:{rel_type}]->(b:{dst_label}) "
                 f"RETURN a.{KEY} AS src, b.{KEY} AS dst", {"keys": keys})
-        return tbl.to_pandas()
+        df = tbl.to_pandas()
+        return df[df["dst"].notna()].reset_index(drop=True) if src_keys is not None else df
 
     def counts(self) -> dict[str, int]:
         out = {}
@@ -263,9 +277,7 @@ class EmbeddedStore(GraphStore):
             sets = ", ".join(f"r.{p} = {p}" for p in props)
             for start in range(0, len(old), UPDATE_BATCH):
                 batch = _arrow(old.iloc[start:start + UPDATE_BATCH], types)
-                self._conn.execute(
-                    f"LOAD FROM $batch MATCH (a:{src_label} {{{KEY}: src}})-[r:{rel_type}]->(b:{dst_label} {{{KEY}: dst}}) "
-                    f"SET {sets}", {"batch": batch})
+                self._conn.execute(f"{edge_by_ends(rel_type, src_label, dst_label)} SET {sets}", {"batch": batch})
         return UpsertResult(inserted=len(new), updated=len(old), skipped=skipped)
 
     def insert_relationships(self, rel_type: str, src_label: str, dst_label: str, df: pd.DataFrame) -> int:
@@ -284,18 +296,16 @@ class EmbeddedStore(GraphStore):
         types = {p: v.type for p, v in self.model.rel(rel_type).properties.items()}
         sets = ", ".join(f"r.{p} = {p}" for p in props)
         for start in range(0, len(df), UPDATE_BATCH):
-            self._conn.execute(
-                f"LOAD FROM $batch MATCH (a:{src_label} {{{KEY}: src}})-[r:{rel_type}]->(b:{dst_label} {{{KEY}: dst}}) "
-                f"SET {sets}", {"batch": _arrow(df.iloc[start:start + UPDATE_BATCH], types)})
+            self._conn.execute(f"{edge_by_ends(rel_type, src_label, dst_label)} SET {sets}",
+                               {"batch": _arrow(df.iloc[start:start + UPDATE_BATCH], types)})
         return len(df)
 
     def delete_known_relationships(self, rel_type: str, src_label: str, dst_label: str, pairs: pd.DataFrame) -> int:
         self._writable()
         df = self._rel_frame(rel_type, src_label, dst_label, pairs[["src", "dst"]])
         for start in range(0, len(df), UPDATE_BATCH):
-            self._conn.execute(
-                f"LOAD FROM $batch MATCH (a:{src_label} {{{KEY}: src}})-[r:{rel_type}]->(b:{dst_label} {{{KEY}: dst}}) DELETE r",
-                {"batch": _arrow(df.iloc[start:start + UPDATE_BATCH], {})})
+            self._conn.execute(f"{edge_by_ends(rel_type, src_label, dst_label)} DELETE r",
+                               {"batch": _arrow(df.iloc[start:start + UPDATE_BATCH], {})})
         return len(df)
 
     def _copy_rels(self, rel_type, src_label, dst_label, df, props, types, create: bool = True) -> None:
@@ -339,9 +349,7 @@ class EmbeddedStore(GraphStore):
         df = df[isin(pair_key(df["src"], df["dst"]), pair_key(existing["src"], existing["dst"]))]
         for start in range(0, len(df), UPDATE_BATCH):
             batch = _arrow(df.iloc[start:start + UPDATE_BATCH], {})
-            self._conn.execute(
-                f"LOAD FROM $batch MATCH (a:{src_label} {{{KEY}: src}})-[r:{rel_type}]->(b:{dst_label} {{{KEY}: dst}}) DELETE r",
-                {"batch": batch})
+            self._conn.execute(f"{edge_by_ends(rel_type, src_label, dst_label)} DELETE r", {"batch": batch})
         return len(df)
 
     def _writable(self) -> None:

@@ -120,6 +120,32 @@ def test_delete_nodes_and_relationships(store):
     assert set(store.node_keys("Enterprise")) == {"E0000000", "E0000001", "E0000003"}
 
 
+def test_edge_writes_by_ends_touch_that_edge_only(store):
+    """Updates and deletes address an edge by (src, dst): a person's other edges, other people's
+    edges to the same enterprise, and pairs with no edge between them are left alone."""
+    store.upsert_nodes("Enterprise", enterprises(4))
+    store.upsert_nodes("Person", pd.DataFrame({"uid": ["ID:a", "ID:b"], "name": ["王芳", "王芳"]}))
+    store.upsert_relationships("LEGAL_REP", "Person", "Enterprise", pd.DataFrame({
+        "src": ["ID:a", "ID:a", "ID:a", "ID:b"], "dst": ["E0000000", "E0000001", "E0000002", "E0000001"],
+        "position": ["执行董事"] * 4}))
+
+    def positions():
+        e = store.run("MATCH (p:Person)-[r:LEGAL_REP]->(e:Enterprise) RETURN p.uid AS src, e.uid AS dst, r.position AS position")
+        return dict(zip(zip(e["src"], e["dst"]), e["position"]))
+
+    # (ID:b, E0000000) and (ID:a, E0000003) name existing nodes with no edge between them
+    store.update_relationships("LEGAL_REP", "Person", "Enterprise", pd.DataFrame({
+        "src": ["ID:a", "ID:b", "ID:a"], "dst": ["E0000001", "E0000000", "E0000003"], "position": ["经理", "监事", "监事"]}))
+    assert positions() == {("ID:a", "E0000000"): "执行董事", ("ID:a", "E0000001"): "经理",
+                           ("ID:a", "E0000002"): "执行董事", ("ID:b", "E0000001"): "执行董事"}
+    store.delete_known_relationships("LEGAL_REP", "Person", "Enterprise",
+                                     pd.DataFrame({"src": ["ID:a"], "dst": ["E0000000"]}))
+    assert store.delete_relationships("LEGAL_REP", "Person", "Enterprise",
+                                      pd.DataFrame({"src": ["ID:a", "ID:b"], "dst": ["E0000002", "E0000000"]})) == 1
+    assert positions() == {("ID:a", "E0000001"): "经理", ("ID:b", "E0000001"): "执行董事"}
+    assert store.counts()["LEGAL_REP"] == 2
+
+
 def test_named_query_takes_declared_parameters(store):
     store.upsert_nodes("Enterprise", enterprises(3))
     df = store.query("enterprise_by_uid", {"uid": "E0000002"})
@@ -160,3 +186,25 @@ def test_one_million_row_batch(store):
     assert store.counts()["Person"] == n
     got = store.run("MATCH (p:Person) WHERE p.name = '李强' RETURN count(p) AS c")["c"].iloc[0]
     assert got == n // 100
+
+
+def test_diff_fetches_stored_edges_by_either_end(store):
+    """The refresh diff reads stored edges by the keys of one end; keys without edges, or naming
+    no node, yield nothing, and each (type, source label) pair is read on its own."""
+    from etl.graphdiff import fetch_rels
+
+    store.upsert_nodes("Enterprise", enterprises(4))
+    store.upsert_nodes("Person", pd.DataFrame({"uid": ["ID:a", "ID:b"], "name": ["王芳", "王芳"]}))
+    store.upsert_relationships("HOLDS_SHARES", "Person", "Enterprise", pd.DataFrame(
+        {"src": ["ID:a", "ID:a", "ID:b"], "dst": ["E0000000", "E0000001", "E0000001"], "ratio": [0.6, 0.4, 0.6]}))
+    store.upsert_relationships("HOLDS_SHARES", "Enterprise", "Enterprise", pd.DataFrame(
+        {"src": ["E0000002"], "dst": ["E0000001"], "ratio": [0.0]}))
+    keys = pd.Series(["ID:a", "ID:nobody", "E0000003"])
+    by_src = fetch_rels(store, "HOLDS_SHARES", "Person", "Enterprise", keys, by="src", cols=["ratio"])
+    assert sorted(zip(by_src["src"], by_src["dst"], by_src["ratio"])) == [("ID:a", "E0000000", 0.6), ("ID:a", "E0000001", 0.4)]
+    ents = pd.Series(["E0000001", "E0000003"])  # E0000003 exists but has no holder
+    people = fetch_rels(store, "HOLDS_SHARES", "Person", "Enterprise", ents, by="dst")
+    firms = fetch_rels(store, "HOLDS_SHARES", "Enterprise", "Enterprise", ents, by="dst")
+    assert sorted(zip(people["src"], people["dst"])) == [("ID:a", "E0000001"), ("ID:b", "E0000001")]
+    assert list(zip(firms["src"], firms["dst"])) == [("E0000002", "E0000001")]
+    assert fetch_rels(store, "HOLDS_SHARES", "Enterprise", "Enterprise", pd.Series(["E0000003"]), by="src").empty
