@@ -72,11 +72,13 @@ def runs_dir(settings: Settings) -> Path:
     return Path(os.environ.get("CREDITGRAPH_RUNS", "data/runs"))
 
 
+DIRECTORY = ("MATCH (e:Enterprise) RETURN e.uid AS uid, e.subject_id AS subject_id, "
+             "e.name_key AS name_key, e.province AS province, e.region AS region")
+
+
 def graph_directory(store: GraphStore) -> pd.DataFrame:
     """Enterprises already in the graph, for resolving references by subject id or name."""
-    df = store.run("MATCH (e:Enterprise) RETURN e.uid AS uid, e.subject_id AS subject_id, "
-                   "e.name_key AS name_key, e.province AS province, e.region AS region")
-    return df.astype("string")
+    return store.run(DIRECTORY).astype("string")
 
 
 def apply_batch(store: GraphStore, batch: GraphBatch, progress: Progress | None = None) -> tuple[dict, dict]:

@@ -209,6 +209,11 @@ def rederive_ratios(store: GraphStore, batch, modes: dict[str, str]) -> int:
 
 
 # --- full snapshots: what the graph holds that the snapshot no longer does ----------------
+SCOPED_ENTERPRISES = "MATCH (e:Enterprise) WHERE e.source = $s AND e.resolved RETURN e.uid AS uid"
+SCOPED_PENALTIES = ("MATCH (v:PenaltyEvent) WHERE v.source = $s AND v.kind IN $kinds "
+                    "RETURN v.uid AS uid, v.source_id AS source_id")
+
+
 def _scan(store: GraphStore, text: str, params: dict) -> pd.DataFrame:
     if store.dialect == "ladybug":
         return store.run_arrow(text, params).to_pandas()
@@ -237,7 +242,7 @@ def snapshot_deletes(store: GraphStore, modes: dict[str, str], extract, batch, s
         raw = extract.tables["enterprises"]
         keep = pd.concat([batch.node_frame("Enterprise")["uid"].astype("string"), _upper(raw["uscc"]),
                           "REG:" + _upper(raw["reg_no"]), "SID:" + _upper(raw["subject_id"])], ignore_index=True)
-        scoped = _scan(store, "MATCH (e:Enterprise) WHERE e.source = $s AND e.resolved RETURN e.uid AS uid", {"s": source})
+        scoped = _scan(store, SCOPED_ENTERPRISES, {"s": source})
         stale = scoped["uid"].astype("string")[~isin(scoped["uid"], keep)]
         guard("enterprises", len(stale), len(scoped))
         nodes["Enterprise"] = stale
@@ -245,8 +250,7 @@ def snapshot_deletes(store: GraphStore, modes: dict[str, str], extract, batch, s
         raw = extract.tables["penalties"]
         ev = batch.node_frame("PenaltyEvent")
         kinds = sorted(set(ev["kind"].dropna())) if len(ev) else []
-        scoped = _scan(store, "MATCH (v:PenaltyEvent) WHERE v.source = $s AND v.kind IN $kinds "
-                              "RETURN v.uid AS uid, v.source_id AS source_id", {"s": source, "kinds": kinds})
+        scoped = _scan(store, SCOPED_PENALTIES, {"s": source, "kinds": kinds})
         keep_ids = nz.clean_missing(raw["record_id"].astype("string")).str.strip()
         gone = ~isin(scoped["uid"], ev["uid"] if len(ev) else pd.Series(dtype="string")) & ~isin(scoped["source_id"], keep_ids)
         stale = scoped["uid"].astype("string")[gone]
@@ -455,3 +459,28 @@ def _write_manifest(folder: Path, manifest: dict, ok: bool = True) -> None:
         return
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+
+
+def neo4j_statements(model=None) -> list[dict]:
+    """Every Cypher text a load or refresh sends through ``store.run`` on Neo4j, for the linter.
+
+    (The store's own statements are :func:`graph.neo4j_store.generated_statements`.)
+    """
+    from etl.graphdiff import fetch_nodes_text, fetch_rels_text
+    from etl.pipeline import DIRECTORY
+    from graph.model import KEY, MODEL
+
+    model = model or MODEL
+    out = [{"name": "etl:graph_directory", "text": DIRECTORY, "params": {}},
+           {"name": "refresh:scoped_enterprises", "text": SCOPED_ENTERPRISES, "params": {"s": "STRING"}},
+           {"name": "refresh:scoped_penalties", "text": SCOPED_PENALTIES, "params": {"s": "STRING", "kinds": "LIST<STRING>"}}]
+    for label, node in model.nodes.items():
+        out.append({"name": f"diff:fetch_nodes:{label}", "text": fetch_nodes_text("neo4j", label, [p for p in node.properties if p != KEY]),
+                    "params": {"keys": "LIST<STRING>"}})
+    for rtype, rel in model.rels.items():
+        for a, b in rel.pairs:
+            for by in ("src", "dst"):
+                out.append({"name": f"diff:fetch_rels:{rtype}:{a}->{b}:by_{by}",
+                            "text": fetch_rels_text("neo4j", rtype, a, b, by, list(rel.properties)),
+                            "params": {"keys": "LIST<STRING>"}})
+    return out

@@ -5,6 +5,7 @@ The linter is the npm package ``@neo4j-cypher/language-support`` (pinned in
 ``tools/cypher-lint/lint.mjs``. This module gathers the texts:
 
 * every statement the Neo4j store can send (:func:`graph.neo4j_store.generated_statements`);
+* every text a load or refresh sends through ``store.run`` (:func:`etl.refresh.neo4j_statements`);
 * the Neo4j text of every named query in ``queries/cypher`` (``NAME.cypher`` or
   ``NAME.neo4j.cypher``), with the parameters its ``// params:`` header declares;
 
@@ -77,10 +78,11 @@ def named_queries(registry: dict[str, cypher.NamedQuery] | None = None) -> list[
 
 def collect_neo4j_queries(model: GraphModel = MODEL) -> list[dict]:
     """Every Neo4j Cypher text of the project: ``{"name", "text", "params": {name: type}}``."""
+    from etl.refresh import neo4j_statements
     from graph.neo4j_store import generated_statements
 
     return [*({"name": f"store:{s['name']}", "text": s["text"], "params": s["params"]}
-              for s in generated_statements(model)), *named_queries()]
+              for s in generated_statements(model)), *neo4j_statements(model), *named_queries()]
 
 
 def lint_document(queries: list[dict] | None = None, schema: dict | None = None) -> dict:

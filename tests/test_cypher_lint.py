@@ -75,6 +75,9 @@ def test_every_repository_query_lints_clean(repository_lint):
     assert result["queries"] == len(names)
     assert any(n.startswith("query:enterprise_by_uid") for n in names)
     assert all(f"store:upsert_nodes:{label}" in names for label in MODEL.nodes)
+    # what a refresh reads through store.run: the diff's fetches and the snapshot scopes
+    assert all(f"diff:fetch_nodes:{label}" in names for label in MODEL.nodes)
+    assert {"refresh:scoped_enterprises", "refresh:scoped_penalties", "etl:graph_directory"} <= names
 
 
 def test_broken_query_fails_the_lint_step_naming_it(linter_available):
