@@ -215,9 +215,10 @@ def history(settings: Settings | None = None) -> list[dict]:
     if not folder.exists():
         return []
     out = []
-    for m in sorted(folder.glob("*/manifest.json"), reverse=True):
+    for m in folder.glob("*/manifest.json"):
         try:
             out.append(json.loads(m.read_text(encoding="utf-8")))
         except (OSError, json.JSONDecodeError):
             continue
-    return out
+    # run ids name the second a run started: runs within one second are ordered by their start time
+    return sorted(out, key=lambda m: (str(m.get("started", "")), str(m.get("run_id", ""))), reverse=True)

@@ -137,6 +137,22 @@ def test_truncated_snapshot_is_refused(extract, tmp_path):
     assert rep.deleted == {} or "Enterprise" not in rep.deleted
 
 
+def test_history_is_newest_first_within_one_second(tmp_path):
+    """Run ids name the second a run started plus a random suffix: two runs in one second are
+    still listed by start time."""
+    root = tmp_path / "graph"
+    for run_id, kind, started in (("20261124T020000Z-ffffff", "load", "2026-11-24T02:00:00.100000+00:00"),
+                                  ("20261124T020000Z-000000", "refresh", "2026-11-24T02:00:00.900000+00:00"),
+                                  ("20261124T015959Z-aaaaaa", "load", "2026-11-24T01:59:59.990000+00:00")):
+        (root / "runs" / run_id).mkdir(parents=True)
+        (root / "runs" / run_id / "manifest.json").write_text(
+            json.dumps({"run_id": run_id, "kind": kind, "started": started}), encoding="utf-8")
+    (root / "runs" / "broken").mkdir()
+    (root / "runs" / "broken" / "manifest.json").write_text("{", encoding="utf-8")  # a run killed while writing
+    assert [h["run_id"] for h in history(settings(root))] == [
+        "20261124T020000Z-000000", "20261124T020000Z-ffffff", "20261124T015959Z-aaaaaa"]
+
+
 # --- idempotence -------------------------------------------------------------------------------
 RATIOS = "MATCH (a)-[r:HOLDS_SHARES]->(e:Enterprise) RETURN e.uid AS e, sum(r.ratio) AS total, count(*) AS holders"
 
