@@ -642,6 +642,29 @@ def parse_capital(s: pd.Series) -> pd.DataFrame:
     )
 
 
+_NUMBER_RE = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
+
+
+def parse_ratio(s: pd.Series) -> pd.Series:
+    """Share ratios as fractions of 1; NaN where missing or not a number.
+
+    A value with a percent sign is a percentage, however small (``1%`` and
+    ``1.00%`` are 0.01, ``0.5％`` 0.005); a bare number up to 1 is a fraction
+    (``0.35``), a bare number above 1 a percentage (``35`` is 0.35).
+
+    >>> parse_ratio(pd.Series(["35%", "1.00%", "0.35", "35", "N/A", "约三成"])).tolist()
+    [0.35, 0.01, 0.35, 0.35, nan, nan]
+    """
+    uniq, codes = _distinct(_clean(_arrow(s)))  # a few thousand distinct values in practice
+    text = pc.utf8_trim_whitespace(_translate(uniq, _HALFWIDTH_TABLE))
+    pct = _bool(pc.ends_with(text, "%"))
+    digits = pc.utf8_trim_whitespace(pc.if_else(pa.array(pct), pc.utf8_slice_codeunits(text, 0, -1), text))
+    ok = _bool(pc.match_substring_regex(digits, _NUMBER_RE))
+    num = pc.cast(_null_where(digits, ~ok), pa.float64()).to_numpy(zero_copy_only=False)
+    frac = np.where(~pct & (num <= 1), num, num / 100)
+    return pd.Series(_take(frac, codes, np.nan), index=s.index, dtype="float64")
+
+
 # --------------------------------------------------------------------------
 # Mojibake
 # --------------------------------------------------------------------------

@@ -212,11 +212,10 @@ class Cleaner:
             df[c] = cap["amount"]
             if c == "subscribed":
                 df["currency"] = cap["currency"]
-        ratio = pd.to_numeric(nz.clean_missing(df["ratio"].astype("string")).str.replace("%", "", regex=False), errors="coerce")
+        ratio = nz.parse_ratio(df["ratio"])
         bad = nz.clean_missing(df["ratio"].astype("string")).notna().to_numpy() & ratio.isna().to_numpy()
         df = self._reject(df, bad | (ratio < 0).to_numpy(), t, "ratio", "share ratio not a number between 0 and 1 (or 0–100%)")
-        ratio = ratio.loc[df.index]
-        df["ratio"] = ratio.where(ratio <= 1, ratio / 100)
+        df["ratio"] = ratio.loc[df.index]
         df = self._reject(df, (df["ratio"] > 1).to_numpy(), t, "ratio", "share ratio above 100%")
         yr = pd.to_numeric(nz.clean_missing(df["report_year"].astype("string")), errors="coerce")
         df["report_year"] = yr.astype("Int64")
@@ -285,8 +284,7 @@ class Cleaner:
         df = self._subject_code(df, "enterprise", t, "enterprise_subject_id", None)
         df = self._dates(df, t, ["change_date"])
         for c in ("ratio_before", "ratio_after"):
-            r = pd.to_numeric(nz.clean_missing(df[c].astype("string")).str.replace("%", "", regex=False), errors="coerce")
-            df[c] = r.where(r <= 1, r / 100)
+            df[c] = nz.parse_ratio(df[c])
         return df
 
     # --- people -------------------------------------------------------------------

@@ -19,6 +19,7 @@ from etl.normalize import (
     normalize_text,
     parse_capital,
     parse_dates,
+    parse_ratio,
     to_halfwidth,
 )
 
@@ -163,6 +164,29 @@ def test_parse_capital_generated(whole, frac, form, commas):
     assert not r["invalid"].iloc[0]
     assert r["currency"].iloc[0] == cur
     assert r["amount"].iloc[0] == pytest.approx((whole + frac / 1e4) * mult, rel=1e-12)
+
+
+RATIO_CASES = [
+    ("35%", 0.35), ("35.00%", 0.35), ("1%", 0.01), ("1.00%", 0.01), ("0.5%", 0.005), ("100%", 1.0),
+    ("0.35", 0.35), ("1", 1.0), ("35", 0.35), (" 12 ％ ", 0.12), ("１２．５％", 0.125), ("1e-2", 0.01),
+]
+
+
+def test_parse_ratio_percent_sign_always_means_percent():
+    r = parse_ratio(pd.Series([c[0] for c in RATIO_CASES]))
+    np.testing.assert_allclose(r.to_numpy(), [c[1] for c in RATIO_CASES], rtol=1e-12)
+
+
+def test_parse_ratio_missing_and_invalid_are_nan():
+    r = parse_ratio(pd.Series(["N/A", "", None, "约三成", "%", "1,5%", "12%%"], dtype="object"))
+    assert r.isna().all()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 10000))
+def test_parse_ratio_generated_basis_points(bp):
+    texts = [f"{bp / 100:g}%", f"{bp / 100:.2f}%", f"{bp / 10000:.4f}"]
+    np.testing.assert_allclose(parse_ratio(pd.Series(texts)).to_numpy(), [bp / 10000] * 3, rtol=1e-12)
 
 
 # --------------------------------------------------------------- mojibake --
