@@ -226,8 +226,9 @@ def _update_groups(f: pd.DataFrame, changed: np.ndarray, diff: np.ndarray, on: l
 class _Edges:
     """Stored edges, fetched once per (type, ends, side) for every key the diff will ask about.
 
-    Each fetch of edges by key costs about a scan of the relationship table
-    (~1 s at 1M edges), so the keys are registered first and fetched together.
+    Each query has a fixed cost (a Neo4j round trip, LadybugDB planning and a
+    scan of the keyed end's key column), so the keys are registered first and
+    fetched together.
     """
 
     def __init__(self, store: GraphStore):
