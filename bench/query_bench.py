@@ -15,9 +15,9 @@ with (default: the configured one) so that ID numbers in the ground truth map to
 person uids.
 
 Measured 2026-11-23 (2 shared cores, 1M synthetic enterprises, seed 7, ``--samples 50 --runs 2``):
-p95 neighborhood 2 hops 28.8 ms, 3 hops 29.7 ms, shortest path 91.0 ms, penetration 15.7 ms;
-shell scan 7.3 s, repeat offenders 1.3 s (person level 3.3 s), phoenix 0.6 s, cross-region
-(county level, 2 hops) 3.9 s, risk groups 10.5 s; precision and recall 1.0 for every family,
+p95 neighborhood 2 hops 30.0 ms, 3 hops 28.9 ms, shortest path 86.4 ms, penetration 15.4 ms;
+shell scan 7.1 s, repeat offenders 1.3 s (person level 3.2 s), phoenix 0.6 s, cross-region
+(county level, 2 hops) 4.0 s, risk groups 9.6 s; precision and recall 1.0 for every family,
 300 / 300 equity chains exact, no decoy flagged.
 """
 from __future__ import annotations
