@@ -144,12 +144,7 @@ class EmbeddedStore(GraphStore):
             else:
                 for p in set(rel.properties) - self._columns(rtype):
                     self._conn.execute(f"ALTER TABLE {rtype} ADD {p} {rel.properties[p].type}")
-        self.set_meta("model_version", str(self.model.version))
-        self.set_meta("signature", self.model.signature)
-
-    def schema_version(self) -> dict:
-        v = self.get_meta("model_version")
-        return {"model_version": int(v) if v else None, "signature": self.get_meta("signature")}
+        self._stamp_model()
 
     # --- meta ---------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:

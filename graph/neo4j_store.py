@@ -481,12 +481,7 @@ class Neo4jStore(GraphStore):
             self._write(DROP_FULLTEXT)
         for text in ddl[1:]:
             self._write(text)
-        self.set_meta("model_version", str(self.model.version))
-        self.set_meta("signature", self.model.signature)
-
-    def schema_version(self) -> dict:
-        v = self.get_meta("model_version")
-        return {"model_version": int(v) if v else None, "signature": self.get_meta("signature")}
+        self._stamp_model()
 
     def get_meta(self, key: str) -> str | None:
         _, rows = self._read(GET_META, {"k": key})

@@ -87,9 +87,15 @@ class GraphStore(ABC):
     def create_schema(self) -> None:
         """Create (or migrate to) the model's schema; safe to call again."""
 
-    @abstractmethod
     def schema_version(self) -> dict:
         """``{"model_version": int, "signature": str}`` as stored in the graph."""
+        v = self.get_meta("model_version")
+        return {"model_version": int(v) if v else None, "signature": self.get_meta("signature")}
+
+    def _stamp_model(self) -> None:
+        """Record which model the schema was made from (the last step of ``create_schema``)."""
+        self.set_meta("model_version", str(self.model.version))
+        self.set_meta("signature", self.model.signature)
 
     # --- writes -----------------------------------------------------------
     @abstractmethod
