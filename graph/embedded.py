@@ -4,8 +4,14 @@ Loads go through ``COPY`` from Arrow tables (the fast path). LadybugDB kills
 the process when a ``COPY`` meets a primary key that already exists (or one
 that appears twice in the batch), so every node ``COPY`` here is guarded: the
 batch is de-duplicated and anti-joined against the keys present, and the
-guard re-checks before copying. Existing rows are updated with
-``LOAD FROM $batch MATCH … SET`` in batches.
+guard re-checks before copying. Existing nodes are updated with
+``LOAD FROM $batch MATCH … SET`` in batches. Existing relationships are never
+updated in place: LadybugDB 0.22 corrupts the forward adjacency at checkpoint
+when many matched relationships get a ``SET`` (lookups from the source node
+return other nodes' edges; see ``tests/test_rel_update_integrity.py``), so an
+edge whose properties change is deleted and created again with all of its
+properties (:meth:`EmbeddedStore._replace_edges`), and every statement sent to
+the engine passes :func:`refuse_rel_set`.
 
 The store root holds versioned snapshots (see :mod:`graph.snapshots`); a
 store opened on the root reads the published snapshot. Writers that must not
@@ -14,6 +20,7 @@ be seen half-done use :func:`new_snapshot`.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +31,7 @@ import pandas as pd
 import pyarrow as pa
 
 from graph import snapshots
-from graph.model import KEY, MODEL, GraphModel
+from graph.model import KEY, MODEL, GraphModel, coerce_frame
 from graph.store import GraphStore, MissingEndpoints, UpsertResult, isin, pair_key
 
 UPDATE_BATCH = 20_000  # LOAD FROM … MATCH batches (bigger ones exhaust the buffer pool)
@@ -69,6 +76,35 @@ def edge_by_ends(rel_type: str, src_label: str, dst_label: str) -> str:
     """
     return (f"LOAD FROM $batch MATCH (a:{src_label} {{{KEY}: src}}) "
             f"OPTIONAL MATCH (a)-[r:{rel_type}]->(b:{dst_label} {{{KEY}: dst}})")
+
+
+# A relationship variable bound by MATCH (not by CREATE/MERGE) whose properties a later SET writes.
+_REL_VAR = re.compile(r"MATCH\b[^;]*?\[\s*(\w+)\s*:", re.IGNORECASE)
+
+
+def rel_property_set(text: str) -> str | None:
+    """The relationship variable a statement ``SET``s after matching it, or ``None``.
+
+    Such a statement corrupts LadybugDB 0.22's forward adjacency at checkpoint
+    when it touches many edges (module docstring). Relationships created by the
+    same statement are fine.
+
+    >>> rel_property_set("LOAD FROM $b MATCH (a:P {uid: src}) OPTIONAL MATCH (a)-[r:R]->(b) SET r.x = x")
+    'r'
+    >>> rel_property_set("LOAD FROM $b MATCH (a:P {uid: s}) MATCH (b:E {uid: d}) CREATE (a)-[r:R]->(b) SET r.x = x") is None
+    True
+    >>> rel_property_set("MATCH (n:Enterprise {uid: $u}) SET n.name = $v") is None
+    True
+    """
+    created = set(re.findall(r"(?:CREATE|MERGE)\s*\([^)]*\)\s*-\s*\[\s*(\w+)\s*:", text, re.IGNORECASE))
+    for var in _REL_VAR.findall(text):
+        if var not in created and re.search(rf"\bSET\b[^;]*\b{var}\s*\.\s*\w+\s*=", text, re.IGNORECASE):
+            return var
+    return None
+
+
+class UnsafeWriteError(RuntimeError):
+    """A statement would SET properties of existing relationships (corrupts LadybugDB 0.22)."""
 
 
 class CopyGuardError(RuntimeError):
@@ -148,18 +184,27 @@ class EmbeddedStore(GraphStore):
 
     # --- meta ---------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
-        df = self._conn.execute(f"MATCH (m:{META} {{k: $k}}) RETURN m.v AS v", {"k": key}).get_as_df()
+        df = self._execute(f"MATCH (m:{META} {{k: $k}}) RETURN m.v AS v", {"k": key}).get_as_df()
         return None if df.empty else df["v"].iloc[0]
 
     def set_meta(self, key: str, value: str) -> None:
-        self._conn.execute(f"MERGE (m:{META} {{k: $k}}) SET m.v = $v", {"k": key, "v": value})
+        self._execute(f"MERGE (m:{META} {{k: $k}}) SET m.v = $v", {"k": key, "v": value})
 
     # --- reads ----------------------------------------------------------------------
+    def _execute(self, text: str, params: dict | None = None):
+        """Every statement goes through here: refuse relationship-property SETs (module docstring)."""
+        var = rel_property_set(text)
+        if var is not None:
+            raise UnsafeWriteError(
+                f"refused: the statement sets properties of matched relationship {var!r}, which corrupts "
+                "LadybugDB 0.22's adjacency at checkpoint; delete and re-create the edges instead")
+        return self._conn.execute(text, params or {})
+
     def run(self, text: str, params: dict | None = None) -> pd.DataFrame:
-        return self._conn.execute(text, params or {}).get_as_df()
+        return self._execute(text, params).get_as_df()
 
     def run_arrow(self, text: str, params: dict | None = None) -> pa.Table:
-        return self._conn.execute(text, params or {}).get_as_arrow()
+        return self._execute(text, params).get_as_arrow()
 
     def node_keys(self, label: str) -> pd.Series:
         self.model.node(label)
@@ -210,13 +255,13 @@ class EmbeddedStore(GraphStore):
         if len(df) <= CREATE_MAX * 10:  # up to 100K: CREATE in batches is much cheaper than COPY into a big table
             sets = "".join(f" SET n.{p} = {p}" if i == 0 else f", n.{p} = {p}" for i, p in enumerate(c for c in df.columns if c != KEY))
             for start in range(0, len(df), CREATE_MAX):
-                self._conn.execute(f"LOAD FROM $batch CREATE (n:{label} {{{KEY}: {KEY}}}){sets}",
+                self._execute(f"LOAD FROM $batch CREATE (n:{label} {{{KEY}: {KEY}}}){sets}",
                                    {"batch": _arrow(df.iloc[start:start + CREATE_MAX], types)})
             return
         cols = ", ".join(df.columns)
         self._conn.set_max_threads_for_exec(NODE_COPY_THREADS)
         try:
-            self._conn.execute(f"COPY {label}({cols}) FROM $batch", {"batch": _arrow(df, types)})
+            self._execute(f"COPY {label}({cols}) FROM $batch", {"batch": _arrow(df, types)})
         finally:
             self._conn.set_max_threads_for_exec(os.cpu_count() or 1)
 
@@ -236,7 +281,7 @@ class EmbeddedStore(GraphStore):
             sets = ", ".join(f"n.{p} = {p}" for p in props)
             for start in range(0, len(old), UPDATE_BATCH):
                 batch = _arrow(old.iloc[start:start + UPDATE_BATCH], types)
-                self._conn.execute(f"LOAD FROM $batch MATCH (n:{label} {{{KEY}: {KEY}}}) SET {sets}", {"batch": batch})
+                self._execute(f"LOAD FROM $batch MATCH (n:{label} {{{KEY}: {KEY}}}) SET {sets}", {"batch": batch})
         return UpsertResult(inserted=len(new), updated=len(old))
 
     def upsert_relationships(self, rel_type: str, src_label: str, dst_label: str, df: pd.DataFrame,
@@ -269,10 +314,7 @@ class EmbeddedStore(GraphStore):
         if len(new):
             self._copy_rels(rel_type, src_label, dst_label, new, props, types)
         if len(old) and props:
-            sets = ", ".join(f"r.{p} = {p}" for p in props)
-            for start in range(0, len(old), UPDATE_BATCH):
-                batch = _arrow(old.iloc[start:start + UPDATE_BATCH], types)
-                self._conn.execute(f"{edge_by_ends(rel_type, src_label, dst_label)} SET {sets}", {"batch": batch})
+            self._replace_edges(rel_type, src_label, dst_label, old)
         return UpsertResult(inserted=len(new), updated=len(old), skipped=skipped)
 
     def insert_relationships(self, rel_type: str, src_label: str, dst_label: str, df: pd.DataFrame) -> int:
@@ -288,18 +330,46 @@ class EmbeddedStore(GraphStore):
         props = [c for c in df.columns if c not in ("src", "dst")]
         if df.empty or not props:
             return 0
-        types = {p: v.type for p, v in self.model.rel(rel_type).properties.items()}
-        sets = ", ".join(f"r.{p} = {p}" for p in props)
-        for start in range(0, len(df), UPDATE_BATCH):
-            self._conn.execute(f"{edge_by_ends(rel_type, src_label, dst_label)} SET {sets}",
-                               {"batch": _arrow(df.iloc[start:start + UPDATE_BATCH], types)})
+        return self._replace_edges(rel_type, src_label, dst_label, df)
+
+    def _replace_edges(self, rel_type: str, src_label: str, dst_label: str, df: pd.DataFrame) -> int:
+        """Give existing edges new property values by deleting and re-creating them.
+
+        ``df`` holds ``src``, ``dst`` and the columns to change; the other
+        properties are read from the stored edges first, so they survive, and
+        pairs with no stored edge are left alone. (An
+        in-place ``SET`` on many matched relationships corrupts the forward
+        adjacency at checkpoint: module docstring.)
+        """
+        props = self.model.rel(rel_type).properties
+        types = {p: v.type for p, v in props.items()}
+        kept = [p for p in props if p not in df.columns]
+        stored = self._edge_rows(rel_type, src_label, dst_label, df[["src", "dst"]], kept)
+        df = df.merge(stored, on=["src", "dst"], how="inner")  # pairs with no edge stay without one
+        if df.empty:
+            return 0
+        self.delete_known_relationships(rel_type, src_label, dst_label, df[["src", "dst"]])
+        self._copy_rels(rel_type, src_label, dst_label, df, [c for c in df.columns if c not in ("src", "dst")], types)
         return len(df)
+
+    def _edge_rows(self, rel_type: str, src_label: str, dst_label: str, pairs: pd.DataFrame,
+                   cols: list[str]) -> pd.DataFrame:
+        """``src, dst`` and ``cols`` of the stored edges named by ``pairs`` (one row per pair)."""
+        ret = ", ".join([f"a.{KEY} AS src", f"b.{KEY} AS dst"] + [f"r.{c} AS {c}" for c in cols])
+        frames = []
+        for start in range(0, len(pairs), UPDATE_BATCH):
+            batch = _arrow(pairs.iloc[start:start + UPDATE_BATCH], {})
+            frames.append(self._execute(f"{edge_by_ends(rel_type, src_label, dst_label)} WITH a, r, b WHERE r IS NOT NULL "
+                                        f"RETURN {ret}", {"batch": batch}).get_as_arrow().to_pandas())
+        out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["src", "dst", *cols])
+        out = coerce_frame(out, self.model.rel(rel_type).properties, keep=("src", "dst"))
+        return out.astype({"src": "string", "dst": "string"}).drop_duplicates(["src", "dst"])
 
     def delete_known_relationships(self, rel_type: str, src_label: str, dst_label: str, pairs: pd.DataFrame) -> int:
         self._writable()
         df = self._rel_frame(rel_type, src_label, dst_label, pairs[["src", "dst"]])
         for start in range(0, len(df), UPDATE_BATCH):
-            self._conn.execute(f"{edge_by_ends(rel_type, src_label, dst_label)} DELETE r",
+            self._execute(f"{edge_by_ends(rel_type, src_label, dst_label)} DELETE r",
                                {"batch": _arrow(df.iloc[start:start + UPDATE_BATCH], {})})
         return len(df)
 
@@ -308,13 +378,13 @@ class EmbeddedStore(GraphStore):
         if create and len(df) <= CREATE_MAX * 10:  # up to 100K: CREATE in batches is cheaper than COPY into a big table
             sets = "".join(f" SET r.{p} = {p}" if i == 0 else f", r.{p} = {p}" for i, p in enumerate(props))
             for start in range(0, len(df), CREATE_MAX):
-                self._conn.execute(
+                self._execute(
                     f"LOAD FROM $batch MATCH (a:{src_label} {{{KEY}: src}}) MATCH (b:{dst_label} {{{KEY}: dst}}) "
                     f"CREATE (a)-[r:{rel_type}]->(b){sets}", {"batch": _arrow(df.iloc[start:start + CREATE_MAX], types)})
             return
         batch = _arrow(df.rename(columns={"src": "from", "dst": "to"}), types)
         cols = f"({', '.join(props)})" if props else ""
-        self._conn.execute(f"COPY {rel_type}{cols} FROM $batch (from='{src_label}', to='{dst_label}')", {"batch": batch})
+        self._execute(f"COPY {rel_type}{cols} FROM $batch (from='{src_label}', to='{dst_label}')", {"batch": batch})
 
     def _drop_missing_endpoints(self, rel_type, src_label, dst_label, df, on_missing):
         ok = isin(df["src"], self.existing_keys(src_label, df["src"])) & isin(df["dst"], self.existing_keys(dst_label, df["dst"]))
@@ -332,7 +402,7 @@ class EmbeddedStore(GraphStore):
         keys = keys[isin(keys, self.existing_keys(label, keys))]
         for start in range(0, len(keys), UPDATE_BATCH):
             batch = pa.table({"k": pa.array(keys.iloc[start:start + UPDATE_BATCH], type=pa.string(), from_pandas=True)})
-            self._conn.execute(f"LOAD FROM $batch MATCH (n:{label} {{{KEY}: k}}) DETACH DELETE n", {"batch": batch})
+            self._execute(f"LOAD FROM $batch MATCH (n:{label} {{{KEY}: k}}) DETACH DELETE n", {"batch": batch})
         return len(keys)
 
     def delete_relationships(self, rel_type: str, src_label: str, dst_label: str, pairs: pd.DataFrame) -> int:
@@ -344,7 +414,7 @@ class EmbeddedStore(GraphStore):
         df = df[isin(pair_key(df["src"], df["dst"]), pair_key(existing["src"], existing["dst"]))]
         for start in range(0, len(df), UPDATE_BATCH):
             batch = _arrow(df.iloc[start:start + UPDATE_BATCH], {})
-            self._conn.execute(f"{edge_by_ends(rel_type, src_label, dst_label)} DELETE r", {"batch": batch})
+            self._execute(f"{edge_by_ends(rel_type, src_label, dst_label)} DELETE r", {"batch": batch})
         return len(df)
 
     def _writable(self) -> None:
