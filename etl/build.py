@@ -41,6 +41,11 @@ class GraphBatch:
     # subscribed amounts (no ratio given): a refresh re-computes them with the graph's other holders
     derived_ratios: pd.DataFrame = field(default_factory=lambda: pd.DataFrame({"src": [], "dst": []}, dtype="string"))
     _merged: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)  # node_frame() results
+    # source rows per table that became graph records (inserts, updates or deletes), for the load summary
+    rows: dict[str, int] = field(default_factory=dict)
+
+    def count_rows(self, table: str, n: int) -> None:
+        self.rows[table] = self.rows.get(table, 0) + int(n)
 
     def add_nodes(self, label: str, df: pd.DataFrame) -> None:
         if len(df):
@@ -157,6 +162,7 @@ class Builder:
 
     # --- tables ---------------------------------------------------------------------
     def enterprises(self, df: pd.DataFrame, clusters: pd.DataFrame | None) -> pd.DataFrame:
+        self.batch.count_rows("enterprises", len(df))
         dele = df["change_flag"] == FLAG_DELETE
         if dele.any():
             self.batch.delete_nodes.setdefault("Enterprise", []).extend(df.loc[dele, "uid"].tolist())
@@ -211,6 +217,7 @@ class Builder:
             self.report.add(df, officers, "is_legal_rep", "officer, not the legal representative: not loaded as LEGAL_REP",
                             table="legal_reps", severity="note")
         df = df[~officers].copy()
+        self.batch.count_rows("legal_reps", len(df))
         df["person_uid"] = self.person_uid(df, "person_name", "enterprise_uid")
         dele = (df["change_flag"] == FLAG_DELETE).to_numpy()
         if dele.any():
@@ -225,18 +232,42 @@ class Builder:
         self._contacts(df.assign(uid=df["person_uid"]), "Person")
         return df["enterprise_uid"].astype("string").drop_duplicates()
 
-    def legal_reps_from_subjects(self, ents: pd.DataFrame, covered: pd.Series) -> None:
-        """Subject rows name their legal representative; use it where no legal-rep row exists."""
+    def legal_reps_from_subjects(self, ents: pd.DataFrame, covered: pd.Series,
+                                 stored: pd.DataFrame | None = None) -> None:
+        """Subject rows name their legal representative; use it where no legal-rep row exists.
+
+        ``stored`` (``src`` person uid, ``dst`` enterprise uid, ``name``) holds
+        the legal representatives the graph already has for these enterprises:
+        one with the same name is the same person (an ``ID:`` person loaded
+        from a legal-rep table must not get a name-only twin); a different name
+        means the representative changed, and the old edge goes.
+        """
         e = ents.dropna(subset=["legal_rep"])
         e = e[~isin(e["uid"], covered)]
+        if stored is not None and len(stored) and len(e):
+            e = self._against_stored_reps(e, stored)
         if e.empty:
             return
         uid = "NM:" + e["uid"] + ":" + e["legal_rep"]
         self.batch.add_nodes("Person", pd.DataFrame({"uid": uid, "name": e["legal_rep"], "scope": "name_in_enterprise", "source": self.source}))
         self.batch.add_rels("LEGAL_REP", "Person", "Enterprise", pd.DataFrame({"src": uid, "dst": e["uid"], "source": self.source}))
 
+    def _against_stored_reps(self, e: pd.DataFrame, stored: pd.DataFrame) -> pd.DataFrame:
+        """Drop subject rows whose stored legal rep has the same name; delete stored reps that were replaced."""
+        st = stored[isin(stored["dst"], e["uid"])]
+        if st.empty:
+            return e
+        named = pd.Series(nz.name_key(e["legal_rep"].astype("string")).to_numpy(), index=e["uid"].to_numpy())
+        named = named[~named.index.duplicated(keep="last")]
+        same = (lookup(st["dst"], named) == nz.name_key(st["name"].astype("string"))).fillna(False).to_numpy()
+        replaced = st[~same & ~isin(st["dst"], st.loc[same, "dst"])]
+        if len(replaced):
+            self.batch.delete_rels.append(("LEGAL_REP", "Person", "Enterprise", replaced[["src", "dst"]].reset_index(drop=True)))
+        return e[~isin(e["uid"], st.loc[same, "dst"])]
+
     def shareholders(self, df: pd.DataFrame, directory: pd.DataFrame, changes: pd.DataFrame | None) -> None:
         df = self.resolve_enterprise(df, "enterprise", "shareholders", directory, "enterprise_name")
+        self.batch.count_rows("shareholders", len(df))
         if df.empty:
             return
         df = df.copy()
@@ -318,7 +349,12 @@ class Builder:
         ents = df[~person_subject].copy()
         ents = self.resolve_enterprise(ents, "subject", "penalties", directory, "subject_name")
         ppl = df[person_subject].copy()
-        ppl = ppl[ppl["person_name"].notna() | ppl["subject_name"].notna()]
+        nameless = (ppl["person_name"].isna() & ppl["subject_name"].isna()).to_numpy()
+        if nameless.any():
+            self.report.add(ppl, nameless, "person_name", "penalised person has neither a name nor a valid ID: not loaded",
+                            table="penalties")
+            ppl = ppl[~nameless]
+        self.batch.count_rows("penalties", int(dele.sum()) + len(ents) + len(ppl))
         ppl["person_name"] = ppl["person_name"].fillna(ppl["subject_name"])
         ppl["scope_uid"] = "DEBTOR"
         ppl["person_uid"] = self.person_uid(ppl, "person_name", "scope_uid")
@@ -390,8 +426,12 @@ class Builder:
 
 
 def build(tables: dict[str, pd.DataFrame], report: RejectReport, id_key: bytes, source: str,
-          directory: pd.DataFrame | None = None) -> GraphBatch:
-    """Clean tables -> a GraphBatch ready for the store."""
+          directory: pd.DataFrame | None = None, stored_reps: pd.DataFrame | None = None) -> GraphBatch:
+    """Clean tables -> a GraphBatch ready for the store.
+
+    ``directory``: enterprises already in the graph; ``stored_reps``: their
+    legal representatives (see :meth:`Builder.legal_reps_from_subjects`).
+    """
     b = Builder(report, id_key, source, directory)
     ents = tables.get("enterprises")
     if ents is not None:
@@ -405,11 +445,14 @@ def build(tables: dict[str, pd.DataFrame], report: RejectReport, id_key: bytes, 
     if "legal_reps" in tables:
         covered = b.legal_reps(tables["legal_reps"], directory_all)
     if ents is not None:
-        b.legal_reps_from_subjects(ents, covered)
+        b.legal_reps_from_subjects(ents, covered, stored_reps)
     if "shareholders" in tables:
         b.shareholders(tables["shareholders"], directory_all, tables.get("equity_changes"))
     if "penalties" in tables:
         b.penalties(tables["penalties"], directory_all)
+    for amending in ("equity_changes", "cluster_addresses"):  # they amend other tables' records
+        if amending in tables:
+            b.batch.count_rows(amending, len(tables[amending]))
     b.regions()
     b.possibly_same()
     return b.batch

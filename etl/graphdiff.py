@@ -161,6 +161,16 @@ def fetch_rels(store: GraphStore, rtype: str, a: str, b: str, keys: pd.Series, b
     return coerce_frame(df[["src", "dst", *cols]], props, keep=("src", "dst")).astype({"src": "string", "dst": "string"})
 
 
+def stored_legal_reps(store: GraphStore, enterprise_uids: pd.Series) -> pd.DataFrame:
+    """``src`` (person uid), ``dst`` (enterprise uid) and the person's ``name`` of the stored
+    legal representatives of ``enterprise_uids``."""
+    reps = fetch_rels(store, "LEGAL_REP", "Person", "Enterprise", enterprise_uids, by="dst")
+    if reps.empty:
+        return reps.assign(name=pd.Series(dtype="string"))
+    names = fetch_nodes(store, "Person", reps["src"], ["name"]).drop_duplicates(KEY)
+    return reps.merge(names.rename(columns={KEY: "src"}), on="src", how="left")
+
+
 # --- comparing -----------------------------------------------------------------------
 def differs(a: pd.Series, b: pd.Series) -> np.ndarray:
     """Element-wise "not the same value", where two nulls are the same."""

@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import time
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -21,16 +21,18 @@ from typing import Callable
 import pandas as pd
 
 from etl.build import GraphBatch, build
+from etl.graphdiff import ChangeSet, apply_changes, diff_batch, stored_legal_reps
 from etl.profiles import load_profile
 from etl.read import read_extract
 from etl.report import RejectReport
-from etl.transform import clean_tables
+from etl.transform import FLAG_DELETE, clean_tables
 from graph.config import Settings, load_settings
 from graph.store import GraphStore, UpsertResult
 
 NODE_ORDER = ["Region", "Enterprise", "Person", "PenaltyEvent", "Address", "Phone", "Email"]
 Progress = Callable[[str, str], None]  # (stage, message)
 
+WRITER_CHECKPOINT_MB = 4096  # one checkpoint, at the end: each rewrites every column chunk written since the last
 # exit codes of `creditgraph load` / `refresh` (documented in the README)
 EXIT_OK, EXIT_FATAL, EXIT_LOCKED, EXIT_PARTIAL = 0, 1, 75, 3
 
@@ -108,38 +110,179 @@ def apply_batch(store: GraphStore, batch: GraphBatch, progress: Progress | None 
     return {k: vars(v) for k, v in written.items()}, deleted
 
 
-@contextmanager
-def _target(settings: Settings):
-    """The store a run writes to, and a callback giving the new version once published."""
-    if settings.store == "embedded":
-        from graph import snapshots
-        from graph.embedded import new_snapshot
+def subject_reps(store: GraphStore, clean: dict[str, pd.DataFrame]) -> pd.DataFrame | None:
+    """The stored legal representatives of the enterprises whose subject rows name one (see ``build``)."""
+    ents = clean.get("enterprises")
+    if ents is None or ents.empty or "legal_rep" not in ents.columns:
+        return None
+    uids = ents.loc[ents["legal_rep"].notna().to_numpy() & (ents["change_flag"] != FLAG_DELETE).to_numpy(), "uid"]
+    return stored_legal_reps(store, uids) if len(uids) else None
 
-        root = Path(settings.db_path)
-        old = snapshots.current_name(root) if root.exists() else None
-        box: dict = {"old": old}
-        with new_snapshot(root) as store:
-            yield store, box
-        box["new"] = snapshots.current_name(root)
-    else:
-        from graph.store import open_store
 
-        store = open_store(settings)
+def owned_records(batch: GraphBatch, profile: str) -> dict[str, pd.Series]:
+    """Records whose own edges (address, phone, region, penalty subject) the extract states in full."""
+    ents = batch.node_frame("Enterprise")
+    return {"Enterprise": ents.loc[ents["source"] == profile, "uid"] if len(ents) else pd.Series(dtype="string"),
+            "PenaltyEvent": batch.node_frame("PenaltyEvent").get("uid", pd.Series(dtype="string"))}
+
+
+def has_data(store: GraphStore) -> bool:
+    return any(v for k, v in store.counts().items() if k != "Region")
+
+
+@dataclass
+class _Written:
+    graph: dict[str, dict[str, int]]
+    deleted: dict[str, int]
+    version: dict[str, str | None]
+    published: bool
+    counts: dict[str, int] | None  # every label and type after the write (None: nothing written)
+    rows: dict[str, int]           # source rows per table that became graph records
+
+
+class _Loader:
+    """Resolve an extract against a store and write it: in bulk into an empty graph, else only
+    what differs from the stored graph (a change set), so an identical extract writes nothing."""
+
+    def __init__(self, clean: dict[str, pd.DataFrame], report: RejectReport, settings: Settings, profile: str,
+                 say: Progress, timings: dict[str, float]):
+        self.clean, self.report, self.settings, self.profile = clean, report, settings, profile
+        self.say, self.timings = say, timings
+        self.rows: dict[str, int] = {}
+
+    def _resolve(self, store: GraphStore, against_graph: bool) -> GraphBatch:
+        t = time.perf_counter()
+        self.say("resolve", "resolving identities")
+        directory = graph_directory(store) if against_graph else None
+        reps = subject_reps(store, self.clean) if against_graph else None
+        batch = build(self.clean, self.report, self.settings.id_key_bytes, self.profile, directory, reps)
+        self.rows = dict(batch.rows)
+        self.timings["resolve"] = time.perf_counter() - t
+        return batch
+
+    def plan(self, store: GraphStore) -> ChangeSet | None:
+        """The change set against a graph that holds data; ``None`` for an empty graph (bulk load)."""
+        if not has_data(store):
+            return None
+        batch = self._resolve(store, against_graph=True)
+        t = time.perf_counter()
+        self.say("diff", "comparing with the graph")
+        cs = diff_batch(store, batch, owned_records(batch, self.profile))
+        self.timings["diff"] = time.perf_counter() - t
+        return cs
+
+    def write(self, store: GraphStore, cs: ChangeSet | None, run_id: str) -> tuple[dict, dict, dict[str, int]]:
+        """Write into ``store``; returns (per element counts, deletions, counts after)."""
+        t = time.perf_counter()
+        if cs is None:
+            written, deleted = apply_batch(store, self._resolve(store, against_graph=False), self.say)
+        else:
+            apply_changes(store, cs, self.say)
+            written, deleted = _change_counts(cs)
+        store.set_meta("last_run", run_id)
+        counts = store.counts()
+        self.timings["load"] = time.perf_counter() - t
+        return written, deleted, counts
+
+
+def _change_counts(cs: ChangeSet) -> tuple[dict, dict]:
+    graph = {k: {x: v[x] for x in ("inserted", "updated", "unchanged", "skipped")} for k, v in cs.counts.items()}
+    return graph, {k: v["deleted"] for k, v in cs.counts.items() if v["deleted"]}
+
+
+def _load_embedded(loader: _Loader, run_id: str) -> _Written:
+    """Plan against the published snapshot; write a copy and publish it only when something changed."""
+    from graph import snapshots
+    from graph.embedded import EmbeddedStore
+
+    root = Path(loader.settings.db_path)
+    with snapshots.writer_lock(root):
+        old = snapshots.current_name(root)
+        cs = None
+        if old is not None:
+            cur = EmbeddedStore(root, read_only=True)
+            try:
+                cs = loader.plan(cur)
+            finally:
+                cur.close()
+            if cs is not None and cs.empty:
+                graph, deleted = _change_counts(cs)
+                return _Written(graph, deleted, {"old": old, "new": old}, False, None, loader.rows)
+        name, tmp = snapshots.prepare(root, copy_current=cs is not None)
+        store = None
+        try:
+            store = EmbeddedStore(root, snapshot=tmp, checkpoint_mb=WRITER_CHECKPOINT_MB if cs is not None else None)
+            graph, deleted, counts = loader.write(store, cs, run_id)
+            store.close()
+            store = None
+            snapshots.commit(root, name, tmp)
+        except BaseException:
+            if store is not None:
+                store.close()
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    return _Written(graph, deleted, {"old": old, "new": name}, True, counts, loader.rows)
+
+
+def _load_neo4j(loader: _Loader, run_id: str) -> _Written:
+    """Plan and write in the server; ``graph_version`` is stamped last, and only when something changed."""
+    from graph import snapshots
+    from graph.store import open_store
+
+    with snapshots.writer_lock(runs_dir(loader.settings)):
+        store = open_store(loader.settings)
         try:
             store.create_schema()
             old = store.get_meta("graph_version")
-            box = {"old": old}
-            yield store, box
+            cs = loader.plan(store)
+            if cs is not None and cs.empty:
+                graph, deleted = _change_counts(cs)
+                return _Written(graph, deleted, {"old": old, "new": old}, False, None, loader.rows)
+            graph, deleted, counts = loader.write(store, cs, run_id)
             new = str(int(old or 0) + 1)
             store.set_meta("graph_version", new)  # stamped last
-            box["new"] = new
         finally:
             store.close()
+    return _Written(graph, deleted, {"old": old, "new": new}, True, counts, loader.rows)
+
+
+def table_rows(extract, report: RejectReport, rows: dict[str, int]) -> dict[str, dict[str, int]]:
+    """Per table: rows read, loaded (that became graph records), rejected, superseded, officers
+    (legal-rep rows of other officers, not loaded as LEGAL_REP) and unaccounted (should be 0)."""
+    rej = report.frame()
+    rej = rej[rej["row"].notna()]
+    out = {}
+    for name, df in extract.tables.items():
+        r = rej[rej["table"] == name]
+
+        def n_rows(mask) -> int:
+            return int(r.loc[mask, ["file", "row"]].drop_duplicates().shape[0])
+
+        rejected = n_rows(r["severity"] == "rejected")
+        superseded = n_rows(r["severity"] == "superseded")
+        officers = n_rows((r["column"] == "is_legal_rep") & (r["severity"] == "note")) if name == "legal_reps" else 0
+        # rows the reader could not parse (truncated lines, wrong field counts) never reached df
+        rej_keys = r[r["severity"] == "rejected"][["file", "row"]].drop_duplicates()
+        dropped = 0
+        if rejected:
+            parsed = pd.MultiIndex.from_arrays([df["_file"].astype(str), df["_row"].astype("int64")])
+            wanted = pd.MultiIndex.from_arrays([rej_keys["file"].astype(str), rej_keys["row"].astype("int64")])
+            dropped = int((~wanted.isin(parsed)).sum())
+        read = len(df) + dropped
+        loaded = int(rows.get(name, 0))
+        out[name] = {"read": read, "loaded": loaded, "rejected": rejected, "superseded": superseded,
+                     "officers": officers, "unaccounted": read - loaded - rejected - superseded - officers}
+    return out
 
 
 def run_load(source: str | Path, profile: str = "canonical", settings: Settings | None = None,
              progress: Progress | None = None, kind: str = "load") -> LoadReport:
-    """Load an extract (file or folder) through a profile into the configured store."""
+    """Load an extract (file or folder) through a profile into the configured store.
+
+    Into an empty graph the extract is bulk-loaded; into a graph with data only
+    what differs is written (a re-load of the same extract writes nothing and
+    publishes no new version).
+    """
     settings = settings or load_settings()
     started = dt.datetime.now(dt.timezone.utc)
     run_id = started.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
@@ -161,38 +304,15 @@ def run_load(source: str | Path, profile: str = "canonical", settings: Settings 
     clean = clean_tables(extract.tables, report, prof.flags)
     timings["validate"] = time.perf_counter() - t
 
-    with _target(settings) as (store, version):
-        t = time.perf_counter()
-        say("resolve", "resolving identities")
-        directory = graph_directory(store) if store.counts().get("Enterprise", 0) else None
-        batch = build(clean, report, settings.id_key_bytes, prof.name, directory)
-        timings["resolve"] = time.perf_counter() - t
-        t = time.perf_counter()
-        written, deleted = apply_batch(store, batch, say)
-        store.set_meta("last_run", run_id)
-        timings["load"] = time.perf_counter() - t
+    loader = _Loader(clean, report, settings, prof.name, say, timings)
+    w = (_load_embedded if settings.store == "embedded" else _load_neo4j)(loader, run_id)
     timings["total"] = sum(timings.values())
 
-    rej = report.frame()
-    tables = {}
-    for name, df in extract.tables.items():
-        r = rej[(rej["table"] == name) & rej["row"].notna()]
-        rej_keys = r[r["severity"] == "rejected"][["file", "row"]].drop_duplicates()
-        rejected = len(rej_keys)
-        superseded = int(r[r["severity"] == "superseded"][["file", "row"]].drop_duplicates().shape[0])
-        # rows the reader could not parse (truncated lines, wrong field counts) never reached df
-        dropped = 0
-        if rejected:
-            parsed = pd.MultiIndex.from_arrays([df["_file"].astype(str), df["_row"].astype("int64")])
-            wanted = pd.MultiIndex.from_arrays([rej_keys["file"].astype(str), rej_keys["row"].astype("int64")])
-            dropped = int((~wanted.isin(parsed)).sum())
-        read = len(df) + dropped
-        tables[name] = {"read": read, "loaded": read - rejected - superseded, "rejected": rejected, "superseded": superseded}
+    tables = table_rows(extract, report, w.rows)
     out = LoadReport(
-        run_id=run_id, status="loaded", tables=tables, graph=written, deleted=deleted,
-        rejects=report.counts(), timings={k: round(v, 3) for k, v in timings.items()},
-        version={"old": version.get("old"), "new": version.get("new")},
-        files=[vars(f) for f in extract.files],
+        run_id=run_id, status="loaded" if w.published else "unchanged", tables=tables, graph=w.graph,
+        deleted=w.deleted, rejects=report.counts(), timings={k: round(v, 3) for k, v in timings.items()},
+        version=w.version, files=[vars(f) for f in extract.files],
     )
     folder = runs_dir(settings) / run_id
     paths = report.write(folder)
@@ -200,9 +320,11 @@ def run_load(source: str | Path, profile: str = "canonical", settings: Settings 
         "run_id": run_id, "kind": kind, "status": out.status, "store": settings.store,
         "started": started.isoformat(), "finished": dt.datetime.now(dt.timezone.utc).isoformat(),
         "source": str(source), "profile": prof.name, "inputs": out.files, "tables": tables,
-        "graph": written, "deleted": deleted, "rejects": out.rejects, "reject_report": paths,
-        "timings": out.timings, "version": out.version,
+        "graph": w.graph, "deleted": w.deleted, "rejects": out.rejects, "reject_report": paths,
+        "timings": out.timings, "version": out.version, "published": w.published,
     }
+    if w.counts is not None:
+        manifest["counts"] = w.counts
     (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     out.run_dir, out.manifest = str(folder), str(folder / "manifest.json")
     return out

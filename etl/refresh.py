@@ -51,7 +51,8 @@ from etl import normalize as nz
 from etl.build import build
 from etl.graphdiff import ChangeSet, Rels, apply_changes, diff_batch, fetch_rels
 from etl.joblog import JobLog
-from etl.pipeline import FatalLoadError, LoadReport, Progress, graph_directory, runs_dir
+from etl.pipeline import (WRITER_CHECKPOINT_MB, FatalLoadError, LoadReport, Progress, graph_directory,
+                          owned_records, runs_dir, subject_reps)
 from etl.profiles import load_profile
 from etl.read import read_extract
 from etl.report import RejectReport
@@ -61,7 +62,6 @@ from graph.config import Settings, load_settings
 from graph.store import GraphStore, isin, pair_key
 
 MODES = ("auto", "incremental", "snapshot")
-WRITER_CHECKPOINT_MB = 4096
 PAUSE_ENV = "CREDITGRAPH_REFRESH_PAUSE"
 # the graph element a canonical table's records become, for per-table counts (equity changes and
 # cluster addresses amend elements other tables own: see the manifest's per-label "graph" counts)
@@ -82,6 +82,7 @@ class _Run:
         self.log = log
         self.say = progress or (lambda stage, msg: None)
         self.timings: dict[str, float] = {}
+        self.counts: dict[str, int] | None = None
 
     def pause(self, point: str) -> None:
         want = os.environ.get(PAUSE_ENV, "")
@@ -301,16 +302,14 @@ def _plan(store: GraphStore, run: _Run, report: RejectReport, prof, source, sett
             ents = clean["enterprises"]
             gone = ents.loc[ents["change_flag"] == FLAG_DELETE, "uid"]
             directory = directory[~isin(directory["uid"], gone)]
-        batch = build(clean, report, settings.id_key_bytes, prof.name, directory if len(directory) else None)
+        batch = build(clean, report, settings.id_key_bytes, prof.name, directory if len(directory) else None,
+                      subject_reps(store, clean))
         if len(gone):  # ... and are not brought back as stubs by rows that name them
             batch.nodes["Enterprise"] = [f[~isin(f["uid"], gone)] for f in batch.nodes.get("Enterprise", [])]
         rederive_ratios(store, batch, modes)
     with run.stage("diff", "comparing with the graph"):
         extra = snapshot_deletes(store, modes, extract, batch, prof.name, max_delete)
-        ents = batch.node_frame("Enterprise")
-        owned = {"Enterprise": ents.loc[ents["source"] == prof.name, "uid"] if len(ents) else pd.Series(dtype="string"),
-                 "PenaltyEvent": batch.node_frame("PenaltyEvent").get("uid", pd.Series(dtype="string"))}
-        cs = diff_batch(store, batch, owned, extra)
+        cs = diff_batch(store, batch, owned_records(batch, prof.name), extra)
     run.log.event("diff", changes=cs.total, counts=cs.counts)
     return extract, clean, modes, cs
 
@@ -322,6 +321,7 @@ def _apply(store: GraphStore, cs: ChangeSet, run: _Run, run_id: str) -> None:
         run.pause("apply-midway")
         apply_changes(store, dataclasses.replace(cs, delete_nodes={}, delete_rels=[]), run.say)
         store.set_meta("last_run", run_id)
+        run.counts = store.counts()  # recorded in the manifest: `creditgraph verify` compares
 
 
 def _refresh_embedded(run: _Run, report, prof, source, settings, mode, max_delete, dry_run, run_id):
@@ -432,6 +432,8 @@ def run_refresh(source: str | Path, profile: str = "canonical", settings: Settin
         "changes": cs.total, "rejects": out.rejects, "reject_report": paths, "timings": out.timings,
         "version": version, "published": published, "peak_rss_mb": _peak_rss_mb(), "log": str(folder / "log.jsonl"),
     }
+    if run.counts is not None:
+        manifest["counts"] = run.counts
     _write_manifest(folder, manifest)
     out.run_dir, out.manifest = str(folder), str(folder / "manifest.json")
     log.event("finished", status=status, changes=cs.total, version=version, timings=run.timings,

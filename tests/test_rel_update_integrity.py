@@ -1,0 +1,155 @@
+"""Relationship updates and re-loads keep the graph's adjacency right (issue 13, section 1).
+
+LadybugDB 0.22 corrupts the forward adjacency when one statement ``SET``s
+properties of many matched relationships and a checkpoint writes them out:
+lookups from the source node then return other nodes' edges while scans and
+lookups from the target stay right. The engine-level reproduction below
+documents the cause; the other tests show that no write path of creditgraph
+triggers it any more and that ``graph.verify`` catches it.
+"""
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from pathlib import Path
+
+import ladybug as lb
+import pandas as pd
+import pytest
+
+from etl.pipeline import history, run_load
+from etl.refresh import run_refresh
+from etl.synth import generate
+from graph import snapshots
+from graph.config import load_settings
+from graph.embedded import EmbeddedStore, UnsafeWriteError, new_snapshot, rel_property_set
+from graph.verify import verify
+
+ID_KEY = "test-key"
+N_ENTERPRISES = 5000  # the smallest synthetic graph on which the engine bug showed every time (273 of 2,000 people)
+
+
+def settings(root: Path):
+    return dataclasses.replace(load_settings(), store="embedded", db_path=root, id_key=ID_KEY)
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory) -> dict:
+    d = tmp_path_factory.mktemp("relupdate")
+    generate(N_ENTERPRISES, seed=5, out=d / "src")
+    run_load(d / "src", "canonical", settings(d / "base"))
+    return {"src": d / "src", "base": d / "base"}
+
+
+@pytest.fixture
+def root(loaded, tmp_path) -> Path:
+    r = tmp_path / "graph"
+    shutil.copytree(loaded["base"], r)
+    return r
+
+
+def legal_reps(root: Path) -> pd.DataFrame:
+    with EmbeddedStore(root, read_only=True) as s:
+        return s.run("MATCH (p:Person)-[r:LEGAL_REP]->(e:Enterprise) "
+                     "RETURN p.uid AS src, e.uid AS dst, r.position AS position, r.since AS since, r.source AS source")
+
+
+def verified(root: Path, sample: int | None = None):
+    with EmbeddedStore(root, read_only=True) as s:
+        return verify(s, sample=sample, expected_counts=history(settings(root))[0].get("counts"))
+
+
+def test_engine_set_on_many_matched_relationships_corrupts_forward_lookups(root):
+    """The cause, on the raw engine: one SET over half the LEGAL_REP edges (same values), then close.
+
+    If this starts failing, LadybugDB fixed the bug: the delete-and-create workaround in
+    graph.embedded (and its guard) may then go."""
+    db_file = snapshots.current_path(root) / snapshots.DB_FILE
+    db = lb.Database(str(db_file))
+    conn = lb.Connection(db)
+    conn.set_max_threads_for_exec(1)
+    edges = conn.execute("MATCH (a:Person)-[r:LEGAL_REP]->(b:Enterprise) RETURN a.uid AS src, b.uid AS dst, "
+                         "r.source AS source").get_as_arrow()
+    batch = edges.slice(0, edges.num_rows // 2)
+    conn.execute("LOAD FROM $b MATCH (a:Person {uid: src}) OPTIONAL MATCH (a)-[r:LEGAL_REP]->(e:Enterprise {uid: dst}) "
+                 "SET r.source = source", {"b": batch})
+    conn.close()
+    db.close()
+    with EmbeddedStore(root, read_only=True) as s:
+        report = verify(s, sample=None)
+    checks = {(p.check, p.element) for p in report.problems}
+    assert ("forward", "LEGAL_REP Person->Enterprise") in checks, report.lines()
+    assert not any(c == "backward" for c, _ in checks), report.lines()
+
+
+def test_store_updates_of_every_edge_keep_lookups_right(root):
+    before = legal_reps(root)
+    changed = before[["src", "dst"]].assign(position="监事")
+    with new_snapshot(root) as store:
+        assert store.update_relationships("LEGAL_REP", "Person", "Enterprise", changed) == len(before)
+    after = legal_reps(root)
+    assert len(after) == len(before)
+    assert set(after["position"]) == {"监事"}
+    # the columns not given keep their values
+    merged = before.merge(after, on=["src", "dst"], suffixes=("", "_new"))
+    assert len(merged) == len(before)
+    assert merged["source"].equals(merged["source_new"])
+    assert (merged["since"].isna() == merged["since_new"].isna()).all()
+    report = verified(root)
+    assert [p for p in report.problems if p.check != "counts"] == [], report.lines()
+
+
+def test_reloading_the_same_extract_writes_nothing_and_keeps_the_graph(loaded, root):
+    version = snapshots.current_name(root)
+    with EmbeddedStore(root, read_only=True) as s:
+        counts = s.counts()
+    for _ in range(2):
+        rep = run_load(loaded["src"], "canonical", settings(root))
+        assert rep.status == "unchanged"
+        assert rep.version == {"old": version, "new": version}
+        assert rep.changes == 0
+        assert sum(v.get("unchanged", 0) for v in rep.graph.values()) > 0
+    assert snapshots.current_name(root) == version
+    with EmbeddedStore(root, read_only=True) as s:
+        assert s.counts() == counts
+    assert verified(root).ok
+
+
+def test_reloading_a_changed_extract_updates_edges_and_lookups_stay_right(loaded, root, tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(loaded["src"], src)
+    reps = pd.read_csv(src / "legal_reps.csv", dtype=str, keep_default_na=False)
+    reps["position"] = "董事长"  # every legal-rep edge changes
+    reps.to_csv(src / "legal_reps.csv", index=False)
+    holders = pd.read_csv(src / "shareholders.csv", dtype=str, keep_default_na=False)
+    holders["paid"] = "1"  # every shareholding edge changes
+    holders.to_csv(src / "shareholders.csv", index=False)
+    rep = run_load(src, "canonical", settings(root))
+    assert rep.status == "loaded"
+    assert rep.graph["LEGAL_REP"]["updated"] > 1000
+    assert rep.graph["Enterprise"]["updated"] == 0
+    report = verified(root, sample=None)
+    assert report.ok, report.lines()
+    positions = legal_reps(root)["position"].dropna()
+    assert len(positions) > 1000 and (positions == "董事长").all()
+
+
+def test_refresh_with_edge_updates_keeps_lookups_right(loaded, root, tmp_path):
+    chg = tmp_path / "chg"
+    chg.mkdir()
+    reps = pd.read_csv(loaded["src"] / "legal_reps.csv", dtype=str, keep_default_na=False)
+    reps["position"] = "总经理"
+    reps["change_flag"] = "u"
+    reps.to_csv(chg / "legal_reps.csv", index=False)
+    rep = run_refresh(chg, "canonical", settings(root), mode="incremental")
+    assert rep.published
+    report = verified(root, sample=None)
+    assert report.ok, report.lines()
+
+
+def test_every_statement_that_sets_matched_relationship_properties_is_refused(root):
+    with EmbeddedStore(root, read_only=True) as s:
+        with pytest.raises(UnsafeWriteError):
+            s.run("MATCH (p:Person)-[r:LEGAL_REP]->(e:Enterprise) SET r.position = 'x'")
+    assert rel_property_set("MATCH (a)-[rel:HOLDS_SHARES]->(b) WHERE a.uid = $u SET a.name = 'x', rel.ratio = 1") == "rel"
+    assert rel_property_set("LOAD FROM $b MATCH (a:P {uid: s}) MATCH (b:E {uid: d}) CREATE (a)-[r:R]->(b) SET r.p = p") is None
