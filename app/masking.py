@@ -59,11 +59,23 @@ def mask_text(text: str) -> str:
 
 
 def mask_cells(df: pd.DataFrame) -> pd.DataFrame:
-    """Phones and e-mails inside text cells masked (``139****5678``, ``z***@example.com``)."""
+    """Phones and e-mails inside text cells masked (``139****5678``, ``z***@example.com``).
+
+    Only the text cells that hold an ``@`` or a digit (found per column, vectorised) go through
+    :func:`mask_text`; other cells and columns are copied as they are.
+    """
     from queries.export import mask_text
 
     out = df.copy()
     for c in out.columns:
-        if out[c].dtype == object or str(out[c].dtype).startswith(("string", "str")):
-            out[c] = out[c].map(lambda v: mask_text(v) if isinstance(v, str) else v)
+        col = out[c]
+        if not (pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col)):
+            continue
+        try:
+            maybe = col.str.contains(r"[@0-9]", regex=True, na=False)
+        except AttributeError:  # an object column without any text
+            continue
+        maybe = maybe.fillna(False).astype(bool)  # non-text cells of a mixed column give NA
+        if maybe.any():
+            out.loc[maybe, c] = col[maybe].map(mask_text)
     return out

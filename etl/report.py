@@ -1,7 +1,11 @@
 """The reject report: every row that did not load, with file, row, column, value and reason.
 
 Rows are collected as frames (vectorised), written as CSV (UTF-8 with BOM, so
-Excel opens Chinese text correctly) and Parquet at the end of a run.
+Excel opens Chinese text correctly) and Parquet at the end of a run. The CSV is
+meant for a spreadsheet: source values that would run as a formula there
+(``=1+2``, ``@SUM(…)``, …) get a leading ``'`` (OWASP CSV injection). The
+Parquet copy is for programs (pandas, DuckDB, …), which never evaluate a cell,
+so it keeps every value exactly as read.
 ``severity`` is ``rejected`` (the row did not load), ``superseded`` (a
 duplicate within the batch; a later row won) or ``note`` (loaded, with a
 remark, e.g. a legacy code kept as an alternative key).
@@ -65,6 +69,8 @@ class RejectReport:
         folder.mkdir(parents=True, exist_ok=True)
         df = self.frame()
         csv, parquet = folder / "rejects.csv", folder / "rejects.parquet"
-        df.to_csv(csv, index=False, encoding="utf-8-sig")
+        from queries.export import write_csv  # formulas neutralised: the CSV is opened in spreadsheets
+
+        write_csv(df, csv)
         df.to_parquet(parquet, index=False)
         return {"csv": str(csv), "parquet": str(parquet)}

@@ -16,53 +16,10 @@ from graph.inputs import InputError, clean_text
 from queries.profile import profile
 from queries.search import lookup, search
 from queries.testing import toy_store
+from tests.hostile_strings import HOSTILE
 
 U1, U2, U3 = "91330503735242721D", "92330281MA2ENBUA1R", "913303817345395239"
 
-HOSTILE = [
-    "' OR 1=1 //",
-    '"}) MATCH (n) DETACH DELETE n //',
-    "') DETACH DELETE n //",
-    "x'}) MATCH (n) SET n.name = 'pwned' RETURN n //",
-    "MATCH (n) DETACH DELETE n",
-    "1; DROP TABLE Enterprise; --",
-    "' UNION SELECT * FROM users --",
-    "\\' OR \\'1\\'=\\'1",
-    f"{U1}' OR '1'='1",
-    "ID:zs' OR 1=1 //",
-    "`Enterprise`",
-    "``) RETURN 1 //",
-    "$uid",
-    "{uid: 'x'}",
-    "CALL db.labels()",
-    "LOAD CSV FROM 'file:///etc/passwd' AS l RETURN l",
-    "COPY Enterprise FROM '/tmp/x.csv'",
-    "${jndi:ldap://example.invalid/a}",
-    "%s%s%n{0}{1}",
-    "<script>alert(1)</script>",
-    "../../etc/passwd",
-    "\u0000",
-    "a\u0000b",
-    "\x01\x02\x03\x1b[31m\x7f",
-    "\r\n\t",
-    "\\u0000",
-    "x" * 1_000_000,  # 1 MB
-    "张" * 350_000,  # 1 MB of UTF-8
-    "\u202e司公限有\u202c",  # right-to-left override
-    "张\u200b三\u200d",  # zero-width characters
-    "\ufeff" + U1,  # byte-order mark
-    "\u0301\u0301\u0301",  # lone combining marks
-    "张三".encode("gbk").decode("latin-1"),  # GB18030/GBK bytes read as Latin-1: 'ÕÅÈý'
-    "张三".encode("utf-8").decode("cp1252", "replace"),  # UTF-8 read as cp1252
-    "锟斤拷烫烫烫",  # the classic mojibake
-    "\udcd5\udcc5",  # lone surrogates (surrogateescape of undecodable bytes)
-    "😀" * 20,
-    "",
-    "   ",
-    "*",
-    ".*",
-    "NaN",
-]
 ENGINE_WORDS = ("exception:", "Binder", "Parser", "Catalog", "pybind", "PYBIND11", "Unable to cast", "Traceback",
                 "Neo.ClientError", "RuntimeError", "std::")
 CLEAR_ERRORS = (ValueError, KeyError, LookupError)
