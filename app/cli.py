@@ -110,18 +110,28 @@ def load(
 
     Exit codes: 0 loaded (rejected rows are in the reject report), 3 loaded but
     some files could not be read, 1 fatal error (nothing loaded), 75 another
-    load or refresh holds the lock.
+    load or refresh holds the lock, 77 sign-in refused or role without ``refresh``
+    (with users configured; nothing read, nothing published).
     """
+    from app.cli_security import audited, cli_user
     from etl.pipeline import run_load
 
     settings = settings_for(db, neo4j)
-    with _load_errors():
-        rep = _progress_run(run_load, path, profile, settings)
-    if as_json:
-        console.print_json(json.dumps(dataclasses.asdict(rep), default=str, ensure_ascii=False))
-    else:
-        print_load_summary(rep)
-    raise typer.Exit(rep.exit_code)
+    who = cli_user(settings, ("refresh",))  # before anything is read: a refused sign-in loads nothing
+    with audited(settings, who, "load", path=str(path), profile=profile) as rec:
+        with _load_errors():
+            rep = _progress_run(run_load, path, profile, settings)
+        rec.update(_run_fields(rep))
+        if as_json:
+            console.print_json(json.dumps(dataclasses.asdict(rep), default=str, ensure_ascii=False))
+        else:
+            print_load_summary(rep)
+        raise typer.Exit(rep.exit_code)
+
+
+def _run_fields(rep) -> dict:
+    """What the audit line of a load or refresh records about its run."""
+    return {"run_id": rep.run_id, "version": rep.version, "status": getattr(rep, "status", None)}
 
 
 @app.command()
@@ -139,14 +149,28 @@ def refresh(
     """Apply a new extract: only what changed is written, published atomically (see docs/operations.md).
 
     Exit codes: 0 applied (or nothing to change), 3 applied but some files could
-    not be read, 1 fatal error (graph unchanged), 75 another refresh or load holds the lock.
+    not be read, 1 fatal error (graph unchanged), 75 another refresh or load holds the lock,
+    77 sign-in refused or role without ``refresh`` (graph unchanged; a service account: docs/security.md).
     """
+    from app.cli_security import audited, cli_user
+
+    settings = settings_for(db, neo4j)
+    who = cli_user(settings, ("refresh",))  # the admin's refresh permission, or a service account's
+    with audited(settings, who, "refresh", path=str(path), profile=profile, refresh_mode=mode, dry_run=dry_run) as rec:
+        _refresh(path, profile, settings, rec, mode=mode, max_delete=max_delete, dry_run=dry_run, log_json=log_json,
+                 as_json=as_json)
+
+
+def _refresh(path: Path, profile: str, settings, rec: dict, *, mode: str, max_delete: float, dry_run: bool,
+             log_json: bool, as_json: bool) -> None:
+    """Run a refresh, print its summary and exit with its code (``rec``: the audit line's results)."""
     from etl.refresh import run_refresh
 
     kw = dict(mode=mode, max_delete=max_delete, dry_run=dry_run, log_streams=[sys.stderr] if log_json else None)
     with _load_errors():
-        rep = run_refresh(path, profile, settings_for(db, neo4j), **kw) if log_json else \
-            _progress_run(run_refresh, path, profile, settings_for(db, neo4j), **kw)
+        rep = run_refresh(path, profile, settings, **kw) if log_json else \
+            _progress_run(run_refresh, path, profile, settings, **kw)
+    rec.update(_run_fields(rep))
     if as_json:
         console.print_json(json.dumps(dataclasses.asdict(rep), default=str, ensure_ascii=False))
     else:
@@ -193,32 +217,38 @@ def synth(
 @app.command()
 def schema(db: Optional[Path] = DbOpt, neo4j: bool = Neo4jOpt) -> None:
     """Create or migrate the graph schema and show its version."""
+    from app.cli_security import audited, cli_user
     from graph.store import open_store
 
     settings = settings_for(db, neo4j)
-    if settings.store == "embedded":
-        from graph.embedded import new_snapshot
+    with audited(settings, cli_user(settings, ("refresh",)), "schema"):
+        if settings.store == "embedded":
+            from graph.embedded import new_snapshot
 
-        with new_snapshot(settings.db_path) as store:
-            v = store.schema_version()
-    else:
-        with open_store(settings) as store:
-            store.create_schema()
-            v = store.schema_version()
+            with new_snapshot(settings.db_path) as store:
+                v = store.schema_version()
+        else:
+            with open_store(settings) as store:
+                store.create_schema()
+                v = store.schema_version()
     console.print(f"schema: model version {v['model_version']}, signature {v['signature']}")
 
 
 @app.command()
 def counts(db: Optional[Path] = DbOpt, neo4j: bool = Neo4jOpt) -> None:
     """Nodes per label and relationships per type."""
+    from app.cli_security import audited, cli_user
     from graph.snapshots import NoGraph
     from graph.store import open_store
 
-    try:
-        with open_store(settings_for(db, neo4j), read_only=True) as store:
-            c = store.counts()
-    except NoGraph as exc:
-        fail(str(exc))
+    settings = settings_for(db, neo4j)
+    with audited(settings, cli_user(settings, ("status",)), "counts") as rec:  # data status, as in the app
+        try:
+            with open_store(settings, read_only=True) as store:
+                c = store.counts()
+        except NoGraph as exc:
+            fail(str(exc))
+        rec["rows"] = len(c)
     t = Table(title="graph counts")
     t.add_column("label / type")
     t.add_column("count", justify="right")
@@ -230,9 +260,13 @@ def counts(db: Optional[Path] = DbOpt, neo4j: bool = Neo4jOpt) -> None:
 @app.command()
 def history(db: Optional[Path] = DbOpt, neo4j: bool = Neo4jOpt, limit: int = typer.Option(20, help="runs to show")) -> None:
     """Past loads and refreshes, newest first (from their manifests)."""
+    from app.cli_security import audited, cli_user
     from etl.pipeline import history as runs
 
-    rows = runs(settings_for(db, neo4j))[:limit]
+    settings = settings_for(db, neo4j)
+    with audited(settings, cli_user(settings, ("status",)), "history", limit=limit) as rec:
+        rows = runs(settings)[:limit]
+        rec["rows"] = len(rows)
     t = Table(title="runs")
     for c in ("run", "kind", "status", "finished", "profile", "version", "changes", "rejected"):
         t.add_column(c)
@@ -266,9 +300,8 @@ def analyze(
     neo4j: bool = Neo4jOpt,
 ) -> None:
     import queries
-    from app.audit import audit_event
+    from app.cli_security import audited, cli_user, masked_frame
     from etl.read import sha256
-    from app.cli_security import require_cli
     from graph.store import open_store
 
     if list_ or not name:
@@ -291,23 +324,25 @@ def analyze(
     except ValueError as exc:
         fail(str(exc), 2)
     settings = settings_for(db, neo4j)
-    user = require_cli(settings, "export") if out else None
-    store = open_store(settings, read_only=True)
-    try:
-        with err.status(f"running {name} …"):
-            result = queries.ANALYSES[name](store, **params)
-        if out:
-            path = queries.export(result, out)
-            audit_event(settings, "export", user=user, analysis=name, params=raw, rows=len(result.table),
-                        file=str(path), sha256=sha256(path), via="cli")
-    except (KeyError, ValueError) as exc:
-        fail(str(exc).strip("'\""), 1)
-    finally:
-        store.close()
+    who = cli_user(settings, ("explore", "export") if out else ("explore",), local_actions=("export",) if out else ())
+    with audited(settings, who, "export" if out else "analysis", name=name, params=raw,
+                 **({"analysis": name} if out else {})) as rec:
+        store = open_store(settings, read_only=True)
+        try:
+            with err.status(f"running {name} …"):
+                result = queries.ANALYSES[name](store, **params)
+            rec["rows"] = len(result.table)
+            if out:
+                path = queries.export(result, out)
+                rec.update(file=str(path), sha256=sha256(path))
+        except (KeyError, ValueError) as exc:
+            fail(str(exc).strip("'\""), 1)
+        finally:
+            store.close()
     import pandas as pd
 
-    with pd.option_context("display.max_colwidth", 32, "display.width", console.width):
-        console.print(result.table.head(show).to_string(index=False) if len(result.table) else "(no rows)")
+    with pd.option_context("display.max_colwidth", 32, "display.width", console.width):  # masked, as in the app
+        console.print(masked_frame(result.table.head(show)).to_string(index=False) if len(result.table) else "(no rows)")
     console.print(f"{len(result.table):,} rows" + (f"; written to {out} (evidence included, personal data masked)" if out else ""))
 
 
@@ -338,15 +373,18 @@ def demo(
     reload: bool = typer.Option(False, "--reload", help="load again even when the graph already holds this data"),
 ) -> None:
     """Generate demo data with planted risk patterns, load it into the embedded store, serve the app."""
+    from app.cli_security import audited, cli_user
     from app.serve import prepare_demo, run
     from etl.pipeline import EXIT_FATAL
 
     settings = settings_for(db, False)
     if settings.store != "embedded":
         fail("the demo loads into the embedded store: unset CREDITGRAPH_STORE or pass --db PATH", EXIT_FATAL)
-    with _load_errors():
-        info = _progress_run(prepare_demo, settings, enterprises=enterprises, seed=seed, out=out,
-                             say=lambda m: err.print(m), reload=reload)
+    with audited(settings, cli_user(settings, ("refresh",)), "demo", enterprises=enterprises, seed=seed) as rec:
+        with _load_errors():
+            info = _progress_run(prepare_demo, settings, enterprises=enterprises, seed=seed, out=out,
+                                 say=lambda m: err.print(m), reload=reload)
+        rec.update(loaded=info.get("loaded", False), **(_run_fields(info["report"]) if info.get("loaded") else {}))
     if info.get("loaded"):
         print_load_summary(info["report"])
     if no_serve:
