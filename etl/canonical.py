@@ -38,10 +38,25 @@ class Table:
     fields: dict[str, Field]
     # identifies one logical record across extracts (for dedupe and deletes)
     record_key: tuple[str, ...]
+    # the identifying column(s) a file of this table must carry: a profile column for one of
+    # them missing from a file's header makes the whole file an error (rows would otherwise be
+    # keyed by another field). With ``columns: identity`` at least one of them must be present.
+    file_key: tuple[str, ...] = ()
 
     @property
     def required(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields.values() if f.required)
+
+
+# the identifying column(s) per table (see Table.file_key)
+FILE_KEYS = {
+    "enterprises": ("uscc",),
+    "legal_reps": ("enterprise_uscc", "enterprise_subject_id"),
+    "shareholders": ("enterprise_uscc", "enterprise_subject_id"),
+    "equity_changes": ("enterprise_uscc", "enterprise_subject_id"),
+    "penalties": ("record_id",),
+    "cluster_addresses": ("address",),
+}
 
 
 def _t(name: str, doc: str, record_key: tuple[str, ...], *fields: Field) -> Table:
@@ -49,7 +64,7 @@ def _t(name: str, doc: str, record_key: tuple[str, ...], *fields: Field) -> Tabl
         Field("change_flag", "flag", doc="i/u/d (insert/update/delete) or 1/2/3, I/U/D, 新增/修改/删除"),
         Field("updated_at", "timestamp", doc="when the source last changed the row; latest wins"),
     )
-    return Table(name, doc, {f.name: f for f in (*fields, *common)}, record_key)
+    return Table(name, doc, {f.name: f for f in (*fields, *common)}, record_key, FILE_KEYS.get(name, ()))
 
 
 TABLES: dict[str, Table] = {

@@ -22,6 +22,7 @@ import csv
 import gzip
 import io
 import json
+import os
 import re
 import sys
 from datetime import date, datetime, time
@@ -30,11 +31,34 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from etl.normalize import STR_DTYPE
 
-__all__ = ["detect_encoding", "detect_encoding_bytes", "read_text_table"]
+__all__ = ["detect_encoding", "detect_encoding_bytes", "read_text_table", "read_xlsx_sheets",
+           "max_field_chars", "MAX_FIELD_CHARS"]
+
+#: Longest field (in characters) a source may carry; a longer one is cut out by the reader
+#: and reported (``field longer than N characters``). Override with the environment
+#: variable :data:`FIELD_LIMIT_ENV`.
+MAX_FIELD_CHARS = 10_000
+FIELD_LIMIT_ENV = "CREDITGRAPH_MAX_FIELD_CHARS"
+
+
+def max_field_chars() -> int:
+    """The field-size limit in force: ``$CREDITGRAPH_MAX_FIELD_CHARS`` or :data:`MAX_FIELD_CHARS`."""
+    raw = os.environ.get(FIELD_LIMIT_ENV, "").strip()
+    if not raw:
+        return MAX_FIELD_CHARS
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{FIELD_LIMIT_ENV}={raw!r}: not a whole number of characters") from None
+    if value < 1:
+        raise ValueError(f"{FIELD_LIMIT_ENV}={raw!r}: must be at least 1")
+    return value
+
 
 _BOMS = [
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -89,13 +113,76 @@ def detect_encoding_bytes(sample: bytes, truncated: bool = False) -> str:
     if _mostly_utf8(sample):
         return "utf-8"  # a UTF-8 file with a few lines in another encoding
     if _decodes(sample, "gb18030", final=not truncated):
-        return "gb18030"
+        return _gb18030_or_big5(sample, truncated)
     from charset_normalizer import from_bytes
 
     best = from_bytes(sample).best()
     if best is None or not best.encoding:
         return "utf-8"  # not text; the reader reports what it cannot decode
     return codecs.lookup(best.encoding).name
+
+
+# Big5 byte pairs almost always decode as GB18030 too, into kana, Greek, Cyrillic, box drawing,
+# private-use and rare (non-GB2312) characters. The signal: the share of non-ASCII characters
+# outside each encoding's common repertoire (GB2312 symbols and hanzi for GB18030; Big5 symbols
+# and its 5,401 frequent hanzi for Big5), plus CJK / general punctuation and full-width forms.
+_SUSPECT_SHARE = 0.2
+_MIN_NON_ASCII = 20
+_COMMON: dict[str, np.ndarray] = {}
+
+
+def _common_table(encoding: str) -> np.ndarray:
+    """Boolean table over the BMP: characters common in text written in *encoding*."""
+    if encoding in _COMMON:
+        return _COMMON[encoding]
+    lut = np.zeros(0x10000, dtype=bool)
+    lut[0x2000:0x2070] = lut[0x3000:0x3040] = lut[0xFF00:0xFFF0] = True
+    if encoding == "gb18030":
+        pairs = [(lead, trail) for lead in [*range(0xA1, 0xA4), *range(0xB0, 0xF8)] for trail in range(0xA1, 0xFF)]
+        codec = "gb2312"
+    else:
+        trails = [*range(0x40, 0x7F), *range(0xA1, 0xFF)]
+        pairs = [(lead, trail) for lead in range(0xA1, 0xC7) for trail in trails if (lead, trail) < (0xC6, 0x7F)]
+        codec = "big5"
+    text = b"".join(bytes(p) for p in pairs).decode(codec, errors="ignore")
+    cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    lut[cps[cps < 0x10000]] = True
+    _COMMON[encoding] = lut
+    return lut
+
+
+def odd_share(text: str, encoding: str) -> tuple[float, int]:
+    """(share of non-ASCII characters outside *encoding*'s common repertoire, count of non-ASCII characters).
+
+    >>> round(odd_share("浙江省杭州市", "gb18030")[0], 2)
+    0.0
+    >>> odd_share("臺北市".encode("big5").decode("gb18030"), "gb18030")[0] > 0.5
+    True
+    """
+    cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    cps = cps[cps >= 0x80]
+    if len(cps) == 0:
+        return 0.0, 0
+    lut = _common_table(encoding)
+    common = np.zeros(len(cps), dtype=bool)
+    bmp = cps < 0x10000
+    common[bmp] = lut[cps[bmp]]
+    return float(1.0 - common.mean()), int(len(cps))
+
+
+def _gb18030_or_big5(sample: bytes, truncated: bool) -> str:
+    """``big5`` (or ``cp950``) when the sample reads as rare characters in GB18030 but as
+    common ones in Big5; else ``gb18030``."""
+    text = sample.decode("gb18030", errors="ignore")
+    odd_gb, n = odd_share(text, "gb18030")
+    if n < _MIN_NON_ASCII or odd_gb <= _SUSPECT_SHARE:
+        return "gb18030"
+    for enc in ("big5", "cp950"):
+        if _decodes(sample, enc, final=not truncated):
+            odd_big5, _ = odd_share(sample.decode(enc, errors="ignore"), "big5")
+            if odd_big5 < odd_gb / 2:
+                return enc
+    return "gb18030"
 
 
 def detect_encoding(path, sample_bytes: int = 1 << 20) -> str:
@@ -185,7 +272,70 @@ class _Irregular(Exception):
     """Quoting the fast path cannot model; use the csv module."""
 
 
-def _csv_fast(b: bytes, delim: str, problems: list):
+def _oversized_fields(a: np.ndarray, starts: np.ndarray, content_end: np.ndarray, dpos: np.ndarray,
+                      data_rec: np.ndarray, line_no: np.ndarray, names: list[str], limit: int,
+                      problems: list) -> tuple[np.ndarray, np.ndarray]:
+    """Byte ranges of the fields longer than *limit* characters in the records of *data_rec*;
+    each one is reported (row, column, length). Only records longer than *limit* bytes are
+    looked at, so a file without long fields costs one comparison per record."""
+    none = np.zeros(0, dtype=np.int64)
+    long_rec = data_rec & (content_end - starts > limit)
+    if not long_rec.any():
+        return none, none
+    recs = np.flatnonzero(long_rec)
+    rec_of_d = np.searchsorted(starts, dpos, side="right") - 1
+    d = dpos[np.isin(rec_of_d, recs)]
+    fs = np.sort(np.concatenate([starts[recs], d + 1]))
+    fe = np.sort(np.concatenate([d, content_end[recs]]))
+    big = np.flatnonzero(fe - fs > limit)
+    if len(big) == 0:
+        return none, none
+    rec_of_f = np.searchsorted(starts, fs, side="right") - 1
+    col = np.arange(len(fs)) - np.searchsorted(rec_of_f, rec_of_f, side="left")
+    out_s, out_e = [], []
+    for i in big:  # a handful of fields: count their characters exactly
+        seg = a[fs[i]:fe[i]]
+        chars = int(np.count_nonzero((seg & 0xC0) != 0x80))
+        if seg[0] == 34:  # quoted: the enclosing quotes and one of each doubled quote are not content
+            chars -= 2 + (int(np.count_nonzero(seg == 34)) - 2) // 2
+        if chars <= limit:
+            continue
+        name = names[col[i]] if col[i] < len(names) else f"column {col[i] + 1}"
+        head = seg[:400].tobytes().decode("utf-8", errors="ignore").strip('"')[:100]
+        problems.append(_too_long(int(line_no[rec_of_f[i]]), name, chars, limit, head))
+        out_s.append(fs[i])
+        out_e.append(fe[i])
+    return np.asarray(out_s, dtype=np.int64), np.asarray(out_e, dtype=np.int64)
+
+
+def _too_long(row: int, column: str, chars: int, limit: int, head: str) -> dict:
+    return {"dropped": False, "row": row, "column": column, "oversize": True, "value": head + "…",
+            "reason": f"field longer than {limit} characters ({chars:,}): cut out by the reader; "
+                      f"raise ${FIELD_LIMIT_ENV} if such values are expected"}
+
+
+def _splice(a: np.ndarray, starts: np.ndarray, ends: np.ndarray, keep: np.ndarray, h: int,
+            cut_s: np.ndarray, cut_e: np.ndarray) -> tuple[bytes, np.ndarray]:
+    """The kept records from the header on, with the byte ranges [cut_s, cut_e) left out;
+    and each record's length after the cut."""
+    drop = ~keep
+    drop[:h] = True
+    # runs of dropped records become one cut each
+    edges = np.diff(np.concatenate([[0], drop.astype(np.int8), [0]]))
+    run_s, run_e = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    cs = np.concatenate([starts[run_s], cut_s])
+    ce = np.concatenate([ends[run_e - 1], cut_e])
+    order = np.argsort(cs, kind="stable")
+    cs, ce = cs[order], ce[order]
+    keep_s = np.concatenate([[0], ce])
+    keep_e = np.concatenate([cs, [len(a)]])
+    buf = b"".join(a[x:y].tobytes() for x, y in zip(keep_s, keep_e) if y > x)
+    rec = np.searchsorted(starts, cut_s, side="right") - 1
+    length = (ends - starts) - np.bincount(rec, weights=cut_e - cut_s, minlength=len(ends)).astype(np.int64)
+    return buf, length
+
+
+def _csv_fast(b: bytes, delim: str, problems: list, limit: int | None = None):
     """Record structure with numpy, parsing with pandas' C engine."""
     a = np.frombuffer(b, dtype=np.uint8)
     n = len(a)
@@ -240,18 +390,26 @@ def _csv_fast(b: bytes, delim: str, problems: list):
             if r == last and nfields[r] < ncols:
                 why += " (truncated last line?)"
             problems.append({"dropped": True, "row": int(line_no[r]), "reason": why})
-    if keep[h:].all():
-        buf = b[starts[h]:]
+    header_text = b[starts[h]:ends[h]].decode("utf-8")
+    names = _dedupe(next(csv.reader(io.StringIO(header_text, newline=""), delimiter=delim)), problems)
+    cut_s = cut_e = np.zeros(0, dtype=np.int64)
+    if limit:
+        data_rec = keep.copy()
+        data_rec[h] = False
+        cut_s, cut_e = _oversized_fields(a, starts, ends - has_nl - has_cr, dpos, data_rec, line_no, names,
+                                         limit, problems)
+    if len(cut_s):
+        buf, length = _splice(a, starts, ends, keep, h, cut_s, cut_e)
+    elif keep[h:].all():
+        buf, length = b[starts[h]:], length
     else:
         mask = np.repeat(keep, ends - starts)
         buf = a[mask].tobytes()
     if not buf.endswith(b"\n"):
         buf += b"\n"
     rows = line_no[keep][1:]
-    header_text = b[starts[h]:ends[h]].decode("utf-8")
-    names = _dedupe(next(csv.reader(io.StringIO(header_text, newline=""), delimiter=delim)))
     multiline = len(nl) + (0 if b.endswith(b"\n") else 1) > len(ends)
-    longest = int((ends - starts).max())
+    longest = int(length[keep].max())
     try:
         df = _parse_pyarrow(buf, delim, names, multiline, longest)
     except (pa.ArrowInvalid, ValueError):
@@ -325,13 +483,43 @@ def _csv_slow(text: str, delim: str, problems: list):
         csv.field_size_limit(old)
     if header is None:
         return pd.DataFrame(), np.zeros(0, dtype=np.int64)
-    cols = _dedupe(header)
+    cols = _dedupe(header, problems)
     df = pd.DataFrame(records, columns=cols, dtype=STR_DTYPE) if records else pd.DataFrame(
         {c: pd.Series([], dtype=STR_DTYPE) for c in cols})
     return df, np.asarray(rows, dtype=np.int64)
 
 
-def _dedupe(names: list) -> list[str]:
+# byte-order marks, zero-width characters and whitespace around a header name (any number of them)
+_HEADER_PAD = re.compile(r"^[\s\ufeff\u200b-\u200d\u2060]+|[\s\ufeff\u200b-\u200d\u2060]+$")
+
+
+def clean_header_name(name) -> str:
+    """A header name without surrounding BOMs, zero-width characters and whitespace.
+
+    Control characters inside the name (a NUL in ``us\\x00cc``) are kept: such a name is
+    damaged and must not match a profile column by accident.
+
+    >>> clean_header_name("\ufeff\ufeff uscc ")
+    'uscc'
+    """
+    return _HEADER_PAD.sub("", str(name))
+
+
+def _dedupe(names: list, problems: list | None = None) -> list[str]:
+    """Clean header names and make them unique (``name``, ``name.1`` …); a repeated name is
+    reported in *problems* as a note saying which copy is used."""
+    names = [None if n is None else clean_header_name(n) for n in names]
+    if problems is not None:
+        where: dict[str, list[int]] = {}
+        for i, name in enumerate(names):
+            if name not in (None, ""):
+                where.setdefault(name, []).append(i + 1)
+        for name, cols in where.items():
+            if len(cols) > 1:
+                problems.append({"dropped": False, "row": None, "column": name, "severity": "note",
+                                 "reason": f"column {name!r} appears {len(cols)} times (columns "
+                                 f"{', '.join(map(str, cols))}): the first (column {cols[0]}) is used, "
+                                 "the other copies are ignored"})
     seen: dict[str, int] = {}
     out = []
     for i, name in enumerate(names):
@@ -350,7 +538,7 @@ def _dedupe(names: list) -> list[str]:
     return out
 
 
-def _read_csv(raw: bytes, enc: str, problems: list):
+def _read_csv(raw: bytes, enc: str, problems: list, limit: int | None = None):
     before = len(problems)
     text = _decode(raw, enc, problems)
     if "\n" not in text and "\r" in text:
@@ -363,7 +551,7 @@ def _read_csv(raw: bytes, enc: str, problems: list):
     delim = _sniff_delimiter(text)
     local: list = []
     try:
-        df, rows = _csv_fast(b, delim, local)
+        df, rows = _csv_fast(b, delim, local, limit)
     except _Irregular:
         local = []
         df, rows = _csv_slow(text, delim, local)
@@ -396,25 +584,49 @@ def _read_xlsx(path: Path, problems: list, sheet=None):
     wb = load_workbook(path, read_only=True, data_only=True)
     try:
         ws = wb[sheet] if isinstance(sheet, str) else wb.worksheets[sheet or 0]
-        header = None
-        records, rows = [], []
-        for r, values in enumerate(ws.iter_rows(values_only=True), start=1):
-            cells = [_cell(v) for v in values]
-            if all(c is None or c == "" for c in cells):
-                continue
-            if header is None:
-                while cells and cells[-1] in (None, ""):
-                    cells.pop()
-                header = cells
-                continue
-            extra = cells[len(header):]
-            if any(c not in (None, "") for c in extra):
-                problems.append({"dropped": False, "row": r, "reason": "values right of the last header column ignored"})
-            cells = (cells + [None] * len(header))[: len(header)]
-            records.append(["" if c is None else c for c in cells])
-            rows.append(r)
+        return _sheet_frame(ws, problems)
     finally:
         wb.close()
+
+
+def read_xlsx_sheets(path, limit: int | None = None) -> list[tuple[str, pd.DataFrame, list[dict]]]:
+    """Every sheet of a workbook, read in one pass over the file: ``[(sheet name, frame, problems)]``,
+    each frame shaped as :func:`read_text_table` returns it (``_row`` is the row in that sheet)."""
+    from openpyxl import load_workbook
+
+    path = Path(path)
+    wb = load_workbook(path, read_only=True, data_only=True)
+    out = []
+    try:
+        for ws in wb.worksheets:
+            problems: list[dict] = []
+            df, rows = _sheet_frame(ws, problems)
+            df = _finish(df, rows, problems, limit, source=f"{path}#{ws.title}", fmt="xlsx")
+            out.append((ws.title, df, problems))
+    finally:
+        wb.close()
+    return out
+
+
+def _sheet_frame(ws, problems: list):
+    """One worksheet as a frame of strings and the sheet row of each record."""
+    header = None
+    records, rows = [], []
+    for r, values in enumerate(ws.iter_rows(values_only=True), start=1):
+        cells = [_cell(v) for v in values]
+        if all(c is None or c == "" for c in cells):
+            continue
+        if header is None:
+            while cells and cells[-1] in (None, ""):
+                cells.pop()
+            header = cells
+            continue
+        extra = cells[len(header):]
+        if any(c not in (None, "") for c in extra):
+            problems.append({"dropped": False, "row": r, "reason": "values right of the last header column ignored"})
+        cells = (cells + [None] * len(header))[: len(header)]
+        records.append(["" if c is None else c for c in cells])
+        rows.append(r)
     if header is None:
         return pd.DataFrame(), np.zeros(0, dtype=np.int64)
     width = max([len(header)] + [0])
@@ -426,7 +638,7 @@ def _read_xlsx(path: Path, problems: list, sheet=None):
         keep = [j for j in range(width) if j not in set(empty_cols)]
         header = [header[j] for j in keep]
         records = [[rec[j] for j in keep] for rec in records]
-    cols = _dedupe(header)
+    cols = _dedupe(header, problems)
     df = pd.DataFrame(records, columns=cols, dtype=STR_DTYPE) if records else pd.DataFrame(
         {c: pd.Series([], dtype=STR_DTYPE) for c in cols})
     return df, np.asarray(rows, dtype=np.int64)
@@ -502,7 +714,7 @@ def _read_parquet(path: Path):
 # --------------------------------------------------------------------------
 
 
-def read_text_table(path, encoding: str | None = None, dtype=str, *, sheet=None):
+def read_text_table(path, encoding: str | None = None, dtype=str, *, sheet=None, max_chars: int | None = None):
     """Read a source table as strings; returns ``(df, problems)``.
 
     * Dispatch on suffix: ``.csv``/``.tsv``/``.txt`` (also ``.gz``
@@ -526,7 +738,16 @@ def read_text_table(path, encoding: str | None = None, dtype=str, *, sheet=None)
       (wrong field count, unterminated quote / truncated file, invalid JSON
       line). ``dropped=False``: the row is in the frame but suspect (text
       holding U+FFFD, a line decoded with the other encoding, XLSX values
-      right of the header). Count only dropped ones as rows lost.
+      right of the header). Count only dropped ones as rows lost. A problem may
+      also carry ``column`` (the header name it is about), ``severity``
+      (``"note"`` for a repeated column name) and, for a field longer than
+      *max_chars* (no limit unless given; the load passes
+      :func:`max_field_chars`), ``oversize=True`` and
+      ``value`` (its first 100 characters): the field is NA in the frame, and
+      the fast CSV path leaves it out before parsing so it never sits in memory
+      twice.
+    * Header names lose surrounding BOMs, zero-width characters and whitespace
+      (any number of them); a repeated name keeps its first copy.
     * ``df.attrs`` carries ``source``, ``format``, ``encoding``, ``delimiter``
       and ``n_problems``.
 
@@ -553,6 +774,7 @@ def read_text_table(path, encoding: str | None = None, dtype=str, *, sheet=None)
     raw = None
     enc = None
     delim = None
+    limit = max_chars
     if suffix in (".xlsx", ".xlsm"):
         fmt = "xlsx"
         df, rows = _read_xlsx(path, problems, sheet)
@@ -567,16 +789,54 @@ def read_text_table(path, encoding: str | None = None, dtype=str, *, sheet=None)
             df, rows = _read_json(raw, enc, problems)
         else:
             fmt = "csv"
-            df, rows, delim = _read_csv(raw, enc, problems)
+            df, rows, delim = _read_csv(raw, enc, problems, limit)
+        _check_gb18030(raw[: 1 << 20], enc, problems)
+    return _finish(df, rows, problems, limit, source=str(path), fmt=fmt, raw=raw, enc=enc, delim=delim), problems
+
+
+def _check_gb18030(sample: bytes, enc: str | None, problems: list) -> None:
+    """A file read as GB18030 whose text is mostly rare or non-Chinese characters is reported:
+    it is in another encoding (Big5 is detected; others are not)."""
+    if enc != "gb18030":
+        return
+    share, n = odd_share(sample.decode("gb18030", errors="ignore"), "gb18030")
+    if n >= _MIN_NON_ASCII and share > _SUSPECT_SHARE:
+        problems.append({"dropped": False, "row": None, "reason": f"read as GB18030, but {share:.0%} of its "
+                         "non-ASCII characters are rare or not Chinese: the file is probably in another "
+                         "encoding; re-export it as UTF-8"})
+
+
+def _finish(df: pd.DataFrame, rows, problems: list, limit: int | None, source: str, fmt: str,
+            raw: bytes | None = None, enc: str | None = None, delim: str | None = None) -> pd.DataFrame:
+    """Number the rows, cut over-long fields, look for U+FFFD and record what was read."""
     df = df.reset_index(drop=True)
+    if len(df.columns) and fmt in ("json", "parquet"):
+        df.columns = _dedupe(list(df.columns), problems)
     if "_row" in df.columns:
         df = df.rename(columns={"_row": "_row_source"})
     df.insert(0, "_row", np.asarray(rows, dtype=np.int64))
+    if limit:
+        _cut_long_values(df, problems, limit)
     _report_replacement_chars(df, problems, raw if fmt in ("csv", "json") else None, enc)
     problems.sort(key=lambda p: (p["row"] is None, p["row"] or 0))
-    df.attrs.update({"source": str(path), "format": fmt, "encoding": enc,
+    df.attrs.update({"source": source, "format": fmt, "encoding": enc,
                      "delimiter": delim, "n_problems": len(problems)})
-    return df, problems
+    return df
+
+
+def _cut_long_values(df: pd.DataFrame, problems: list, limit: int) -> None:
+    """Values longer than *limit* characters become NA, each reported (readers other than the
+    fast CSV path, which cuts them before parsing)."""
+    for c in df.columns[1:]:
+        arr = pa.array(df[c], type=pa.large_string(), from_pandas=True)
+        n = pc.utf8_length(arr).to_numpy(zero_copy_only=False)
+        n = np.nan_to_num(n.astype(np.float64), nan=0)
+        hit = np.flatnonzero(n > limit)
+        if len(hit) == 0:
+            continue
+        for i in hit:  # a handful of fields
+            problems.append(_too_long(int(df["_row"].iat[i]), c, int(n[i]), limit, str(df[c].iat[i])[:100]))
+        df[c] = df[c].mask(pd.Series(n > limit, index=df.index))
 
 
 def _report_replacement_chars(df: pd.DataFrame, problems: list, raw: bytes | None = None,

@@ -26,6 +26,7 @@ __all__ = [
     "parse_dates",
     "parse_capital",
     "detect_mojibake",
+    "repair_double_utf8",
     "normalize_phone",
     "normalize_email",
 ]
@@ -562,6 +563,8 @@ _CURRENCIES = [  # first match wins
     ("CNY", r"^(?:人民币|元|RMB|CNY|¥|￥)*$"),
 ]
 _CUR_LABELS = ["CNY", "USD", "JPY", "EUR", "HKD", "GBP", "OTHER"]
+# a negative amount: a minus sign, or the number alone in accounting brackets: -5, (500)万元
+_NEGATIVE_RE = r"^\s*(?:[-−－]\s*[0-9]|\(\s*[0-9][0-9,]*(?:\.[0-9]+)?\s*\))"
 
 
 def _classify_units(text: pa.LargeStringArray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -596,23 +599,30 @@ def parse_capital(s: pd.Series) -> pd.DataFrame:
     are rounded to 1e-6. ``invalid`` is True for non-missing strings that do
     not have this shape (no number, free text, negative numbers, a unit that
     is not a currency such as ``万股``, commas not grouping thousands).
+    ``negative`` marks the invalid ones written as a negative number (``-5``,
+    or accounting brackets around the number alone, ``(500)万元``);
+    ``non_finite`` those whose number overflows (``1e309``): both have no
+    amount.
 
     The number is split off with one regex per distinct value; the text
     around it is classified once per distinct text (a few dozen in practice).
 
-    >>> parse_capital(pd.Series(["51.8000(万元人民币)", "13(万美元)", "1,428(万)", "N/A", "abc"]))
+    >>> parse_capital(pd.Series(["51.8000(万元人民币)", "13(万美元)", "1,428(万)", "N/A", "abc"]))[["amount", "currency", "invalid"]]
            amount currency  invalid
     0    518000.0      CNY    False
     1    130000.0      USD    False
     2  14280000.0      CNY    False
     3         NaN      NaN    False
     4         NaN      NaN     True
+    >>> parse_capital(pd.Series(["(500)万元", "1e309", "-5"]))[["invalid", "negative", "non_finite"]].values.tolist()
+    [[True, True, False], [True, False, True], [True, True, False]]
     """
     arr = _clean(_arrow(s))
     uniq, codes = _distinct(arr)
     u = _translate(uniq, _TEXT_TABLE)
     ex = pc.extract_regex(u, _NUM_RE)
     ok = _bool(ex.is_valid())
+    negative = _bool(pc.match_substring_regex(u, _NEGATIVE_RE))
     num_s = _null_where(ex.field("num"), ~ok)
     commas = _bool(pc.match_substring(num_s, ","))
     if commas.any():
@@ -628,6 +638,9 @@ def parse_capital(s: pd.Series) -> pd.DataFrame:
     a_ok, a_mult, a_cur = _classify_units(a_uniq)
     ok &= _take(a_ok, a_codes, False)
     amount = np.round(num * _take(a_mult, a_codes, np.nan), 6)
+    non_finite = ok & ~np.isfinite(amount)
+    negative &= ~_bool(pc.is_null(uniq))
+    ok &= ~negative & ~non_finite
     amount[~ok] = np.nan
     cur = np.where(ok, _take(a_cur, a_codes, -1), -1)
     labels = pa.array(_CUR_LABELS, pa.large_string())
@@ -637,6 +650,8 @@ def parse_capital(s: pd.Series) -> pd.DataFrame:
             "amount": _take(amount, codes, np.nan),
             "currency": _series(_take_arrow(labels, cur_full), s.index),
             "invalid": _take(~ok, codes, False),
+            "negative": _take(negative, codes, False),
+            "non_finite": _take(non_finite, codes, False),
         },
         index=s.index,
     )
@@ -739,6 +754,57 @@ def _is_utf8_as_gbk(v: str) -> bool:
     if han < 2 or fixed.count("\ufffd") * 2 > han:
         return False
     return _common_ratio(fixed) > _common_ratio(v)
+
+
+# UTF-8 read as Windows-1252 (undefined bytes kept as U+0080-U+009F) or Latin-1: char -> byte
+_SLOPPY_1252 = {chr(b): b for b in range(256)}
+_SLOPPY_1252.update({bytes([b]).decode("cp1252"): b for b in range(0x80, 0xA0)
+                     if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)})
+_CONT_CHARS = "".join(c for c, b in _SLOPPY_1252.items() if 0x80 <= b <= 0xBF)
+# a UTF-8 lead byte (as a character) followed by a continuation byte (as a character)
+_DOUBLE_UTF8_RE = (
+    r"[\x{C2}-\x{F4}][" + "".join(f"\\x{{{ord(c):04X}}}" for c in sorted(set(_CONT_CHARS))) + "]"
+)
+
+
+def _undo_double_utf8(v: str) -> str | None:
+    """The text *v* was before its UTF-8 bytes were read as cp1252/Latin-1, when that round trip
+    is exact and gives Chinese text; else None."""
+    try:
+        raw = bytes(_SLOPPY_1252[c] for c in v)
+        fixed = raw.decode("utf-8")
+    except (KeyError, UnicodeDecodeError):
+        return None
+    return fixed if _has_han(fixed) else None
+
+
+def repair_double_utf8(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Undo double encoding: UTF-8 bytes read as Windows-1252 or Latin-1 and written again as
+    UTF-8 (``å¼\xa0ä¸‰`` for 张三). A value is repaired only when the round trip back to bytes
+    and then UTF-8 is exact and yields Han characters; returns (values, mask of repaired rows).
+    Run it before whitespace normalisation (U+00A0 is part of such text).
+
+    >>> repair_double_utf8(pd.Series(["张三".encode().decode("latin-1"), "Größe", "张三"]))[0].tolist()
+    ['张三', 'Größe', '张三']
+    """
+    arr = _arrow(s)
+    cand = _bool(pc.match_substring_regex(arr, _DOUBLE_UTF8_RE))
+    if not cand.any():
+        return s, cand
+    idx = np.flatnonzero(cand)
+    sub = pd.Series(arr.take(pa.array(idx)).to_pandas())
+    codes, uniques = pd.factorize(sub)
+    fixed = [_undo_double_utf8(v) for v in uniques]  # distinct candidates only
+    ok_u = np.array([f is not None for f in fixed], dtype=bool)
+    ok = ok_u[codes]
+    if not ok.any():
+        return s, np.zeros(len(s), dtype=bool)
+    repl = pa.array([f if f is not None else v for f, v in zip(fixed, uniques)], pa.large_string())
+    rows = idx[ok]
+    mask = np.zeros(len(s), dtype=bool)
+    mask[rows] = True
+    new = pc.replace_with_mask(arr, pa.array(mask), repl.take(pa.array(codes[ok])))
+    return _series(new, s.index, s.name), mask
 
 
 def detect_mojibake(s: pd.Series) -> pd.Series:

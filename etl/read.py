@@ -5,14 +5,23 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
+from etl import normalize as nz
 from etl.canonical import TABLES
-from etl.encoding import read_text_table
-from etl.profiles import Profile
+from etl.encoding import max_field_chars, read_text_table, read_xlsx_sheets
+from etl.profiles import Profile, Source
 from etl.report import RejectReport
 
 SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".jsonl", ".json", ".ndjson", ".parquet"}
+WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
+# control characters a value or a header name may not hold (tab, newline and CR are fine)
+_CONTROL = "".join(chr(c) for c in range(0x20) if chr(c) not in "\t\n\r") + "\x7f"
+_CONTROL_LUT = np.zeros(256, dtype=bool)
+_CONTROL_LUT[[ord(c) for c in _CONTROL]] = True
+_CONTROL_RE = "[" + "".join(f"\\x{ord(c):02x}" for c in _CONTROL) + "]"
 
 
 @dataclass
@@ -24,6 +33,10 @@ class InputFile:
     rows: int = 0
     encoding: str | None = None
     error: str | None = None
+    # file-level remarks that did not stop the load (a repeated column, a damaged header name …)
+    warnings: list[str] = field(default_factory=list)
+    # workbooks: per sheet {sheet, table, rows, status (loaded | ignored | error), reason}
+    sheets: list[dict] | None = None
 
 
 @dataclass
@@ -50,57 +63,55 @@ def discover(path: Path) -> list[Path]:
 
 
 def read_extract(path: Path, profile: Profile, report: RejectReport) -> Extract:
-    """Read every file the profile recognises; unrecognised files are reported, not guessed."""
+    """Read every file the profile recognises; unrecognised files are reported, not guessed.
+
+    A workbook (XLSX) is read sheet by sheet: each sheet whose header maps to a table is a
+    source of that table (its rows numbered per sheet, its file named ``book.xlsx#Sheet``);
+    a sheet that maps to nothing is listed as ignored, with the reason.
+    """
     out = Extract()
     parts: dict[str, list[pd.DataFrame]] = {}
     files = discover(path)
     if not files:
         raise FileNotFoundError(f"{path}: no CSV, XLSX, JSON-lines or Parquet files found")
+    limit = max_field_chars()
     for f in files:
         info = InputFile(path=str(f), table=None, sha256=sha256(f), bytes=f.stat().st_size)
         out.files.append(info)
         sources = profile.match(f.name)
-        if not sources:
+        workbook = f.suffix.lower() in WORKBOOK_SUFFIXES
+        if not sources and not workbook:
             if f.name == "ground_truth.json":
                 continue
             info.error = f"no table of profile {profile.name!r} matches this file name"
             report.add_file(str(f), info.error)
             continue
-        if len(sources) > 1:
+        if len({s.table for s in sources}) > 1:
             # one file, several sources: only fine if they are the same table
-            if len({s.table for s in sources}) > 1:
-                info.error = f"file name matches several tables of profile {profile.name!r}: {[s.table for s in sources]}"
-                report.add_file(str(f), info.error)
-                continue
-        src = sources[0]
-        info.table = src.table
+            info.error = f"file name matches several tables of profile {profile.name!r}: {[s.table for s in sources]}"
+            report.add_file(str(f), info.error)
+            continue
+        src = sources[0] if sources else None
+        info.table = src.table if src else None
         if info.bytes == 0:
             info.error = "empty file (0 bytes): nothing to read; re-export it"
-            report.add_file(str(f), info.error, table=src.table)
+            report.add_file(str(f), info.error, table=info.table or "")
+            continue
+        if workbook:
+            for table, canon in _read_workbook(f, src, profile, report, info, limit):
+                parts.setdefault(table, []).append(canon)
             continue
         try:
-            df, problems, enc = _read(f)
+            df, problems = read_text_table(f, max_chars=limit)
         except Exception as exc:  # unreadable file: say so and go on with the others
             info.error = f"cannot read: {exc}"
             report.add_file(str(f), info.error, table=src.table)
             continue
-        info.encoding = enc
-        for p in problems:
-            report.add_file(str(f), p["reason"], table=src.table, row=p.get("row"))
-        header = [c for c in df.columns if c != "_row"]
-        missing = src.missing_required(header)
-        if missing:
-            cols = ", ".join(f"{col!r} (for {fld})" for fld, col in missing)
-            info.error = (f"missing required column {cols} for table {src.table} of profile {profile.name!r}; "
-                          f"columns found: {header[:20]}")
-            report.add_file(str(f), info.error, table=src.table, column=missing[0][1])
+        info.encoding = df.attrs.get("encoding")
+        canon = _source_frame(df, problems, src, profile, str(f), report, info)
+        if canon is None:
             continue
-        ren = src.rename_map(header)
-        canon = df[list(ren) + ["_row"]].rename(columns=ren)
-        for k, v in src.constants.items():
-            canon[k] = v
-        canon["_file"] = str(f)
-        info.rows = len(canon)
+        info.rows = len(df)
         parts.setdefault(src.table, []).append(canon)
     for table, frames in parts.items():
         df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
@@ -111,11 +122,174 @@ def read_extract(path: Path, profile: Profile, report: RejectReport) -> Extract:
     return out
 
 
-def _read(path: Path):
-    res = read_text_table(path)
-    if isinstance(res, tuple):
-        df, problems = res[0], res[1]
-    else:
-        df, problems = res, []
-    enc = df.attrs.get("encoding") if hasattr(df, "attrs") else None
-    return df, problems, enc
+# --------------------------------------------------------------------------- workbooks
+
+
+def _read_workbook(path: Path, src: Source | None, profile: Profile, report: RejectReport, info: InputFile,
+                   limit: int) -> list[tuple[str, pd.DataFrame]]:
+    """Every sheet of a workbook that maps to a table, as (table, canonical frame); the sheets are
+    listed in ``info.sheets`` (loaded, ignored or error, with the reason)."""
+    try:
+        sheets = read_xlsx_sheets(path, limit)
+    except Exception as exc:  # unreadable workbook
+        info.error = f"cannot read: {exc}"
+        report.add_file(str(path), info.error, table=info.table or "")
+        return []
+    out, info.sheets, errors = [], [], []
+    for name, df, problems in sheets:
+        label = f"{path}#{name}"
+        header = [c for c in df.columns if c != "_row"]
+        entry = {"sheet": name, "table": None, "rows": 0, "status": "ignored", "reason": ""}
+        info.sheets.append(entry)
+        sheet_src, why = _sheet_source(name, header, src, profile, path.suffix)
+        if sheet_src is None:
+            entry["reason"] = why
+            if len(df):
+                _note(report, label, "", "", f"sheet {name!r} ignored ({len(df)} rows not read): {why}")
+            continue
+        entry["table"] = sheet_src.table
+        canon = _source_frame(df, problems, sheet_src, profile, label, report, info)
+        if canon is None:
+            entry["status"], entry["reason"] = "error", info.error or ""
+            errors.append(f"sheet {name!r}: {info.error}")
+            info.error = None
+            continue
+        entry["status"], entry["rows"] = "loaded", len(df)
+        out.append((sheet_src.table, canon))
+    info.rows = sum(e["rows"] for e in info.sheets)
+    tables = sorted({e["table"] for e in info.sheets if e["status"] == "loaded"})
+    info.table = ",".join(tables) or info.table
+    if errors:
+        info.error = "; ".join(errors)
+    elif not out:
+        reasons = "; ".join(f"{e['sheet']!r}: {e['reason']}" for e in info.sheets)
+        info.error = f"no sheet maps to a table of profile {profile.name!r} ({reasons})"
+        report.add_file(str(path), info.error, table=info.table or "")
+    return out
+
+
+def _sheet_source(sheet: str, header: list[str], file_src: Source | None, profile: Profile,
+                  suffix: str) -> tuple[Source | None, str]:
+    """The source a sheet feeds: the file's own (when its name matched) or the one its sheet name
+    matches, provided the header shares a column with it; else (None, why)."""
+    if not header:
+        return None, "empty sheet"
+    cands = [file_src] if file_src else (profile.match(sheet) or profile.match(sheet + suffix))
+    if not cands:
+        return None, f"neither the file name nor the sheet name {sheet!r} matches a table of profile {profile.name!r}"
+    for cand in cands:
+        if _source_columns(cand) & set(header):
+            return cand, ""
+    shown = ", ".join(repr(h) for h in header[:8])
+    return None, f"its header ({shown}) has none of the columns of table {cands[0].table} in profile {profile.name!r}"
+
+
+def _source_columns(src: Source) -> set[str]:
+    return set(TABLES[src.table].fields) if src.identity else set(src.columns.values())
+
+
+# --------------------------------------------------------------------------- one source
+
+
+def _source_frame(df: pd.DataFrame, problems: list[dict], src: Source, profile: Profile, label: str,
+                  report: RejectReport, info: InputFile) -> pd.DataFrame | None:
+    """A source's rows under canonical names, or None (``info.error`` set) when the file cannot
+    be used: a required or key column is missing."""
+    oversize = [p for p in problems if p.get("oversize")]
+    for p in problems:
+        if p.get("oversize"):
+            continue
+        if p.get("severity") == "note":
+            _note(report, label, src.table, p.get("column", ""), p["reason"], p.get("row"))
+            info.warnings.append(p["reason"])
+        else:
+            report.add_file(label, p["reason"], table=src.table, row=p.get("row"))
+            if p.get("row") is None:
+                info.warnings.append(p["reason"])
+    header = [c for c in df.columns if c != "_row"]
+    damaged = [h for h in header if any(ch in _CONTROL for ch in h)]
+    for h in damaged:
+        why = (f"column name {h!r} holds control characters (a damaged header?): it is not matched to "
+               "any field; repair the header")
+        _note(report, label, src.table, "", why)
+        info.warnings.append(why)
+    hint = f"; damaged column names: {[h for h in damaged]}" if damaged else ""
+    missing = src.missing_required(header)
+    if missing:
+        cols = ", ".join(f"{col!r} (for {fld})" for fld, col in missing)
+        info.error = (f"missing required column {cols} for table {src.table} of profile {profile.name!r}; "
+                      f"columns found: {header[:20]}{hint}")
+        report.add_file(label, info.error, table=src.table, column=missing[0][1])
+        return None
+    key = missing_key(src, header)
+    if key:
+        cols = " or ".join(f"{col!r} (for {fld})" for fld, col in key)
+        info.error = (f"missing key column {cols} for table {src.table} of profile {profile.name!r}: its rows "
+                      f"cannot be keyed without it; columns found: {header[:20]}{hint}")
+        report.add_file(label, info.error, table=src.table, column=key[0][1])
+        return None
+    ren = src.rename_map(header)
+    canon = df[list(ren) + ["_row"]].rename(columns=ren)
+    for k, v in src.constants.items():
+        canon[k] = v
+    canon["_file"] = label
+    canon = _too_long_fields(canon, oversize, ren, src.table, report)
+    _control_characters(canon, list(ren.values()), src.table, report)
+    return canon
+
+
+def missing_key(src: Source, header: list[str]) -> list[tuple[str, str]]:
+    """Key fields (:attr:`etl.canonical.Table.file_key`) whose column is absent: (field, column).
+
+    A profile that maps key columns needs every one of them in the file; ``columns: identity``
+    needs at least one. A key field given as a constant is present.
+    """
+    keys = [k for k in TABLES[src.table].file_key if k not in src.constants]
+    present = set(header)
+    if src.identity:
+        return [] if not keys or present & set(keys) else [(k, k) for k in keys]
+    return [(k, src.columns[k]) for k in keys if k in src.columns and src.columns[k] not in present]
+
+
+def _too_long_fields(canon: pd.DataFrame, oversize: list[dict], ren: dict[str, str], table: str,
+                     report: RejectReport) -> pd.DataFrame:
+    """Fields the reader cut for being too long: the row is rejected when the field is required
+    or a key, else it loads with the field empty and a note."""
+    if not oversize:
+        return canon
+    must = set(TABLES[table].required) | set(TABLES[table].file_key)
+    hits = pd.DataFrame([{"_row": p["row"], "field": ren.get(p["column"]), "value": p.get("value"),
+                          "reason": p["reason"]} for p in oversize]).dropna(subset=["field"])
+    if hits.empty:
+        return canon
+    hits["_file"] = canon["_file"].iat[0] if len(canon) else ""
+    hits["severity"] = np.where(hits["field"].isin(must), "rejected", "note")
+    for (fld, sev), grp in hits.groupby(["field", "severity"]):
+        grp = grp.reset_index(drop=True)
+        reason = grp["reason"] + ("; the row is not loaded" if sev == "rejected" else "; the row loads without it")
+        report.add(grp, np.ones(len(grp), dtype=bool), fld, reason.to_numpy(), value_col="value",
+                   table=table, severity=sev)
+    bad_rows = hits.loc[hits["severity"] == "rejected", "_row"]
+    return canon[~canon["_row"].isin(bad_rows)] if len(bad_rows) else canon
+
+
+def _control_characters(canon: pd.DataFrame, fields: list[str], table: str, report: RejectReport) -> None:
+    """NUL and other control characters inside values become spaces; each such value is noted."""
+    for fld in fields:
+        col = canon[fld]
+        if not len(col):
+            continue
+        arr = nz._arrow(col)
+        hit = nz._rows_with(arr, _CONTROL_LUT)
+        if not hit.any():
+            continue
+        report.add(canon, hit, fld, "value held a NUL or another control character: replaced by a space",
+                   table=table, severity="note")
+        fixed = nz._on_subset(arr, hit, lambda a: pc.replace_substring_regex(a, _CONTROL_RE, " "))
+        canon[fld] = nz._series(fixed, canon.index, fld)
+
+
+def _note(report: RejectReport, file: str, table: str, column: str, reason: str, row: int | None = None) -> None:
+    """A remark about a file, a sheet or a header (nothing was rejected)."""
+    frame = pd.DataFrame({"_file": [file], "_row": pd.array([row], dtype="Int64")})
+    report.add(frame, None, column, reason, table=table, severity="note")

@@ -20,6 +20,10 @@ from etl.report import RejectReport
 from graph.model import MODEL
 
 FLAG_INSERT, FLAG_UPDATE, FLAG_DELETE = "insert", "update", "delete"
+# dates of things that happened: a future date or the 9999 sentinel there is dropped with a note
+EVENT_DATES = frozenset({"founded", "decided", "since", "change_date", "paid_date"})
+DOUBLE_UTF8_NOTE = ("double-encoded text (UTF-8 read as Latin-1/Windows-1252 and saved again): repaired "
+                    "exactly; fix the export")
 
 KIND_ALIASES = {
     **{k: k for k in MODEL.penalty_kinds},
@@ -61,9 +65,29 @@ class Cleaner:
         self.flag_map = {v: k for k, vals in flags.items() for v in vals}
 
     # --- shared steps ---------------------------------------------------------
-    def _text(self, df: pd.DataFrame, cols) -> None:
+    def _text(self, df: pd.DataFrame, cols, table: str = "") -> None:
         for c in cols:
-            df[c] = nz.normalize_text(nz.clean_missing(df[c].astype("string")))
+            df[c] = nz.normalize_text(nz.clean_missing(self._repair(df, table, c)))
+
+    def _repair(self, df: pd.DataFrame, table: str, col: str) -> pd.Series:
+        """The column with double-encoded UTF-8 repaired (exact round trips only), each repair noted."""
+        raw = df[col].astype("string")
+        fixed, hit = nz.repair_double_utf8(raw)
+        if hit.any():
+            self.report.add(df, hit, col, DOUBLE_UTF8_NOTE, table=table, severity="note")
+        return fixed
+
+    def _capital(self, df: pd.DataFrame, table: str, col: str, what: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Parse a money column: not understood -> rejected; negative or overflowing -> empty, noted."""
+        cap = nz.parse_capital(df[col].astype("string"))
+        odd = (cap["negative"] | cap["non_finite"]).to_numpy()
+        df = self._reject(df, cap["invalid"].to_numpy() & ~odd, table, col, what)
+        cap = cap.loc[df.index]
+        self.report.add(df, cap["negative"].to_numpy(), col, "negative amount (minus sign or accounting "
+                        "brackets, e.g. (500)万元): loaded without it", table=table, severity="note")
+        self.report.add(df, cap["non_finite"].to_numpy(), col, "amount too large to be a number (e.g. 1e309): "
+                        "loaded without it", table=table, severity="note")
+        return df, cap
 
     def _reject(self, df, mask, table, column, reason) -> pd.DataFrame:
         mask = np.asarray(mask, dtype=bool)
@@ -93,13 +117,20 @@ class Cleaner:
             d = nz.parse_dates(df[c].astype("string"))
             df = self._reject(df, d["invalid"].to_numpy(), table, c, "not a valid date (e.g. 2008-6-16, 20080616)")
             d = d.loc[df.index]
+            if c in EVENT_DATES:  # something that happened: not in the future, not open-ended
+                ahead = (d["date"] > pd.Timestamp.now().normalize() + pd.Timedelta(days=1)).to_numpy()
+                sentinel = d["open_ended"].to_numpy()
+                self.report.add(df, ahead, c, "date in the future: loaded without it", table=table, severity="note")
+                self.report.add(df, sentinel, c, "open-ended sentinel (9999) where a past date is expected: "
+                                "loaded without it", table=table, severity="note")
+                d = d.assign(date=d["date"].where(~(ahead | sentinel)), open_ended=False)
             df[c] = d["date"]
             df[c + "_open"] = d["open_ended"].to_numpy()
         return df
 
     def _names(self, df: pd.DataFrame, table: str, cols, required=()) -> pd.DataFrame:
         for c in cols:
-            df[c] = nz.normalize_text(nz.clean_missing(df[c].astype("string")))
+            df[c] = nz.normalize_text(nz.clean_missing(self._repair(df, table, c)))
             bad = nz.detect_mojibake(df[c]).to_numpy()
             df = self._reject(df, bad, table, c,
                               "mojibake: text looks like bytes decoded with the wrong encoding; re-export the file as UTF-8 or GB18030")
@@ -154,7 +185,7 @@ class Cleaner:
                           "USCC check character wrong (GB 32100-2015); correct the code or move it to reg_no")
         v = v.loc[df.index]
         kind = v["kind"].to_numpy()
-        self._text(df, ["reg_no", "subject_id", "kind", "status", "industry", "address", "authority", "province", "city", "currency"])
+        self._text(df, ["reg_no", "subject_id", "kind", "status", "industry", "address", "authority", "province", "city", "currency"], t)
         reg = df["reg_no"].where(df["reg_no"].notna(), v["value"].where(kind == "reg_no"))
         df["reg_no"] = reg
         other = kind == "other"
@@ -170,10 +201,7 @@ class Cleaner:
         df = self._reject(df, df["uid"].isna().to_numpy(), t, "uscc",
                           "no key: uscc, reg_no and subject_id are all empty")
         df = self._dates(df, t, ["founded", "dissolved"])
-        cap = nz.parse_capital(df["capital"].astype("string"))
-        df = self._reject(df, cap["invalid"].to_numpy(), t, "capital",
-                          "registered capital not understood (e.g. 51.8000(万元人民币), 13(万美元))")
-        cap = cap.loc[df.index]
+        df, cap = self._capital(df, t, "capital", "registered capital not understood (e.g. 51.8000(万元人民币), 13(万美元))")
         df["capital_raw"] = nz.clean_missing(df["capital"].astype("string"))
         df["capital"] = cap["amount"]
         df["currency"] = cap["currency"].fillna(df["currency"])
@@ -189,7 +217,7 @@ class Cleaner:
         df = self._flags(df, t)
         df = self._names(df, t, ["person_name", "enterprise_name"], required=("person_name",))
         df = self._subject_code(df, "enterprise", t, "enterprise_subject_id", "enterprise_name")
-        self._text(df, ["enterprise_subject_id", "position", "id_type"])
+        self._text(df, ["enterprise_subject_id", "position", "id_type"], t)
         df = self._person_id(df, t, "id_no")
         df = self._dates(df, t, ["since"])
         flag = nz.clean_missing(df["is_legal_rep"].astype("string"))
@@ -203,12 +231,10 @@ class Cleaner:
         df = self._flags(df, t)
         df = self._names(df, t, ["holder_name", "enterprise_name"], required=("holder_name",))
         df = self._subject_code(df, "enterprise", t, "enterprise_subject_id", "enterprise_name")
-        self._text(df, ["enterprise_subject_id", "holder_kind", "holder_id"])
+        self._text(df, ["enterprise_subject_id", "holder_kind", "holder_id"], t)
         df = self._dates(df, t, ["subscribed_date", "paid_date"])
         for c in ("subscribed", "paid"):
-            cap = nz.parse_capital(df[c].astype("string"))
-            df = self._reject(df, cap["invalid"].to_numpy(), t, c, "amount not understood (e.g. 50(万元), 500000)")
-            cap = cap.loc[df.index]
+            df, cap = self._capital(df, t, c, "amount not understood (e.g. 50(万元), 500000)")
             df[c] = cap["amount"]
             if c == "subscribed":
                 df["currency"] = cap["currency"]
@@ -241,7 +267,7 @@ class Cleaner:
         df = self._reject(df.assign(kind=df["kind"]), kind.isna().to_numpy(), t, "kind",
                           f"unknown penalty kind; use one of {sorted(MODEL.penalty_kinds)}")
         df["kind"] = kind.loc[df.index]
-        self._text(df, ["record_id", "doc_no", "reason", "result", "authority", "removal_reason", "city", "district", "subject_subject_id"])
+        self._text(df, ["record_id", "doc_no", "reason", "result", "authority", "removal_reason", "city", "district", "subject_subject_id"], t)
         df = self._reject(df, df["record_id"].isna().to_numpy(), t, "record_id", "required field record_id is empty")
         df = self._names(df, t, ["subject_name", "person_name"])
         # the subject code may be a USCC or, for a natural-person debtor, an ID number
@@ -253,9 +279,8 @@ class Cleaner:
         df = self._subject_code(df, "subject", t, "subject_subject_id", "subject_name")
         df = self._person_id(df, t, "person_id_no")
         df = self._dates(df, t, ["decided", "removed"])
-        amount = nz.parse_capital(df["amount"].astype("string"))
-        df = self._reject(df, amount["invalid"].to_numpy(), t, "amount", "amount not understood")
-        amount = amount.loc[df.index]["amount"]
+        df, amount = self._capital(df, t, "amount", "amount not understood")
+        amount = amount["amount"]
         from_result = df["result"].str.extract(r"(\d[\d,]*(?:\.\d+)?\s*万?元)", expand=False)
         parsed = nz.parse_capital(from_result.astype("string"))["amount"]
         df["amount"] = amount.fillna(parsed)
@@ -273,7 +298,7 @@ class Cleaner:
 
     def cluster_addresses(self, df: pd.DataFrame) -> pd.DataFrame:
         t = "cluster_addresses"
-        self._text(df, ["address", "name"])
+        self._text(df, ["address", "name"], t)
         df = self._reject(df, df["address"].isna().to_numpy(), t, "address", "required field address is empty")
         return df
 
