@@ -78,18 +78,28 @@ def _progress_run(fn, *args, **kw):
 
 
 def print_load_summary(rep) -> None:
-    t = Table(title=f"run {rep.run_id}: graph version {rep.version.get('old') or '-'} → {rep.version.get('new')}")
+    title = f"run {rep.run_id}: graph version {rep.version.get('old') or '-'} → {rep.version.get('new')}"
+    if rep.status == "unchanged":
+        title = f"run {rep.run_id}: the graph already holds this extract; nothing written (version {rep.version.get('new')})"
+    t = Table(title=title)
     for c in ("table", "read", "loaded", "rejected", "superseded"):
         t.add_column(c, justify="right" if c != "table" else "left")
     for name, c in rep.tables.items():
         t.add_row(name, f"{c['read']:,}", f"{c['loaded']:,}", f"{c['rejected']:,}", f"{c['superseded']:,}")
     console.print(t)
+    for name, c in rep.tables.items():
+        if c.get("officers"):
+            console.print(f"{name}: {c['officers']:,} rows name other officers (not the legal representative): "
+                          "not loaded as LEGAL_REP (listed in the reject report as notes)")
+        if c.get("unaccounted"):
+            err.print(f"[yellow]{name}: {c['unaccounted']:,} rows read were neither loaded nor reported[/]")
     g = Table(title="graph writes")
-    for c in ("label / type", "inserted", "updated", "skipped", "deleted"):
+    for c in ("label / type", "inserted", "updated", "unchanged", "skipped", "deleted"):
         g.add_column(c, justify="right" if c != "label / type" else "left")
     for k in sorted(set(rep.graph) | set(rep.deleted)):
         w = rep.graph.get(k, {})
-        g.add_row(k, f"{w.get('inserted', 0):,}", f"{w.get('updated', 0):,}", f"{w.get('skipped', 0):,}", f"{rep.deleted.get(k, 0):,}")
+        g.add_row(k, f"{w.get('inserted', 0):,}", f"{w.get('updated', 0):,}", f"{w.get('unchanged', 0):,}",
+                  f"{w.get('skipped', 0):,}", f"{rep.deleted.get(k, 0):,}")
     console.print(g)
     for f in rep.file_errors:
         err.print(f"[yellow]file not loaded:[/] {f['path']}: {f['error']}")
@@ -255,6 +265,43 @@ def counts(db: Optional[Path] = DbOpt, neo4j: bool = Neo4jOpt) -> None:
     for k, v in c.items():
         t.add_row(k, f"{v:,}")
     console.print(t)
+
+
+@app.command()
+def verify(
+    db: Optional[Path] = DbOpt,
+    neo4j: bool = Neo4jOpt,
+    full: bool = typer.Option(False, "--full", help="check every key (default: a sample per relationship end)"),
+    sample: int = typer.Option(2000, help="keys sampled per relationship end"),
+) -> None:
+    """Check the graph's integrity: each relationship the same from both ends and by scan, keys present
+    and unique, no dangling or doubled edges, counts as the last load or refresh recorded. Exit 1 on any
+    difference."""
+    from app.cli_security import audited, cli_user
+    from etl.pipeline import last_counts
+    from graph.snapshots import NoGraph
+    from graph.store import open_store
+    from graph.verify import verify as verify_graph
+
+    settings = settings_for(db, neo4j)
+    with audited(settings, cli_user(settings, ("status",)), "verify", full=full, sample=sample) as rec:
+        try:
+            with open_store(settings, read_only=True) as store:
+                version = getattr(store, "version", None) or store.get_meta("graph_version")
+                report = verify_graph(store, sample=None if full else sample,
+                                      expected_counts=last_counts(settings, version))
+        except NoGraph as exc:
+            fail(str(exc))
+        rec["rows"] = len(report.problems)
+        rec["ok"] = report.ok
+    checked = sum(report.checked.values())
+    if report.ok:
+        console.print(f"graph {version}: OK ({len(report.checked)} labels and relationship tables, "
+                      f"{checked:,} keys and edges, {'every key' if full else f'{sample:,} keys per end'} looked up)")
+        return
+    for line in report.lines():
+        err.print(f"[red]{line}[/]")
+    fail(f"graph {version}: {len(report.problems)} integrity problem(s); see above", 1)
 
 
 @app.command()

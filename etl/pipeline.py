@@ -190,6 +190,35 @@ def _change_counts(cs: ChangeSet) -> tuple[dict, dict]:
     return graph, {k: v["deleted"] for k, v in cs.counts.items() if v["deleted"]}
 
 
+VERIFY_ENV = "CREDITGRAPH_VERIFY_WRITES"  # sample (default) | full | off
+
+
+def verify_before_publish(root: Path, snapshot: Path, counts: dict[str, int] | None) -> None:
+    """Check a written snapshot (``graph.verify``) before it is published; refuse to publish a damaged one.
+
+    ``CREDITGRAPH_VERIFY_WRITES``: ``sample`` (2,000 keys per relationship end, the default),
+    ``full`` (every key) or ``off``.
+    """
+    from graph.embedded import EmbeddedStore
+    from graph.verify import verify
+
+    mode = os.environ.get(VERIFY_ENV, "sample").strip().lower()
+    if mode == "off":
+        return
+    with EmbeddedStore(root, read_only=True, snapshot=snapshot) as store:
+        report = verify(store, sample=None if mode == "full" else 2000, expected_counts=counts)
+    if not report.ok:
+        raise FatalLoadError("integrity check of the written graph failed, nothing published: " + "; ".join(report.lines()))
+
+
+def last_counts(settings: Settings, version: str | None) -> dict[str, int] | None:
+    """The counts the run that published ``version`` recorded in its manifest (None when unknown)."""
+    for m in history(settings):
+        if m.get("counts") and (m.get("version") or {}).get("new") == version:
+            return m["counts"]
+    return None
+
+
 def _load_embedded(loader: _Loader, run_id: str) -> _Written:
     """Plan against the published snapshot; write a copy and publish it only when something changed."""
     from graph import snapshots
@@ -215,6 +244,7 @@ def _load_embedded(loader: _Loader, run_id: str) -> _Written:
             graph, deleted, counts = loader.write(store, cs, run_id)
             store.close()
             store = None
+            verify_before_publish(root, tmp, counts)
             snapshots.commit(root, name, tmp)
         except BaseException:
             if store is not None:

@@ -29,7 +29,7 @@ replacing ``CURRENT`` atomically, so readers see the old graph or the new one
 
 Test hook: ``CREDITGRAPH_REFRESH_PAUSE=<stage>[:seconds]`` sleeps at the start
 of a stage (``read``, ``validate``, ``resolve``, ``diff``, ``copy``, ``apply``,
-``apply-midway``, ``checkpoint``, ``publish``), so tests can kill a refresh at a known point.
+``apply-midway``, ``checkpoint``, ``verify``, ``publish``), so tests can kill a refresh at a known point.
 """
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ from etl.build import build
 from etl.graphdiff import ChangeSet, Rels, apply_changes, diff_batch, fetch_rels
 from etl.joblog import JobLog
 from etl.pipeline import (WRITER_CHECKPOINT_MB, FatalLoadError, LoadReport, Progress, graph_directory,
-                          owned_records, runs_dir, subject_reps)
+                          owned_records, runs_dir, subject_reps, verify_before_publish)
 from etl.profiles import load_profile
 from etl.read import read_extract
 from etl.report import RejectReport
@@ -349,6 +349,8 @@ def _refresh_embedded(run: _Run, report, prof, source, settings, mode, max_delet
         with run.stage("checkpoint", "writing the new snapshot to disk"):
             store.close()
         store = None
+        with run.stage("verify", "checking the new snapshot"):
+            verify_before_publish(root, tmp, run.counts)
         with run.stage("publish", f"publishing {name}"):
             snapshots.commit(root, name, tmp)
     except BaseException:

@@ -59,27 +59,40 @@ def verified(root: Path, sample: int | None = None):
         return verify(s, sample=sample, expected_counts=history(settings(root))[0].get("counts"))
 
 
-def test_engine_set_on_many_matched_relationships_corrupts_forward_lookups(root):
-    """The cause, on the raw engine: one SET over half the LEGAL_REP edges (same values), then close.
+def _raw_set(root: Path, part: slice, threads: int) -> None:
+    """On the raw engine: one SET of r.source (same values) over ``part`` of the LEGAL_REP edges, then close."""
+    db = lb.Database(str(snapshots.current_path(root) / snapshots.DB_FILE))
+    conn = lb.Connection(db)
+    conn.set_max_threads_for_exec(threads)
+    edges = conn.execute("MATCH (a:Person)-[r:LEGAL_REP]->(b:Enterprise) RETURN a.uid AS src, b.uid AS dst, "
+                         "r.source AS source").get_as_df()
+    conn.execute("LOAD FROM $b MATCH (a:Person {uid: src}) OPTIONAL MATCH (a)-[r:LEGAL_REP]->(e:Enterprise {uid: dst}) "
+                 "SET r.source = source", {"b": edges.iloc[part].reset_index(drop=True)})
+    conn.close()
+    db.close()
+
+
+def test_engine_set_on_many_matched_relationships_corrupts_forward_lookups(loaded, tmp_path):
+    """The cause, on the raw engine. Whether a given SET damages the graph depends on how the
+    relationship COPY laid the edges out, so a few SETs are tried, each on a fresh copy; at least one
+    must damage lookups from the source end (never from the target end).
 
     If this starts failing, LadybugDB fixed the bug: the delete-and-create workaround in
     graph.embedded (and its guard) may then go."""
-    db_file = snapshots.current_path(root) / snapshots.DB_FILE
-    db = lb.Database(str(db_file))
-    conn = lb.Connection(db)
-    conn.set_max_threads_for_exec(1)
-    edges = conn.execute("MATCH (a:Person)-[r:LEGAL_REP]->(b:Enterprise) RETURN a.uid AS src, b.uid AS dst, "
-                         "r.source AS source").get_as_arrow()
-    batch = edges.slice(0, edges.num_rows // 2)
-    conn.execute("LOAD FROM $b MATCH (a:Person {uid: src}) OPTIONAL MATCH (a)-[r:LEGAL_REP]->(e:Enterprise {uid: dst}) "
-                 "SET r.source = source", {"b": batch})
-    conn.close()
-    db.close()
-    with EmbeddedStore(root, read_only=True) as s:
-        report = verify(s, sample=None)
-    checks = {(p.check, p.element) for p in report.problems}
-    assert ("forward", "LEGAL_REP Person->Enterprise") in checks, report.lines()
-    assert not any(c == "backward" for c, _ in checks), report.lines()
+    seen = []
+    for i, (part, threads) in enumerate([(slice(0, None, 2), 1), (slice(None), 1), (slice(0, 2500), 2),
+                                         (slice(2500, None), 1), (slice(None), 2)]):
+        root = tmp_path / f"g{i}"
+        shutil.copytree(loaded["base"], root)
+        _raw_set(root, part, threads)
+        with EmbeddedStore(root, read_only=True) as s:
+            report = verify(s, sample=None)
+        checks = {(p.check, p.element) for p in report.problems}
+        assert not any(c == "backward" for c, _ in checks), report.lines()
+        seen.append(checks)
+        if ("forward", "LEGAL_REP Person->Enterprise") in checks:
+            return
+    pytest.fail(f"no SET damaged the graph: {seen}")
 
 
 def test_store_updates_of_every_edge_keep_lookups_right(root):
