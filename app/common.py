@@ -334,12 +334,30 @@ PAGES: dict[str, Any] = {}  # filled by streamlit_app.py: name -> st.Page
 
 
 def current_uid() -> str | None:
+    """The chosen party: this session's choice, else the link's ``uid`` parameter (checked)."""
     uid = st.session_state.get("uid")
     if not uid:
-        uid = st.query_params.get("uid")
+        uid = link_uid()
         if uid:
             st.session_state["uid"] = uid
     return uid or None
+
+
+def link_uid() -> str | None:
+    """The ``uid`` URL parameter when it can be a key; a refused one is dropped from the URL with a message (audited)."""
+    from app import session
+    from graph.inputs import InputError, clean_key
+
+    raw = st.query_params.get("uid")
+    if not raw:
+        return None
+    try:
+        return clean_key(raw, "uid")
+    except InputError as exc:
+        session.audit_once("link:uid", "input_refused", param="uid", reason=str(exc))
+        st.query_params.pop("uid", None)
+        st.warning(f"链接中的 uid 参数无效，已忽略 The link's uid parameter was ignored: {exc}")
+        return None
 
 
 def select(uid: str, name: str | None = None) -> None:

@@ -3,7 +3,12 @@
 The server's settings go on the ``streamlit run`` command line, so they hold
 whatever the working folder (no ``.streamlit/config.toml`` needed):
 headless, usage statistics off (nothing is sent anywhere), the address and
-port asked for, no file watcher.
+port asked for, no file watcher, no error details in the browser (tracebacks
+and server paths go to the server's log only), a byte budget for
+``st.cache_data``. Uvicorn is told to trust no ``X-Forwarded-For`` header
+(``FORWARDED_ALLOW_IPS=""``), so the app sees the real TCP peer and can tell a
+trusted proxy from anybody else. In trusted-header mode the server refuses to
+listen beyond loopback unless ``[auth] trusted_proxies`` names the proxies.
 
 Example
 -------
@@ -32,9 +37,44 @@ SERVER_OPTIONS = {
     "server.fileWatcherType": "none",
     "server.runOnSave": "false",
     "client.toolbarMode": "viewer",
-    "client.showErrorDetails": "true",
+    # "none": a generic message in the browser; the type, message and traceback go to the server's log.
+    # (Not "false": Streamlit reads that as "stacktrace", which still sends the traceback.)
+    "client.showErrorDetails": "none",
     "global.developmentMode": "false",
+    "server.enableAgentApi": "false",  # no non-browser API driving the app
+    "server.maxCacheDataSize": "512mb",  # LRU budget over every st.cache_data entry (serialized bytes)
 }
+#: Exit status when serving is refused because of the configuration (EX_CONFIG).
+EXIT_REFUSED = 78
+
+
+class ServeRefused(RuntimeError):
+    """The configuration makes serving on that address unsafe (the message says why, in one line)."""
+
+
+def listen_refusal(cfg, host: str) -> str | None:
+    """Why the app must not listen on ``host`` with this :class:`app.auth.AuthConfig` (None: fine)."""
+    from app.auth import is_loopback_host
+
+    if cfg.mode == "header" and not is_loopback_host(host) and not cfg.trusted_proxies_set:
+        return (f"header sign-in ([auth] trusted_header = {cfg.trusted_header!r}) on {host}, beyond loopback, "
+                "needs [auth] trusted_proxies: the addresses of the proxies allowed to send that header "
+                "(otherwise anybody could name any user)")
+    return None
+
+
+def check_listen(host: str) -> None:
+    """Raise :class:`ServeRefused` when the configured sign-in makes ``host`` unsafe (or [auth] is broken)."""
+    from app.auth import AuthConfig, AuthError
+    from graph.config import load_settings
+
+    try:
+        cfg = AuthConfig.from_settings(load_settings())
+    except (AuthError, ValueError) as exc:
+        raise ServeRefused(f"the [auth] configuration is invalid: {exc}") from None
+    reason = listen_refusal(cfg, host)
+    if reason:
+        raise ServeRefused(reason)
 
 
 def streamlit_command(port: int = 8501, host: str = "127.0.0.1", python: str | None = None) -> list[str]:
@@ -52,18 +92,27 @@ def server_env(db: Path | str | None = None, base: dict | None = None) -> dict:
         section, _, name = k.partition(".")
         snake = "".join("_" + c.lower() if c.isupper() else c for c in name)
         env[f"STREAMLIT_{section.upper()}_{snake.upper()}"] = v
+    env["FORWARDED_ALLOW_IPS"] = ""  # uvicorn: trust no X-Forwarded-For (default: from loopback), keep the TCP peer
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     return env
 
 
 def start(db: Path | str | None = None, port: int = 8501, host: str = "127.0.0.1", **popen) -> subprocess.Popen:
-    """Start the server as a child process (used by tests and `creditgraph demo`)."""
+    """Start the server as a child process (used by tests and `creditgraph demo`); :class:`ServeRefused` first."""
+    check_listen(host)
     return subprocess.Popen(streamlit_command(port, host), env=server_env(db), **popen)
 
 
 def run(db: Path | str | None = None, port: int = 8501, host: str = "127.0.0.1") -> int:
-    """Serve in the foreground until interrupted; returns the server's exit status."""
-    proc = start(db, port, host)
+    """Serve in the foreground until interrupted; returns the server's exit status.
+
+    A refused configuration prints one line to standard error and returns :data:`EXIT_REFUSED`.
+    """
+    try:
+        proc = start(db, port, host)
+    except ServeRefused as exc:
+        print(f"creditgraph: not serving: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
 
     def stop(signum, frame):  # SIGTERM (systemd, supervisors, tests) stops the server too, not just us
         raise KeyboardInterrupt

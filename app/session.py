@@ -9,6 +9,7 @@ logged twice).
 from __future__ import annotations
 
 import json
+import os
 import time
 from typing import Any
 
@@ -76,6 +77,44 @@ def require(action: str, what: str) -> None:
     st.stop()
 
 
+def peer_address() -> str | None:
+    """The address this session's WebSocket came from: the TCP peer (a reverse proxy when there is one).
+
+    Read from the session's client (``st.context.ip_address`` hides loopback as
+    ``None``). It is the real peer only when uvicorn trusts no
+    ``X-Forwarded-For`` header (``FORWARDED_ALLOW_IPS=""``, as `creditgraph serve`
+    sets it); otherwise None, which no rule trusts.
+    """
+    if os.environ.get("FORWARDED_ALLOW_IPS") != "":
+        return None
+    try:
+        from streamlit.runtime import get_instance
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        ctx = get_script_run_ctx()
+        client = get_instance().get_client(ctx.session_id) if ctx is not None else None
+        ip = client.client_context.remote_ip if client is not None else None
+    except Exception:  # noqa: BLE001 — no runtime (tests) or no client: unknown
+        ip = None
+    return ip if isinstance(ip, str) and ip else None
+
+
+def request_headers():
+    """The headers of this session's WebSocket request (repeated headers kept), or an empty dict."""
+    try:
+        return st.context.headers
+    except Exception:  # noqa: BLE001 — no client
+        return {}
+
+
+def _audit_sign_in_refusal(res, mode: str, **fields: Any) -> None:
+    """A refused sign-in, logged once per session for the same user and reason (reruns repeat it)."""
+    mark = json.dumps([res.user, res.reason], ensure_ascii=False)
+    if st.session_state.get("_refused_sign_in") != mark:
+        st.session_state["_refused_sign_in"] = mark
+        _audit.audit_event(settings(), "sign_in", user=res.user, ok=False, mode=mode, reason=res.reason, **fields)
+
+
 def _sign_out() -> None:
     audit("sign_out")
     st.session_state.pop(KEY, None)
@@ -92,13 +131,25 @@ def _sign_in_form(cfg: AuthConfig, note: str | None = None) -> None:
         password = st.text_input("密码 Password", type="password", key="signin_password")
         submitted = st.form_submit_button("登录 Sign in", type="primary", key="signin_submit")
     if submitted:
-        res = cfg.sign_in(user.strip(), password)
-        _audit.audit_event(settings(), "sign_in", user=res.user, ok=res.ok, mode="password",
-                           **({"role": res.role} if res.ok else {"reason": res.reason}))
+        address = cfg.client_address(peer_address(), request_headers())
+        res, locks = cfg.sign_in_throttled(user.strip(), password, address)
+        extra = {"address": address} if address else {}
+        fields = {"role": res.role} if res.ok else {"reason": res.reason}
+        if res.retry_after:
+            fields["retry_after"] = res.retry_after
+        _audit.audit_event(settings(), "sign_in", user=res.user, ok=res.ok, mode="password", **fields, **extra)
+        for lock in locks:  # a lock starts: who or which address, after how many failures, for how long
+            _audit.audit_event(settings(), "sign_in_locked", user=res.user, key=lock.key[0], value=lock.key[1],
+                               failures=lock.failures, seconds=lock.seconds, **extra)
         if res.ok:
             _start(Session(res.user, res.role, "password", time.time()))
             st.rerun()
-        st.error("用户名或密码错误 Wrong user name or password.")
+        if res.reason == "throttled" or locks:
+            wait = res.retry_after or max(lock.seconds for lock in locks)
+            st.error(f"登录失败次数过多，请 {int(wait) + 1} 秒后再试 Too many failed sign-ins: "
+                     f"try again in {int(wait) + 1} s.")
+        else:
+            st.error("用户名或密码错误 Wrong user name or password.")
     st.stop()
 
 
@@ -114,11 +165,10 @@ def gate() -> Session:
                            f"角色 role: **{s.role}**")
         return s
     if cfg.mode == "header":
-        headers = dict(st.context.headers or {}) if getattr(st, "context", None) is not None else {}
-        res = cfg.from_headers(headers)
-        if not res.ok:
-            if s is None or s.user != res.user:
-                _audit.audit_event(settings(), "sign_in", user=res.user, ok=False, mode="header", reason=res.reason)
+        peer = peer_address()
+        res = cfg.from_headers(request_headers(), peer=peer)
+        if not res.ok:  # an untrusted peer's header is ignored: nobody is signed in
+            _audit_sign_in_refusal(res, "header", peer=peer or "unknown")
             st.session_state.pop(KEY, None)
             st.error(f"未授权 Not authorised: {res.reason}.")
             st.stop()

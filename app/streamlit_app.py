@@ -8,7 +8,9 @@ embedded store).
 """
 from __future__ import annotations
 
+import logging
 import sys
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,4 +56,10 @@ if not session.can("explore"):
 nav = st.navigation(sections)
 with st.sidebar:
     st.caption("creditgraph 信用知识图谱 · credit knowledge graph")
-nav.run()
+try:
+    nav.run()
+except Exception:  # noqa: BLE001 — the browser gets a reference, the server's log the traceback
+    ref = uuid.uuid4().hex[:8]
+    logging.getLogger("creditgraph.app").exception("page error, reference %s", ref)
+    st.error(f"出错了，请稍后重试或联系管理员 Something went wrong on this page (reference {ref}). "
+             "Try again, or give the reference to your administrator.")

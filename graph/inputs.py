@@ -33,6 +33,7 @@ MAX_LIST = 100_000  # items in a list parameter
 # C0/C1 controls, zero-width characters, bidi embeddings/overrides/isolates, BOM
 _INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _SPACE = re.compile(r"\s+")
+_BREAK = re.compile(r"[^\S ]")  # whitespace other than a plain space: tabs, line breaks, NBSP, …
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -74,6 +75,34 @@ def clean_text(value: Any, what: str = "search text", max_len: int = MAX_TEXT) -
     if len(text) > max_len:
         raise InputError(f"{what} is too long ({len(text):,} characters; at most {max_len})")
     return text
+
+
+def clean_key(value: Any, what: str = "uid", max_len: int = MAX_PARAM) -> str:
+    """A key (a party's uid) from a link, exactly as given, or :class:`InputError`.
+
+    Unlike :func:`clean_text` nothing is trimmed or removed: a key with
+    control, zero-width or bidi characters, surrounding spaces, invalid
+    Unicode or over ``max_len`` characters is refused, so a link cannot
+    smuggle one key in as another.
+
+    >>> clean_key("91330503735242721D")
+    '91330503735242721D'
+    >>> clean_key("x\\x00y")
+    Traceback (most recent call last):
+    ...
+    graph.inputs.InputError: uid holds control or invisible characters ('x\\x00y')
+    """
+    if not isinstance(value, str):
+        raise InputError(f"{what} must be text, not {type(value).__name__}")
+    if _SURROGATE.search(value) or "\ufffd" in value:
+        raise InputError(f"{what} is not valid Unicode (mis-decoded bytes?)")
+    if len(value) > max_len:
+        raise InputError(f"{what} is too long ({len(value):,} characters; at most {max_len})")
+    if _INVISIBLE.search(value) or _BREAK.search(value):
+        raise InputError(f"{what} holds control or invisible characters ({_preview(value)})")
+    if value != value.strip():
+        raise InputError(f"{what} has spaces around it ({_preview(value)})")
+    return value
 
 
 def _check_str(name: str, s: str) -> None:

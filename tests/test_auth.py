@@ -65,11 +65,12 @@ def test_sessions_expire_after_the_configured_minutes():
 def test_trusted_header_names_the_user_and_the_user_list_gives_the_role():
     cfg = config(trusted_header="X-Remote-User")
     assert cfg.mode == "header"
-    res = cfg.from_headers({"x-remote-user": "sam", "Host": "example"})  # header names are case-insensitive
+    proxy = "127.0.0.1"  # the header counts only from a trusted proxy (default: loopback); see test_web_hardening
+    res = cfg.from_headers({"x-remote-user": "sam", "Host": "example"}, peer=proxy)  # header names are case-insensitive
     assert res.ok and res.user == "sam" and res.role == "supervisor"
-    assert not cfg.from_headers({"X-Remote-User": "mallory"}).ok  # not in the list: refused
-    assert not cfg.from_headers({}).ok
-    assert not config().from_headers({"X-Remote-User": "ada"}).ok  # without trusted_header the header is ignored
+    assert not cfg.from_headers({"X-Remote-User": "mallory"}, peer=proxy).ok  # not in the list: refused
+    assert not cfg.from_headers({}, peer=proxy).ok
+    assert not config().from_headers({"X-Remote-User": "ada"}, peer=proxy).ok  # without trusted_header the header is ignored
 
 
 def test_role_permissions_and_reveal_roles():

@@ -27,6 +27,9 @@ try:
 except NotFound as exc:
     st.error(f"未找到 Not found: {exc}")
     st.stop()
+except ValueError as exc:  # graph.inputs.InputError: a key no query accepts
+    st.warning(f"无法打开画像 Cannot open the profile: {exc}")
+    st.stop()
 C.select(uid, p["name"])
 S.audit_once("profile", "profile_view", uid=uid, kind=p["kind"])
 

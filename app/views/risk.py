@@ -143,9 +143,12 @@ if may_export and e1.button("生成导出文件 Prepare export (CSV + XLSX)", ke
 exp = st.session_state.get("risk_export")
 if may_export and exp and exp["sig"] == sig:
     stamp = dt.datetime.now().strftime("%Y%m%d")
-    e2.download_button("下载 CSV Download CSV", exp["csv"], file_name=f"{exp['name']}-{stamp}.csv", mime="text/csv",
-                       key="risk_dl_csv")
-    e3.download_button("下载 XLSX Download XLSX", exp["xlsx"], file_name=f"{exp['name']}-{stamp}.xlsx",
+    # the bytes stay in this session; a callable puts them on the media endpoint only when the user clicks,
+    # and Streamlit drops that unreferenced file after the next runs (static bytes would sit at a /media/ URL,
+    # readable without the session, as long as the page shows the button)
+    e2.download_button("下载 CSV Download CSV", lambda b=exp["csv"]: b, file_name=f"{exp['name']}-{stamp}.csv",
+                       mime="text/csv", key="risk_dl_csv")
+    e3.download_button("下载 XLSX Download XLSX", lambda b=exp["xlsx"]: b, file_name=f"{exp['name']}-{stamp}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="risk_dl_xlsx")
     st.caption(f"导出 {exp['rows']} 条，含证据路径，个人信息已脱敏 {exp['rows']} rows with evidence paths; personal data masked.")
 

@@ -55,7 +55,8 @@ else:
     for col, fmt, mime in ((d1, "csv", "text/csv"), (d2, "parquet", "application/octet-stream")):
         path = report.get(fmt)
         if path and Path(path).is_file():
-            col.download_button(f"下载拒收报告 Download reject report ({fmt.upper()})", Path(path).read_bytes(),
+            # read on click only: the rejected rows (source data) never wait at a /media/ URL
+            col.download_button(f"下载拒收报告 Download reject report ({fmt.upper()})", lambda p=path: Path(p).read_bytes(),
                                 file_name=f"rejects-{m.get('run_id')}.{fmt}", mime=mime, key=f"status_dl_{fmt}")
     if report.get("csv") and Path(report["csv"]).is_file():
         with st.expander("拒收报告预览 Reject report preview (first 200 rows)"):
