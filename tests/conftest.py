@@ -9,6 +9,36 @@ REPO = Path(__file__).resolve().parents[1]
 REALDATA = REPO.parent / "shared" / "realdata"
 
 
+def graph_roots(folder: Path, depth: int = 4) -> list[Path]:
+    """Embedded graph roots (folders with a published ``CURRENT``) under ``folder``."""
+    return sorted(p.parent for i in range(1, depth + 1) for p in folder.glob("/".join(["*"] * (i - 1) + ["CURRENT"])))
+
+
+@pytest.fixture(autouse=True)
+def every_graph_verifies_after_the_test(request, tmp_path):
+    """`creditgraph verify`'s checks on every embedded graph a test leaves in its tmp_path: after each
+    load, re-load, refresh and kill the suite runs, the published graph must be sound (issue 13)."""
+    yield
+    if request.node.get_closest_marker("corrupts_graph"):
+        return
+    import dataclasses
+
+    from etl.pipeline import last_counts
+    from graph import snapshots
+    from graph.config import load_settings
+    from graph.embedded import EmbeddedStore
+    from graph.verify import verify
+
+    for root in graph_roots(tmp_path):
+        version = snapshots.current_name(root)
+        if version is None or not (root / version).exists():
+            continue
+        settings = dataclasses.replace(load_settings(), store="embedded", db_path=root)
+        with EmbeddedStore(root, read_only=True) as store:
+            report = verify(store, sample=500, expected_counts=last_counts(settings, version))
+        assert report.ok, f"graph {root} ({version}) fails verify after the test: {report.lines()}"
+
+
 @pytest.fixture
 def embedded_store(tmp_path):
     from graph.embedded import EmbeddedStore
