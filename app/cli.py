@@ -400,9 +400,13 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="address to listen on (0.0.0.0: every interface)"),
 ) -> None:
     """Serve the Streamlit app (read-only on the graph; offline: no CDN, no telemetry)."""
-    from app.serve import run
+    from app.serve import ServeRefused, check_listen, run
 
     settings = settings_for(db, False)
+    try:
+        check_listen(host)  # before saying where it serves: a refusal prints its one-line reason only
+    except ServeRefused as exc:
+        fail(str(exc), 78)
     where = settings.db_path if settings.store == "embedded" else settings.neo4j.uri
     console.print(f"creditgraph app on [bold]http://{host}:{port}[/] (store: {settings.store} {where}); Ctrl+C stops it")
     raise typer.Exit(run(settings.db_path if settings.store == "embedded" else None, port, host))
