@@ -72,6 +72,7 @@ def _raw_set(root: Path, part: slice, threads: int) -> None:
     db.close()
 
 
+@pytest.mark.corrupts_graph
 def test_engine_set_on_many_matched_relationships_corrupts_forward_lookups(loaded, tmp_path):
     """The cause, on the raw engine. Whether a given SET damages the graph depends on how the
     relationship COPY laid the edges out, so a few SETs are tried, each on a fresh copy; at least one
