@@ -33,7 +33,7 @@ from graph.config import load_settings
 from graph.embedded import EmbeddedStore
 from queries import (cross_region_links, equity_penetration, neighborhood, paths, phoenix_cases, repeat_offenders,
                      risk_groups, shell_company_candidates)
-from queries.quality import _all_person_ids, evaluate, headline, load_truth, person_uids
+from queries.quality import People, evaluate, headline, load_truth
 
 # analysis -> p95 target in seconds
 TARGETS = {
@@ -68,12 +68,12 @@ def samples(store, truth: dict, id_key: str, n: int, seed: int) -> dict[str, lis
         pool = list(pool)
         return [pool[i] for i in rng.choice(len(pool), size=min(k, len(pool)), replace=False)] if pool else []
 
-    uid_of = person_uids(_all_person_ids(truth), id_key)
+    planted = People(truth, id_key)  # a planted person's uid: one of their records (IDs are often masked)
     planted_parties = [m for c in truth["shell_clusters"] for m in c["members"][:1]]
-    planted_parties += [uid_of[c["person"]["id_no"]] for c in truth["phoenix_cases"]]
+    planted_parties += [planted.any_uid(planted.key(c["person"])) for c in truth["phoenix_cases"]]
     parties = pick(planted_parties, half) + pick(ents, n - half - n // 4) + pick(people, n // 4)
     planted_pairs = [(c["a"]["uscc"], c["b"]["uscc"]) for c in truth["cross_region_links"]]
-    planted_pairs += [(uid_of[c["person"]["id_no"]], c["b"]["uscc"]) for c in truth["phoenix_cases"]]
+    planted_pairs += [(planted.any_uid(planted.key(c["person"])), c["b"]["uscc"]) for c in truth["phoenix_cases"]]
     pairs = pick(planted_pairs, half)
     while len(pairs) < n:
         a, b = pick(ents, 2)
@@ -177,6 +177,19 @@ def main() -> None:
     print(f"equity chains: {eq['exact']} / {eq['chains']} exact to 1e-6 (max error {eq['max_error']:.1e}), "
           f"controller right in {eq['controllers']} / {eq['chains']}")
     print(f"decoys flagged: {scores['decoys']}")
+    data = scores["data"]
+    if data:
+        by = ", ".join(f"{k} {v:.1%}" for k, v in data.get("masked_person_rows_share_by_source", {}).items())
+        print(f"data: masked ID numbers on {data.get('masked_person_rows_share', 0):.1%} of person rows ({by}); "
+              f"planted people by disclosure {data.get('planted_people_by_disclosure')}; "
+              f"shell clusters with a masked hub {data.get('shell_clusters_with_masked_hub')} "
+              f"(recall {scores['shell_clusters'].get('masked_hub_recall', 1.0):.2f}); "
+              f"phoenix by end signal {data.get('phoenix_by_end_signal')} "
+              f"(recall {scores['phoenix_cases'].get('recall_by_end_signal')}); "
+              f"revoked without a date {data.get('revoked_without_dissolution_date')}")
+    rp = scores["repeat_offenders"]["person"]
+    print(f"repeat offenders (person): {rp.get('wrong_merges', 0)} rows merge two planted people, "
+          f"{rp.get('reported_twice', 0)} planted people reported more than once")
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2:.1f} GiB")
     store.close()
 

@@ -60,10 +60,11 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import yaml
 
+from etl import synth_identity as SI
 from etl import synth_names as W
 from etl.canonical import TABLES
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 REFERENCE_DATE = "2026-06-30"
 _EPOCH = np.datetime64("1970-01-01", "D")
 
@@ -117,10 +118,24 @@ BIG_CITIES = {"330100", "330200", "330300", "320100", "320500", "320200", "37010
 DEFINITIONS = {
     "reference_date": "All time-relative values are relative to 2026-06-30; no removal date lies after it.",
     "person_identity": (
-        "A person is identified only by a full, checksum-valid 18-character resident ID number (GB 11643-1999) in "
-        "legal_reps.id_no, shareholders.holder_id (holder_kind 自然人股东) or penalties.person_id_no. Masked "
-        "(330222********123X), foreign or missing ID numbers never identify anyone; name-only people are scoped to "
-        "their enterprise."
+        "Every planted person is one real person with one resident ID number (id_no, GB 11643-1999), but each "
+        "source row shows it in full, masked (321181********5898, 3211**********5898, 330222************) or not "
+        "at all (N/A, empty), decided row by row (see people[].disclosure). Patterns are defined on real people: "
+        "the 'people' section lists every row of every planted person (uscc, name as written, id as shown, role) "
+        "so that a scorer can recognise the person however a graph keys those rows. Background people never "
+        "satisfy a pattern, whatever identity is assumed for them."
+    ),
+    "people": (
+        "key (P + index), name, id_no (the true, full ID number), disclosure (how their rows show the ID), phone "
+        "(their mobile, on their legal-representative rows), records: one per row naming them: uscc (enterprise "
+        "key), name (as written), id_shown (full, masked, or null when N/A/empty), role (legal_rep, shareholder, "
+        "penalty_person with event = the PenaltyEvent uid)."
+    ),
+    "company_end": (
+        "When an enterprise ended, for phoenix cases: status 注销/吊销/撤销/迁出 with a dissolved date: that date "
+        "(signal dissolution_date); such a status without a date (many revoked companies have none): the decided "
+        "date of its latest active event (signal status); otherwise an active serious_illegal listing: the "
+        "decided date of its latest one (signal serious_illegal). Abnormal-operation listings are not an end."
     ),
     "enterprise_identity": "The upper-cased USCC; where the uscc column holds a 15-digit legacy registration number, that number.",
     "enterprise_region": (
@@ -135,7 +150,7 @@ DEFINITIONS = {
     "event_id": "<kind code>:<record_id>, kind codes AP administrative_penalty, AO abnormal_operation, SI serious_illegal, DD dishonest_debtor (the PenaltyEvent uid).",
     "roles": "legal representative = a legal_reps row with is_legal_rep true; shareholder = a shareholders row (holder_id is the ID number of a person or the USCC of an enterprise).",
     "shell_clusters": (
-        "A hub person (ID) who is legal representative of >= 5 enterprises whose founding dates lie within 180 days "
+        "A hub person who is legal representative of >= 5 enterprises whose founding dates lie within 180 days "
         "(max - min <= 180). Planted members share one non-cluster address and one phone; at least half are listed "
         "abnormal_operation with reason exactly 通过登记的住所或者经营场所无法联系的 (active); every shareholding "
         "has paid <= 5% of subscribed; some members were 注销/吊销 within 730 days of founding; two members hold "
@@ -143,17 +158,17 @@ DEFINITIONS = {
     ),
     "repeat_offenders.enterprise": "An enterprise with >= 3 active events whose decided dates lie within 730 days (max - min <= 730).",
     "repeat_offenders.person": (
-        "A person (ID) who is legal representative or shareholder of >= 2 distinct enterprises that each have >= 1 "
+        "A person who is legal representative or shareholder of >= 2 distinct enterprises that each have >= 1 "
         "active event. Includes the hubs of shell clusters and people behind cross-region person links."
     ),
     "phoenix_cases": (
-        "A person P (ID) who is legal representative or shareholder of enterprise A, where A has >= 1 active event "
-        "and status 注销 or 吊销 with dissolved date d, and P is legal representative of enterprise B != A with "
-        "0 <= founded(B) - d <= 365 days. One entry per (P, A, B)."
+        "A person P who is legal representative or shareholder of enterprise A, where A has >= 1 active event "
+        "and ended on day d (see company_end; end_signal says which signal), and P is legal representative of "
+        "enterprise B != A with 0 <= founded(B) - d <= 365 days. One entry per (P, A, B)."
     ),
     "cross_region_links": (
         "Unordered pairs of enterprises A, B (a < b by USCC), each with >= 1 active event, connected either by a "
-        "person (ID) who is legal representative or shareholder of both (A <- person -> B) or by an enterprise that "
+        "person who is legal representative or shareholder of both (A <- person -> B) or by an enterprise that "
         "holds shares in both (A <- owner -> B). level: province when the provinces differ; city when the province "
         "is the same and the cities differ; county when the city is the same and the counties differ (pairs in one "
         "county are not links): the coarsest level at which the regions differ. One entry per (pair, connector). An "
@@ -171,8 +186,9 @@ DEFINITIONS = {
         "Must not be flagged by default analyses: cluster_addresses (declared 集中办公区, each hosting 20-60 "
         "unrelated companies with distinct legal representatives); large_groups (a parent holding 10-30 "
         "subsidiaries at >= 51%, distinct legal representatives, founded across years, fully paid, no penalties); "
-        "common_name_people (name-only legal representatives sharing a very common name across unrelated "
-        "enterprises: never the same person); repaired_repeat (3 events within 730 days of which >= 2 are "
+        "common_name_people (legal representatives sharing a very common name across unrelated enterprises, "
+        "name-only or with a masked ID showing only a region prefix of one city: never the same person); "
+        "repaired_repeat (3 events within 730 days of which >= 2 are "
         "removed/repaired/withdrawn: a repeat offender only when non-active events are included)."
     ),
     "bad_rows": (
@@ -544,6 +560,8 @@ class _World:
         self.reserved_addresses: set[str] = set()
         self.reserved_phones: set[int] = set()
         self.common_name_ents: list[tuple[int, str]] = []
+        self.disc_forced: dict[int, int] = {}  # planted person -> disclosure profile (SI.DISC_*)
+        self.chain_people: set[int] = set()
         self.truth: dict = {}
 
     # ------------------------------------------------------------------ base attributes
@@ -572,6 +590,8 @@ class _World:
         self.status[(~diss) & (u < p_diss + 0.01)] = S_QIANCHU
         self.dissolved = np.full(n, NO_DAY, np.int64)
         self.dissolved[diss] = self.founded[diss] + 60 + (rng.random(diss.sum()) * span[diss]).astype(np.int64)
+        # many revoked (吊销) companies carry no dissolution date in the registry
+        self.diss_shown = ~((self.status == S_DIAOXIAO) & (rng.random(n) < 0.6))
         # capital (yuan)
         rounds = np.array([1, 3, 5, 10, 20, 30, 50, 100, 200, 300, 500, 1000, 2000, 3000, 5000, 10000], np.int64)
         rw = np.array([1, 2, 3, 10, 5, 6, 12, 14, 8, 6, 8, 6, 3, 1.5, 1.5, 1], float)
@@ -633,6 +653,7 @@ class _World:
         self.kind[e] = kind
         self.status[e] = status
         self.dissolved[e] = dissolved
+        self.diss_shown[e] = True
         if industry is not None:
             self.industry[e] = industry
         if cap_wan is None:
@@ -716,6 +737,8 @@ def _plant_shells(w: _World, k: int) -> list[dict]:
         offs = np.sort(rng.integers(0, 181, m))
         offs -= offs[0]
         hub = w.newp(county)
+        if len(out) < 2 or rng.random() < 0.2:  # "clusters with mostly masked heads"
+            w.disc_forced[hub] = SI.DISC_MOSTLY_MASKED
         address = w.new_address(county)
         phone = w.new_phone()
         w.pp_phone[hub] = phone
@@ -764,6 +787,7 @@ def _plant_shells(w: _World, k: int) -> list[dict]:
         if short:
             signals.append("short_life")
         out.append({"members": ents, "hub": hub, "address": address, "phone": phone, "listed": [ents[i] for i in listed],
+                    "masked_hub": w.disc_forced.get(hub) == SI.DISC_MOSTLY_MASKED,
                     "short_lived": sorted(ents[i] for i in short), "circular": [ents[a], ents[b]], "signals": signals})
     return out
 
@@ -817,7 +841,16 @@ def _plant_repeat_people(w: _World, k: int) -> None:
                 w.event(e, w.rand_kind(), w.rday(w.founded[e] + 60, REF - 1), int(rng.choice([ST_REMOVED, ST_REPAIRED])))
 
 
+PHOENIX_ENDS = ("dissolution_date", "status", "serious_illegal")
+
+
 def _plant_phoenix(w: _World, k: int) -> None:
+    """A punished company ends and its person opens a new one within a year.
+
+    The end shows as a dissolution date (40%), as status 吊销 with no date
+    (35%: B is founded within a year of both the hidden revocation and A's
+    latest active event), or only as a serious-illegal listing (25%).
+    """
     rng, g = w.rng, w.geo
     for _ in range(k):
         a, b = w.alloc(2)
@@ -825,14 +858,29 @@ def _plant_phoenix(w: _World, k: int) -> None:
         w.set_ent(a, ca, w.rday(_day("2008-01-01"), _day("2019-12-31")), kind=int(rng.choice([K_PERSONS, K_SOLO])))
         p = w.newp(ca)
         w.owned_solo(a, p, paid=float(rng.choice([0.0, 0.2, 1.0])))
+        end = PHOENIX_ENDS[int(rng.choice(3, p=[0.40, 0.35, 0.25]))]
         last = 0
-        for _i in range(int(rng.integers(1, 3))):
+        n_ev = int(rng.integers(1, 3))
+        kinds = ["abnormal_operation", "dishonest_debtor", "serious_illegal", "administrative_penalty"]
+        for i in range(n_ev):
             d = w.rday(w.founded[a] + 180, min(w.founded[a] + 2000, REF - 500))
-            w.event(a, str(rng.choice(["abnormal_operation", "dishonest_debtor", "serious_illegal", "administrative_penalty"])), d)
+            kind = str(rng.choice(kinds if end != "serious_illegal" else kinds[:2] + kinds[3:]))
+            if end == "serious_illegal" and i == n_ev - 1:  # the listing comes last: it is the end
+                d = max(d, last + 30)
+                kind = "serious_illegal"
+            w.event(a, kind, d)
             last = max(last, d)
-        dis = w.rday(last + 60, min(last + 500, REF - 30))
-        w.status[a] = int(rng.choice([S_ZHUXIAO, S_DIAOXIAO]))
-        w.dissolved[a] = dis
+        if end == "serious_illegal":
+            dis = last
+        elif end == "status":
+            dis = w.rday(last + 60, last + 200)  # never written: the registry shows 吊销 only
+            w.status[a] = S_DIAOXIAO
+            w.dissolved[a] = dis
+            w.diss_shown[a] = False
+        else:
+            dis = w.rday(last + 60, min(last + 500, REF - 30))
+            w.status[a] = int(rng.choice([S_ZHUXIAO, S_DIAOXIAO]))
+            w.dissolved[a] = dis
         u = rng.random()
         if u < 0.6:
             cb = ca
@@ -842,7 +890,8 @@ def _plant_phoenix(w: _World, k: int) -> None:
             cb = w.rand_county(prov=int(g.county_prov[ca]), exclude_city=int(g.county_city[ca]))
         else:
             cb = w.rand_county(exclude_prov=int(g.county_prov[ca]))
-        w.set_ent(b, cb, w.rday(dis, min(dis + 365, REF - 1)), kind=K_SOLO)
+        latest_b = dis + 365 if end == "dissolution_date" else min(last + 365, dis + 365)
+        w.set_ent(b, cb, w.rday(dis, min(latest_b, REF - 1)), kind=K_SOLO)
         w.owned_solo(b, p)
         if rng.random() < 0.3 and w.founded[b] + 60 < REF - 1:
             w.event(b, w.rand_kind(), w.rday(w.founded[b] + 60, REF - 1))
@@ -1013,6 +1062,10 @@ def _plant_chains(w: _World, k: int) -> list[dict]:
                 ent_of[node] = e
             else:
                 per_of[node] = w.newp(ct)
+                w.chain_people.add(per_of[node])
+        for h in dict.fromkeys(multi):  # name-only owners holding through two paths: their parts must add up
+            if ntype[h] == "P" and rng.random() < 0.5:
+                w.disc_forced[per_of[h]] = SI.DISC_NAME_ONLY
         for (h, c), bp in sorted(edges.items()):
             paid = 1.0 if rng.random() < 0.7 else float(rng.choice([0.3, 0.5, 0.8]))
             if ntype[h] == "P":
@@ -1109,6 +1162,32 @@ def _plant_common_names(w: _World, k: int) -> None:
             w.common_name_ents.append((e, name))
 
 
+def _assign_disclosure(w: _World) -> None:
+    """How each planted person's rows show their ID number (``w.pp_disc``, one SI.DISC_* per person)."""
+    rng = w.rng
+    npl = len(w.pp_county)
+    companies: list[set] = [set() for _ in range(npl)]
+    rep_in: list[set] = [set() for _ in range(npl)]
+    for e, p, _since in w.pl_rep:
+        companies[p].add(e)
+        rep_in[p].add(e)
+    for e, htype, h, _bp, _paid in w.pl_hold:
+        if htype == 0:
+            companies[h].add(e)
+    disc = np.empty(npl, np.int8)
+    for p in range(npl):
+        forced = w.disc_forced.get(p)
+        if forced is not None:
+            disc[p] = forced
+        elif p in w.chain_people:
+            disc[p] = SI.draw_disclosure(rng, "chain")
+        elif len(companies[p]) >= 2:
+            disc[p] = SI.draw_disclosure(rng, "multi_rep" if companies[p] == rep_in[p] else "multi")
+        else:
+            disc[p] = SI.draw_disclosure(rng, "single")
+    w.pp_disc = disc
+
+
 # --------------------------------------------------------------------------- background
 
 
@@ -1163,14 +1242,23 @@ def _background_people(w: _World) -> None:
     # ---- legal representatives: one fresh person per enterprise
     ents_r = np.flatnonzero(np.isin(w.role, [R_BG, R_CLUSTER, R_REPAIRED, R_COMMON]))
     nr = len(ents_r)
-    r_state = rng.choice(4, nr, p=[0.46, 0.42, 0.10, 0.02])
+    r_state = rng.choice(4, nr, p=[0.30, 0.58, 0.10, 0.02])
     r_forced = np.full(nr, -1, np.int64)
     forced_names = ["张伟", "王芳"]
-    if w.common_name_ents:
-        pos = np.searchsorted(ents_r, [e for e, _ in w.common_name_ents])
-        r_state[pos] = ID_NONE
-        r_forced[pos] = [forced_names.index(nm) for _, nm in w.common_name_ents]
     r_county = _person_counties(w, w.county[ents_r])
+    common_pos = np.zeros(0, np.int64)
+    if w.common_name_ents:
+        # common-name decoys: name-only, or a masked ID that shows only a region prefix of one city per name
+        pos = np.searchsorted(ents_r, [e for e, _ in w.common_name_ents])
+        which = np.array([forced_names.index(nm) for _, nm in w.common_name_ents])
+        masked = rng.random(len(pos)) < 0.5
+        r_state[pos] = np.where(masked, ID_MASKED, ID_NONE)
+        r_forced[pos] = which
+        g = w.geo
+        home = [g.city_counties[int(g.county_city[w.county[w.common_name_ents[int(np.argmax(which == i))][0]]])]
+                for i in range(len(forced_names))]
+        r_county[pos] = [int(home[i][rng.integers(len(home[i]))]) for i in which]
+        common_pos = pos[masked]
     r_birth = w.founded[ents_r] - rng.integers(22 * 365, 55 * 365, nr)
     r_birth = np.clip(r_birth, _day("1940-01-01"), _day("2004-12-31"))
     rep_person = np.full(n, -1, np.int64)
@@ -1193,10 +1281,17 @@ def _background_people(w: _World) -> None:
     swap = w.founded[e1] > w.founded[e2]
     e1, e2 = np.where(swap, e2, e1), np.where(swap, e1, e2)
 
+    # each enterprise's (at most two) background event days: any of them may read as its end
+    ev_days = np.full((n, 2), NO_DAY, np.int64)
+    be, bd = w.bg_ev[0], w.bg_ev[2]
+    first_ev = ~_dups(be)
+    ev_days[be[first_ev], 0] = bd[first_ev]
+    ev_days[be[~first_ev], 1] = bd[~first_ev]
+
     def phoenix_like(a, b):
-        d = w.dissolved[a]
-        gap = w.founded[b] - d
-        return has_ev[a] & (d != NO_DAY) & (gap >= 0) & (gap <= 365)
+        ends = np.column_stack([w.dissolved[a], ev_days[a]])
+        gap = w.founded[b][:, None] - ends
+        return has_ev[a] & ((ends != NO_DAY) & (gap >= 0) & (gap <= 365)).any(axis=1)
 
     ok = ((w.founded[e2] - w.founded[e1]) >= 730) & ~(has_ev[e1] & has_ev[e2]) & ~phoenix_like(e1, e2) & ~phoenix_like(e2, e1)
     e1, e2 = e1[ok], e2[ok]
@@ -1253,7 +1348,7 @@ def _background_people(w: _World) -> None:
     is_new = ~is_rep & ~is_corp
     # new people behind the new-person rows
     nn = int(is_new.sum())
-    n_state = rng.choice([ID_NONE, ID_FULL, ID_MASKED], nn, p=[0.70, 0.15, 0.15])
+    n_state = rng.choice([ID_NONE, ID_FULL, ID_MASKED], nn, p=[0.45, 0.30, 0.25])
     n_county = _person_counties(w, w.county[hent[is_new]])
     n_birth = rng.integers(_day("1950-01-01"), _day("2000-12-31"), nn)
     P1 = P0 + nr
@@ -1300,6 +1395,8 @@ def _background_people(w: _World) -> None:
     w.p_county = np.concatenate([np.array(w.pp_county, np.int64), r_county, n_county, o_county])
     w.p_birth = np.concatenate([np.array(w.pp_birth, np.int64), r_birth, n_birth, o_birth])
     w.p_forced = np.concatenate([np.full(npl, -1), r_forced, np.full(nn + no, -1)])
+    w.p_prefix_only = np.zeros(len(w.p_forced), bool)  # masked decoys show only the region prefix
+    w.p_prefix_only[P0 + common_pos] = True
     w.forced_names = forced_names
     w.p_kind = np.concatenate([np.zeros(npl), np.ones(nr), np.full(nn, 2), np.full(no, 3)]).astype(np.int8)
     w.P0 = P0
@@ -1450,6 +1547,27 @@ def _identifiers(w: _World) -> None:
     w.admin_prefix = admin
 
 
+def _unique_names_for(w: _World, names: pa.Array, people: np.ndarray) -> pa.Array:
+    """Give ``people`` names that nobody else in the data set has (surname + two rare characters)."""
+    import pandas as pd
+
+    rng = w.rng
+    sn, snp = _weights(W.SURNAMES)
+    for _ in range(50):
+        shared = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([names]))).duplicated(keep=False).to_numpy()
+        clash = shared[people]
+        if not clash.any():
+            return names
+        idx = people[clash]
+        k = len(idx)
+        fresh = [str(a) + str(b) + str(c) for a, b, c in zip(
+            np.array(sn, object)[rng.choice(len(sn), k, p=snp)],
+            np.array(list(W.GIVEN_CHARS), object)[rng.integers(0, len(W.GIVEN_CHARS), k)],
+            np.array(list(W.GIVEN_CHARS), object)[rng.integers(0, len(W.GIVEN_CHARS), k)])]
+        names = _replace_rows(names, idx, fresh)
+    raise RuntimeError("could not give name-only people unique names")  # pragma: no cover
+
+
 def _people(w: _World) -> None:
     """Names, ID numbers, phones and e-mails of everyone."""
     rng, g = w.rng, w.geo
@@ -1467,7 +1585,7 @@ def _people(w: _World) -> None:
     if forced.any():
         idx = np.flatnonzero(forced)
         names = _replace_rows(names, idx, [w.forced_names[i] for i in w.p_forced[idx]])
-    w.p_name = names
+    w.p_name = _unique_names_for(w, names, np.flatnonzero(w.pp_disc == SI.DISC_NAME_ONLY))
     # resident ID numbers (unique among everyone who has one)
     has_id = (w.p_state == ID_FULL) | (w.p_state == ID_MASKED)
     code6 = g.county_code[w.p_county]
@@ -1481,18 +1599,12 @@ def _people(w: _World) -> None:
             break
         seq[dup] = rng.integers(0, 1000, dup.sum())
     idm = _id_matrix(code6, w.p_birth, seq)
+    w.p_idm = idm
     w.p_id = _null_where(_ascii_rows(idm), ~(w.p_state == ID_FULL))
-    mk = idm.copy()
-    mk[:, 6:14] = ord("*")
-    w.p_masked = _ascii_rows(mk)
     fm = np.empty((npers, 9), np.uint8)
     fm[:, 0] = np.where(rng.random(npers) < 0.5, ord("E"), ord("H"))
     fm[:, 1:] = ord("0") + rng.integers(0, 10, (npers, 8))
     w.p_foreign = _ascii_rows(fm)
-    w.p_display = pc.if_else(pa.array(w.p_state == ID_FULL), _ascii_rows(idm),
-                             pc.if_else(pa.array(w.p_state == ID_MASKED), w.p_masked,
-                                        pc.if_else(pa.array(w.p_state == ID_FOREIGN), w.p_foreign,
-                                                   pa.scalar(None, pa.string()))))
     # phones: people first, then enterprises' own numbers, unique and apart from reserved ones
     pk = w.p_kind
     has_m = np.where(pk == 0, True, np.where(pk == 1, rng.random(npers) < 0.75, np.where(pk == 2, rng.random(npers) < 0.1, False)))
@@ -1511,6 +1623,7 @@ def _people(w: _World) -> None:
     for p, ph in w.pp_phone.items():
         p_mob[p] = ph
     p_mob[~has_m] = -1
+    p_mob[np.flatnonzero(w.pp_disc == SI.DISC_NAME_ONLY)] = -1  # name-only people leave no phone
     e_mob = mob[npers:].copy()
     use_rep = rep_mobile_ok & (e_u < 0.6)
     rep_m = np.where(rep_mobile_ok, p_mob[np.maximum(w.rep_of, 0)], -1)
@@ -1603,6 +1716,37 @@ def _amount_strings(rng, yuan: np.ndarray, currency: np.ndarray) -> pa.Array:
                                  pc.if_else(pa.array((t < 0.85) | (currency != 0)), _cat(four, unit), yuan_s)))
 
 
+def _shown_ids(w: _World, source: str, rp: np.ndarray, first_lr: np.ndarray | None = None) -> tuple[pa.Array, np.ndarray]:
+    """Each row's ID number as the source shows it (null where not shown) and its shape (SI.FULL ...)."""
+    rng = w.rng
+    k = len(rp)
+    state = w.p_state[rp]
+    planted = rp < w.P0
+    shape = np.full(k, SI.HIDDEN, np.int8)
+    bgm = ((state == ID_FULL) | (state == ID_MASKED)) & ~planted
+    shape[bgm] = SI.background_shapes(rng, source, state[bgm] == ID_MASKED)
+    shape[bgm & w.p_prefix_only[rp]] = SI.S612
+    pl = np.flatnonzero(planted)
+    fl = first_lr[pl] if first_lr is not None else np.zeros(len(pl), bool)
+    shape[pl] = SI.planted_shapes(rng, source, w.pp_disc[rp[pl]], fl)
+    out = SI.render(w.p_idm[rp], shape)
+    foreign = state == ID_FOREIGN
+    if foreign.any():
+        out = pc.if_else(pa.array(foreign), _take(w.p_foreign, rp), out)
+    return out, shape
+
+
+def _note_id_rows(w: _World, source: str, shape: np.ndarray, rp: np.ndarray, ents: np.ndarray, shown: pa.Array,
+                  role: str, events: pa.Array | None = None) -> None:
+    """Count masked rows per source; keep the rows of planted people and decoys for the ground truth."""
+    masked = np.isin(shape, (SI.S684, SI.S4104, SI.S612))
+    w.id_rows[source] = {"person_rows": int(len(shape)), "masked": int(masked.sum()),
+                         "full": int((shape == SI.FULL).sum()), "not_shown": int((shape == SI.HIDDEN).sum())}
+    keep = np.flatnonzero((rp < w.P0) | (w.p_forced[rp] >= 0))
+    w.records.append({"person": rp[keep], "ent": ents[keep], "shown": _take(shown, keep).to_pylist(), "role": role,
+                      "event": None if events is None else _take(events, keep).to_pylist()})
+
+
 def _build_tables(w: _World, profile: str) -> dict[str, _Table]:
     rng, g, n = w.rng, w.geo, w.n
     st = STYLES[profile]
@@ -1630,6 +1774,7 @@ def _build_tables(w: _World, profile: str) -> dict[str, _Table]:
         return _cat(dates.render(d, 0), " ", _pad(s // 3600, 2), ":", _pad(s // 60 % 60, 2), ":", _pad(s % 60, 2))
 
     bg = w.role == R_BG
+    w.id_rows, w.records = {}, []
     erank = rng.permutation(n)
     order = np.argsort(erank)
     w.erank = erank
@@ -1659,7 +1804,7 @@ def _build_tables(w: _World, profile: str) -> dict[str, _Table]:
         "uscc": uscc_col, "reg_no": w.regno, "subject_id": w.subject_id, "name": w.name,
         "kind": _take(_s([k[0] for k in W.KINDS]), w.kind), "status": status,
         "founded": dates.render(w.founded, fmt(n)),
-        "dissolved": dates.render(w.dissolved, fmt(n), miss(n)),
+        "dissolved": dates.render(np.where(w.diss_shown, w.dissolved, NO_DAY), fmt(n), miss(n)),
         "capital": capital, "currency": currency, "industry": _take(_s(IND_NAMES), w.industry),
         "address": w.address, "region": region, "province": prov_col, "city": city_col,
         "legal_rep": rep_name, "authority": w.authority, "phone": w.e_phone, "email": w.e_email,
@@ -1676,14 +1821,20 @@ def _build_tables(w: _World, profile: str) -> dict[str, _Table]:
     since = w.rep_since[ro]
     state = w.p_state[rp]
     planted_row = w.role[re_] != R_BG
+    first_lr = np.zeros(k, bool)  # each person's first legal-representative row
+    lr_rows = np.flatnonzero(is_lr)
+    first_lr[lr_rows[np.unique(rp[lr_rows], return_index=True)[1]]] = True
+    shown, shape = _shown_ids(w, "legal_reps", rp, first_lr)
+    _note_id_rows(w, "legal_reps", shape, rp, re_, shown, "legal_rep")
+    hidden = shape == SI.HIDDEN
     idt = _tokens(rng, k, (("中华人民共和国居民身份证", 0.6), ("居民身份证", 0.25), ("身份证", 0.15)))
     idt = _set_where(idt, planted_row & (state == ID_FULL), "中华人民共和国居民身份证")
-    idt = _null_where(idt, (state == ID_NONE) & (rng.random(k) < 0.8))
+    idt = _null_where(idt, hidden & (rng.random(k) < 0.8))
     foreign = (state == ID_FOREIGN)
-    fnum = _take(w.p_display, rp)
+    fnum = _take(w.p_foreign, rp)
     ftype = pc.if_else(pc.starts_with(fnum, "E"), pa.scalar("中华人民共和国护照"), pa.scalar("港澳居民来往内地通行证"))
     idt = pc.if_else(pa.array(foreign), ftype, idt)
-    id_no = with_missing(_take(w.p_display, rp), state == ID_NONE)
+    id_no = with_missing(shown, hidden & ~foreign)
     model = KIND_MODEL[w.kind[re_]]
     pos = np.empty(k, object)
     for mod in np.unique(model):
@@ -1715,15 +1866,20 @@ def _build_tables(w: _World, profile: str) -> dict[str, _Table]:
     hp = np.where(person, hh, 0)
     hent_ = np.where(person, 0, hh)
     holder_name = pc.if_else(pa.array(person), _take(w.p_name, hp), _take(ename, hent_))
-    hstate = np.where(person, w.p_state[hp], ID_FULL)
     bgrow = w.role[he] == R_BG
     hk = pc.if_else(pa.array(person), pa.scalar("自然人股东"), pa.scalar("企业法人"))
     u = rng.random(k)
     hk = _set_where(hk, bgrow & person & (u < 0.1), "自然人")
     hk = _set_where(hk, bgrow & ~person & (u < 0.1), "法人股东")
     hk = _null_where(hk, bgrow & (u > 0.95))
-    hid = pc.if_else(pa.array(person), _take(w.p_display, hp), _take(code, hent_))
-    hid = with_missing(hid, (person & (hstate == ID_NONE)) | (~person & bgrow & (rng.random(k) < 0.05)))
+    prow = np.flatnonzero(person)
+    p_shown, p_shape = _shown_ids(w, "shareholders", hp[prow])
+    _note_id_rows(w, "shareholders", p_shape, hp[prow], he[prow], p_shown, "shareholder")
+    hid = _take(code, hent_)
+    hid = pc.replace_with_mask(hid, pa.array(person), p_shown) if len(prow) else hid
+    hidden = np.zeros(k, bool)
+    hidden[prow] = (p_shape == SI.HIDDEN) & (w.p_state[hp[prow]] != ID_FOREIGN)
+    hid = with_missing(hid, hidden | (~person & bgrow & (rng.random(k) < 0.05)))
     cur = w.currency[he]
     sub_s = _amount_strings(rng, hsub, cur)
     paid_s = with_missing(_amount_strings(rng, np.maximum(hpaid, 0), cur), hpaid < 0)
@@ -1803,10 +1959,15 @@ def _build_tables(w: _World, profile: str) -> dict[str, _Table]:
     rp_ = np.maximum(rep, 0)
     pname = _null_where(_take(w.p_name, rp_), ~has_person)
     pstate = w.p_state[rp_]
-    pid = _take(w.p_display, rp_)
-    bg_ev = ~w.ev_planted[eo]
-    pid = pc.if_else(pa.array(bg_ev & (pstate == ID_FULL) & (rng.random(k) < 0.5)), _take(w.p_masked, rp_), pid)
+    prow = np.flatnonzero(has_person)
+    p_shown, p_shape = _shown_ids(w, "penalties", rp_[prow])
+    _note_id_rows(w, "penalties", p_shape, rp_[prow], ee[prow], p_shown, "penalty_person", _take(w.ev_uid, prow))
+    pid = pa.nulls(k, pa.string())
+    pid = pc.replace_with_mask(pid, pa.array(has_person), p_shown) if len(prow) else pid
     pid = _null_where(pid, ~has_person | (pstate == ID_FOREIGN))
+    hidden = np.zeros(k, bool)
+    hidden[prow] = p_shape == SI.HIDDEN
+    pid = with_missing(pid, hidden & (pstate != ID_FOREIGN))
     admin = _take(w.admin_prefix, ee)
     cname = _take(_s(g.county_name), w.county[ee])
     auth_ap = pc.choose(pa.array(ap_auth, pa.int8()),
@@ -1884,7 +2045,7 @@ class _Lookup:
         self.region = {e: str(w.geo.county_code[w.county[e]]) for e in ents.tolist()}
 
     def person(self, p: int) -> dict:
-        return {"name": self.pname[p], "id_no": self.pid[p]}
+        return {"key": f"P{p:07d}", "name": self.pname[p], "id_no": self.pid[p]}
 
 
 def _derive_truth(w: _World, lk: _Lookup, uid_of: list[str]) -> dict:
@@ -1893,8 +2054,11 @@ def _derive_truth(w: _World, lk: _Lookup, uid_of: list[str]) -> dict:
     P0 = w.P0
     # events
     pen: dict[int, list[tuple[int, str]]] = {}
+    si_days: dict[int, list[int]] = {}
     for j in np.flatnonzero(planted[w.ev_ent] & (w.ev_status == ST_ACTIVE)).tolist():
         pen.setdefault(int(w.ev_ent[j]), []).append((int(w.ev_decided[j]), uid_of[j]))
+        if EVENT_KINDS[w.ev_kind[j]] == "serious_illegal":
+            si_days.setdefault(int(w.ev_ent[j]), []).append(int(w.ev_decided[j]))
     for v in pen.values():
         v.sort()
     # roles of planted people, holdings among planted enterprises
@@ -1945,17 +2109,30 @@ def _derive_truth(w: _World, lk: _Lookup, uid_of: list[str]) -> dict:
             rep_people.append({**lk.person(p), "enterprises": [
                 {"uscc": lk.code[e], "roles": sorted(roles[p][e]), "active_events": ev_ids(e)} for e in hit]})
     # phoenix
+    def company_end(a):  # DEFINITIONS["company_end"]
+        if w.status[a] in (S_ZHUXIAO, S_DIAOXIAO, S_QIANCHU):
+            if w.diss_shown[a] and w.dissolved[a] != NO_DAY:
+                return int(w.dissolved[a]), "dissolution_date"
+            return pen[a][-1][0], "status"
+        if a in si_days:
+            return max(si_days[a]), "serious_illegal"
+        return None, None
+
     phoenix = []
     for p in sorted(roles, key=lambda p: lk.pid[p]):
         for a in sorted(roles[p], key=lambda e: lk.code[e]):
-            if a not in pen or w.status[a] not in (S_ZHUXIAO, S_DIAOXIAO) or w.dissolved[a] == NO_DAY:
+            if a not in pen:
                 continue
-            d = int(w.dissolved[a])
+            d, signal = company_end(a)
+            if d is None:
+                continue
             for b in sorted(roles[p], key=lambda e: lk.code[e]):
                 if b != a and "legal_rep" in roles[p][b] and 0 <= w.founded[b] - d <= 365:
                     phoenix.append({
                         "person": lk.person(p),
-                        "a": {"uscc": lk.code[a], "status": STATUSES[w.status[a]], "dissolved": _iso(d),
+                        "a": {"uscc": lk.code[a], "status": STATUSES[w.status[a]], "ended": _iso(d),
+                              "end_signal": signal,
+                              "dissolved": _iso(d) if signal == "dissolution_date" else None,
                               "active_events": ev_ids(a), "roles": sorted(roles[p][a])},
                         "b": {"uscc": lk.code[b], "founded": _iso(int(w.founded[b])), "roles": sorted(roles[p][b])},
                         "days_after": int(w.founded[b] - d),
@@ -1989,11 +2166,59 @@ def _derive_truth(w: _World, lk: _Lookup, uid_of: list[str]) -> dict:
                     "a": {"uscc": lk.code[a], "region": lk.region[a], "active_events": ev_ids(a)},
                     "b": {"uscc": lk.code[b], "region": lk.region[b], "active_events": ev_ids(b)},
                     "via": {"kind": kind, "id": via, "name": lk.pname[c] if kind == "person" else lk.ename[c],
+                            **({"key": f"P{c:07d}"} if kind == "person" else {}),
                             "roles_a": sorted(ents[a]), "roles_b": sorted(ents[b])},
                     "path": [lk.code[a], rel(ents[a]), via, rel(ents[b]), lk.code[b]],
                 })
     links.sort(key=lambda x: (["province", "city", "county"].index(x["level"]), x["a"]["uscc"], x["b"]["uscc"], x["via"]["id"]))
     return {"repeat_enterprise": rep_ent, "repeat_person": rep_people, "phoenix": phoenix, "links": links}
+
+
+def _people_records(w: _World, lk: _Lookup) -> tuple[list[dict], dict[int, str | None]]:
+    """Every row naming a planted person (grouped per person), and the ID shown for each common-name decoy."""
+    per: dict[int, list[dict]] = {}
+    decoy_shown: dict[int, str | None] = {}
+    codes = w.code
+    for rec in w.records:
+        ents = rec["ent"]
+        code = dict(zip(np.unique(ents).tolist(), _take(codes, np.unique(ents)).to_pylist()))
+        names = _take(w.p_name, rec["person"]).to_pylist()
+        for i, (p, e) in enumerate(zip(rec["person"].tolist(), ents.tolist())):
+            if p >= w.P0:
+                decoy_shown[e] = rec["shown"][i]
+                continue
+            r = {"uscc": code[e], "name": names[i], "id_shown": rec["shown"][i], "role": rec["role"]}
+            if rec["event"] is not None:
+                r["event"] = rec["event"][i]
+            per.setdefault(p, []).append(r)
+    mobiles = _take(w.p_mobile, np.arange(w.P0)).to_pylist()
+    people = []
+    for p in sorted(per):
+        recs = sorted(per[p], key=lambda r: (r["role"], r["uscc"], r.get("event") or ""))
+        people.append({"key": f"P{p:07d}", "name": lk.pname[p], "id_no": lk.pid[p],
+                       "disclosure": SI.DISC_NAMES[int(w.pp_disc[p])], "phone": mobiles[p], "records": recs})
+    return people, decoy_shown
+
+
+def _identity_counts(w: _World, people: list[dict], shells: list[dict], phoenix: list[dict]) -> dict:
+    """How hard the data is: masked ID rows per source, disclosure profiles, ends without dates."""
+    rows = sum(v["person_rows"] for v in w.id_rows.values())
+    masked = sum(v["masked"] for v in w.id_rows.values())
+    disc: dict[str, int] = {}
+    for p in people:
+        disc[p["disclosure"]] = disc.get(p["disclosure"], 0) + 1
+    revoked = w.status == S_DIAOXIAO
+    return {
+        "masked_person_rows_share": round(masked / max(rows, 1), 4),
+        "masked_person_rows_share_by_source": {k: round(v["masked"] / max(v["person_rows"], 1), 4)
+                                               for k, v in w.id_rows.items()},
+        "person_rows_by_source": w.id_rows,
+        "planted_people_by_disclosure": dict(sorted(disc.items())),
+        "shell_clusters_with_masked_hub": sum(s.get("masked_hub", False) for s in shells),
+        "revoked_without_dissolution_date": int((revoked & ~w.diss_shown).sum()),
+        "revoked": int(revoked.sum()),
+        "phoenix_by_end_signal": {sig: sum(x["a"]["end_signal"] == sig for x in phoenix) for sig in PHOENIX_ENDS},
+    }
 
 
 def _ground_truth(w: _World, args: dict, bad: list[dict]) -> dict:
@@ -2025,14 +2250,14 @@ def _ground_truth(w: _World, args: dict, bad: list[dict]) -> dict:
             "short_lived": sorted(lk.code[e] for e in s["short_lived"]),
             "circular": sorted(lk.code[e] for e in s["circular"]),
             "max_paid_ratio": round(float((w.h_paid[sub] / np.maximum(w.h_sub[sub], 1)).max()), 4),
-            "signals": s["signals"],
+            "signals": s["signals"], "masked_hub": s["masked_hub"],
         })
     shells.sort(key=lambda x: x["hub"]["id_no"])
 
     def owner_ref(r):
         kind, i = r
         if kind == "person":
-            return {"kind": "person", "id": lk.pid[i], "name": lk.pname[i]}
+            return {"kind": "person", "id": lk.pid[i], "name": lk.pname[i], "key": f"P{i:07d}"}
         return {"kind": "enterprise", "id": lk.code[i], "name": lk.ename[i]}
 
     chains = []
@@ -2047,12 +2272,14 @@ def _ground_truth(w: _World, args: dict, bad: list[dict]) -> dict:
         })
     chains.sort(key=lambda x: x["target"]["uscc"])
     g = w.geo
+    people, decoy_shown = _people_records(w, lk)
     decoys = {
         "cluster_addresses": [{"address": c["address"], "region": str(g.county_code[c["county"]]), "name": c["name"],
                                "enterprises": sorted(lk.code[e] for e in c["enterprises"])} for c in t["clusters"]],
         "large_groups": sorted(({"parent": lk.code[x["parent"]], "subsidiaries": sorted(lk.code[e] for e in x["subsidiaries"])}
                                 for x in t["groups"]), key=lambda x: x["parent"]),
-        "common_name_people": sorted(({"name": nm, "enterprise": lk.code[e], "role": "legal_rep"}
+        "common_name_people": sorted(({"name": nm, "enterprise": lk.code[e], "role": "legal_rep",
+                                       "id_shown": decoy_shown.get(e)}
                                       for e, nm in w.common_name_ents), key=lambda x: (x["name"], x["enterprise"])),
         "repaired_repeat": sorted(({"uscc": lk.code[e], "events": [
             {"id": uid_of[j], "status": EVENT_STATUSES[w.ev_status[j]], "decided": _iso(int(w.ev_decided[j]))}
@@ -2063,6 +2290,7 @@ def _ground_truth(w: _World, args: dict, bad: list[dict]) -> dict:
         "repeat_offenders.person": len(d["repeat_person"]), "phoenix_cases": len(d["phoenix"]),
         "cross_region_links": {lv: sum(x["level"] == lv for x in d["links"]) for lv in ("province", "city", "county")},
         "equity_chains": len(chains), "decoys": {k: len(v) for k, v in decoys.items()}, "bad_rows": len(bad),
+        **_identity_counts(w, people, shells, d["phoenix"]),
     }
     return {
         "generator": {"name": "creditgraph.etl.synth", "version": GENERATOR_VERSION, **args, "reference_date": REFERENCE_DATE},
@@ -2074,6 +2302,7 @@ def _ground_truth(w: _World, args: dict, bad: list[dict]) -> dict:
         "cross_region_links": d["links"],
         "equity_chains": chains,
         "decoys": decoys,
+        "people": people,
         "bad_rows": bad,
     }
 
@@ -2277,6 +2506,7 @@ def generate(enterprises: int, seed: int, out: Path, profile: str = "canonical",
     w.truth["groups"] = _plant_groups(w, plan["large_groups"])
     w.truth["repaired"] = _plant_repaired(w, plan["repaired_repeat"])
     _plant_common_names(w, plan["common_name_per_name"])
+    _assign_disclosure(w)
     _background_events(w)
     _background_people(w)
     _identifiers(w)

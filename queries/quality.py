@@ -8,15 +8,22 @@ units the ground truth lists (its ``definitions`` section says what they are):
   least half of its members and at least half of the reported cluster belongs to
   it; precision is over reported clusters, the same way round; member-level
   figures (enterprises) are given too;
-* repeat offenders: enterprises (USCC), and people (``ID:`` + keyed hash of the ID number);
+* repeat offenders: enterprises (USCC), and people;
 * phoenix cases: ``(person, A, B)`` triples;
 * cross-region links: ``(a, b, connector)`` entries per level (``differs_at``);
 * equity chains: per planted target, every ultimate owner's effective ratio
   within ``tol`` and the actual controller named;
-* decoys: how many decoy enterprises or name-only people a default analysis flagged.
+* decoys: how many decoy enterprises or common-name people a default analysis flagged.
 
-Person ID numbers in the ground truth become graph uids with the same keyed
-hash the ETL uses, so pass the ``id_key`` the graph was loaded with.
+People are recognised however the graph keys them. The ground truth lists every
+row of every planted person (``people[].records``); each row becomes the uid
+the ETL gives it (:func:`record_uid`: ``ID:<keyed hash>`` for a full valid ID
+number, else ``NM:<enterprise uid>:<name>``, or ``NM:<penalty uid>:<name>`` for
+a penalised person). A reported person row stands for the uids in its
+``identity_members`` column (resolved identities; the row's own uid when the
+column is absent) and matches a planted person when any of them is one of that
+person's record uids. A row that matches two planted people is a wrong merge
+and counts as a false positive. Pass the ``id_key`` the graph was loaded with.
 """
 from __future__ import annotations
 
@@ -24,6 +31,7 @@ import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from etl.identifiers import keyed_hash
@@ -57,6 +65,93 @@ def _all_person_ids(truth: dict) -> list[str]:
     return ids
 
 
+def _enterprise_uid(code: pd.Series) -> pd.Series:
+    """The ETL's enterprise uid of a ground-truth enterprise key (USCC, or a 15-digit registration number)."""
+    code = code.astype("string").str.upper()
+    return code.where(code.str.len() == 18, "REG:" + code)
+
+
+def record_uids(records: pd.DataFrame, id_key: str | bytes) -> pd.Series:
+    """The graph uid of each ground-truth record (columns uscc, name, id_shown, role, event), as the ETL keys it."""
+    from etl.identifiers import validate_resident_id
+    from etl.normalize import normalize_text
+
+    key = id_key.encode("utf-8") if isinstance(id_key, str) else id_key
+    v = validate_resident_id(records["id_shown"].astype("string"))
+    full = v["value"].where(v["kind"].isin(["valid", "legacy"]))
+    hashed = "ID:" + keyed_hash(full.astype("string"), key)
+    name = normalize_text(records["name"].astype("string"))
+    scope = _enterprise_uid(records["uscc"])
+    if "event" in records:
+        scope = scope.where(records["role"] != "penalty_person", records["event"].astype("string"))
+    return hashed.fillna("NM:" + scope + ":" + name).astype("string")
+
+
+class People:
+    """Planted people and the graph uids of all their records."""
+
+    def __init__(self, truth: dict, id_key: str | bytes):
+        recs = [{**r, "key": p["key"]} for p in truth.get("people", []) for r in p["records"]]
+        df = pd.DataFrame(recs, columns=["key", "uscc", "name", "id_shown", "role", "event"])
+        df["uid"] = record_uids(df, id_key) if len(df) else pd.Series(dtype="string")
+        self.records = df
+        self.key_of_id = {p["id_no"]: p["key"] for p in truth.get("people", [])}
+        self.uids: dict[str, set] = df.groupby("key")["uid"].agg(set).to_dict() if len(df) else {}
+        self.owner: dict[str, set] = {}  # uid -> keys of the planted people with a record under it
+        for k, u in zip(df["key"], df["uid"]):
+            self.owner.setdefault(u, set()).add(k)
+        # legacy ground truth (no people section): the full ID number is the only record
+        missing = [i for i in _all_person_ids(truth) if i not in self.key_of_id]
+        for i, u in person_uids(missing, id_key).items():
+            self.key_of_id[i] = "ID:" + i
+            self.uids["ID:" + i] = {u}
+            self.owner.setdefault(u, set()).add("ID:" + i)
+
+    def key(self, person: dict | str) -> str:
+        """The key of a planted person given as a ground-truth person dict or an ID number."""
+        if isinstance(person, dict):
+            return person.get("key") or self.key_of_id[person["id_no"]]
+        return self.key_of_id[person]
+
+    def keys_of(self, members: Iterable[str]) -> set:
+        """The planted people any of these uids is a record of."""
+        out: set = set()
+        for u in members:
+            out |= self.owner.get(str(u), set())
+        return out
+
+    def any_uid(self, key: str) -> str:
+        """One graph uid of a planted person (for sampling)."""
+        return sorted(self.uids[key])[0]
+
+
+def members_of(table: pd.DataFrame, uid_col: str) -> list[set]:
+    """The uids each row stands for: its ``identity_members`` (contract) plus its own uid."""
+    uids = table[uid_col].tolist() if uid_col in table else [None] * len(table)
+    mem = table["identity_members"].tolist() if "identity_members" in table else [None] * len(table)
+    out = []
+    for u, m in zip(uids, mem):
+        s = set() if u is None else {str(u)}
+        if m is not None and not (isinstance(m, float) and np.isnan(m)):
+            s |= {str(x) for x in m}
+        out.append(s)
+    return out
+
+
+def score_people(rows: list[set], truth_keys: set, people: People) -> dict:
+    """Precision over reported rows (a row is right when it matches exactly one true person), recall over people."""
+    matched = [people.keys_of(m) for m in rows]
+    right = sum(len(k) == 1 and k <= truth_keys for k in matched)
+    found = set().union(*matched) & truth_keys if matched else set()
+    seen: dict[str, int] = {}
+    for k in matched:
+        for x in k & truth_keys:
+            seen[x] = seen.get(x, 0) + 1
+    return {"precision": right / len(rows) if rows else 1.0, "recall": len(found) / len(truth_keys) if truth_keys else 1.0,
+            "found": len(rows), "truth": len(truth_keys), "true_positives": right,
+            "wrong_merges": sum(len(k) >= 2 for k in matched), "reported_twice": sum(v > 1 for v in seen.values())}
+
+
 def score_shell(table: pd.DataFrame, truth: dict) -> dict:
     """Cluster-level precision / recall (majority overlap both ways) and member-level figures."""
     planted = [set(c["members"]) for c in truth["shell_clusters"]]
@@ -66,83 +161,151 @@ def score_shell(table: pd.DataFrame, truth: dict) -> dict:
         both = len(a & b)
         return both * 2 >= len(a) and both * 2 >= len(b)
 
-    found = sum(any(matches(p, r) for r in reported) for p in planted)
+    found = [any(matches(p, r) for r in reported) for p in planted]
     correct = sum(any(matches(p, r) for p in planted) for r in reported)
     members = prf(set(table["uid"]), set().union(*planted) if planted else set())
+    masked = [f for f, c in zip(found, truth["shell_clusters"]) if c.get("masked_hub")]
     return {"precision": correct / len(reported) if reported else 1.0,
-            "recall": found / len(planted) if planted else 1.0,
-            "found": len(reported), "truth": len(planted), "members": members}
+            "recall": sum(found) / len(planted) if planted else 1.0,
+            "found": len(reported), "truth": len(planted), "members": members,
+            "masked_hub_recall": sum(masked) / len(masked) if masked else 1.0}
 
 
-def score_repeat(enterprise: pd.DataFrame, person: pd.DataFrame, truth: dict, uid_of: dict) -> dict:
+def score_repeat(enterprise: pd.DataFrame, person: pd.DataFrame, truth: dict, people: People) -> dict:
     ro = truth["repeat_offenders"]
     return {"enterprise": prf(set(enterprise["uid"]), {e["uscc"] for e in ro["enterprise"]}),
-            "person": prf(set(person["uid"]), {uid_of[p["id_no"]] for p in ro["person"]})}
+            "person": score_people(members_of(person, "uid"), {people.key(p) for p in ro["person"]}, people)}
 
 
-def score_phoenix(table: pd.DataFrame, truth: dict, uid_of: dict) -> dict:
-    found = set(zip(table["person"], table["a"], table["b"]))
-    want = {(uid_of[c["person"]["id_no"]], c["a"]["uscc"], c["b"]["uscc"]) for c in truth["phoenix_cases"]}
-    return prf(found, want)
+def score_phoenix(table: pd.DataFrame, truth: dict, people: People) -> dict:
+    want = {(people.key(c["person"]), c["a"]["uscc"], c["b"]["uscc"]) for c in truth["phoenix_cases"]}
+    rows = members_of(table, "person")
+    right, found = 0, set()
+    for m, a, b in zip(rows, table["a"] if len(table) else [], table["b"] if len(table) else []):
+        keys = people.keys_of(m)
+        hit = {(k, a, b) for k in keys} & want
+        found |= hit
+        right += len(keys) == 1 and bool(hit)
+    by_signal: dict[str, list] = {}
+    for c in truth["phoenix_cases"]:
+        sig = c["a"].get("end_signal", "dissolution_date")
+        by_signal.setdefault(sig, []).append((people.key(c["person"]), c["a"]["uscc"], c["b"]["uscc"]) in found)
+    return {"precision": right / len(rows) if rows else 1.0, "recall": len(found) / len(want) if want else 1.0,
+            "found": len(rows), "truth": len(want), "true_positives": right,
+            "recall_by_end_signal": {k: sum(v) / len(v) for k, v in sorted(by_signal.items())}}
 
 
-def score_cross_region(table: pd.DataFrame, truth: dict, uid_of: dict) -> dict:
-    """Per level, ``(a, b, connector)`` entries of a run at level ``county`` (which reports all three levels)."""
+def _connector_members(table: pd.DataFrame) -> list[list[tuple[str, set]]]:
+    """Per row, per connector: ``(connector, uids it stands for)`` (with ``connector_members`` or
+    ``identity_members`` when the table has them: one list per connector, or one flat list for the row)."""
+    out = []
+    cm = table["connector_members"].tolist() if "connector_members" in table else None
+    im = table["identity_members"].tolist() if "identity_members" in table else None
+    for i, conns in enumerate(table["connectors"]):
+        conns = [str(c) for c in conns]
+        per = [{c} for c in conns]
+        extra = cm[i] if cm is not None else im[i] if im is not None else None
+        if extra is not None and not (isinstance(extra, float) and np.isnan(extra)) and len(extra):
+            nested = all(isinstance(x, (list, tuple, set, np.ndarray)) for x in extra)
+            if nested and len(extra) == len(conns):
+                per = [p | {str(x) for x in e} for p, e in zip(per, extra)]
+            elif not nested:
+                per = [p | {str(x) for x in extra} for p in per]
+        out.append(list(zip(conns, per)))
+    return out
+
+
+def score_cross_region(table: pd.DataFrame, truth: dict, people: People) -> dict:
+    """Per level, ``(a, b, connector)`` entries of a run at level ``county`` (which reports all three levels).
+
+    A person connector counts as the planted person its uids belong to; one that stands for two planted
+    people (a wrong merge) or for nobody planted is an entry of its own.
+    """
     found: dict[str, set] = {"province": set(), "city": set(), "county": set()}
-    for a, b, conns, lvl in zip(table["a"], table["b"], table["connectors"], table["differs_at"]):
-        for c in conns:
-            found[lvl].add((a, b, c))
+    if len(table):
+        for a, b, per, lvl in zip(table["a"], table["b"], _connector_members(table), table["differs_at"]):
+            for c, m in per:
+                keys = people.keys_of(m)
+                found[lvl].add((a, b, next(iter(keys)) if len(keys) == 1 else c))
     want: dict[str, set] = {k: set() for k in found}
     for c in truth["cross_region_links"]:
         v = c["via"]
-        conn = uid_of[v["id"]] if v["kind"] == "person" else v["id"]
+        conn = people.key(v) if v["kind"] == "person" else v["id"]
         want[c["level"]].add((c["a"]["uscc"], c["b"]["uscc"], conn))
     out = {lvl: prf(found[lvl], want[lvl]) for lvl in found}
     out["all"] = prf(set().union(*found.values()), set().union(*want.values()))
     return out
 
 
-def score_equity(penetrate: Callable[[str], pd.DataFrame], truth: dict, uid_of: dict, tol: float = 1e-6) -> dict:
-    """Run ``penetrate(target_uscc) -> table`` per planted chain and compare owners, ratios and the controller."""
+def score_equity(penetrate: Callable[[str], pd.DataFrame], truth: dict, people: People, tol: float = 1e-6) -> dict:
+    """Run ``penetrate(target_uscc) -> table`` per planted chain and compare owners, ratios and the controller.
+
+    A person owner is the row whose ``identity_members`` (or owner uid) include that person's records; an owner
+    split over several rows (direct and indirect holdings not added up) is not exact.
+    """
     exact = controllers = 0
     worst = 0.0
     wrong: list[str] = []
     for ch in truth["equity_chains"]:
         target = ch["target"]["uscc"]
         t = penetrate(target)
-        got = dict(zip(t["owner"], t["effective_ratio"]))
-        want = {(uid_of[o["id"]] if o["kind"] == "person" else o["id"]): o["ratio"] for o in ch["ultimate_owners"]}
+        got: dict[str, float] = {}
+        split: set = set()
+        for m, owner, ratio in zip(members_of(t, "owner"), t["owner"], t["effective_ratio"]):
+            keys = people.keys_of(m)
+            k = next(iter(keys)) if len(keys) == 1 else str(owner)
+            if k in got:
+                split.add(k)
+            got[k] = got.get(k, 0.0) + float(ratio)
+        want = {(people.key(o) if o["kind"] == "person" else o["id"]): o["ratio"] for o in ch["ultimate_owners"]}
         errs = [abs(got.get(k, 0.0) - v) for k, v in want.items()] + [v for k, v in got.items() if k not in want]
         err = max(errs) if errs else 0.0
         worst = max(worst, err)
-        if err <= tol and set(got) == set(want):
+        if err <= tol and set(got) == set(want) and not split:
             exact += 1
         else:
             wrong.append(target)
         ac = ch["actual_controller"]
-        ac_uid = uid_of[ac["id"]] if ac["kind"] == "person" else ac["id"]
-        ctrl = t.loc[t["is_controller"].astype(bool), "owner"].tolist()
-        controllers += ctrl == [ac_uid]
+        ac_key = people.key(ac) if ac["kind"] == "person" else ac["id"]
+        ctrl_rows = t[t["is_controller"].astype(bool)] if len(t) else t
+        ctrl = [next(iter(k)) if len(k) == 1 else o for k, o in
+                zip((people.keys_of(m) for m in members_of(ctrl_rows, "owner")), ctrl_rows["owner"] if len(t) else [])]
+        controllers += ctrl == [ac_key]
     n = len(truth["equity_chains"])
     return {"chains": n, "exact": exact, "controllers": controllers, "max_error": worst, "wrong": wrong[:10]}
 
 
 def score_decoys(truth: dict, shell: pd.DataFrame, repeat_ent: pd.DataFrame, repeat_person: pd.DataFrame,
-                 phoenix: pd.DataFrame, cross: pd.DataFrame) -> dict:
-    """How many decoys the default analyses flagged, per decoy kind (all should be 0)."""
+                 phoenix: pd.DataFrame, cross: pd.DataFrame, id_key: str | bytes = b"") -> dict:
+    """How many decoys the default analyses flagged, per decoy kind (all should be 0).
+
+    A common-name decoy is flagged when a reported person (repeat offender, phoenix person, cross-region
+    connector) stands for any of the decoy records, or its enterprise is in a shell cluster.
+    """
     d = truth["decoys"]
     shells, repeats = set(shell["uid"]), set(repeat_ent["uid"])
     cluster_ents = {e for c in d["cluster_addresses"] for e in c["enterprises"]}
     group_ents = {e for g in d["large_groups"] for e in [g["parent"], *g["subsidiaries"]]}
-    common_ents = {c["enterprise"] for c in d["common_name_people"]}
-    named_people = {u for u in repeat_person["uid"]} | set(phoenix["person"]) | {
-        c for cs in cross["connectors"] for c in cs}
+    common = pd.DataFrame(d["common_name_people"], columns=["name", "enterprise", "role", "id_shown"])
+    common_ents = set(common["enterprise"])
+    decoy_uids = set(record_uids(common.rename(columns={"enterprise": "uscc"}), id_key)) if len(common) else set()
+    named = members_of(repeat_person, "uid") + members_of(phoenix, "person")
+    if len(cross):
+        named += [m for per in _connector_members(cross) for _, m in per]
     return {
         "cluster_addresses": len(cluster_ents & shells),
         "large_groups": len(group_ents & (shells | repeats)),
-        "common_name_people": len(common_ents & shells) + sum(str(u).startswith("NM:") for u in named_people),
+        "common_name_people": len(common_ents & shells) + sum(bool(m & decoy_uids) for m in named),
         "repaired_repeat": len({r["uscc"] for r in d["repaired_repeat"]} & repeats),
     }
+
+
+def data_profile(truth: dict) -> dict:
+    """How hard the data set is: masked ID rows, disclosure of planted people, ends without dates."""
+    c = truth["counts"]
+    keys = ("masked_person_rows_share", "masked_person_rows_share_by_source", "planted_people_by_disclosure",
+            "shell_clusters_with_masked_hub", "revoked_without_dissolution_date", "phoenix_by_end_signal")
+    return {k: c[k] for k in keys if k in c}
 
 
 def evaluate(store, truth: dict, id_key: str | bytes, run: Callable | None = None) -> dict:
@@ -155,19 +318,20 @@ def evaluate(store, truth: dict, id_key: str | bytes, run: Callable | None = Non
                          shell_company_candidates)
 
     run = run or (lambda name, fn, **kw: fn(store, **kw))
-    uid_of = person_uids(_all_person_ids(truth), id_key)
+    people = People(truth, id_key)
     shell = run("shell_company_candidates", shell_company_candidates).table
     rep_e = run("repeat_offenders", repeat_offenders).table
     rep_p = run("repeat_offenders_person", repeat_offenders, level="person").table
     phx = run("phoenix_cases", phoenix_cases).table
     cross = run("cross_region_links_county", cross_region_links, level="county").table
     return {
+        "data": data_profile(truth),
         "shell_clusters": score_shell(shell, truth),
-        "repeat_offenders": score_repeat(rep_e, rep_p, truth, uid_of),
-        "phoenix_cases": score_phoenix(phx, truth, uid_of),
-        "cross_region_links": score_cross_region(cross, truth, uid_of),
-        "equity_chains": score_equity(lambda t: equity_penetration(store, t).table, truth, uid_of),
-        "decoys": score_decoys(truth, shell, rep_e, rep_p, phx, cross),
+        "repeat_offenders": score_repeat(rep_e, rep_p, truth, people),
+        "phoenix_cases": score_phoenix(phx, truth, people),
+        "cross_region_links": score_cross_region(cross, truth, people),
+        "equity_chains": score_equity(lambda t: equity_penetration(store, t).table, truth, people),
+        "decoys": score_decoys(truth, shell, rep_e, rep_p, phx, cross, id_key),
     }
 
 

@@ -101,10 +101,32 @@ def read(d: Path, name: str, gt: dict | None = None, drop_bad: bool = True) -> p
 # --------------------------------------------------------------------------- the brute-force checker
 
 
+MISSING = ("", "N/A", "\\N")
+
+
+def shown(v: str) -> str:
+    """An ID cell as the ground truth's ``id_shown`` writes it ("" for N/A / empty)."""
+    return "" if v in MISSING else v
+
+
+def record_keys(gt: dict) -> dict[tuple, str]:
+    """(uscc, role, name, id shown) -> the planted person's true ID number, from the ground truth's records."""
+    return {(r["uscc"], r["role"], r["name"], r["id_shown"] or ""): p["id_no"] for p in gt["people"] for r in p["records"]}
+
+
+ENDED = ("注销", "吊销", "撤销", "迁出")
+
+
 class Facts:
-    """Everything the definitions need, read from canonical files with bad rows dropped."""
+    """Everything the definitions need, read from canonical files with bad rows dropped.
+
+    A person is their true ID number: for rows of planted people the ground
+    truth's records say whose row it is (their IDs are masked or missing on
+    many rows); any other row identifies a person only by a full valid ID.
+    """
 
     def __init__(self, d: Path, gt: dict):
+        planted = record_keys(gt)
         ent = read(d, "enterprises", gt)
         ent["key"] = ent["uscc"].str.upper()
         self.ent = {}
@@ -116,19 +138,27 @@ class Facts:
         self.any = defaultdict(lambda: defaultdict(set))  # person -> enterprise -> roles
         lr = read(d, "legal_reps", gt)
         for r in lr.itertuples(index=False):
-            if r.is_legal_rep == "1" and is_person_id(r.id_no):
-                e = r.enterprise_uscc.upper()
-                self.rep[r.id_no].add(e)
-                self.any[r.id_no][e].add("legal_rep")
+            e = r.enterprise_uscc.upper()
+            who = planted.get((e, "legal_rep", r.person_name, shown(r.id_no)))
+            who = who or (r.id_no if is_person_id(r.id_no) else None)
+            if r.is_legal_rep == "1" and who:
+                self.rep[who].add(e)
+                self.any[who][e].add("legal_rep")
         self.owned = defaultdict(set)  # corporate owner -> enterprises
         self.holders = defaultdict(list)  # enterprise -> [(holder key, kind, ratio)]
         self.holdings = []
         sh = read(d, "shareholders", gt)
         for r in sh.itertuples(index=False):
             e, hid = r.enterprise_uscc.upper(), r.holder_id.upper()
-            if not hid or hid in ("N/A", "\\N") or "*" in hid:
+            who = planted.get((e, "shareholder", r.holder_name, shown(r.holder_id)))
+            if who:
+                hid = who
+            elif not hid or hid in MISSING or "*" in hid:
                 continue
-            if r.holder_kind in ("企业法人", "法人股东") or (r.holder_kind == "" and not is_person_id(hid)):
+            if who:
+                self.any[hid][e].add("shareholder")
+                kind = "person"
+            elif r.holder_kind in ("企业法人", "法人股东") or (r.holder_kind == "" and not is_person_id(hid)):
                 self.owned[hid].add(e)
                 kind = "enterprise"
             elif is_person_id(hid):
@@ -141,12 +171,15 @@ class Facts:
             self.holdings.append((e, hid, kind, r.subscribed, r.paid))
         pen = read(d, "penalties", gt)
         self.active = defaultdict(list)  # enterprise -> [(date, uid)]
+        self.serious = defaultdict(list)  # enterprise -> [date of an active serious-illegal listing]
         self.events = {}
         for r in pen.itertuples(index=False):
             uid = f"{KIND_CODE[r.kind]}:{r.record_id}"
             self.events[uid] = r
             if r.status == "active":
                 self.active[r.subject_uscc.upper()].append((parse_date(r.decided), uid))
+                if r.kind == "serious_illegal":
+                    self.serious[r.subject_uscc.upper()].append(parse_date(r.decided))
         for v in self.active.values():
             v.sort()
 
@@ -170,18 +203,31 @@ class Facts:
     def repeat_people(self) -> set:
         return {p for p, ents in self.any.items() if sum(1 for e in ents if self.active.get(e)) >= 2}
 
-    def phoenix(self) -> set:
-        out = set()
+    def ended(self, a: str):
+        """(day, signal) of an enterprise's end (definitions.company_end), or (None, None)."""
+        info = self.ent[a]
+        if info["status"] in ENDED:
+            if info["dissolved"] is not None:
+                return info["dissolved"], "dissolution_date"
+            return max(d for d, _ in self.active[a]), "status"
+        if self.serious.get(a):
+            return max(self.serious[a]), "serious_illegal"
+        return None, None
+
+    def phoenix(self) -> dict:
+        out = {}
         for p, ents in self.any.items():
             for a in ents:
-                info = self.ent.get(a)
-                if not info or not self.active.get(a) or info["status"] not in ("注销", "吊销") or info["dissolved"] is None:
+                if a not in self.ent or not self.active.get(a):
+                    continue
+                end, signal = self.ended(a)
+                if end is None:
                     continue
                 for b in self.rep.get(p, ()):
                     if b != a and b in self.ent:
-                        gap = (self.ent[b]["founded"] - info["dissolved"]).astype(int)
+                        gap = (self.ent[b]["founded"] - end).astype(int)
                         if 0 <= gap <= 365:
-                            out.add((p, a, b))
+                            out[(p, a, b)] = signal
         return out
 
     def cross_links(self) -> set:
@@ -242,7 +288,7 @@ def check_against_truth(d: Path, gt: dict) -> None:
         assert x["active_events"] == [u for _, u in f.active[x["uscc"]]]
     assert {x["id_no"] for x in gt["repeat_offenders"]["person"]} == f.repeat_people()
     # phoenix
-    assert {(x["person"]["id_no"], x["a"]["uscc"], x["b"]["uscc"]) for x in gt["phoenix_cases"]} == f.phoenix()
+    assert {(x["person"]["id_no"], x["a"]["uscc"], x["b"]["uscc"]): x["a"]["end_signal"] for x in gt["phoenix_cases"]} == f.phoenix()
     # cross-region links
     truth = {(x["level"], x["a"]["uscc"], x["b"]["uscc"], x["via"]["id"]) for x in gt["cross_region_links"]}
     assert truth == f.cross_links()
@@ -411,12 +457,14 @@ def test_ground_truth_members_exist(small):
     good = read(d, "enterprises", gt)
     assert planted["codes"] <= set(good["uscc"].str.upper())
     lr = read(d, "legal_reps", gt)
-    sh = read(d, "shareholders", gt)
-    ids = set(lr["id_no"]) | set(sh["holder_id"])
+    # every person a pattern names is a planted person with rows in the extract (their ID often masked there)
     people = {s["hub"]["id_no"] for s in gt["shell_clusters"]} | {x["id_no"] for x in gt["repeat_offenders"]["person"]}
     people |= {x["person"]["id_no"] for x in gt["phoenix_cases"]}
     people |= {o["id"] for c in gt["equity_chains"] for o in c["ultimate_owners"] if o["kind"] == "person"}
-    assert people <= ids and all(id_ok(p) for p in people)
+    people |= {x["via"]["id"] for x in gt["cross_region_links"] if x["via"]["kind"] == "person"}
+    listed_people = {p["id_no"]: p for p in gt["people"]}
+    assert people <= set(listed_people) and all(id_ok(p) for p in people)
+    assert all(listed_people[p]["records"] for p in people)
     pen = read(d, "penalties", gt)
     uids = {f"{KIND_CODE[k]}:{r}" for k, r in zip(pen["kind"], pen["record_id"])}
     listed = {u for x in gt["repeat_offenders"]["enterprise"] for u in x["active_events"]}
@@ -428,7 +476,14 @@ def test_ground_truth_members_exist(small):
     assert len(zw) >= 100 and len({x["enterprise"] for x in zw}) == len(zw)
     rows = lr[lr["enterprise_uscc"].isin({x["enterprise"] for x in zw})]
     assert set(rows.loc[rows.is_legal_rep == "1", "person_name"]) == {"张伟"}
-    assert (rows.loc[rows.is_legal_rep == "1", "id_no"].isin(["", "N/A"])).all()
+    # name-only, or a masked ID that shows only a region prefix, all in one city: nothing but the name in common
+    shown_ids = rows.loc[rows.is_legal_rep == "1", "id_no"]
+    masked = shown_ids[~shown_ids.isin(MISSING)]
+    assert masked.str.fullmatch(r"\d{6}\*{12}").all() and masked.str.slice(0, 4).nunique() == 1
+    assert 0.2 < len(masked) / len(shown_ids) < 0.8
+    reps = rows[rows.is_legal_rep == "1"]
+    by_ent = dict(zip(reps["enterprise_uscc"], reps["id_no"].map(shown)))
+    assert all((x["id_shown"] or "") == by_ent[x["enterprise"]] for x in zw)
     assert set(gt) >= {"definitions", "shell_clusters", "repeat_offenders", "phoenix_cases", "cross_region_links",
                        "equity_chains", "decoys", "bad_rows"}
     counts = gt["counts"]
@@ -454,8 +509,9 @@ def test_realistic_values(small):
     assert (ent["uscc"].str.len() == 15).mean() > 0.005
     assert ent["uscc"].str.contains("[a-z]").any()
     assert set(ent["status"]) >= {"存续", "在业", "注销", "吊销", "迁出"}
-    dissolved = ent["status"].isin(["注销", "吊销"])
-    assert ent.loc[dissolved, "dissolved"].map(parse_date).notna().all()
+    assert ent.loc[ent["status"] == "注销", "dissolved"].map(parse_date).notna().all()
+    revoked_dated = ent.loc[ent["status"] == "吊销", "dissolved"].map(parse_date).notna()
+    assert 0.2 < revoked_dated.mean() < 0.7  # many revoked companies carry no dissolution date
     caps = ent["capital"]
     for pattern in (r"^\d+\.\d{4}\(万元人民币\)$", r"^\d+\(万\)$", r"\(万美元\)$", r"^\d{1,3},\d{3}", r"万人民币$", r"\(万人民币 \)$", r"^\d+$"):
         assert caps.str.contains(pattern).any(), pattern
@@ -470,8 +526,9 @@ def test_realistic_values(small):
     lr = read(d, "legal_reps", gt)
     reps = lr[lr.is_legal_rep == "1"]
     no_id = reps["id_no"].isin(["", "N/A"]).mean()
-    assert 0.3 < no_id < 0.7
-    assert reps["id_no"].str.fullmatch(r"\d{6}\*{8}\d{3}[\dX]").any()
+    assert 0.2 < no_id < 0.6
+    for shape in (r"\d{6}\*{8}\d{3}[\dX]", r"\d{4}\*{10}\d{3}[\dX]", r"\d{6}\*{12}"):
+        assert reps["id_no"].str.fullmatch(shape).any(), shape
     assert (reps["person_name"] == "王芳").sum() >= 20
     assert reps["mobile"].str.fullmatch(r"1[358]\d{9}|").all()
     sh = read(d, "shareholders", drop_bad=False)  # ratios are never broken; subject ids never are
@@ -557,3 +614,125 @@ def test_rejects_bad_arguments(tmp_path):
         synth.generate(1000, 1, tmp_path, profile="nope")
     with pytest.raises(ValueError):
         synth.generate(1000, 1, tmp_path, encoding="latin-1")
+
+
+# --------------------------------------------------------------------------- identity as public sources publish it
+
+
+def person_rows(d: Path, gt: dict) -> dict[str, pd.Series]:
+    """The ID cell of every row that names a natural person, per source."""
+    lr = read(d, "legal_reps", gt)
+    sh = read(d, "shareholders", gt)
+    pen = read(d, "penalties", gt)
+    return {"legal_reps": lr["id_no"], "shareholders": sh.loc[sh["holder_kind"].isin(["自然人股东", "自然人"]), "holder_id"],
+            "penalties": pen.loc[pen["person_name"] != "", "person_id_no"]}
+
+
+def test_masked_ids_in_every_person_source(small):
+    d, gt = small
+    rows = person_rows(d, gt)
+    counted = gt["counts"]["masked_person_rows_share_by_source"]
+    for source, ids in rows.items():
+        share = ids.str.contains("*", regex=False).mean()
+        assert share >= 0.30, (source, share)
+        assert abs(share - counted[source]) < 0.02, (source, share, counted[source])
+        for shape in (r"\d{6}\*{8}\d{3}[\dX]", r"\d{4}\*{10}\d{3}[\dX]", r"\d{6}\*{12}"):
+            assert ids.str.fullmatch(shape).any(), (source, shape)
+        assert ids.isin(["", "N/A"]).any(), source
+    assert gt["counts"]["masked_person_rows_share"] >= 0.30
+
+
+def test_masks_of_one_person_differ_between_sources_and_companies(small):
+    _, gt = small
+    across_sources = across_companies = 0
+    for p in gt["people"]:
+        masks = [(r["role"], r["uscc"], r["id_shown"]) for r in p["records"] if r["id_shown"] and "*" in r["id_shown"]]
+        by_role = defaultdict(set)
+        for role, _, m in masks:
+            by_role[role].add(m)
+        if len(by_role) >= 2 and len(set().union(*by_role.values())) >= 2:
+            across_sources += 1
+        lr = {(u, m) for role, u, m in masks if role == "legal_rep"}
+        if len({u for u, _ in lr}) >= 2 and len({m for _, m in lr}) >= 2:
+            across_companies += 1
+    assert across_sources >= 10 and across_companies >= 5, (across_sources, across_companies)
+
+
+def test_ground_truth_records_resolve_to_rows(small):
+    """Every record of every planted person is a row of the extract, agrees with their true ID, and is complete."""
+    d, gt = small
+    lr = read(d, "legal_reps", gt)
+    lr = lr[lr["is_legal_rep"] == "1"]
+    sh = read(d, "shareholders", gt)
+    pen = read(d, "penalties", gt)
+    rows = {("legal_rep", u.upper(), n, shown(i)) for u, n, i in zip(lr["enterprise_uscc"], lr["person_name"], lr["id_no"])}
+    rows |= {("shareholder", u.upper(), n, shown(i)) for u, n, i in zip(sh["enterprise_uscc"], sh["holder_name"], sh["holder_id"])}
+    pen_rows = {f"{KIND_CODE[k]}:{r}": (u.upper(), n, shown(i)) for k, r, u, n, i in
+                zip(pen["kind"], pen["record_id"], pen["subject_uscc"], pen["person_name"], pen["person_id_no"])}
+    records = 0
+    for p in gt["people"]:
+        assert id_ok(p["id_no"])
+        for r in p["records"]:
+            records += 1
+            assert r["name"] == p["name"]
+            got = r["id_shown"] or ""
+            assert not got or synth.SI.compatible(got, p["id_no"]), (p["key"], r)
+            if r["role"] == "penalty_person":
+                assert pen_rows[r["event"]] == (r["uscc"], r["name"], got), r
+            else:
+                assert (r["role"], r["uscc"], r["name"], got) in rows, r
+    assert records > 500
+    # complete: every person row of a planted enterprise is somebody's record (decoys with background people aside)
+    listed = {(r["role"], r["uscc"], r["name"], r["id_shown"] or "") for p in gt["people"] for r in p["records"]}
+    dec = gt["decoys"]
+    decoy_ents = {x["enterprise"] for x in dec["common_name_people"]} | {x["uscc"] for x in dec["repaired_repeat"]}
+    decoy_ents |= {e for c in dec["cluster_addresses"] for e in c["enterprises"]}
+    planted = planted_codes(gt)["codes"] - decoy_ents
+    for role, u, n, i in rows:
+        if u in planted and not (role == "shareholder" and (uscc_ok(i) or i in planted)):
+            assert (role, u, n, i) in listed, (role, u, n, i)
+
+
+def test_hard_identity_cases_are_planted(small):
+    d, gt = small
+    people = gt["people"]
+    by_disc = defaultdict(list)
+    for p in people:
+        by_disc[p["disclosure"]].append(p)
+    # shell clusters whose hub shows a full ID on at most one row
+    masked_hubs = [s for s in gt["shell_clusters"] if s["masked_hub"]]
+    assert len(masked_hubs) >= 2
+    key_of = {p["id_no"]: p for p in people}
+    for s in masked_hubs:
+        recs = key_of[s["hub"]["id_no"]]["records"]
+        assert sum(r["id_shown"] == s["hub"]["id_no"] for r in recs) <= 1 < len(recs)
+    # name-only owners: no ID on any row, a name nobody else has, holding through two paths of one chain
+    names = pd.concat([read(d, "legal_reps", gt)["person_name"], read(d, "shareholders", gt)["holder_name"]])
+    counts = names.value_counts()
+    name_only = by_disc["name_only"]
+    assert name_only and all(not r["id_shown"] for p in name_only for r in p["records"])
+    chain_name_only = [p for p in name_only if len({r["uscc"] for r in p["records"]}) >= 2]
+    assert chain_name_only, "no name-only owner across several companies"
+    for p in chain_name_only:
+        assert counts[p["name"]] == len(p["records"]), p
+    multi_path = {h for c in gt["equity_chains"] for h in c["multi_path_holders"]}
+    assert multi_path & {p["id_no"] for p in chain_name_only} or len(gt["equity_chains"]) < 10
+    # people whose only shared trace is a phone: no ID anywhere, legal representative of >= 2 companies
+    lr = read(d, "legal_reps", gt)
+    phone_only = [p for p in by_disc["phone_only"] if len({r["uscc"] for r in p["records"]}) >= 2]
+    assert phone_only
+    for p in phone_only:
+        assert all(not r["id_shown"] for r in p["records"])
+        mine = lr[(lr["person_name"] == p["name"]) & lr["enterprise_uscc"].str.upper().isin({r["uscc"] for r in p["records"]})]
+        assert set(mine["mobile"]) == {p["phone"]}
+    # revoked without a date, and ends known only from a serious-illegal listing, end planted phoenix cases
+    signals = {x["a"]["end_signal"] for x in gt["phoenix_cases"]}
+    assert signals == {"dissolution_date", "status", "serious_illegal"}
+    ent = read(d, "enterprises", gt).set_index(read(d, "enterprises", gt)["uscc"].str.upper())
+    for x in gt["phoenix_cases"]:
+        a = ent.loc[x["a"]["uscc"]]
+        if x["a"]["end_signal"] == "status":
+            assert a["status"] == "吊销" and parse_date(a["dissolved"]) is None
+        if x["a"]["end_signal"] == "serious_illegal":
+            assert a["status"] in ("存续", "在业") and parse_date(a["dissolved"]) is None
+    assert gt["counts"]["revoked_without_dissolution_date"] > 0.3 * gt["counts"]["revoked"]
