@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from etl import normalize as nz
 from etl.normalize import (
     _DIGIT,
     _EMPTY,
@@ -53,6 +54,9 @@ __all__ = [
     "id_check_char",
     "make_resident_id",
     "validate_resident_id",
+    "ID_TYPES",
+    "regno_check_ok",
+    "classify_id",
     "mask_id",
     "mask_phone",
     "mask_email",
@@ -360,6 +364,82 @@ def validate_resident_id(s: pd.Series) -> pd.DataFrame:
         },
         index=s.index,
     )
+
+
+# --------------------------------------------------------------------------
+# ID type (investor and certificate columns hold more than resident IDs)
+# --------------------------------------------------------------------------
+
+#: what :func:`classify_id` calls a value
+ID_TYPES = ("missing", "resident_id", "resident_id_legacy", "resident_id_masked", "uscc", "reg_no", "passport", "other")
+# declared certificate types (certype_cn, 证件类型) -> ID type; checked in this order
+_DECLARED = (
+    (r"身份证|居民身份|^10$|^1$", "resident_id"),
+    (r"通行证|回乡证|居留|台胞证|旅行证", "other"),
+    (r"护照|passport", "passport"),
+    (r"信用代码|营业执照|注册号|执照", "business"),
+)
+
+
+def regno_check_ok(s: pd.Series) -> np.ndarray:
+    """15-digit registration numbers (注册号, GS 15-2006) whose ISO 7064 MOD 11,10 check digit is right.
+
+    >>> regno_check_ok(pd.Series(["110108000000016", "110108000000017", "abc"])).tolist()
+    [True, False, False]
+    """
+    arr = _norm_code(_arrow(s))
+    out = np.zeros(len(arr), dtype=bool)
+    idx, mat = _fixed(arr, 15)
+    if len(idx):
+        digit = _DIGIT[mat].all(axis=1)
+        d = mat.astype(np.int64) - 48
+        check = np.full(len(idx), 5, dtype=np.int64)
+        for j in range(15):
+            check = ((np.where(check == 0, 10, check) * 2) % 11 + d[:, j]) % 10
+        out[idx] = digit & (check == 1)
+    return out
+
+
+def classify_id(s: pd.Series, declared: pd.Series | None = None) -> pd.Series:
+    """The kind of identifier each value is (one of :data:`ID_TYPES`), before any check is applied.
+
+    By shape: 17 digits + digit/``X`` is a resident ID (a valid USCC of 18 digits that fails the
+    resident-ID check is a USCC); 18 USCC characters with a letter a USCC; digits with ``*`` a masked
+    resident ID; 15 digits a registration number when its MOD 11,10 check digit is right or it holds
+    no real birth date, else a legacy resident ID; one or two letters + 6-9 digits a passport;
+    anything else (11-12 digit registry ids, permits, free text) ``other``. A ``declared``
+    certificate type (``居民身份证``, ``护照``, ``营业执照`` …) overrides the shape.
+
+    >>> classify_id(pd.Series(["11010519491231002X", "913303817345395239", "110108000000016", "E12345678",
+    ...                        "12345678901", "3302**********1234", None])).tolist()
+    ['resident_id', 'uscc', 'reg_no', 'passport', 'other', 'resident_id_masked', 'missing']
+    """
+    pid = validate_resident_id(s)
+    code = validate_uscc(s)
+    text = pid["value"]
+    pk, ck = pid["kind"].to_numpy(), code["kind"].to_numpy()
+    shape18 = text.str.fullmatch(r"\d{17}[\dX]").fillna(False).to_numpy(dtype=bool)
+    d15 = text.str.fullmatch(r"\d{15}").fillna(False).to_numpy(dtype=bool)
+    passport = text.str.fullmatch(r"[A-Z]{1,2}\d{6,9}").fillna(False).to_numpy(dtype=bool)
+    reg_ok = regno_check_ok(s)
+    uscc = ((ck == "uscc") & (pk != "valid")) | ((ck == "uscc_invalid") & ~shape18)
+    kind = np.select(
+        [pk == "missing", pk == "valid", uscc, shape18, pk == "masked", d15 & (pk == "legacy") & ~reg_ok, d15, passport],
+        ["missing", "resident_id", "uscc", "resident_id", "resident_id_masked", "resident_id_legacy", "reg_no", "passport"],
+        default="other")
+    if declared is not None:
+        dec = nz.normalize_text(nz.clean_missing(declared.astype("string"))).fillna("")
+        said = pd.Series("", index=s.index, dtype="object")
+        for pat, typ in reversed(_DECLARED):
+            said = said.mask(dec.str.contains(pat, regex=True, case=False).to_numpy(), typ)
+        said = said.to_numpy()
+        resident = np.isin(kind, ["resident_id", "resident_id_legacy", "resident_id_masked"])
+        kind = np.where((said == "resident_id") & ~resident & (kind != "missing"), "resident_id", kind)
+        for typ in ("passport", "other"):
+            kind = np.where((said == typ) & (kind != "missing"), typ, kind)
+        business = (said == "business") & ~np.isin(kind, ["missing", "uscc", "reg_no"])
+        kind = np.where(business, np.where(d15, "reg_no", np.where(text.str.len().to_numpy() == 18, "uscc", "other")), kind)
+    return pd.Series(kind, index=s.index, dtype="string")
 
 
 # --------------------------------------------------------------------------

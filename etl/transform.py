@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 
 from etl import identifiers as ids
 from etl import normalize as nz
+from etl import regions
 from etl.canonical import TABLES
 from etl.report import RejectReport
 from graph.model import MODEL
@@ -24,6 +25,15 @@ FLAG_INSERT, FLAG_UPDATE, FLAG_DELETE = "insert", "update", "delete"
 EVENT_DATES = frozenset({"founded", "decided", "since", "change_date", "paid_date"})
 DOUBLE_UTF8_NOTE = ("double-encoded text (UTF-8 read as Latin-1/Windows-1252 and saved again): repaired "
                     "exactly; fix the export")
+
+USCC_CHECK_NOTE = ("18 characters but the USCC check character is wrong (GB 32100-2015): kept as an alternative "
+                   "key (ALT:); correct the code at the source")
+SHARED_CODE_NOTE = ("legacy code shared by companies with different names: both kept, this one keyed by the code "
+                    "and its name")
+REGION_UNKNOWN_NOTE = ("not a known {level} name or division code (GB/T 2260): the {level} is derived from the "
+                       "USCC where it can be")
+# enterprise fields a row loads without when they cannot be read (noted, the company still loads)
+OPTIONAL_ENTERPRISE_DATES = ("founded", "dissolved")
 
 KIND_ALIASES = {
     **{k: k for k in MODEL.penalty_kinds},
@@ -77,12 +87,19 @@ class Cleaner:
             self.report.add(df, hit, col, DOUBLE_UTF8_NOTE, table=table, severity="note")
         return fixed
 
-    def _capital(self, df: pd.DataFrame, table: str, col: str, what: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Parse a money column: not understood -> rejected; negative or overflowing -> empty, noted."""
+    def _capital(self, df: pd.DataFrame, table: str, col: str, what: str,
+                 optional: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Parse a money column: not understood -> rejected (``optional``: empty, noted);
+        negative or overflowing -> empty, noted."""
         cap = nz.parse_capital(df[col].astype("string"))
         odd = (cap["negative"] | cap["non_finite"]).to_numpy()
-        df = self._reject(df, cap["invalid"].to_numpy() & ~odd, table, col, what)
-        cap = cap.loc[df.index]
+        bad = cap["invalid"].to_numpy() & ~odd
+        if optional:
+            self.report.add(df, bad, col, what + ": loaded without it (the text is kept as written)",
+                            table=table, severity="note")
+        else:
+            df = self._reject(df, bad, table, col, what)
+            cap = cap.loc[df.index]
         self.report.add(df, cap["negative"].to_numpy(), col, "negative amount (minus sign or accounting "
                         "brackets, e.g. (500)万元): loaded without it", table=table, severity="note")
         self.report.add(df, cap["non_finite"].to_numpy(), col, "amount too large to be a number (e.g. 1e309): "
@@ -112,11 +129,17 @@ class Cleaner:
         df["updated_at"] = day
         return df
 
-    def _dates(self, df: pd.DataFrame, table: str, cols) -> pd.DataFrame:
+    def _dates(self, df: pd.DataFrame, table: str, cols, optional=()) -> pd.DataFrame:
+        """Parse date columns: an unreadable date rejects the row, or, for ``optional`` columns,
+        loads it without the date and a note."""
         for c in cols:
             d = nz.parse_dates(df[c].astype("string"))
-            df = self._reject(df, d["invalid"].to_numpy(), table, c, "not a valid date (e.g. 2008-6-16, 20080616)")
-            d = d.loc[df.index]
+            if c in optional:
+                self.report.add(df, d["invalid"].to_numpy(), c, "not a valid date (e.g. 2008-6-16, 20080616): "
+                                "loaded without it", table=table, severity="note")
+            else:
+                df = self._reject(df, d["invalid"].to_numpy(), table, c, "not a valid date (e.g. 2008-6-16, 20080616)")
+                d = d.loc[df.index]
             if c in EVENT_DATES:  # something that happened: not in the future, not open-ended
                 ahead = (d["date"] > pd.Timestamp.now().normalize() + pd.Timedelta(days=1)).to_numpy()
                 sentinel = d["open_ended"].to_numpy()
@@ -161,14 +184,12 @@ class Cleaner:
         col = f"{prefix}_uscc"
         v = ids.validate_uscc(df[col].astype("string"))
         kind = v["kind"].to_numpy()
-        df = self._reject(df, kind == "uscc_invalid", table, col,
-                          "USCC check character wrong (GB 32100-2015); correct the code or leave it empty")
-        v = v.loc[df.index]
-        kind = v["kind"].to_numpy()
+        self.report.add(df, kind == "uscc_invalid", col, USCC_CHECK_NOTE, table=table, severity="note")
         ref = pd.Series(pd.NA, index=df.index, dtype="string")
         ref[kind == "uscc"] = v["value"][kind == "uscc"]
         ref[kind == "reg_no"] = "REG:" + v["value"][kind == "reg_no"]
-        ref[kind == "other"] = "ALT:" + v["value"][kind == "other"]
+        alt = (kind == "other") | (kind == "uscc_invalid")
+        ref[alt] = "ALT:" + v["value"][alt]
         df[col] = v["value"]
         df[f"{prefix}_ref"] = ref
         df[f"{prefix}_code_kind"] = v["kind"]
@@ -181,10 +202,6 @@ class Cleaner:
         df = self._names(df, t, ["name", "legal_rep"], required=("name",))
         v = ids.validate_uscc(df["uscc"].astype("string"))
         kind = v["kind"].to_numpy()
-        df = self._reject(df, kind == "uscc_invalid", t, "uscc",
-                          "USCC check character wrong (GB 32100-2015); correct the code or move it to reg_no")
-        v = v.loc[df.index]
-        kind = v["kind"].to_numpy()
         self._text(df, ["reg_no", "subject_id", "kind", "status", "industry", "address", "authority", "province", "city", "currency"], t)
         reg = df["reg_no"].where(df["reg_no"].notna(), v["value"].where(kind == "reg_no"))
         df["reg_no"] = reg
@@ -192,25 +209,72 @@ class Cleaner:
         if other.any():
             self.report.add(df, other, "uscc", "not a USCC nor a 15-digit registration number: kept as an alternative key",
                             table=t, severity="note")
+        self.report.add(df, kind == "uscc_invalid", "uscc", USCC_CHECK_NOTE, table=t, severity="note")
+        alt = other | (kind == "uscc_invalid")
         uid = pd.Series(pd.NA, index=df.index, dtype="string")
         uid[kind == "uscc"] = v["value"][kind == "uscc"]
         uid = uid.fillna("REG:" + df["reg_no"]).fillna("SID:" + df["subject_id"])
-        uid = uid.where(~(uid.isna() & other), "ALT:" + v["value"])
+        uid = uid.where(~(uid.isna() & alt), "ALT:" + v["value"])
         df["uscc"] = v["value"].where(kind == "uscc")
         df["uid"] = uid
         df = self._reject(df, df["uid"].isna().to_numpy(), t, "uscc",
                           "no key: uscc, reg_no and subject_id are all empty")
-        df = self._dates(df, t, ["founded", "dissolved"])
-        df, cap = self._capital(df, t, "capital", "registered capital not understood (e.g. 51.8000(万元人民币), 13(万美元))")
+        df = self._dates(df, t, ["founded", "dissolved"], optional=OPTIONAL_ENTERPRISE_DATES)
+        df, cap = self._capital(df, t, "capital", "registered capital not understood (e.g. 51.8000(万元人民币), 13(万美元))",
+                                optional=True)
         df["capital_raw"] = nz.clean_missing(df["capital"].astype("string"))
         df["capital"] = cap["amount"]
         df["currency"] = cap["currency"].fillna(df["currency"])
-        region = nz.clean_missing(df["region"].astype("string")).str.replace(r"\D", "", regex=True)
-        region = region.where(region.str.len() >= 6).str.slice(0, 6)
-        df["region"] = region.fillna(ids.region_from_uscc(df["uscc"].astype("string")))
+        df = self._regions(df, t)
         df["phone"] = nz.normalize_phone(df["phone"].astype("string"))
         df["email"] = nz.normalize_email(df["email"].astype("string"))
+        df = self._shared_legacy_keys(df, t)
         return self._dedupe(df, t, ["uid"])
+
+    def _regions(self, df: pd.DataFrame, table: str) -> pd.DataFrame:
+        """``region`` (6 digits), ``province`` (2) and ``city`` (4): the source's own levels (a division
+        code, or province and city names or codes) are kept; the USCC fills only what the source
+        leaves out. A source level that disagrees with the USCC's region, or a name that is no
+        division, is noted."""
+        region = nz.clean_missing(df["region"].astype("string")).str.replace(r"\D", "", regex=True)
+        region = region.where(region.str.len() >= 6).str.slice(0, 6)
+        named = regions.codes_from_names(df["province"], df["city"])
+        code_region = ids.region_from_uscc(df["uscc"].astype("string"))
+        r = regions.reconcile(region, named["province"], named["city"], code_region)
+        for level in ("province", "city"):
+            self.report.add(df, named[f"unknown_{level}"].to_numpy(), level, REGION_UNKNOWN_NOTE.format(level=level),
+                            table=table, severity="note")
+            clash = r[f"clash_{level}"].to_numpy()
+            if clash.any():
+                given = df[level].astype("string").fillna("division code " + region)
+                reason = (f"the source's {level} (" + given + ") differs from the region of the USCC ("
+                          + code_region.fillna("") + "): the source's is kept")
+                self.report.add(df, clash, level, reason.to_numpy(), table=table, severity="note")
+        df["region"] = r["region"]
+        df["province"] = r["province"]
+        df["city"] = r["city"]
+        return df
+
+    def _shared_legacy_keys(self, df: pd.DataFrame, table: str) -> pd.DataFrame:
+        """Companies with different names under one legacy key (``REG:``/``ALT:``/``SID:``) are
+        different subjects: the name seen first in the extract keeps the key, each other name is
+        keyed ``<key>:<name key>`` (the same on every load of that extract), with a note."""
+        legacy = df["uid"].str.match(r"^(?:REG|ALT|SID):").fillna(False).to_numpy(dtype=bool)
+        if not legacy.any():
+            return df
+        sub = df[legacy]
+        nk = nz.name_key(sub["name"].astype("string")).fillna(sub["name"])
+        names = sub.assign(_nk=nk).sort_values(["_file", "_row"], kind="stable")
+        first = names.drop_duplicates("uid")[["uid", "_nk"]]
+        shared = names.groupby("uid")["_nk"].transform("nunique") > 1
+        if not shared.any():
+            return df
+        keeps = names[["uid", "_nk"]].merge(first, on=["uid", "_nk"], how="left", indicator=True)["_merge"].eq("both")
+        rekey = (shared & ~keeps.to_numpy()).reindex(df.index, fill_value=False).to_numpy(dtype=bool)
+        new_uid = (df["uid"] + ":" + nk.reindex(df.index)).astype("string")
+        self.report.add(df, rekey, "uscc", SHARED_CODE_NOTE, value_col="uid", table=table, severity="note")
+        df["uid"] = df["uid"].where(~rekey, new_uid)
+        return df
 
     def legal_reps(self, df: pd.DataFrame) -> pd.DataFrame:
         t = "legal_reps"
@@ -218,7 +282,7 @@ class Cleaner:
         df = self._names(df, t, ["person_name", "enterprise_name"], required=("person_name",))
         df = self._subject_code(df, "enterprise", t, "enterprise_subject_id", "enterprise_name")
         self._text(df, ["enterprise_subject_id", "position", "id_type"], t)
-        df = self._person_id(df, t, "id_no")
+        df = self._person_id(df, t, "id_no", declared="id_type")
         df = self._dates(df, t, ["since"])
         flag = nz.clean_missing(df["is_legal_rep"].astype("string"))
         df["is_legal_rep"] = ~flag.isin(["0", "N", "n", "否", "false", "False", "FALSE"]).to_numpy()
@@ -248,12 +312,12 @@ class Cleaner:
         # holder kind: the declared kind, else the code's shape, else the name
         hk = df["holder_kind"].fillna("")
         code = ids.validate_uscc(df["holder_id"].astype("string"))
-        pid = ids.validate_resident_id(df["holder_id"].astype("string"))
+        typ = ids.classify_id(df["holder_id"].astype("string"))
         is_ent = hk.str.contains("企业|公司|法人|单位|机构|合伙", regex=True) & ~hk.str.contains("自然人", regex=False)
         is_person = hk.str.contains("自然人|个人|外籍|港澳台", regex=True)
         undecided = ~(is_ent | is_person)
-        guess_ent = code["kind"].isin(["uscc", "reg_no"]) | df["holder_name"].str.contains(ENTERPRISE_WORDS, regex=True).fillna(False)
-        guess_person = pid["kind"].isin(["valid", "masked", "legacy"])
+        guess_ent = typ.isin(["uscc", "reg_no"]) | df["holder_name"].str.contains(ENTERPRISE_WORDS, regex=True).fillna(False)
+        guess_person = typ.isin(["resident_id", "resident_id_legacy", "resident_id_masked", "passport"])
         df["holder_is_enterprise"] = (is_ent | (undecided & guess_ent & ~guess_person)).to_numpy()
         df["holder_uscc"] = code["value"].where(code["kind"] == "uscc")
         df["holder_regno"] = code["value"].where(code["kind"] == "reg_no")
@@ -313,14 +377,23 @@ class Cleaner:
         return df
 
     # --- people -------------------------------------------------------------------
-    def _person_id(self, df: pd.DataFrame, table: str, col: str, only=None) -> pd.DataFrame:
+    def _person_id(self, df: pd.DataFrame, table: str, col: str, only=None, declared: str | None = None) -> pd.DataFrame:
         """Classify an ID column: valid/legacy -> hashed key later; masked kept masked.
 
-        An ID that fails its check identifies no one, but the row still says who holds which
+        The ID's type comes first (:func:`etl.identifiers.classify_id`, with the declared
+        certificate type in ``declared`` when the source gives one): only resident ID numbers are
+        checked against GB 11643; a passport, a business licence or registration number, or a
+        registry id is kept as its type (``pid_type``) and identifies no one here. A resident ID
+        that fails its check identifies no one either, but the row still says who holds which
         role: it loads with the person known by name within the enterprise, and the report
         notes the ID so it can be corrected at the source.
         """
-        v = ids.validate_resident_id(df[col].astype("string"))
+        raw = df[col].astype("string")
+        v = ids.validate_resident_id(raw)
+        typ = ids.classify_id(raw, df[declared] if declared and declared in df.columns else None)
+        df["pid_type"] = typ
+        resident = typ.isin(["resident_id", "resident_id_legacy", "resident_id_masked"]).to_numpy()
+        v["kind"] = v["kind"].where(resident | v["kind"].eq("missing").to_numpy(), "other")
         consider = np.ones(len(df), dtype=bool) if only is None else np.asarray(only, dtype=bool)
         bad = (v["kind"] == "invalid").to_numpy() & consider
         self.report.add(df, bad, col, "resident ID number fails the GB 11643-1999 check: not used to identify the "

@@ -85,18 +85,19 @@ def test_quirky_extract_loads_good_rows_and_reports_bad_ones(extract, tmp_path):
     rejected = rj[rj["severity"] == "rejected"]
     # each bad row is reported with file, row, column and a reason that says what to fix
     by_col = {(Path(f).name, int(r), c) for f, r, c in zip(rejected["file"], rejected["row"], rejected["column"])}
-    assert ("enterprises.csv", 8, "uscc") in by_col            # bad USCC check character
-    assert ("enterprises.csv", 9, "founded") in by_col         # 2019-02-30
     assert ("enterprises.csv", 10, "name") in by_col           # mojibake
     # wrong ID check digit: the row loads (孙七 known by name within 郑州中原), the ID is noted
     notes = rj[rj["severity"] == "note"]
+    # issue 14: a bad USCC check character keeps the company under ALT:, a bad optional date loads without it
+    noted = {(Path(f).name, int(r), c) for f, r, c in zip(notes["file"], notes["row"], notes["column"])}
+    assert {("enterprises.csv", 8, "uscc"), ("enterprises.csv", 9, "founded")} <= noted
     assert ("legal_reps.csv", 6, "id_no") in {(Path(f).name, int(r), c) for f, r, c in zip(notes["file"], notes["row"], notes["column"])}
     assert ("legal_reps.csv", 6, "id_no") not in by_col
     assert ("penalties.csv", 6, "kind") in by_col
     assert rejected["reason"].str.len().min() > 15
     sup = rj[rj["severity"] == "superseded"]
     assert [(Path(f).name, int(r)) for f, r in zip(sup["file"], sup["row"])] == [("penalties.csv", 4)]
-    assert rep.tables["enterprises"] == {"read": 9, "loaded": 6, "rejected": 3, "superseded": 0, "officers": 0, "unaccounted": 0}
+    assert rep.tables["enterprises"] == {"read": 9, "loaded": 8, "rejected": 1, "superseded": 0, "officers": 0, "unaccounted": 0}
 
     g = graph(tmp_path)
     ent = g.run("MATCH (e:Enterprise) WHERE e.resolved RETURN e.uid AS uid, e.capital AS capital, e.currency AS cur, "
