@@ -7,9 +7,9 @@ Identity rules (DOMAIN.md, "People are the hard part"):
 * a person with a valid ID number is ``ID:<keyed hash>`` (the number itself
   never enters the graph; only its masked form does);
 * a person known by name only is ``NM:<enterprise uid>:<name>``, scoped to the
-  enterprise that names them: never merged on name alone. Where evidence
-  agrees (same name and masked ID, same name and phone, same name in linked
-  companies) a scored ``POSSIBLY_SAME_AS`` link is written instead;
+  enterprise that names them: never merged on name alone. Where other
+  evidence agrees a scored ``POSSIBLY_SAME_AS`` link is written instead
+  (:mod:`etl.identity`);
 * a corporate shareholder resolves by USCC, else by normalised name within
   the target's province (unique match only), else stays an unresolved
   Enterprise node ``UNR:<province>:<name key>`` with ``resolved = false``.
@@ -24,6 +24,7 @@ import pandas as pd
 
 from etl import identifiers as ids
 from etl import normalize as nz
+from etl.identity import link_identities
 from etl.report import RejectReport
 from etl.transform import FLAG_DELETE
 from graph.store import isin, lookup
@@ -168,8 +169,13 @@ class Builder:
             self.batch.delete_nodes.setdefault("Enterprise", []).extend(df.loc[dele, "uid"].tolist())
         df = df[~dele.to_numpy()].copy() if dele.any() else df.copy()
         df["name_key"] = nz.name_key(df["name"].astype("string"))
-        df["province"] = df["region"].str.slice(0, 2)
-        df["city"] = df["region"].str.slice(0, 4)
+        # the source's province and city (etl.transform keeps them; the USCC only fills gaps)
+        for level, width in (("province", 2), ("city", 4)):
+            given = df[level].astype("string") if level in df.columns else pd.Series(pd.NA, index=df.index, dtype="string")
+            derived = df["region"].str.slice(0, width)
+            if level == "city":  # a province-level code (xx0000) names no city
+                derived = derived.where(df["region"].str.slice(2, 4) != "00")
+            df[level] = given.fillna(derived)
         dissolved = df["dissolved"].where(~df["dissolved_open"])
         ent = pd.DataFrame({
             "uid": df["uid"], "uscc": df["uscc"], "reg_no": df["reg_no"], "subject_id": df["subject_id"],
@@ -391,46 +397,15 @@ class Builder:
                                                 "province": e.str.slice(0, 2), "city": e.str.slice(0, 4)})], ignore_index=True)
         self.batch.add_nodes("Region", ref)
 
-    def possibly_same(self) -> None:
-        """Scored links between person records that other evidence ties together."""
-        people = self.batch.node_frame("Person")
-        if people.empty:
-            return
-        links = []
-        for col, score, why in (("id_masked", 0.9, "same name and same masked ID number"),
-                                ("phone", 0.8, "same name and same phone")):
-            if col not in people:
-                continue
-            p = people.dropna(subset=[col, "name"])[["uid", "name", col]]
-            size = p.groupby(["name", col])["uid"].transform("size")
-            p = p[(size > 1) & (size <= 50)]
-            if p.empty:
-                continue
-            pairs = p.merge(p, on=["name", col])
-            pairs = pairs[pairs["uid_x"] < pairs["uid_y"]]
-            links.append(pd.DataFrame({"src": pairs["uid_x"], "dst": pairs["uid_y"], "score": score, "evidence": why}))
-        # same name, name-only, in companies linked by shareholding
-        holds = [df for t, a, b, df in self.batch.rels if t == "HOLDS_SHARES" and a == "Enterprise"]
-        if holds:
-            h = pd.concat(holds)[["src", "dst"]]
-            nm = people[people["uid"].str.startswith("NM:")][["uid", "name"]].copy()
-            nm["ent"] = nm["uid"].str.replace(r"^NM:(.*):[^:]*$", r"\1", regex=True)  # RE2 in Arrow: no per-row Python
-            a = nm.merge(h, left_on="ent", right_on="src").merge(nm, left_on=["dst", "name"], right_on=["ent", "name"])
-            if len(a):
-                links.append(pd.DataFrame({"src": a["uid_x"], "dst": a["uid_y"], "score": 0.6,
-                                           "evidence": "same name in companies linked by shareholding"}))
-        if links:
-            df = pd.concat(links, ignore_index=True)
-            df = df.sort_values("score").drop_duplicates(["src", "dst"], keep="last")
-            self.batch.add_rels("POSSIBLY_SAME_AS", "Person", "Person", df)
-
 
 def build(tables: dict[str, pd.DataFrame], report: RejectReport, id_key: bytes, source: str,
-          directory: pd.DataFrame | None = None, stored_reps: pd.DataFrame | None = None) -> GraphBatch:
+          directory: pd.DataFrame | None = None, stored_reps: pd.DataFrame | None = None,
+          store=None) -> GraphBatch:
     """Clean tables -> a GraphBatch ready for the store.
 
     ``directory``: enterprises already in the graph; ``stored_reps``: their
-    legal representatives (see :meth:`Builder.legal_reps_from_subjects`).
+    legal representatives (see :meth:`Builder.legal_reps_from_subjects`);
+    ``store``: the graph the batch goes into, for graph-wide identity links (``etl.identity``).
     """
     b = Builder(report, id_key, source, directory)
     ents = tables.get("enterprises")
@@ -454,5 +429,5 @@ def build(tables: dict[str, pd.DataFrame], report: RejectReport, id_key: bytes, 
         if amending in tables:
             b.batch.count_rows(amending, len(tables[amending]))
     b.regions()
-    b.possibly_same()
+    link_identities(b.batch, store)
     return b.batch

@@ -39,6 +39,9 @@ OWNED_EDGES = [
     ("PenaltyEvent", "LOCATED_IN", "PenaltyEvent", "Region", "src"),
     ("PenaltyEvent", "PENALIZED", "Enterprise", "PenaltyEvent", "dst"),
     ("PenaltyEvent", "PENALIZED", "Person", "PenaltyEvent", "dst"),
+    # identity links of the people an extract touches are recomputed graph-wide (etl.identity)
+    ("Person", "POSSIBLY_SAME_AS", "Person", "Person", "src"),
+    ("Person", "POSSIBLY_SAME_AS", "Person", "Person", "dst"),
 ]
 
 Rels = list[tuple[str, str, str, pd.DataFrame]]
@@ -245,6 +248,7 @@ class _Edges:
         self.store = store
         self.want: dict[tuple, list[pd.Series]] = {}
         self.got: dict[tuple, pd.DataFrame] = {}
+        self.asked: dict[tuple, pd.Series] = {}
 
     def need(self, rtype: str, a: str, b: str, by: str, keys: pd.Series) -> None:
         self.want.setdefault((rtype, a, b, by), []).append(pd.Series(keys, dtype="string"))
@@ -252,10 +256,16 @@ class _Edges:
     def get(self, rtype: str, a: str, b: str, by: str, keys: pd.Series) -> pd.DataFrame:
         k = (rtype, a, b, by)
         keys = pd.Series(keys, dtype="string")
-        if k not in self.got:
-            every = pd.concat(self.want.get(k, []) + [keys], ignore_index=True)
+        # keys not registered before the first fetch (e.g. the far ends of owned edges found by their
+        # other end, checked before deletion) are fetched on demand
+        late = keys if k not in self.got else keys[~isin(keys, self.asked[k])]
+        if k not in self.got or len(late.dropna()):
+            every = pd.concat(self.want.get(k, []) + [late], ignore_index=True) if k not in self.got else late
             cols = list(self.store.model.rel(rtype).properties)
-            self.got[k] = fetch_rels(self.store, rtype, a, b, every, by, cols).drop_duplicates(["src", "dst"])
+            got = fetch_rels(self.store, rtype, a, b, every, by, cols)
+            self.got[k] = pd.concat([self.got[k], got], ignore_index=True) if k in self.got else got
+            self.got[k] = self.got[k].drop_duplicates(["src", "dst"])
+            self.asked[k] = pd.concat([self.asked.get(k, pd.Series(dtype="string")), every], ignore_index=True)
         df = self.got[k]
         return df[isin(df[by], keys)]
 

@@ -120,10 +120,12 @@ def subject_reps(store: GraphStore, clean: dict[str, pd.DataFrame]) -> pd.DataFr
 
 
 def owned_records(batch: GraphBatch, profile: str) -> dict[str, pd.Series]:
-    """Records whose own edges (address, phone, region, penalty subject) the extract states in full."""
+    """Records whose own edges (address, phone, region, penalty subject; a person's identity links,
+    recomputed by ``etl.identity``) the extract states in full."""
     ents = batch.node_frame("Enterprise")
     return {"Enterprise": ents.loc[ents["source"] == profile, "uid"] if len(ents) else pd.Series(dtype="string"),
-            "PenaltyEvent": batch.node_frame("PenaltyEvent").get("uid", pd.Series(dtype="string"))}
+            "PenaltyEvent": batch.node_frame("PenaltyEvent").get("uid", pd.Series(dtype="string")),
+            "Person": batch.node_frame("Person").get("uid", pd.Series(dtype="string"))}
 
 
 def has_data(store: GraphStore) -> bool:
@@ -155,7 +157,8 @@ class _Loader:
         self.say("resolve", "resolving identities")
         directory = graph_directory(store) if against_graph else None
         reps = subject_reps(store, self.clean) if against_graph else None
-        batch = build(self.clean, self.report, self.settings.id_key_bytes, self.profile, directory, reps)
+        batch = build(self.clean, self.report, self.settings.id_key_bytes, self.profile, directory, reps,
+                      store if against_graph else None)
         self.rows = dict(batch.rows)
         self.timings["resolve"] = time.perf_counter() - t
         return batch

@@ -303,7 +303,7 @@ def _plan(store: GraphStore, run: _Run, report: RejectReport, prof, source, sett
             gone = ents.loc[ents["change_flag"] == FLAG_DELETE, "uid"]
             directory = directory[~isin(directory["uid"], gone)]
         batch = build(clean, report, settings.id_key_bytes, prof.name, directory if len(directory) else None,
-                      subject_reps(store, clean))
+                      subject_reps(store, clean), store)
         if len(gone):  # ... and are not brought back as stubs by rows that name them
             batch.nodes["Enterprise"] = [f[~isin(f["uid"], gone)] for f in batch.nodes.get("Enterprise", [])]
         rederive_ratios(store, batch, modes)
