@@ -14,7 +14,10 @@ help) and :func:`coerce` turns command-line strings into those types::
 
 Families: :mod:`queries.neighborhood`, :mod:`queries.paths`,
 :mod:`queries.equity`, :mod:`queries.shell`, :mod:`queries.repeat`,
-:mod:`queries.cross_region`, :mod:`queries.suspected`, :mod:`queries.groups`;
+:mod:`queries.cross_region`, :mod:`queries.suspected`, :mod:`queries.groups`,
+:mod:`queries.name_hubs`; people resolved over ``POSSIBLY_SAME_AS`` links in
+:mod:`queries.identity` (every person-level analysis takes ``min_identity_score``),
+the end of a company from every signal in :mod:`queries.lifecycle`;
 results in :mod:`queries.result`, files in :mod:`queries.export`.
 """
 from __future__ import annotations
@@ -31,6 +34,7 @@ from queries.cross_region import cross_region_links
 from queries.equity import controlled_by, equity_penetration
 from queries.export import export
 from queries.groups import risk_groups, risk_propagation
+from queries.name_hubs import name_hubs
 from queries.neighborhood import neighborhood
 from queries.paths import paths
 from queries.repeat import phoenix_cases, repeat_offenders
@@ -50,6 +54,7 @@ ANALYSES: dict[str, Callable[..., AnalysisResult]] = {
     "suspected_relations": suspected_relations,
     "risk_groups": risk_groups,
     "risk_propagation": risk_propagation,
+    "name_hubs": name_hubs,
 }
 
 # Parameters that take one of a few values.

@@ -2,11 +2,13 @@
 
 Two penalised enterprises in different regions, connected within ``max_hops``
 hops through the people and owners behind them: a person with an ID number
-who is legal representative or shareholder of both (A ← person → B, 2 hops), an
+who is legal representative or shareholder of both (A ← person → B, 2 hops; a resolved
+person — records joined by ``POSSIBLY_SAME_AS`` links scoring at least
+``min_identity_score``, :mod:`queries.identity` — counts as one person), an
 enterprise holding shares in both (A ← owner → B), a direct shareholding
 (A → B, 1 hop) or, for ``max_hops`` 3–4, longer chains through legal
-representatives and shareholdings. Name-only people (``NM:`` uids) are never
-connectors: a name is not an identity.
+representatives and shareholdings. A lone name-only record (``NM:`` uid) is
+never a connector: a name is not an identity.
 
 "Different region" is decided at ``level``: ``province`` — different provinces;
 ``city`` — different cities (including cities of different provinces);
@@ -26,6 +28,8 @@ from graph.inputs import preview  # error messages never echo a huge input
 from graph.model import MODEL
 from graph.store import isin, pair_key
 from queries._base import days, fetch, lookup_props, region_names, region_parts
+from queries.identity import (DEFAULT_MIN_IDENTITY_SCORE, Resolution, add_links, check_score, link_path,
+                              penalised_people, resolve)
 from queries.result import AnalysisResult, EvidenceBuilder, _clean, finish, node_name
 
 LEVELS = ("province", "city", "county")
@@ -58,14 +62,16 @@ def _near(da: np.ndarray, db: np.ndarray, window: int) -> bool:
     return bool((np.minimum(left, right) <= window).any())
 
 
-def _party_graph(store):
-    """Undirected party graph (ID people and enterprises; LEGAL_REP + HOLDS_SHARES) as CSR plus edge roles."""
+def _party_graph(store, res: Resolution):
+    """Undirected party graph (people who count as someone — ID records and resolved identities, each
+    identity one node — and enterprises; LEGAL_REP + HOLDS_SHARES) as CSR plus edge roles."""
     lr = fetch(store, "scan_legal_reps", arrow=True).assign(type="LEGAL_REP", ratio=np.nan)
     ph = fetch(store, "scan_person_holdings", arrow=True).assign(type="HOLDS_SHARES")
     eh = fetch(store, "scan_enterprise_holdings", arrow=True).assign(type="HOLDS_SHARES")
     cols = ["src", "dst", "type", "ratio"]
     people = pd.concat([lr[cols], ph[cols]], ignore_index=True)
-    people = people[people["src"].str.startswith("ID:")]
+    people = people[people["src"].str.startswith("ID:") | people["src"].isin(set(res.resolved_uids()))]
+    people = people.assign(src=res.identity_of(people["src"]))
     edges = pd.concat([people, eh[cols]], ignore_index=True)
     edges = edges[edges["src"] != edges["dst"]]
     codes, uniq = pd.factorize(pd.concat([edges["src"], edges["dst"]], ignore_index=True))
@@ -100,7 +106,8 @@ def _bfs_path(adj, s: int, t: int, k: int) -> list[int] | None:
 
 
 def cross_region_links(store, level: str = "province", max_hops: int = 2, window_days: int | None = None,
-                       kinds: Sequence[str] | None = None, include_history: bool = False) -> AnalysisResult:
+                       kinds: Sequence[str] | None = None, include_history: bool = False,
+                       min_identity_score: float = DEFAULT_MIN_IDENTITY_SCORE) -> AnalysisResult:
     """Penalised enterprises in different regions linked through shared people or owners.
 
     Parameters
@@ -118,14 +125,23 @@ def cross_region_links(store, level: str = "province", max_hops: int = 2, window
         ``serious_illegal``, ``dishonest_debtor``); default all.
     include_history : bool
         Count removed / repaired / withdrawn events too.
+    min_identity_score : float
+        Person records joined by POSSIBLY_SAME_AS links scoring at least this are one
+        connecting person (default 0.9; see queries.identity).
 
     Returns
     -------
     AnalysisResult
         ``table``: one row per unordered pair (``a`` < ``b``): ``a, a_name, a_region,
         a_region_name, a_events, a_penalties`` and the same for ``b``, ``hops``,
-        ``connectors``, ``connector_names``, ``differs_at``, ``path``.
-        ``evidence[row_id]``: both enterprises, their penalties and every connecting path.
+        ``connectors`` (a resolved person by its identity id), ``connector_names``,
+        ``differs_at``, ``path``, ``identity_members`` (the records of the connecting people).
+        ``evidence[row_id]``: both enterprises, their penalties, every connecting path and
+        the identity links relied on (A ← 张三 ≈ 张三' → B still counts as 2 hops).
+
+    Complexity: 2 hops, one query of the penalised parties and a self-join on the
+    connecting party, O(pairs); 3–4 hops, sparse matrix powers over the party graph
+    from the penalised enterprises, then one BFS per pair found.
 
     Example
     -------
@@ -154,7 +170,8 @@ def cross_region_links(store, level: str = "province", max_hops: int = 2, window
     if bad:
         raise ValueError(f"unknown penalty kind(s) {preview(bad)}; kinds are {list(MODEL.penalty_kinds)}")
     params = {"level": level, "max_hops": max_hops, "window_days": window_days, "kinds": kinds,
-              "include_history": include_history}
+              "include_history": include_history, "min_identity_score": check_score(min_identity_score)}
+    res = resolve(store, min_identity_score)
 
     ev = fetch(store, "scan_events", {"history": bool(include_history)}, arrow=True)
     if kinds:
@@ -170,14 +187,14 @@ def cross_region_links(store, level: str = "province", max_hops: int = 2, window
     # candidate pairs: (a, b) -> {"hops": int, "via": [(connector, role_a, role_b)] or path}
     pairs: dict[tuple[str, str], dict] = {}
     if int(max_hops) <= 2:
-        pp = fetch(store, "penalised_parties", {"history": bool(include_history), "kinds": kinds}, arrow=True)
-        pp = pp[(pp["party_label"] == "Enterprise") | pp["party"].str.startswith("ID:")]
+        pp = penalised_people(store, res, include_history, kinds)
         pp = pp[pp["enterprise"].isin(penalised)].copy()
         pp["ratio"] = pp["ratio"].where(pp["role"] == "HOLDS_SHARES")
-        roles = (pp.groupby(["party", "enterprise"], sort=False)
+        pp = pp.sort_values(["identity", "enterprise", "party"], kind="stable")
+        roles = (pp.groupby(["identity", "enterprise"], sort=False)
                  .agg(label=("party_label", "first"), role=("role", lambda r: "+".join(sorted(set(r)))),
-                      ratio=("ratio", "max"))
-                 .reset_index())
+                      ratio=("ratio", "max"), member=("party", "first"))
+                 .reset_index().rename(columns={"identity": "party"}))
         # 1 hop: a penalised enterprise holding shares in another
         direct = roles[(roles["label"] == "Enterprise") & roles["party"].isin(penalised)
                        & (roles["party"] != roles["enterprise"])]
@@ -187,14 +204,16 @@ def cross_region_links(store, level: str = "province", max_hops: int = 2, window
         if int(max_hops) == 2:
             m = roles.merge(roles, on=["party", "label"], suffixes=("_a", "_b"))
             m = m[m["enterprise_a"] < m["enterprise_b"]]
-            cols = ["party", "label", "enterprise_a", "role_a", "ratio_a", "enterprise_b", "role_b", "ratio_b"]
-            for party, lab, ea, ra, qa, eb, rb, qb in m[cols].itertuples(index=False):
+            cols = ["party", "label", "enterprise_a", "role_a", "ratio_a", "enterprise_b", "role_b", "ratio_b",
+                    "member_a", "member_b"]
+            for party, lab, ea, ra, qa, eb, rb, qb, ma, mb in m[cols].itertuples(index=False):
                 if _qualifies(_differs(regions[ea], regions[eb]), level):
                     d = pairs.setdefault((ea, eb), {"hops": 2, "via": []})
                     if d["hops"] == 2:
-                        d["via"].append((party, lab, ra, rb, qa, qb))
+                        chain = link_path(res.links(party), ma, mb) if ma != mb else [ma]
+                        d["via"].append((party, lab, ra, rb, qa, qb, chain))
     else:
-        adj, nodes, edges = _party_graph(store)
+        adj, nodes, edges = _party_graph(store, res)
         pos = nodes.get_indexer(sorted(penalised))
         pen_idx = pos[pos >= 0]
         reach = adj[pen_idx]
@@ -234,8 +253,10 @@ def cross_region_links(store, level: str = "province", max_hops: int = 2, window
     by_label: dict[str, set] = defaultdict(set)
     for a, b, d, _ in rows:
         by_label["Enterprise"].update((a, b))
-        for c, lab, *_ in d["via"]:
+        for c, lab, *rest in d["via"]:
             by_label[lab].add(c)
+            if lab == "Person":
+                by_label["Person"].update(rest[-1])
     for u in inner:
         by_label["Person" if u.startswith(("ID:", "NM:")) else "Enterprise"].add(u)
     props = lookup_props(store, by_label)
@@ -268,11 +289,14 @@ def cross_region_links(store, level: str = "province", max_hops: int = 2, window
             "hops": d["hops"], "connectors": [c for c, *_ in d["via"]] or [u for u in d.get("path", [])[1:-1]],
             "connector_names": [name(c) for c, *_ in d["via"]] or [name(u) for u in d.get("path", [])[1:-1]],
             "differs_at": differs,
+            "identity_members": sorted({m for c in ([c for c, *_ in d["via"]] or d.get("path", [])[1:-1])
+                                        if c.startswith(("ID:", "NM:")) for m in res.members(c)}),
         })
     table = pd.DataFrame(table_rows, columns=["a", "a_name", "a_region", "a_region_name", "a_events", "a_penalties",
                                               "b", "b_name", "b_region", "b_region_name", "b_events", "b_penalties",
-                                              "hops", "connectors", "connector_names", "differs_at"])
-    builders = [_builder(plan, props, ev_by) for plan in plans]
+                                              "hops", "connectors", "connector_names", "differs_at",
+                                              "identity_members"])
+    builders = [_builder(plan, props, ev_by, res) for plan in plans]
     table["path"] = [bl.path_text(*plan[0][:2]) if plan else "" for bl, plan in zip(builders, plans)]
 
     def build(row):
@@ -285,7 +309,11 @@ def cross_region_links(store, level: str = "province", max_hops: int = 2, window
             for u, k, dt, st in zip(g["event"], g["kind"], g["decided"], g["status"]):
                 bl.node(u, "PenaltyEvent", kind=k, decided=dt, status=st)
                 bl.path([e, u], [("PENALIZED", True)])
-        return bl.build()
+        lines = []
+        for c in dict.fromkeys(row["connectors"]):
+            if c.startswith(("ID:", "NM:")) and len(res.members(c)) > 1:
+                lines += add_links(bl, res.links(c))
+        return bl.build(extra_lines=lines)
 
     return finish("cross_region_links", params, table, build)
 
@@ -315,16 +343,27 @@ def _plan(a: str, b: str, d: dict) -> list[tuple[list[str], list[tuple[str, bool
             props.append({"ratio": ratio} if rtype == "HOLDS_SHARES" else {})
         return [(path, steps, props)]
     out = []
-    for c, _, ra, rb, qa, qb in d["via"]:
+    for c, lab, ra, rb, qa, qb, chain in d["via"]:
+        chain = chain if lab == "Person" else [c]
+        same = [("POSSIBLY_SAME_AS", u < v) for u, v in zip(chain, chain[1:])]
         for x in ra.split("+"):
             for y in rb.split("+"):
-                props = [{"ratio": qa} if x == "HOLDS_SHARES" else {}, {"ratio": qb} if y == "HOLDS_SHARES" else {}]
-                out.append(([a, c, b], [(x, False), (y, True)], props))
+                props = [{"ratio": qa} if x == "HOLDS_SHARES" else {}, *[{} for _ in same],
+                         {"ratio": qb} if y == "HOLDS_SHARES" else {}]
+                out.append(([a, *chain, b], [(x, False), *same, (y, True)], props))
     return out
 
 
-def _builder(plan, props, ev_by) -> EvidenceBuilder:
+def _builder(plan, props, ev_by, res: Resolution) -> EvidenceBuilder:
     b = EvidenceBuilder()
+    for uids, _, _ in plan:  # the links on the paths carry their score and evidence text
+        for u, v in zip(uids, uids[1:]):
+            if u.startswith(("ID:", "NM:")) and v.startswith(("ID:", "NM:")):
+                ident = res.identity_of([u])[0]
+                found = res.links(ident)
+                hit = found[(found["src"] == min(u, v)) & (found["dst"] == max(u, v))]
+                for sc, ev in zip(hit["score"], hit["evidence"]):
+                    b.rel(min(u, v), max(u, v), "POSSIBLY_SAME_AS", score=float(sc), evidence=ev)
     for uids, steps, rel_props in plan:
         for u in uids:
             if u in props:

@@ -20,6 +20,8 @@ import pandas as pd
 
 from queries._base import fetch, lookup_props, require_label
 from queries.cypher_gen import PARTY_LABELS, query_name
+from queries.identity import (DEFAULT_MIN_IDENTITY_SCORE, LINK_COLUMNS, Resolution, add_links, check_score,
+                              identities_of, resolve_of)
 from queries.result import AnalysisResult, EvidenceBuilder, finish, format_ratio
 
 MAX_DEPTH = 9  # the literal bound of the ownership queries
@@ -60,7 +62,23 @@ def _control(owners: list[dict]) -> None:
 CONTROL_ZH = {"majority": "绝对控股(≥50%)", "plurality": "相对控股(最大)", "": ""}
 
 
-def equity_penetration(store, uid: str, depth: int = 6) -> AnalysisResult:
+def _merge_identities(store, owners: dict[str, dict], labels: dict, min_identity_score: float):
+    """Owners that are records of one resolved person, added up under the identity's id."""
+    people = [h for h in owners if labels.get(h) == "Person"]
+    res = resolve_of(store, people, min_identity_score) if people else Resolution(min_identity_score,
+                                                                                    identities_of(store, []))
+    merged: dict[str, dict] = {}
+    for h, o in owners.items():
+        key = res.identity_of([h])[0] if labels.get(h) == "Person" else h
+        m = merged.setdefault(key, {"effective_ratio": 0.0, "paths": [], "records": []})
+        m["effective_ratio"] += o["effective_ratio"]
+        m["paths"] += o["paths"]
+        m["records"].append(h)
+    return merged, res
+
+
+def equity_penetration(store, uid: str, depth: int = 6,
+                       min_identity_score: float = DEFAULT_MIN_IDENTITY_SCORE) -> AnalysisResult:
     """Ultimate owners of an enterprise with their effective ratios, and the actual-controller candidate.
 
     Ultimate owners are the people reached by following shareholdings upwards,
@@ -75,14 +93,21 @@ def equity_penetration(store, uid: str, depth: int = 6) -> AnalysisResult:
     depth : int
         Longest chain of shareholdings to follow, 1 to 9 (default 6). Holders that
         still have holders at that depth are listed in ``extras["truncated"]``.
+    min_identity_score : float
+        Owner records joined by POSSIBLY_SAME_AS links scoring at least this are one
+        owner and their ratios add up (default 0.9; see queries.identity).
 
     Returns
     -------
     AnalysisResult
-        ``table``: one row per ultimate owner, largest first: ``owner, label, name,
-        effective_ratio, effective_pct, paths, shortest_hops, is_controller, control``
-        (``majority`` at ≥ 50%, ``plurality`` when strictly the largest, else empty).
-        ``evidence[row_id]``: every path from that owner down to the enterprise.
+        ``table``: one row per ultimate owner (a resolved person counts once), largest
+        first: ``owner, label, name, effective_ratio, effective_pct, paths, shortest_hops,
+        is_controller, control, control_zh, identity_members`` (``majority`` at ≥ 50%,
+        ``plurality`` when strictly the largest, else empty). ``evidence[row_id]``: every
+        path from that owner's records down to the enterprise, and the identity links.
+
+    Complexity: one bounded ownership query, a DFS over the simple paths
+    (at most ``MAX_PATHS``), keyed reads of the owners' identity links.
 
     Example
     -------
@@ -105,7 +130,7 @@ def equity_penetration(store, uid: str, depth: int = 6) -> AnalysisResult:
     if not 1 <= int(depth) <= MAX_DEPTH:
         raise ValueError(f"depth must be between 1 and {MAX_DEPTH}, not {depth}")
     require_label(store, uid, ("Enterprise",))
-    params = {"uid": uid, "depth": depth}
+    params = {"uid": uid, "depth": depth, "min_identity_score": check_score(min_identity_score)}
     raw = fetch(store, "ownership_up", {"uid": uid, "depth": int(depth)})
     edges, missing = _ratios(raw)
     labels = dict(zip(raw["src"], raw["src_label"]))
@@ -141,6 +166,11 @@ def equity_penetration(store, uid: str, depth: int = 6) -> AnalysisResult:
             else:
                 stack.append((h, p, new))
 
+    owners, res = _merge_identities(store, owners, labels, check_score(min_identity_score))
+    for h in owners:
+        if h not in names or names.get(h) is None:
+            names[h] = next((names.get(r) for r in owners[h]["records"] if names.get(r)), None)
+        labels.setdefault(h, "Person")
     target_props = lookup_props(store, {"Enterprise": [uid]}).get(uid, ("Enterprise", {}))[1]
     names[uid] = target_props.get("name")
     ratio_of = {(s_, d_): r_ for s_, d_, r_ in zip(edges["src"], edges["dst"], edges["ratio"])}
@@ -151,7 +181,7 @@ def equity_penetration(store, uid: str, depth: int = 6) -> AnalysisResult:
             out.append({"owner": h, "label": labels.get(h, "Enterprise"), "name": names.get(h),
                         "effective_ratio": o["effective_ratio"], "effective_pct": format_ratio(o["effective_ratio"]),
                         "paths": len(o["paths"]), "shortest_hops": min(len(p) - 1 for p, _ in o["paths"]),
-                        "_paths": o["paths"]})
+                        "_paths": o["paths"], "identity_members": res.members(h) if labels.get(h) == "Person" else [h]})
         out.sort(key=lambda o: (-o["effective_ratio"], o["owner"]))
         return out
 
@@ -160,23 +190,26 @@ def equity_penetration(store, uid: str, depth: int = 6) -> AnalysisResult:
     for o in owner_rows:
         o["control_zh"] = CONTROL_ZH[o["control"]]
     cols = ["owner", "label", "name", "effective_ratio", "effective_pct", "paths", "shortest_hops",
-            "is_controller", "control", "control_zh"]
+            "is_controller", "control", "control_zh", "identity_members"]
     table = pd.DataFrame([{k: o[k] for k in cols} for o in owner_rows], columns=cols)
     trunc_rows = rows(truncated)
     extras = {
         "truncated": pd.DataFrame([{k: o[k] for k in cols[:7]} for o in trunc_rows], columns=cols[:7]),
+        "identity_links": pd.concat([res.links(o["owner"]) for o in owner_rows if len(o["identity_members"]) > 1]
+                                    or [pd.DataFrame(columns=LINK_COLUMNS)], ignore_index=True),
         "missing": missing[["src", "dst"]].reset_index(drop=True),
     }
 
     def build(row):
         o = owner_rows[int(row["row_id"])]
-        return _paths_evidence(o["_paths"], labels, names, ratio_of, o["effective_ratio"])
+        links = res.links(o["owner"]) if len(o["identity_members"]) > 1 else None
+        return _paths_evidence(o["_paths"], labels, names, ratio_of, o["effective_ratio"], links)
 
     return finish("equity_penetration", params, table, build, extras=extras)
 
 
 def _paths_evidence(found: list[tuple[list[str], float]], labels: dict, names: dict, ratio_of: dict,
-                    total: float) -> "Evidence":  # noqa: F821
+                    total: float, links: pd.DataFrame | None = None) -> "Evidence":  # noqa: F821
     b = EvidenceBuilder()
     for path, _ in found:
         for u in path:
@@ -186,7 +219,8 @@ def _paths_evidence(found: list[tuple[list[str], float]], labels: dict, names: d
         b.path(path, steps, [{"ratio": ratio_of.get((path[i], path[i + 1]))} for i in range(len(path) - 1)])
     terms = " + ".join(" × ".join(format_ratio(ratio_of[(p[i], p[i + 1])]) for i in range(len(p) - 1))
                        for p, _ in found)
-    return b.build(extra_lines=[f"有效持股 = {terms} = {format_ratio(total)}"])
+    lines = add_links(b, links) if links is not None and len(links) else []
+    return b.build(extra_lines=[*lines, f"有效持股 = {terms} = {format_ratio(total)}"])
 
 
 def controlled_by(store, uid: str, depth: int = 6) -> AnalysisResult:

@@ -14,6 +14,7 @@ from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 from queries._base import check_rel_types, fetch, lookup_props
+from queries.identity import DEFAULT_MIN_IDENTITY_SCORE, Resolution, check_score, link_lines, resolve
 from queries.result import AnalysisResult, EvidenceBuilder, finish, node_name
 
 GROUP_RELS = ("LEGAL_REP", "HOLDS_SHARES")
@@ -21,9 +22,18 @@ EVIDENCE_LIMIT = 200  # relationships shown per group
 NAMED_ROWS = 2_000  # rows whose member names are looked up for the table
 
 
-def _graph(store, rel_types: Sequence[str]):
-    """Edges, node index, labels and the undirected CSR adjacency."""
+def _graph(store, rel_types: Sequence[str], res: Resolution | None = None):
+    """Edges, node index, labels and the undirected CSR adjacency (with the identity links of ``res``
+    as ``POSSIBLY_SAME_AS`` edges: a resolved person's records join one group)."""
     e = store.edges(list(rel_types))
+    if res is not None and res and "POSSIBLY_SAME_AS" not in rel_types:
+        people = set(e.loc[e["src_label"] == "Person", "src"].astype(str))
+        links = res.edges()
+        links = links[links["src"].isin(people) | links["dst"].isin(people)]
+        if len(links):
+            extra = pd.DataFrame({"src": links["src"].to_numpy(), "dst": links["dst"].to_numpy(),
+                                  "type": "POSSIBLY_SAME_AS", "src_label": "Person", "dst_label": "Person"})
+            e = pd.concat([e.astype({c: str for c in ("type", "src_label", "dst_label")}), extra], ignore_index=True)
     e = e[e["src"] != e["dst"]].reset_index(drop=True)
     m = len(e)
     codes, nodes = pd.factorize(pd.concat([e["src"].astype(str), e["dst"].astype(str)], ignore_index=True))
@@ -43,7 +53,8 @@ def _event_counts(store, include_history: bool) -> pd.Series:
 
 
 def risk_groups(store, rel_types: Sequence[str] = GROUP_RELS, min_size: int = 2,
-                include_history: bool = False) -> AnalysisResult:
+                include_history: bool = False,
+                min_identity_score: float = DEFAULT_MIN_IDENTITY_SCORE) -> AnalysisResult:
     """Connected groups of enterprises and the people behind them, with their penalties.
 
     Parameters
@@ -57,14 +68,22 @@ def risk_groups(store, rel_types: Sequence[str] = GROUP_RELS, min_size: int = 2,
         Only groups with at least this many enterprises (default 2).
     include_history : bool
         Count removed / repaired / withdrawn events too.
+    min_identity_score : float
+        Person records joined by POSSIBLY_SAME_AS links scoring at least this are one
+        person: their companies join one group and they count once in ``people``
+        (default 0.9; see queries.identity).
 
     Returns
     -------
     AnalysisResult
         ``table``: one row per group, most penalised first: ``group_id, enterprises,
-        people, penalised_enterprises, events``, ``members`` (enterprise uids, the
-        penalised first), ``member_names`` (first five). ``evidence[row_id]``: the
-        group's relationships (at most 200).
+        people`` (resolved people), ``penalised_enterprises, events``, ``members``
+        (enterprise uids, the penalised first), ``member_names`` (first five),
+        ``identity_members`` (the person records of merged identities in the group).
+        ``evidence[row_id]``: the group's relationships (at most 200), identity links
+        (score and evidence) among them.
+
+    Complexity: one edge scan, SciPy connected components, O(V + E).
 
     Example
     -------
@@ -79,10 +98,13 @@ def risk_groups(store, rel_types: Sequence[str] = GROUP_RELS, min_size: int = 2,
     >>> s.close()
     """
     types = check_rel_types(rel_types, GROUP_RELS)
-    params = {"rel_types": types, "min_size": min_size, "include_history": include_history}
-    e, nodes, labels, adj, s, d = _graph(store, types)
+    params = {"rel_types": types, "min_size": min_size, "include_history": include_history,
+              "min_identity_score": check_score(min_identity_score)}
+    res = resolve(store, min_identity_score)
+    e, nodes, labels, adj, s, d = _graph(store, types, res)
     counts = _event_counts(store, include_history)
-    cols = ["group_id", "enterprises", "people", "penalised_enterprises", "events", "members", "member_names"]
+    cols = ["group_id", "enterprises", "people", "penalised_enterprises", "events", "members", "member_names",
+            "identity_members"]
     if len(nodes) == 0:
         return finish("risk_groups", params, pd.DataFrame(columns=cols), {})
     _, comp = connected_components(adj, directed=False)
@@ -90,7 +112,11 @@ def risk_groups(store, rel_types: Sequence[str] = GROUP_RELS, min_size: int = 2,
     ev = counts.reindex(nodes).fillna(0).to_numpy(np.int64) * is_ent
     k = comp.max() + 1
     n_ent = np.bincount(comp, weights=is_ent, minlength=k).astype(np.int64)
-    n_people = np.bincount(comp, weights=labels == "Person", minlength=k).astype(np.int64)
+    is_person = labels == "Person"
+    ident = res.identity_of(nodes.to_numpy(dtype=object))
+    resolved = is_person & (ident != nodes.to_numpy(dtype=object))
+    first = is_person & ~pd.Series(ident).duplicated().to_numpy()  # one count per identity
+    n_people = np.bincount(comp, weights=first, minlength=k).astype(np.int64)
     n_pen = np.bincount(comp, weights=ev > 0, minlength=k).astype(np.int64)
     n_ev = np.bincount(comp, weights=ev, minlength=k).astype(np.int64)
     keep = np.flatnonzero(n_ent >= int(min_size))
@@ -100,6 +126,8 @@ def risk_groups(store, rel_types: Sequence[str] = GROUP_RELS, min_size: int = 2,
     ent_sorted = ent_idx[np.lexsort((nodes[ent_idx].to_numpy(), -ev[ent_idx], comp[ent_idx]))]
     by_comp = pd.Series(nodes[ent_sorted].to_numpy()).groupby(comp[ent_sorted]).agg(list)
     members = [by_comp.get(c, []) for c in order]
+    merged_idx = np.flatnonzero(is_person & np.isin(ident, ident[resolved]))
+    merged = pd.Series(nodes[merged_idx].to_numpy()).groupby(comp[merged_idx]).agg(sorted)
     named = {u for ms in members[:NAMED_ROWS] for u in ms[:5]}
     props = lookup_props(store, {"Enterprise": named})
     table = pd.DataFrame({
@@ -108,6 +136,7 @@ def risk_groups(store, rel_types: Sequence[str] = GROUP_RELS, min_size: int = 2,
         "events": n_ev[order], "members": members,
         "member_names": [[node_name("Enterprise", u, props.get(u, ("", {}))[1]) for u in ms[:5]] if i < NAMED_ROWS
                          else None for i, ms in enumerate(members)],
+        "identity_members": [merged.get(c, []) for c in order],
     }, columns=cols)
     comp_of_row = order
 
@@ -123,9 +152,17 @@ def risk_groups(store, rel_types: Sequence[str] = GROUP_RELS, min_size: int = 2,
         for u in uids:
             lab, pr = p.get(u, (labels[nodes.get_loc(u)], {}))
             b.node(u, lab, **pr)
+        lines = []
         for i in sel:
-            b.path([nodes[s[i]], nodes[d[i]]], [(str(e["type"].iloc[i]), True)])
-        return b.build()
+            t = str(e["type"].iloc[i])
+            b.path([nodes[s[i]], nodes[d[i]]], [(t, True)])
+            if t == "POSSIBLY_SAME_AS":
+                links = res.links(res.identity_of([nodes[s[i]]])[0])
+                hit = links[(links["src"] == nodes[s[i]]) & (links["dst"] == nodes[d[i]])]
+                for sc, text in zip(hit["score"], hit["evidence"]):
+                    b.rel(nodes[s[i]], nodes[d[i]], t, score=float(sc), evidence=text)
+                lines += link_lines(hit, {u: b.caption(u) for u in (nodes[s[i]], nodes[d[i]])})
+        return b.build(extra_lines=lines)
 
     return finish("risk_groups", params, table, build)
 

@@ -11,7 +11,8 @@
   serious-illegal-and-dishonest list, dishonest judgment debtors);
 * related parties and what connects them (a shared person, owner, address,
   phone or e-mail — phones and e-mails masked);
-* risk signals: cheap ones read off the profile itself, and those of the
+* risk signals: cheap ones read off the profile itself, the name hub the
+  party belongs to (queries.name_hubs, keyed reads by name), and those of the
   whole-graph analyses (shell-company score, repeat offender, phoenix case)
   when the analyses library is there.
 
@@ -32,6 +33,7 @@ import pandas as pd
 
 from graph.model import MODEL
 from graph.store import GraphStore
+from queries.lifecycle import is_end_status
 from queries.search import region_name, regions
 
 __all__ = ["profile", "active_counts", "NotFound", "LIST_KINDS", "penalty_kind_zh", "penalty_status_zh", "rows_mentioning"]
@@ -39,7 +41,7 @@ __all__ = ["profile", "active_counts", "NotFound", "LIST_KINDS", "penalty_kind_z
 #: Penalty kinds that are list memberships (名单) rather than one-off decisions.
 LIST_KINDS = ("abnormal_operation", "serious_illegal", "dishonest_debtor")
 ACTIVE = "active"
-DISSOLVED = ("注销", "吊销")
+DISSOLVED = ("注销", "吊销", "撤销", "迁出")  # status text naming the end (substring: 吊销未注销 …; queries.lifecycle)
 UNREACHABLE = "无法联系"
 RELATED_LIMIT = 200
 
@@ -243,6 +245,8 @@ def _analysis_signals(store: GraphStore, uid: str, label: str, analyses: Mapping
                             "source": name, "level": "info"})
     for key, res in analyses.items():
         base = key.split(":")[0]
+        if base == "name_hubs":  # shown by _name_hub_signals, read for this party alone
+            continue
         table = getattr(res, "table", res)
         if not isinstance(table, pd.DataFrame):
             continue
@@ -263,6 +267,26 @@ def _analysis_signals(store: GraphStore, uid: str, label: str, analyses: Mapping
                 break
         out.append({"signal": SIGNAL_ANALYSES.get(base, base), "value": value, "detail": "；".join(detail),
                     "source": key, "level": "high"})
+    return out
+
+
+def _name_hub_signals(store: GraphStore, uid: str) -> list[dict]:
+    """The name hub (同名集中任职, queries.name_hubs) this party belongs to: a name-only person, or an
+    enterprise headed by one. Keyed reads by name: cheap enough for every profile."""
+    try:
+        from queries.name_hubs import name_hubs_of
+
+        hubs = name_hubs_of(store, uid)
+    except Exception as exc:  # noqa: BLE001 — a failed signal must not take the profile down
+        return [{"signal": "同名集中任职 name hub", "value": "不可用 unavailable", "detail": str(exc)[:200],
+                 "source": "name_hubs", "level": "info"}]
+    level = {"corroborated": "high", "weak": "medium", "name only": "low"}
+    out = []
+    for h in hubs.to_dict("records"):
+        traces = "；".join(h["shared_traces"][:3]) or "无共同痕迹 nothing shared"
+        out.append({"signal": "同名集中任职 name hub",
+                    "value": f"{h['name']} · {h['city_name'] or h['city']} · {h['companies']} 家 · {h['confidence_label']}",
+                    "detail": traces, "source": "name_hubs", "level": level[h["confidence"]]})
     return out
 
 
@@ -293,7 +317,7 @@ def _enterprise_signals(e: Mapping[str, Any], pen: pd.DataFrame, shareholders: p
                 s.append({"signal": "实缴极低 tiny paid-in capital", "value": f"{ratio:.1%}",
                           "detail": f"实缴 {paid:,.0f} / 认缴 {sub:,.0f} 元", "source": "profile", "level": "medium"})
     life = _days(e.get("founded"), e.get("dissolved"))
-    if e.get("status") in DISSOLVED and life is not None and life <= 730:
+    if is_end_status(e.get("status")) and life is not None and life <= 730:
         s.append({"signal": "存续期短 short life", "value": f"{life} 天", "detail": f"{e.get('status')}", "source": "profile",
                   "level": "medium"})
     if len(shareholders) and len(holdings):
@@ -335,7 +359,7 @@ def _person_signals(pen: pd.DataFrame, roles: pd.DataFrame, holdings: pd.DataFra
         if len(bad) >= 2:
             s.append({"signal": "多家关联企业失信 penalties in several companies", "value": f"{len(bad)} 家",
                       "detail": "、".join(bad["name"].astype(str).unique()[:5]), "source": "profile", "level": "high"})
-        gone = roles[roles["status"].isin(DISSOLVED)]
+        gone = roles[roles["status"].map(is_end_status).astype(bool)]
         if len(gone):
             s.append({"signal": "名下企业注销/吊销 dissolved companies", "value": f"{len(gone)} 家",
                       "detail": "、".join(gone["name"].astype(str).unique()[:5]), "source": "profile", "level": "low"})
@@ -412,7 +436,7 @@ def profile(store: GraphStore, uid: str, analyses: Mapping[str, Any] | None = No
         signals = _enterprise_signals(row, pen, sh, hold, raw_related, reps)
     else:
         signals = _person_signals(pen, roles, hold, raw_related)
-    signals = _analysis_signals(store, uid, label, analyses) + signals
+    signals = _analysis_signals(store, uid, label, analyses) + _name_hub_signals(store, uid) + signals
     reg = row.get("region")
     return {
         "kind": label,

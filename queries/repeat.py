@@ -2,12 +2,18 @@
 
 * Enterprise level: at least ``min_events`` penalty events whose dates lie within
   ``window_days`` of each other (max − min ≤ window).
-* Person level: a person with an ID number (uid ``ID:…``; name-only people are
-  never the same person across companies) who is legal representative or
-  shareholder of at least two distinct enterprises that each have an event.
+* Person level: a resolved person (an identity, :mod:`queries.identity`: a
+  record with an ID number, or name-only / masked-ID records joined by
+  ``POSSIBLY_SAME_AS`` links scoring at least ``min_identity_score``; a lone
+  name-only record is never a person across companies) who is legal
+  representative or shareholder of at least two distinct enterprises that each
+  have an event.
 * Phoenix: a person's company A (legal representative or shareholder) has an
-  event and was deregistered or revoked on day d; the same person is legal
-  representative of a company B founded within ``window_days`` after d.
+  event and ended on day d — read from every end-of-life signal
+  (:mod:`queries.lifecycle`: dissolved date, status text 注销/吊销/撤销/迁出, a
+  serious-dishonest or abnormal-operation listing), each row naming the signal
+  used; the same person (identity) is legal representative of a company B
+  founded within ``window_days`` after d.
 
 Only active events count unless ``include_history`` (then every event counts
 and the ``statuses`` column says which were removed, repaired or withdrawn).
@@ -20,7 +26,9 @@ import numpy as np
 import pandas as pd
 
 from graph.inputs import preview  # error messages never echo a huge input
-from queries._base import DISSOLVED_STATUSES, days, fetch, in_dense_window, lookup, lookup_props
+from queries._base import LOOKUP_BATCH, days, fetch, in_dense_window, lookup, lookup_props
+from queries.lifecycle import company_ends
+from queries.identity import DEFAULT_MIN_IDENTITY_SCORE, add_links, check_score, penalised_people, resolve
 from queries.result import ACTIVE, AnalysisResult, EvidenceBuilder, finish
 
 LEVELS = ("enterprise", "person")
@@ -37,7 +45,8 @@ def _event_nodes(b: EvidenceBuilder, ev: pd.DataFrame) -> None:
 
 
 def repeat_offenders(store, window_days: int = 730, min_events: int = 3, level: str = "enterprise",
-                     include_history: bool = False, min_enterprises: int = 2) -> AnalysisResult:
+                     include_history: bool = False, min_enterprises: int = 2,
+                     min_identity_score: float = DEFAULT_MIN_IDENTITY_SCORE) -> AnalysisResult:
     """Enterprises with repeated penalties, or people behind several penalised enterprises.
 
     Parameters
@@ -54,6 +63,9 @@ def repeat_offenders(store, window_days: int = 730, min_events: int = 3, level: 
         Count removed / repaired / withdrawn events too (their statuses are listed).
     min_enterprises : int
         Person level: at least this many distinct penalised enterprises (default 2).
+    min_identity_score : float
+        Person level: person records joined by POSSIBLY_SAME_AS links scoring at least this
+        are one person (default 0.9, see queries.identity).
 
     Returns
     -------
@@ -61,8 +73,14 @@ def repeat_offenders(store, window_days: int = 730, min_events: int = 3, level: 
         Enterprise level — ``table``: ``uid, name, events_in_window, window_start,
         window_end, events_total, kinds, statuses``; evidence: the enterprise and its
         events. Person level — ``table``: ``uid, name, id_masked, enterprises`` (count),
-        ``enterprise_uids, enterprise_names, roles, events``; evidence: person →
-        enterprises → events.
+        ``enterprise_uids, enterprise_names, roles, events, identity_members`` (one row
+        per resolved person; ``uid`` is the identity, the smallest member uid); evidence:
+        each member record → enterprises → events, and the identity links relied on
+        (``POSSIBLY_SAME_AS`` with score and evidence, one text line each).
+
+    Complexity: enterprise level, one scan of the events and a sort, O(e log e);
+    person level, one scan of the penalised parties, the identity components
+    (O(L) in the links) and keyed reads for the resolved records.
 
     Example
     -------
@@ -80,7 +98,8 @@ def repeat_offenders(store, window_days: int = 730, min_events: int = 3, level: 
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}, not {preview(level)}")
     params = {"window_days": window_days, "min_events": min_events, "level": level,
-              "include_history": include_history, "min_enterprises": min_enterprises}
+              "include_history": include_history, "min_enterprises": min_enterprises,
+              "min_identity_score": check_score(min_identity_score)}
     if level == "person":
         return _person_level(store, params)
     ev = _events(store, include_history)
@@ -121,117 +140,177 @@ def repeat_offenders(store, window_days: int = 730, min_events: int = 3, level: 
 
 
 def _person_level(store, params: dict) -> AnalysisResult:
-    parties = fetch(store, "penalised_parties", {"history": bool(params["include_history"]), "kinds": []},
-                    arrow=True)
-    people = parties[(parties["party_label"] == "Person") & parties["party"].str.startswith("ID:")]
-    per = people.groupby("party")["enterprise"].nunique()
+    res = resolve(store, params["min_identity_score"])
+    parties = penalised_people(store, res, params["include_history"])
+    people = parties[parties["party_label"] == "Person"]
+    per = people.groupby("identity")["enterprise"].nunique()
     per = per[per >= int(params["min_enterprises"])]
-    people = people[people["party"].isin(per.index)]
+    people = people[people["identity"].isin(per.index)]
     ents = sorted(set(people["enterprise"]))
-    pinfo = lookup(store, "Person", per.index).set_index("uid")
+    pinfo = lookup(store, "Person", people["party"]).set_index("uid")
     einfo = lookup(store, "Enterprise", ents).set_index("uid")
     ev = _events(store, params["include_history"])
     ev = ev[ev["subject"].isin(ents)]
     ev_count = ev.groupby("subject")["event"].nunique()
     held = people[people["role"] == "HOLDS_SHARES"]
     ratio_of = dict(zip(zip(held["party"], held["enterprise"]), held["ratio"]))
+
+    def first(uids, col):
+        return next((pinfo[col].get(u) for u in uids if u in pinfo.index and isinstance(pinfo[col].get(u), str)), None)
+
     rows = []
-    for p, g in people.groupby("party", sort=True):
+    for p, g in people.groupby("identity", sort=True):
         es = sorted(set(g["enterprise"]))
         roles = g.groupby("enterprise")["role"].agg(lambda r: "+".join(sorted(set(r))))
-        rows.append({"uid": p, "name": pinfo["name"].get(p) if p in pinfo.index else None,
-                     "id_masked": pinfo["id_masked"].get(p) if p in pinfo.index else None,
+        members = res.members(p)
+        rows.append({"uid": p, "name": first([p, *members], "name"), "id_masked": first([p, *members], "id_masked"),
                      "enterprises": len(es), "enterprise_uids": es,
                      "enterprise_names": [einfo["name"].get(e) if e in einfo.index else None for e in es],
-                     "roles": [roles[e] for e in es], "events": int(sum(ev_count.get(e, 0) for e in es))})
-    cols = ["uid", "name", "id_masked", "enterprises", "enterprise_uids", "enterprise_names", "roles", "events"]
+                     "roles": [roles[e] for e in es], "events": int(sum(ev_count.get(e, 0) for e in es)),
+                     "identity_members": members})
+    cols = ["uid", "name", "id_masked", "enterprises", "enterprise_uids", "enterprise_names", "roles", "events",
+            "identity_members"]
     table = pd.DataFrame(rows, columns=cols).sort_values(["enterprises", "events", "uid"],
                                                          ascending=[False, False, True])
+    edges = people[["identity", "party", "enterprise", "role"]]
 
     def build(row):
         b = EvidenceBuilder()
-        b.node(row["uid"], "Person", name=row["name"], id_masked=row["id_masked"])
+        mine = edges[edges["identity"] == row["uid"]].sort_values(["enterprise", "role", "party"])
+        for u in dict.fromkeys([row["uid"], *mine["party"]]):
+            b.node(u, "Person", name=pinfo["name"].get(u) if u in pinfo.index else row["name"],
+                   id_masked=pinfo["id_masked"].get(u) if u in pinfo.index else None)
         g = ev[ev["subject"].isin(row["enterprise_uids"])]
         _event_nodes(b, g)
-        for e, n, role in zip(row["enterprise_uids"], row["enterprise_names"], row["roles"]):
+        for e, n in zip(row["enterprise_uids"], row["enterprise_names"]):
             b.node(e, "Enterprise", name=n)
-            for r in role.split("+"):
-                props = {"ratio": ratio_of.get((row["uid"], e))} if r == "HOLDS_SHARES" else {}
-                for u in g.loc[g["subject"] == e, "event"]:
-                    b.path([row["uid"], e, u], [(r, True), ("PENALIZED", True)], [props, {}])
-        return b.build()
+        for u, e, r in zip(mine["party"], mine["enterprise"], mine["role"]):
+            props = {"ratio": ratio_of.get((u, e))} if r == "HOLDS_SHARES" else {}
+            for v in g.loc[g["subject"] == e, "event"]:
+                b.path([u, e, v], [(r, True), ("PENALIZED", True)], [props, {}])
+        lines = add_links(b, res.links(row["uid"]))
+        return b.build(extra_lines=lines)
 
     return finish("repeat_offenders", params, table, build)
 
 
-def phoenix_cases(store, window_days: int = 365, include_history: bool = False) -> AnalysisResult:
-    """Phoenix cases (金蝉脱壳): a penalised company is closed and its person opens a new one soon after.
+def phoenix_cases(store, window_days: int = 365, include_history: bool = False,
+                  min_identity_score: float = DEFAULT_MIN_IDENTITY_SCORE) -> AnalysisResult:
+    """Phoenix cases (金蝉脱壳): a penalised company ends and its person opens a new one soon after.
 
     Parameters
     ----------
     store : GraphStore
         The graph.
     window_days : int
-        B must be founded within this many days after A's dissolution (default 365).
+        B must be founded within this many days after A's end (default 365).
     include_history : bool
         Count removed / repaired / withdrawn events of A too.
+    min_identity_score : float
+        Person records joined by POSSIBLY_SAME_AS links scoring at least this are one
+        person (default 0.9): A's person and B's legal representative may be two records
+        of one identity.
 
     Returns
     -------
     AnalysisResult
         ``table``: one row per (person, A, B): ``person, person_name, role_in_a, a,
-        a_name, a_status, a_dissolved, a_events, b, b_name, b_founded, days_after``.
-        ``evidence[row_id]``: person → A → A's events, person → B.
+        a_name, a_status, a_dissolved, a_end, end_signal_key, end_signal, a_events, b,
+        b_name, b_founded, days_after, identity_members``. ``a_end`` is the end date used,
+        ``end_signal`` says which signal gave it (bilingual: ``注销/吊销日期 / dissolved
+        date``, ``登记状态 吊销 / status 吊销``, ``严重违法失信名单 / serious-dishonest
+        listing``, ``经营异常名录 / abnormal-operation listing``; see
+        :mod:`queries.lifecycle`). ``evidence[row_id]``: person → A → A's events,
+        person → B, and the identity links relied on.
+
+    Complexity: one query for A's people, one scan of the events, keyed reads of
+    the people's other companies, a pandas join on identity: O(rows).
 
     Example
     -------
+    A was revoked (吊销) with no date known; its last listing was on 2023-03-01:
+
     >>> from queries.testing import toy_store
     >>> s = toy_store([("Person", "ID:1", {"name": "张三"}),
-    ...                ("Enterprise", "A", {"name": "旧公司", "status": "吊销", "dissolved": "2023-03-01"}),
+    ...                ("Enterprise", "A", {"name": "旧公司", "status": "吊销"}),
     ...                ("Enterprise", "B", {"name": "新公司", "founded": "2023-05-01"}),
-    ...                ("PenaltyEvent", "SI:1", {"kind": "serious_illegal", "decided": "2022-10-01", "status": "active"})],
+    ...                ("PenaltyEvent", "SI:1", {"kind": "serious_illegal", "decided": "2023-03-01", "status": "active"})],
     ...               [("LEGAL_REP", "ID:1", "A"), ("LEGAL_REP", "ID:1", "B"), ("PENALIZED", "A", "SI:1")])
-    >>> phoenix_cases(s).table[["person_name", "a_name", "b_name", "days_after"]].values.tolist()
-    [['张三', '旧公司', '新公司', 61]]
+    >>> phoenix_cases(s).table[["person_name", "a_name", "b_name", "days_after", "end_signal"]].values.tolist()
+    [['张三', '旧公司', '新公司', 61, '登记状态 吊销 / status 吊销']]
     >>> s.close()
     """
-    params = {"window_days": window_days, "include_history": include_history}
-    df = fetch(store, "phoenix_candidates", {"statuses": list(DISSOLVED_STATUSES), "history": bool(include_history)},
-               arrow=True)
-    df = df.assign(days_after=days(df["founded"]) - days(df["dissolved"]))
-    df = df[(df["days_after"] >= 0) & (df["days_after"] <= int(window_days))]
-    roles = df.groupby(["person", "a", "b"])["role"].agg(lambda r: "+".join(sorted(set(r)))).rename("role_in_a")
-    cases = df.drop_duplicates(["person", "a", "b"]).set_index(["person", "a", "b"]).join(roles).reset_index()
+    params = {"window_days": window_days, "include_history": include_history,
+              "min_identity_score": check_score(min_identity_score)}
+    res = resolve(store, min_identity_score)
+    side_a = fetch(store, "phoenix_candidates", {"history": bool(include_history)}, arrow=True)
+    side_a = side_a[side_a["person"].str.startswith("ID:") | side_a["person"].isin(set(res.resolved_uids()))]
     ev = _events(store, include_history)
+    a_info = lookup(store, "Enterprise", side_a["a"]) if len(side_a) else lookup(store, "Enterprise", [])
+    ends = company_ends(a_info, ev.rename(columns={}))
+    ends = ends[ends["end_date"].notna()]
+    side_a = side_a.merge(ends, left_on="a", right_on="enterprise").drop(columns="enterprise")
+    side_a["identity"] = res.identity_of(side_a["person"])
+    # side B: every company a record of the same identity represents
+    want = sorted({m for i in set(side_a["identity"]) for m in res.members(i)})
+    frames = [fetch(store, "legal_reps_of_people", {"uids": want[i:i + LOOKUP_BATCH]}, arrow=True)
+              for i in range(0, len(want), LOOKUP_BATCH)] or [fetch(store, "legal_reps_of_people", {"uids": []})]
+    side_b = pd.concat(frames, ignore_index=True)
+    side_b = side_b[side_b["founded"].notna()].rename(columns={"person": "person_b", "enterprise": "b"})
+    side_b["identity"] = res.identity_of(side_b["person_b"])
+    df = side_a.merge(side_b, on="identity")
+    df = df[df["a"] != df["b"]]
+    df = df.assign(days_after=days(df["founded"]) - days(df["end_date"]))
+    df = df[(df["days_after"] >= 0) & (df["days_after"] <= int(window_days))]
+    keys = ["identity", "a", "b"]
+    roles = df.groupby(keys)["role"].agg(lambda r: "+".join(sorted(set(r)))).rename("role_in_a")
+    cases = df.sort_values(["person", "person_b"]).drop_duplicates(keys).set_index(keys).join(roles).reset_index()
+    links = df.groupby(keys).agg(a_people=("person", lambda u: sorted(set(u))),
+                                 b_people=("person_b", lambda u: sorted(set(u)))).reset_index()
+    cases = cases.merge(links, on=keys, how="left")
     ev = ev[ev["subject"].isin(set(cases["a"]))]
-    props = lookup_props(store, {"Person": cases["person"], "Enterprise": [*cases["a"], *cases["b"]]})
+    people = {u for us in [*cases["a_people"], *cases["b_people"]] for u in us} | set(cases["identity"])
+    props = lookup_props(store, {"Person": people, "Enterprise": [*cases["a"], *cases["b"]]})
 
     def p(u, k):
         return props.get(u, ("", {}))[1].get(k)
 
+    def person_name(i):
+        return p(i, "name") or next((p(m, "name") for m in res.members(i) if p(m, "name")), None)
+
     a_events = ev.groupby("subject")["event"].nunique()
     table = pd.DataFrame({
-        "person": cases["person"], "person_name": [p(u, "name") for u in cases["person"]],
+        "person": cases["identity"], "person_name": [person_name(u) for u in cases["identity"]],
         "role_in_a": cases["role_in_a"], "a": cases["a"], "a_name": [p(u, "name") for u in cases["a"]],
-        "a_status": [p(u, "status") for u in cases["a"]], "a_dissolved": cases["dissolved"],
+        "a_status": [p(u, "status") for u in cases["a"]], "a_dissolved": [p(u, "dissolved") for u in cases["a"]],
+        "a_end": cases["end_date"], "end_signal_key": cases["end_signal_key"], "end_signal": cases["end_signal"],
         "a_events": [int(a_events.get(u, 0)) for u in cases["a"]],
         "b": cases["b"], "b_name": [p(u, "name") for u in cases["b"]], "b_founded": cases["founded"],
         "days_after": cases["days_after"].astype("int64"),
+        "identity_members": [res.members(i) for i in cases["identity"]],
     }).sort_values(["person", "a", "b"])
+    found = cases.set_index(keys)
 
     def build(row):
         b = EvidenceBuilder()
-        for u in (row["person"], row["a"], row["b"]):
+        case = found.loc[(row["person"], row["a"], row["b"])]
+        for u in (*case["a_people"], *case["b_people"], row["a"], row["b"]):
             if u in props:
                 b.node(u, props[u][0], **props[u][1])
         g = ev[ev["subject"] == row["a"]]
         _event_nodes(b, g)
-        for r in str(row["role_in_a"]).split("+"):
-            b.path([row["person"], row["a"]], [(r, True)])
+        for u in case["a_people"]:
+            for r in str(row["role_in_a"]).split("+"):
+                b.path([u, row["a"]], [(r, True)])
         for u in g["event"]:
             b.path([row["a"], u], [("PENALIZED", True)])
-        b.path([row["person"], row["b"]], [("LEGAL_REP", True)])
-        return b.build(extra_lines=[f"{row['a_name']} {row['a_status']}于 {pd.Timestamp(row['a_dissolved']).date()}，"
-                                    f"{row['days_after']} 天后 {row['person_name']} 任法定代表人的 {row['b_name']} 成立"])
+        for u in case["b_people"]:
+            b.path([u, row["b"]], [("LEGAL_REP", True)])
+        lines = add_links(b, res.links(row["person"])) if len(row["identity_members"]) > 1 else []
+        end = pd.Timestamp(row["a_end"]).date()
+        how = row["a_status"] if row["end_signal_key"] in ("dissolved_date", "status") and row["a_status"] else "终止"
+        return b.build(extra_lines=[f"终止依据 end signal: {row['end_signal']}", *lines,
+                                    f"{row['a_name']} {how}于 {end}，{row['days_after']} 天后 {row['person_name']} "
+                                    f"任法定代表人的 {row['b_name']} 成立"])
 
     return finish("phoenix_cases", params, table, build)

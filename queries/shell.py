@@ -2,7 +2,9 @@
 
 Signals (each with its threshold parameter; ``SIGNALS`` names them):
 
-* ``hub_legal_rep`` — the enterprise's legal representative represents at least
+* ``hub_legal_rep`` — the enterprise's legal representative (a resolved person:
+  records joined by ``POSSIBLY_SAME_AS`` links scoring ≥ ``min_identity_score``
+  count together, :mod:`queries.identity`) represents at least
   ``min_companies`` enterprises founded within ``window_days`` of each other,
   this one among them;
 * ``shared_address`` — at least ``min_shared_address`` enterprises registered at
@@ -15,7 +17,8 @@ Signals (each with its threshold parameter; ``SIGNALS`` names them):
   (mutual or circular holding between enterprises);
 * ``shared_contact`` — a phone or e-mail shared with an enterprise that has no
   legal representative in common with it;
-* ``short_life`` — deregistered or revoked within ``short_life_days`` of founding.
+* ``short_life`` — ended (dissolved date, or a status 注销/吊销/撤销/迁出 dated by its latest
+  event: :mod:`queries.lifecycle`) within ``short_life_days`` of founding.
 
 The score is the sum of the weights of the signals that fire (default weights
 sum to 1); enterprises scoring at least ``min_score`` are candidates. The
@@ -35,8 +38,10 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from graph.inputs import preview  # error messages never echo a huge input
-from queries._base import (DISSOLVED_STATUSES, UNREACHABLE_REASON, add_nodes, days, fetch, in_dense_window,
+from queries._base import (LOOKUP_BATCH, UNREACHABLE_REASON, add_nodes, days, fetch, in_dense_window,
                            lookup, lookup_props)
+from queries.identity import DEFAULT_MIN_IDENTITY_SCORE, Resolution, add_links, check_score, resolve
+from queries.lifecycle import company_ends
 from queries.result import AnalysisResult, EvidenceBuilder, finish, format_ratio, mask_email, mask_phone
 
 SIGNALS = {
@@ -60,19 +65,30 @@ DEFAULT_WEIGHTS = {
 EVIDENCE_FANOUT = 30  # at most this many companies per hub / address / contact in one row's evidence
 
 
-def _hubs(store, min_companies: int, window_days: int) -> dict[str, list[str]]:
-    """person -> enterprises in a dense founding window (the windows of qualifying size)."""
+def _hubs(store, min_companies: int, window_days: int, res: Resolution) -> tuple[dict[str, list[str]], dict]:
+    """identity -> enterprises in a dense founding window (the windows of qualifying size), and
+    (identity, enterprise) -> the person record that represents it. A resolved person's records
+    count together (:mod:`queries.identity`)."""
     df = fetch(store, "shell_hub_reps", {"min_companies": int(min_companies)}, arrow=True)
+    extra = res.resolved_uids()
+    if extra:
+        more = pd.concat([fetch(store, "legal_reps_of_people", {"uids": extra[i:i + LOOKUP_BATCH]}, arrow=True)
+                          for i in range(0, len(extra), LOOKUP_BATCH)], ignore_index=True)
+        df = pd.concat([df, more[["person", "enterprise", "founded"]]], ignore_index=True)
+        df = df.drop_duplicates(["person", "enterprise"])
     df = df[df["founded"].notna()]
     if df.empty:
-        return {}
-    df = df.assign(day=days(df["founded"])).sort_values(["person", "day", "enterprise"], kind="stable")
-    codes, persons = pd.factorize(df["person"], sort=True)
+        return {}, {}
+    df = df.assign(identity=res.identity_of(df["person"]), day=days(df["founded"]))
+    df = df.sort_values(["identity", "day", "enterprise", "person"], kind="stable")
+    rep = dict(zip(zip(df["identity"], df["enterprise"]), df["person"]))
+    df = df.drop_duplicates(["identity", "enterprise"])
+    codes, _ = pd.factorize(df["identity"], sort=True)
     member, _ = in_dense_window(codes, df["day"].to_numpy(), int(window_days), int(min_companies))
     out: dict[str, list[str]] = defaultdict(list)
-    for p, e in zip(df["person"].to_numpy()[member], df["enterprise"].to_numpy()[member]):
+    for p, e in zip(df["identity"].to_numpy()[member], df["enterprise"].to_numpy()[member]):
         out[p].append(e)
-    return dict(out)
+    return dict(out), rep
 
 
 def _cycles(store) -> tuple[dict[str, int], pd.DataFrame]:
@@ -130,7 +146,8 @@ def _contacts(store) -> tuple[dict[str, list[str]], dict[str, str], dict[str, se
 def shell_company_candidates(store, min_companies: int = 5, window_days: int = 180, max_paid_ratio: float = 0.05,
                              min_shared_address: int = 3, short_life_days: int = 730,
                              weights: dict[str, float] | None = None, min_score: float = 0.5,
-                             include_history: bool = False) -> AnalysisResult:
+                             include_history: bool = False,
+                             min_identity_score: float = DEFAULT_MIN_IDENTITY_SCORE) -> AnalysisResult:
     """Score every enterprise on the shell-company signals; return those scoring at least ``min_score``.
 
     Parameters
@@ -153,14 +170,17 @@ def shell_company_candidates(store, min_companies: int = 5, window_days: int = 1
         Report enterprises whose summed weights reach this (default 0.5).
     include_history : bool
         Count removed / repaired / withdrawn unreachable listings too.
+    min_identity_score : float
+        Hub signal: person records joined by POSSIBLY_SAME_AS links scoring at least this
+        are one person and their companies count together (default 0.9).
 
     Returns
     -------
     AnalysisResult
         ``table``: one row per candidate: ``uid, name, cluster_id, cluster_size, score,
         signals`` (Chinese names), ``signal_keys``, ``hub_persons``, ``address``,
-        ``status, founded, dissolved, region``; ordered by cluster (strongest first)
-        then score. ``extras["clusters"]``: one row per cluster. ``evidence[row_id]``:
+        ``status, founded, dissolved, region, identity_members`` (the records the hub
+        persons stand for); ordered by cluster (strongest first) then score. ``extras["clusters"]``: one row per cluster. ``evidence[row_id]``:
         the hub and its companies, the shared address or contact and who shares it,
         the listings, the shareholdings, the holding cycle.
 
@@ -189,10 +209,12 @@ def shell_company_candidates(store, min_companies: int = 5, window_days: int = 1
         w[k] = float(v)
     params = {"min_companies": min_companies, "window_days": window_days, "max_paid_ratio": max_paid_ratio,
               "min_shared_address": min_shared_address, "short_life_days": short_life_days, "weights": w,
-              "min_score": min_score, "include_history": include_history}
+              "min_score": min_score, "include_history": include_history,
+              "min_identity_score": check_score(min_identity_score)}
     fired: dict[str, set[str]] = {k: set() for k in SIGNALS}
 
-    hubs = _hubs(store, min_companies, window_days)
+    res = resolve(store, min_identity_score)
+    hubs, hub_rep = _hubs(store, min_companies, window_days, res)
     hub_of: dict[str, list[str]] = defaultdict(list)
     for p, es in hubs.items():
         for e in es:
@@ -221,11 +243,10 @@ def shell_company_candidates(store, min_companies: int = 5, window_days: int = 1
     contact_members, contact_kind, contacts_fired = _contacts(store)
     fired["shared_contact"] = set(contacts_fired)
 
-    life = fetch(store, "shell_short_life", {"statuses": list(DISSOLVED_STATUSES)}, arrow=True)
-    span = days(life["dissolved"]) - days(life["founded"])
-    life = life.assign(life_days=span)[(span >= 0) & (span <= int(short_life_days))]
-    life_of = {e: (f, d, st, n) for e, f, d, st, n in
-               zip(life["enterprise"], life["founded"], life["dissolved"], life["status"], life["life_days"])}
+    life = _short_life(store, short_life_days, include_history)
+    life_of = {e: (f, d, st if k == "dissolved_date" else f"{st}（终止依据 {sig}）", n) for e, f, d, st, n, k, sig in
+               zip(life["enterprise"], life["founded"], life["end_date"], life["status"], life["life_days"],
+                   life["end_signal_key"], life["end_signal"])}
     fired["short_life"] = set(life_of)
 
     score: dict[str, float] = defaultdict(float)
@@ -271,11 +292,11 @@ def shell_company_candidates(store, min_companies: int = 5, window_days: int = 1
             "address": next((addr_text["text"].get(a) for a in addr_of.get(e, []) if a in addr_text.index),
                             col(e, "address")),
             "status": col(e, "status"), "founded": col(e, "founded"), "dissolved": col(e, "dissolved"),
-            "region": col(e, "region"),
+            "region": col(e, "region"), "identity_members": [m for p in hp for m in res.members(p)],
         })
     table = pd.DataFrame(rows, columns=["uid", "name", "_comp", "score", "signals", "signal_keys", "n_signals",
                                         "hub_persons", "hub_names", "address", "status", "founded", "dissolved",
-                                        "region"])
+                                        "region", "identity_members"])
     # number clusters: strongest (max score, then size) first
     if n:
         stats = table.groupby("_comp").agg(best=("score", "max"), size=("uid", "size"), first=("uid", "min"))
@@ -289,10 +310,11 @@ def shell_company_candidates(store, min_companies: int = 5, window_days: int = 1
         table["cluster_size"] = pd.Series(dtype="int64")
     table = table.drop(columns="_comp")
     table = table[["uid", "name", "cluster_id", "cluster_size", "score", "signals", "signal_keys", "n_signals",
-                   "hub_persons", "hub_names", "address", "status", "founded", "dissolved", "region"]]
+                   "hub_persons", "hub_names", "address", "status", "founded", "dissolved", "region",
+                   "identity_members"]]
     clusters = _cluster_table(table)
 
-    context = dict(hubs=hubs, hub_of=hub_of, addr_members=addr_members, addr_of=addr_of, unr=unr, paid_of=paid_of,
+    context = dict(hubs=hubs, hub_of=hub_of, hub_rep=hub_rep, res=res, addr_members=addr_members, addr_of=addr_of, unr=unr, paid_of=paid_of,
                    cycle_of=cycle_of, cycle_edges=cycle_edges, contact_members=contact_members,
                    contact_kind=contact_kind, contacts_fired=contacts_fired, life_of=life_of,
                    max_paid_ratio=max_paid_ratio)
@@ -301,6 +323,21 @@ def shell_company_candidates(store, min_companies: int = 5, window_days: int = 1
         return _evidence(store, row["uid"], context)
 
     return finish("shell_company_candidates", params, table, build, extras={"clusters": clusters})
+
+
+def _short_life(store, short_life_days: int, include_history: bool) -> pd.DataFrame:
+    """Enterprises that ended (:mod:`queries.lifecycle`: a dissolved date, or an end status dated by
+    the latest event) within ``short_life_days`` of founding."""
+    ended = fetch(store, "shell_short_life", arrow=True)
+    undated = ended.loc[ended["dissolved"].isna(), "enterprise"].tolist()
+    frames = [fetch(store, "events_of", {"uids": undated[i:i + LOOKUP_BATCH], "history": bool(include_history)},
+                    arrow=True) for i in range(0, len(undated), LOOKUP_BATCH)]
+    events = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["subject", "kind", "decided"])
+    ends = company_ends(ended.rename(columns={"enterprise": "uid"}), events)
+    ends = ends[ends["end_signal_key"].isin(["dissolved_date", "status"]) & ends["end_date"].notna()]
+    life = ended.merge(ends, left_on="enterprise", right_on="enterprise")
+    span = days(life["end_date"]) - days(life["founded"])
+    return life.assign(life_days=span)[(span >= 0) & (span <= int(short_life_days))]
 
 
 def _cluster_table(table: pd.DataFrame) -> pd.DataFrame:
@@ -329,11 +366,15 @@ def _evidence(store, e: str, c: dict):
     contacts: dict[str, set[str]] = {"Phone": set(), "Email": set()}
     steps_todo: list[tuple[list[str], list[tuple[str, bool]], list[dict] | None]] = []
 
+    links = []
     for p in c["hub_of"].get(e, []):
-        persons.add(p)
         for f in c["hubs"][p][:EVIDENCE_FANOUT]:
             ents.add(f)
-            steps_todo.append(([p, f], [("LEGAL_REP", True)], None))
+            r = c["hub_rep"].get((p, f), p)
+            persons.add(r)
+            steps_todo.append(([r, f], [("LEGAL_REP", True)], None))
+        if len(c["res"].members(p)) > 1:
+            links.append(c["res"].links(p))
     for a in c["addr_of"].get(e, []):
         addresses.add(a)
         steps_todo.append(([e, a], [("HAS_ADDRESS", True)], None))
@@ -388,4 +429,6 @@ def _evidence(store, e: str, c: dict):
             steps_todo.append(([h, e], [("HOLDS_SHARES", True)], [{"ratio": r_, "subscribed": s_, "paid": p_}]))
     for uids, steps, rp in steps_todo:
         b.path(uids, steps, rp)
+    for found in links:
+        lines += add_links(b, found)
     return b.build(extra_lines=lines)

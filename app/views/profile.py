@@ -67,6 +67,11 @@ else:
         "signal": "信号 Signal", "value": "取值 Value", "detail": "依据 Detail", "level": "等级 Level",
         "source": "来源 Source"})[["等级 Level", "信号 Signal", "取值 Value", "依据 Detail", "来源 Source"]],
         hide_index=True, width="stretch", key="profile_signals_table")
+    hubs = sig[sig["source"] == "name_hubs"]
+    if len(hubs):
+        st.caption("同名集中任职：同一姓名（仅有姓名、无证件号的记录）在同一城市任多家企业法定代表人；置信度取决于共同住所、电话、邮箱等旁证 · "
+                   "Name hub: one name (name-only records) heads many companies in one city; confidence comes from "
+                   "shared address, phone, e-mail and filing pattern (risk list 同名集中任职 Name hubs).")
 
 
 def table(df: pd.DataFrame, columns: dict[str, str], key: str, empty: str = "无 None") -> None:

@@ -1,4 +1,4 @@
-"""风险名单 Risk lists: shell-company candidates, repeat offenders, phoenix cases, cross-region links —
+"""风险名单 Risk lists: shell-company candidates, repeat offenders, phoenix cases, cross-region links, name hubs —
 filtered, sortable, exported (CSV / XLSX) with evidence and masked personal data."""
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ LISTS = {
     "repeat_person": ("屡次失信自然人 Repeat offenders (people)", "repeat_offenders", {"level": "person"}),
     "phoenix": ("金蝉脱壳 Phoenix cases", "phoenix_cases", {}),
     "cross_region": ("跨区域联合惩戒关联 Cross-region links", "cross_region_links", {}),
+    "name_hubs": ("同名集中任职 Name hubs (name-only people)", "name_hubs", {}),
 }
 
 # display names of the analyses' columns (unknown columns keep their own names)
@@ -34,8 +35,11 @@ COLUMN_ZH = {
     "role_in_a": "在原企业身份 Role in A", "a_name": "原企业 A", "a_status": "原企业状态 A status",
     "a_dissolved": "原企业注销/吊销 A dissolved", "a_events": "原企业事件 A events", "b_name": "新企业 B",
     "b_founded": "新企业成立 B founded", "days_after": "间隔天数 Days after", "level": "层级 Level", "path": "路径 Path", "person": "自然人主键 Person uid", "a": "原企业主键 A uid", "b": "新企业主键 B uid",
+    "end_signal": "终止依据 End signal", "a_end": "原企业终止 A ended", "identity_members": "同一人记录 Identity records",
+    "confidence_label": "置信度 Confidence", "companies": "企业数 Companies", "shared_traces": "共同痕迹 Shared traces",
+    "city_name": "城市 City",
 }
-HIDDEN = ("signal_keys", "hub_persons", "enterprise_uids")
+HIDDEN = ("signal_keys", "hub_persons", "enterprise_uids", "end_signal_key", "confidence")
 
 st.title("风险名单 Risk lists")
 S.require("explore", "风险名单 Risk lists")
@@ -58,7 +62,7 @@ with c1:
         params["level"] = st.radio("区域层级 Level", ["province", "city", "county"], horizontal=True, key="risk_level",
                                    format_func=lambda l: {"province": "省 province", "city": "市 city", "county": "区县 county"}[l])
         params["max_hops"] = int(st.radio("最大跳数 Max hops", [2, 3, 4], horizontal=True, key="risk_cross_hops"))
-    if which != "shell":
+    if which not in ("shell", "name_hubs"):
         params["include_history"] = st.toggle("包含已移出/修复记录 Include removed/repaired records", value=False,
                                               key="risk_history")
     run = st.button("运行 Run", type="primary", key="risk_run")
@@ -156,7 +160,8 @@ if len(filtered):
     st.markdown("#### 证据 Evidence")
     # one label per row, built once (a per-row pandas lookup in format_func took 7 s for 3K rows)
     head = [c for c in shown.columns if c != "row_id"][:3]
-    text = shown[head].astype(str).agg(" · ".join, axis=1) if head else pd.Series("", index=shown.index)
+    cells = shown[head].astype(object)
+    text = cells.where(cells.notna(), "").astype(str).agg(" · ".join, axis=1) if head else pd.Series("", index=shown.index)
     labels = dict(zip(shown.index, ("#" + shown.index.astype(str) + " " + text).map(masking.mask_text)))
     rid = st.selectbox("选择一行查看证据 Choose a row", filtered["row_id"].tolist(), key="risk_row",
                        format_func=lambda r: labels.get(r, f"#{r}"))

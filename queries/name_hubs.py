@@ -1,0 +1,295 @@
+"""Name hubs (同名集中任职) among name-only people (issue 14).
+
+Name-only people (``NM:<enterprise>:<name>`` records) are scoped to one company,
+so one person heading many companies with no ID number in the sources shows as
+many separate records. A *name hub* is a normalised name (NFKC, spaces and
+middle dots removed) at the head (legal representative) of at least
+``min_companies`` companies in one city (4-digit division code), among
+name-only records that are not already one identity (:mod:`queries.identity`).
+
+A common name (王伟, 张伟, …) spread over unrelated companies is expected, so a
+name is never enough. Each hub gets a confidence from what its companies share:
+
+* strong traces — the same non-cluster address (集中办公区 excluded: legal), phone
+  or e-mail (the company's or the heading record's), or records already linked as
+  one identity: companies tied by them form groups; ``tied_companies`` is the
+  largest group;
+* weak traces — founding dates packed in a window (``window_days``; a filing
+  pattern) and one registering authority for most of the companies.
+
+``confidence``: ``corroborated`` (有旁证) when at least ``min_tied`` companies are
+tied by strong traces; ``weak`` (弱旁证) when two are, or when at least half of
+the companies (≥ 3) were founded within ``window_days``; else ``name only``
+(仅同名). Rows of confidence ``name only`` are left out unless
+``include_name_only`` (so a common name over unrelated companies never reaches
+the default risk list, and is shown as ``name only`` when asked for).
+
+Complexity: one scan of the name-only legal-representative edges, a pandas
+group-by on (name, city), then keyed reads of the traces of the candidate
+groups' companies only: O(R + T) for R edges and T traces.
+"""
+from __future__ import annotations
+
+import math
+import unicodedata
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from queries._base import LOOKUP_BATCH, days, fetch, in_dense_window, lookup, lookup_props, region_names
+from queries.identity import DEFAULT_MIN_IDENTITY_SCORE, Resolution, check_score, resolve, resolve_of
+from queries.result import AnalysisResult, EvidenceBuilder, finish, mask_email, mask_phone
+
+CONFIDENCE = {"corroborated": "有旁证 corroborated", "weak": "弱旁证 weak", "name only": "仅同名 name only"}
+STRONG = ("address", "phone", "email")
+TRACE_TEXT = {"address": "同一住所 shared address", "phone": "同一电话 shared phone", "email": "同一邮箱 shared e-mail",
+              "identity": "已识别为同一人 linked records"}
+EVIDENCE_FANOUT = 60
+COLUMNS = ["name", "city", "region", "city_name", "companies", "records", "identities", "confidence",
+           "confidence_label", "score", "tied_companies", "founding_window", "authority_share", "shared_traces",
+           "enterprise_uids", "enterprise_names", "identity_members"]
+
+
+def normalise_name(name) -> str | None:
+    """The name compared across records: NFKC, no spaces or middle dots.
+
+    >>> normalise_name(" 王 伟 "), normalise_name("阿卜杜·热合曼"), normalise_name(None)
+    ('王伟', '阿卜杜热合曼', None)
+    """
+    if not isinstance(name, str):
+        return None
+    s = unicodedata.normalize("NFKC", name)
+    s = "".join(ch for ch in s if not ch.isspace() and ch not in "·•・.")
+    return s or None
+
+
+def _city(region, province, city) -> np.ndarray:
+    """4-digit city code per row: the city column when given, else the region code's prefix."""
+    c = pd.Series(city, dtype="object").astype("string").str.strip().str[:4]
+    r = pd.Series(region, dtype="object").astype("string").str.strip().str[:4]
+    out = c.where(c.str.len() == 4, r.where(r.str.len() == 4))
+    return out.astype(object).where(out.notna(), None).to_numpy(dtype=object)
+
+
+def _candidates(reps: pd.DataFrame, res: Resolution, min_companies: int) -> pd.DataFrame:
+    """Rows of (name, city) groups with ≥ ``min_companies`` companies and ≥ 2 identities."""
+    if reps.empty:
+        return reps.assign(key=pd.Series(dtype=object), city=pd.Series(dtype=object),
+                           identity=pd.Series(dtype=object))
+    reps = reps.assign(key=[normalise_name(n) for n in reps["name"]],
+                       city=_city(reps["region"], reps["province"], reps["city"]))
+    reps = reps[reps["key"].notna() & reps["city"].notna()].drop_duplicates(["person", "enterprise"])
+    reps = reps.assign(identity=res.identity_of(reps["person"]))
+    g = reps.groupby(["key", "city"])
+    stats = pd.DataFrame({"n": g["enterprise"].nunique(), "ids": g["identity"].nunique()})
+    keep = stats[(stats["n"] >= int(min_companies)) & (stats["ids"] >= 2)].index
+    idx = pd.MultiIndex.from_frame(reps[["key", "city"]])
+    return reps[idx.isin(keep)]
+
+
+def _traces(store, ents: list[str], people: list[str]) -> pd.DataFrame:
+    frames = []
+    for i in range(0, max(len(ents), len(people)), LOOKUP_BATCH):
+        frames.append(fetch(store, "name_hub_traces", {"uids": ents[i:i + LOOKUP_BATCH],
+                                                       "people": people[i:i + LOOKUP_BATCH]}, arrow=True))
+    if not frames:
+        return pd.DataFrame(columns=["enterprise", "kind", "trace"])
+    t = pd.concat(frames, ignore_index=True).dropna()
+    phone = t["kind"] == "phone"
+    t.loc[phone, "trace"] = t.loc[phone, "trace"].astype(str).str.replace(r"\D", "", regex=True)
+    t["trace"] = t["trace"].astype(str).str.strip()
+    return t[t["trace"] != ""].drop_duplicates()
+
+
+def _assess(ents: list[str], traces: pd.DataFrame, founded: dict, same_person: list[list[str]],
+            window_days: int, min_tied: int) -> dict:
+    """Tied groups, founding window and authority share of one hub's companies."""
+    n = len(ents)
+    pos = {e: i for i, e in enumerate(ents)}
+    strong = traces[traces["kind"].isin(STRONG) & traces["enterprise"].isin(pos)]
+    shared = strong.groupby(["kind", "trace"])["enterprise"].agg(lambda s: sorted(set(s)))
+    shared = shared[shared.map(len) >= 2]
+    groups = [*shared.tolist(), *[g for g in same_person if len(g) >= 2]]
+    rows, cols = [], []
+    for g in groups:
+        ix = [pos[e] for e in g if e in pos]
+        rows += ix[:1] * (len(ix) - 1)
+        cols += ix[1:]
+    adj = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+    _, comp = connected_components(adj, directed=False)
+    tied = int(np.bincount(comp).max()) if n else 0
+    tied = tied if tied >= 2 else 0
+    d = np.sort(days([founded.get(e) for e in ents]))
+    d = d[d > np.iinfo(np.int64).min]
+    window = 0
+    if len(d):
+        _, best = in_dense_window(np.zeros(len(d), np.int64), d, int(window_days), 1)
+        window = int(best.max())
+    auth = traces[(traces["kind"] == "authority") & traces["enterprise"].isin(pos)]
+    share = float(auth.groupby("trace")["enterprise"].nunique().max() / n) if len(auth) else 0.0
+    if tied >= int(min_tied):
+        conf = "corroborated"
+    elif tied >= 2 or window >= max(3, math.ceil(n / 2)):
+        conf = "weak"
+    else:
+        conf = "name only"
+    score = 0.2 + 0.6 * tied / n + 0.1 * (window >= max(3, math.ceil(n / 2))) + 0.1 * (share >= 0.8)
+    texts = [f"{TRACE_TEXT[k]} {_shown(k, t)}（{len(es)} 家）" for (k, t), es in shared.items()]
+    texts += [f"{TRACE_TEXT['identity']}（{len(g)} 家）" for g in same_person if len(g) >= 2]
+    return {"tied_companies": tied, "founding_window": window, "authority_share": round(share, 3),
+            "confidence": conf, "confidence_label": CONFIDENCE[conf], "score": round(min(score, 1.0), 3),
+            "shared_traces": texts, "_shared": shared}
+
+
+def _shown(kind: str, trace: str) -> str:
+    return mask_phone(trace) if kind == "phone" else mask_email(trace) if kind == "email" else trace
+
+
+def _hubs(store, reps: pd.DataFrame, res: Resolution, min_companies: int, window_days: int, min_tied: int,
+          include_name_only: bool) -> tuple[pd.DataFrame, dict]:
+    cand = _candidates(reps, res, min_companies)
+    ents = sorted(set(cand["enterprise"]))
+    traces = _traces(store, ents, sorted(set(cand["person"])))
+    info = lookup(store, "Enterprise", ents).set_index("uid") if ents else pd.DataFrame()
+    founded = info["founded"].to_dict() if len(info) else {}
+    names = region_names(store) if len(cand) else {}
+    rows, context = [], {"_window": int(window_days)}
+    for (key, city), g in cand.groupby(["key", "city"], sort=True):
+        es = sorted(set(g["enterprise"]))
+        by_identity = g.groupby("identity")["enterprise"].agg(lambda s: sorted(set(s)))
+        a = _assess(es, traces, founded, by_identity.tolist(), window_days, min_tied)
+        if a["confidence"] == "name only" and not include_name_only:
+            continue
+        context[(key, city)] = (g, a.pop("_shared"))
+        rows.append({"name": g["name"].mode().iloc[0], "city": city, "region": city,
+                     "city_name": names.get(city, ""), "companies": len(es), "records": g["person"].nunique(),
+                     "identities": g["identity"].nunique(), **a, "enterprise_uids": es,
+                     "enterprise_names": [info["name"].get(e) if e in info.index else None for e in es],
+                     "identity_members": sorted(set(g["person"])), "_key": key})
+    table = pd.DataFrame(rows, columns=[*COLUMNS, "_key"])
+    order = {"corroborated": 0, "weak": 1, "name only": 2}
+    table = table.assign(_o=table["confidence"].map(order)).sort_values(
+        ["_o", "tied_companies", "companies", "name", "city"], ascending=[True, False, False, True, True])
+    return table.drop(columns="_o"), context
+
+
+def _evidence(store, row, context: dict, res: Resolution):
+    g, shared = context[(row["_key"], row["city"])]
+    b = EvidenceBuilder()
+    g = g[g["enterprise"].isin(row["enterprise_uids"][:EVIDENCE_FANOUT])]
+    props = lookup_props(store, {"Person": g["person"], "Enterprise": g["enterprise"]})
+    for u in [*g["person"], *g["enterprise"]]:
+        if u in props:
+            b.node(u, props[u][0], **props[u][1])
+    for p, e in zip(g["person"], g["enterprise"]):
+        b.path([p, e], [("LEGAL_REP", True)])
+    label = {"address": ("Address", "HAS_ADDRESS"), "phone": ("Phone", "HAS_PHONE"), "email": ("Email", "HAS_EMAIL")}
+    for (kind, trace), es in shared.items():
+        lab, rel = label[kind]
+        b.node(trace, lab, **({"text": trace} if lab == "Address" else {}))
+        for e in es[:EVIDENCE_FANOUT]:
+            b.path([e, trace], [(rel, True)])
+    lines = [f"同名 same name {row['name']} · {row['city_name'] or row['city']} · 任 {row['companies']} 家企业法定代表人"
+             f"（{row['records']} 条仅有姓名的记录 name-only records）· 置信度 {row['confidence_label']}",
+             *row["shared_traces"]]
+    if row["founding_window"] >= 2:
+        lines.append(f"成立集中 founding window: {row['founding_window']} 家成立于 {context['_window']} 天内 "
+                     f"(founded within {context['_window']} days)")
+    if row["authority_share"] >= 0.8:
+        lines.append(f"同一登记机关 same registering authority: {row['authority_share']:.0%} 的企业")
+    return b.build(extra_lines=lines)
+
+
+def name_hubs(store, min_companies: int = 5, window_days: int = 90, min_tied: int = 3,
+              include_name_only: bool = False,
+              min_identity_score: float = DEFAULT_MIN_IDENTITY_SCORE) -> AnalysisResult:
+    """The same name at the head of many companies in one city, among name-only people.
+
+    Parameters
+    ----------
+    store : GraphStore
+        The graph.
+    min_companies : int
+        At least this many companies headed by the name in one city (default 5).
+    window_days : int
+        Founding-window trace: companies founded within this many days (default 90).
+    min_tied : int
+        ``corroborated`` when at least this many companies are tied by a shared
+        address, phone, e-mail or identity link (default 3).
+    include_name_only : bool
+        Also list hubs with nothing shared, as confidence ``name only`` (default: left out).
+    min_identity_score : float
+        Records joined by POSSIBLY_SAME_AS links scoring at least this are one identity
+        (a group that is one identity is not a name hub: it is a resolved person).
+
+    Returns
+    -------
+    AnalysisResult
+        ``table``: one row per (name, city), the corroborated first: ``name, city,
+        region, city_name, companies, records, identities, confidence`` (``corroborated``
+        / ``weak`` / ``name only``), ``confidence_label`` (bilingual), ``score`` (0..1),
+        ``tied_companies, founding_window, authority_share, shared_traces`` (texts, phones
+        and e-mails masked), ``enterprise_uids, enterprise_names, identity_members`` (the
+        name-only records). ``evidence[row_id]``: the records → companies, the shared
+        address / phone / e-mail nodes, the traces in words.
+
+    Example
+    -------
+    赵敏 heads three companies in Ningbo (3302) registered at one address:
+
+    >>> from queries.testing import toy_store
+    >>> ents = [("Enterprise", f"E{i}", {"name": f"甲{i}", "region": "330203"}) for i in (1, 2, 3)]
+    >>> s = toy_store([*ents, *[("Person", f"NM:E{i}:赵敏", {"name": "赵敏"}) for i in (1, 2, 3)],
+    ...                ("Address", "某路1号", {"text": "某路1号", "cluster": False})],
+    ...               [*[("LEGAL_REP", f"NM:E{i}:赵敏", f"E{i}") for i in (1, 2, 3)],
+    ...                *[("HAS_ADDRESS", f"E{i}", "某路1号") for i in (1, 2, 3)]])
+    >>> r = name_hubs(s, min_companies=3)
+    >>> r.table[["name", "city", "companies", "confidence", "tied_companies"]].values.tolist()
+    [['赵敏', '3302', 3, 'corroborated', 3]]
+    >>> r.table["shared_traces"][0]
+    ['同一住所 shared address 某路1号（3 家）']
+    >>> s.close()
+    """
+    params = {"min_companies": min_companies, "window_days": window_days, "min_tied": min_tied,
+              "include_name_only": include_name_only, "min_identity_score": check_score(min_identity_score)}
+    res = resolve(store, min_identity_score)
+    reps = fetch(store, "name_hub_reps", arrow=True)
+    table, context = _hubs(store, reps, res, min_companies, window_days, min_tied, include_name_only)
+    out = finish("name_hubs", params, table.drop(columns="_key"), lambda row: None)
+    keys = table["_key"].tolist()
+
+    def build(row):
+        r = row.copy()
+        r["_key"] = keys[int(row["row_id"])]
+        return _evidence(store, r, context, res)
+
+    return finish("name_hubs", params, out.table.drop(columns="row_id"), build)
+
+
+def name_hubs_of(store, uid: str, min_companies: int = 5, window_days: int = 90, min_tied: int = 3,
+                 min_identity_score: float = DEFAULT_MIN_IDENTITY_SCORE) -> pd.DataFrame:
+    """The name hubs (any confidence) a party belongs to: a name-only person, or an enterprise
+    headed by one. Keyed reads by name only (for the profile page), O(records with that name).
+
+    >>> from queries.testing import toy_store
+    >>> s = toy_store([("Enterprise", "E1", {"name": "甲", "region": "330203"}),
+    ...                ("Person", "NM:E1:赵敏", {"name": "赵敏"})], [("LEGAL_REP", "NM:E1:赵敏", "E1")])
+    >>> len(name_hubs_of(s, "E1"))
+    0
+    >>> s.close()
+    """
+    if uid.startswith("NM:"):
+        people = lookup(store, "Person", [uid])
+        names = people["name"].dropna().tolist()
+    else:
+        reps = fetch(store, "profile_legal_reps", {"uid": uid})
+        names = reps.loc[reps["person_uid"].astype(str).str.startswith("NM:"), "person_name"].dropna().tolist()
+    if not names:
+        return pd.DataFrame(columns=COLUMNS)
+    reps = fetch(store, "name_hub_reps_of", {"names": sorted(set(names))}, arrow=True)
+    res = resolve_of(store, reps["person"], min_identity_score)
+    table, _ = _hubs(store, reps, res, min_companies, window_days, min_tied, include_name_only=True)
+    hit = [uid in es or uid in ms for es, ms in zip(table["enterprise_uids"], table["identity_members"])]
+    return table.loc[np.array(hit, dtype=bool)].drop(columns="_key").reset_index(drop=True)
