@@ -22,21 +22,6 @@ from queries.quality import People, evaluate, headline, load_truth, score_cross_
 ID_KEY = "quality-key"
 FAMILIES = ("shell_clusters", "repeat_offenders.enterprise", "repeat_offenders.person", "phoenix_cases",
             "cross_region_links")
-# Recall that needs the identity resolution and the end-of-company signals of issue 14 (ETL: etl/identity.py,
-# analyses on resolved people). Measured on the code before that work (seed 11): see the report / README.
-PENDING_RECALL = {
-    "repeat_offenders.person": "issue 14: people split by masked IDs / name-only rows need resolved people",
-    "phoenix_cases": "issue 14: revoked companies without a date and serious-illegal ends; masked people",
-    "cross_region_links": "issue 14: connectors split by masked IDs need resolved people",
-}
-
-
-def _recall_param(family: str):
-    if family in PENDING_RECALL:
-        return pytest.param(family, marks=pytest.mark.xfail(strict=False, reason=PENDING_RECALL[family]))
-    return family
-
-
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     root = tmp_path_factory.mktemp("quality")
@@ -70,7 +55,7 @@ def test_precision_at_least_095(world, family):
     assert precision >= 0.95, (family, scores)
 
 
-@pytest.mark.parametrize("family", [_recall_param(f) for f in FAMILIES])
+@pytest.mark.parametrize("family", FAMILIES)
 def test_recall_at_least_095(world, family):
     _, _, scores = world
     _, recall = _figures(scores)[family]
@@ -83,15 +68,12 @@ def test_cross_region_precision_per_level(world, level):
     assert scores["cross_region_links"][level]["precision"] >= 0.95
 
 
-@pytest.mark.xfail(strict=False, reason=PENDING_RECALL["cross_region_links"])
 @pytest.mark.parametrize("level", ("province", "city", "county"))
 def test_cross_region_recall_per_level(world, level):
     _, _, scores = world
     assert scores["cross_region_links"][level]["recall"] >= 0.95
 
 
-@pytest.mark.xfail(strict=False, reason="issue 14: name-only owners' direct and indirect holdings add up only once "
-                                        "the owner is one resolved identity")
 def test_equity_ratios_exact(world):
     _, truth, scores = world
     eq = scores["equity_chains"]
@@ -123,7 +105,6 @@ def test_coarser_levels_report_only_their_links(world):
     assert province["province"]["precision"] >= 0.95 and city["city"]["precision"] >= 0.95
 
 
-@pytest.mark.xfail(strict=False, reason=PENDING_RECALL["cross_region_links"])
 def test_coarser_levels_recall(world):
     store, truth, _ = world
     people = People(truth, ID_KEY)
