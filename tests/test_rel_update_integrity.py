@@ -59,41 +59,50 @@ def verified(root: Path, sample: int | None = None):
         return verify(s, sample=sample, expected_counts=history(settings(root))[0].get("counts"))
 
 
-def _raw_set(root: Path, part: slice, threads: int) -> None:
-    """On the raw engine: one SET of r.source (same values) over ``part`` of the LEGAL_REP edges, then close."""
+def _raw_rewrite(root: Path, how: str) -> None:
+    """On the raw engine, over every LEGAL_REP edge of the published graph (same values), then close:
+    ``set``: the statement the store's upsert used to send (SET of every property of matched edges,
+    20,000 rows a statement); ``recreate``: delete the edges and create them again."""
     db = lb.Database(str(snapshots.current_path(root) / snapshots.DB_FILE))
     conn = lb.Connection(db)
-    conn.set_max_threads_for_exec(threads)
     edges = conn.execute("MATCH (a:Person)-[r:LEGAL_REP]->(b:Enterprise) RETURN a.uid AS src, b.uid AS dst, "
-                         "r.source AS source").get_as_df()
-    conn.execute("LOAD FROM $b MATCH (a:Person {uid: src}) OPTIONAL MATCH (a)-[r:LEGAL_REP]->(e:Enterprise {uid: dst}) "
-                 "SET r.source = source", {"b": edges.iloc[part].reset_index(drop=True)})
+                         "r.position AS position, r.since AS since, r.source AS source").get_as_arrow()
+    match = "LOAD FROM $b MATCH (a:Person {uid: src}) OPTIONAL MATCH (a)-[r:LEGAL_REP]->(e:Enterprise {uid: dst}) "
+    for start in range(0, edges.num_rows, 20_000):
+        batch = {"b": edges.slice(start, 20_000)}
+        if how == "set":
+            conn.execute(match + "SET r.position = position, r.since = since, r.source = source", batch)
+        else:
+            conn.execute(match + "DELETE r", batch)
+            conn.execute("LOAD FROM $b MATCH (a:Person {uid: src}) MATCH (e:Enterprise {uid: dst}) "
+                         "CREATE (a)-[r:LEGAL_REP]->(e) SET r.position = position, r.since = since, r.source = source",
+                         batch)
     conn.close()
     db.close()
 
 
+def _problems(root: Path) -> set[tuple[str, str]]:
+    with EmbeddedStore(root, read_only=True) as s:
+        return {(p.check, p.element) for p in verify(s, sample=None).problems}
+
+
 @pytest.mark.corrupts_graph
-def test_engine_set_on_many_matched_relationships_corrupts_forward_lookups(loaded, tmp_path):
-    """The cause, on the raw engine. Whether a given SET damages the graph depends on how the
-    relationship COPY laid the edges out, so a few SETs are tried, each on a fresh copy; at least one
-    must damage lookups from the source end (never from the target end).
+def test_engine_set_on_many_matched_relationships_corrupts_forward_lookups(root):
+    """The cause, on the raw engine. Lookups from the people return other people's companies;
+    lookups from the companies and full scans stay right. (Measured: 1,024 of 4,977 people, the
+    same in each of three fresh loads.)
 
     If this starts failing, LadybugDB fixed the bug: the delete-and-create workaround in
     graph.embedded (and its guard) may then go."""
-    seen = []
-    for i, (part, threads) in enumerate([(slice(0, None, 2), 1), (slice(None), 1), (slice(0, 2500), 2),
-                                         (slice(2500, None), 1), (slice(None), 2)]):
-        root = tmp_path / f"g{i}"
-        shutil.copytree(loaded["base"], root)
-        _raw_set(root, part, threads)
-        with EmbeddedStore(root, read_only=True) as s:
-            report = verify(s, sample=None)
-        checks = {(p.check, p.element) for p in report.problems}
-        assert not any(c == "backward" for c, _ in checks), report.lines()
-        seen.append(checks)
-        if ("forward", "LEGAL_REP Person->Enterprise") in checks:
-            return
-    pytest.fail(f"no SET damaged the graph: {seen}")
+    assert _problems(root) == set()
+    _raw_rewrite(root, "set")
+    assert _problems(root) == {("forward", "LEGAL_REP Person->Enterprise")}
+
+
+def test_engine_delete_and_create_keeps_lookups(root):
+    """The workaround, on the same graph and the same edges: delete them and create them again."""
+    _raw_rewrite(root, "recreate")
+    assert _problems(root) == set()
 
 
 def test_store_updates_of_every_edge_keep_lookups_right(root):
