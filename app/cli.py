@@ -422,15 +422,64 @@ def demo(
     out: Path = typer.Option(Path("data/demo-src"), "--out", help="where the demo extract is written"),
     no_serve: bool = typer.Option(False, "--no-serve", help="generate and load only"),
     reload: bool = typer.Option(False, "--reload", help="load again even when the graph already holds this data"),
+    neo4j: bool = typer.Option(False, "--neo4j", help="use Neo4j: NEO4J_URI's server, else the project's local one "
+                               "(scripts/neo4j.sh, data in data/neo4j-demo), started for the demo and stopped after it"),
 ) -> None:
-    """Generate demo data with planted risk patterns, load it into the embedded store, serve the app."""
-    from app.cli_security import audited, cli_user
-    from app.serve import prepare_demo, run
+    """Generate demo data with planted risk patterns, load it into the embedded store (or Neo4j), serve the app."""
     from etl.pipeline import EXIT_FATAL
 
-    settings = settings_for(db, False)
-    if settings.store != "embedded":
-        fail("the demo loads into the embedded store: unset CREDITGRAPH_STORE or pass --db PATH", EXIT_FATAL)
+    if neo4j and db is not None:
+        fail("--neo4j and --db exclude each other", 2)
+    stop = _demo_neo4j_server() if neo4j else None
+    try:
+        settings = settings_for(db, neo4j)
+        if settings.store != "embedded" and not neo4j:
+            fail("the demo loads into the embedded store: unset CREDITGRAPH_STORE, pass --db PATH or --neo4j", EXIT_FATAL)
+        _demo(settings, enterprises, seed, port, host, out, no_serve, reload)
+    finally:
+        if stop is not None:
+            stop()
+
+
+def _demo_neo4j_server():
+    """NEO4J_URI's server, or the local one started now (returns how to stop it): sets the environment
+    (CREDITGRAPH_STORE=neo4j, NEO4J_*) that the load and the app's server process read."""
+    import os
+    import subprocess
+
+    os.environ["CREDITGRAPH_STORE"] = "neo4j"
+    if os.environ.get("NEO4J_URI"):
+        return None
+    script = Path(__file__).resolve().parents[1] / "scripts" / "neo4j.sh"
+    if not script.exists():
+        fail("no NEO4J_URI and no scripts/neo4j.sh (a source checkout) to start a local Neo4j", 1)
+    home = Path(os.environ.get("CREDITGRAPH_NEO4J_HOME") or "data/neo4j-demo").resolve()
+    env = {**os.environ, "CREDITGRAPH_NEO4J_HOME": str(home)}
+    was_running = subprocess.run(["bash", str(script), "status"], env=env, capture_output=True).returncode == 0
+    err.print("starting the local Neo4j server (the first start builds it: Java 17 and Maven needed) …")
+    res = subprocess.run(["bash", str(script), "start"], env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if res.returncode != 0:
+        fail("the local Neo4j server did not start: " + " | ".join((res.stderr or res.stdout).strip().splitlines()[-3:]), 1)
+    for line in (home / "env").read_text(encoding="utf-8").splitlines():
+        key, _, value = line.partition("=")
+        if key in ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD"):
+            os.environ[key] = value
+    err.print(f"Neo4j at {os.environ['NEO4J_URI']} (credentials in {home / 'env'})")
+    if was_running:
+        return None
+
+    def stop() -> None:
+        subprocess.run(["bash", str(script), "stop"], env=env, capture_output=True)
+        err.print(f"local Neo4j stopped; its data stays in {home} "
+                  f"(`CREDITGRAPH_NEO4J_HOME={home} bash scripts/neo4j.sh start` starts it again)")
+
+    return stop
+
+
+def _demo(settings, enterprises: int, seed: int, port: int, host: str, out: Path, no_serve: bool, reload: bool) -> None:
+    from app.cli_security import audited, cli_user
+    from app.serve import prepare_demo, run
+
     with audited(settings, cli_user(settings, ("refresh",)), "demo", enterprises=enterprises, seed=seed) as rec:
         with _load_errors():
             info = _progress_run(prepare_demo, settings, enterprises=enterprises, seed=seed, out=out,
@@ -438,11 +487,12 @@ def demo(
         rec.update(loaded=info.get("loaded", False), **(_run_fields(info["report"]) if info.get("loaded") else {}))
     if info.get("loaded"):
         print_load_summary(info["report"])
+    where = settings.db_path if settings.store == "embedded" else settings.neo4j.uri
     if no_serve:
-        console.print(f"demo graph ready at {settings.db_path}; serve it with `creditgraph serve`")
+        console.print(f"demo graph ready at {where}; serve it with `creditgraph serve`")
         return
-    console.print(f"creditgraph app on [bold]http://{host}:{port}[/] (store: {settings.db_path}); Ctrl+C stops it")
-    raise typer.Exit(run(settings.db_path, port, host))
+    console.print(f"creditgraph app on [bold]http://{host}:{port}[/] (store: {where}); Ctrl+C stops it")
+    raise typer.Exit(run(settings.db_path if settings.store == "embedded" else None, port, host))
 
 
 # users and the audit log (app/cli_security.py)

@@ -160,6 +160,18 @@ def rel_upsert_text(rel_type: str, src_label: str, dst_label: str, props: Iterab
     )
 
 
+def rel_update_text(rel_type: str, src_label: str, dst_label: str, props: Iterable[str]) -> str:
+    """Set properties on edges that exist; pairs with no edge between them are left alone (no MERGE)."""
+    sets = ", ".join(f"r.{p} = row.{p}" for p in props if p not in ("src", "dst"))
+    return (
+        f"UNWIND $rows AS row\n"
+        f"WITH row, row.src AS src, row.dst AS dst\n"
+        f"MATCH (a:{src_label} {{{KEY}: src}})-[r:{rel_type}]->(b:{dst_label} {{{KEY}: dst}})\n"
+        + (f"SET {sets}\n" if sets else "")
+        + "RETURN count(r) AS rows"
+    )
+
+
 def delete_rels_text(rel_type: str, src_label: str, dst_label: str) -> str:
     return (
         f"UNWIND $rows AS row\n"
@@ -216,6 +228,7 @@ def generated_statements(model: GraphModel = MODEL) -> list[dict]:
         for a, b in rel.pairs:
             pair = f"{rtype}:{a}->{b}"
             add(f"upsert_rels:{pair}", rel_upsert_text(rtype, a, b, rel.properties), rows=ROWS)
+            add(f"update_rels:{pair}", rel_update_text(rtype, a, b, rel.properties), rows=ROWS)
             add(f"delete_rels:{pair}", delete_rels_text(rtype, a, b), rows=ROWS)
             add(f"edges:{pair}", edges_text(rtype, a, b))
     return out
@@ -383,6 +396,7 @@ class Neo4jStore(GraphStore):
         self.batch_size = int(batch_size)
         self._secrets = tuple(_Secret(s) for s in (password,) if s)
         self._driver = None
+        self._tx = None  # the open transaction of an atomic() block
         with self._errors():
             self._driver = GraphDatabase.driver(
                 uri,
@@ -456,16 +470,51 @@ class Neo4jStore(GraphStore):
         return keys, rows, result.consume().counters
 
     def _read(self, text: str, params: dict | None = None) -> tuple[list[str], list[list]]:
-        """Run a read in a managed read transaction: ``(keys, rows)``."""
+        """Run a read in a managed read transaction (in an atomic() block: in its transaction): ``(keys, rows)``."""
+        if self._tx is not None:
+            keys, rows, _ = self._in_tx(text, params)
+            return keys, rows
         with self._errors(), self._session() as session:
             keys, rows, _ = session.execute_read(self._collect, text, params)
         return keys, rows
 
     def _write(self, text: str, params: dict | None = None) -> tuple[list[list], Any]:
-        """Run a write in a managed write transaction: ``(rows, counters)``."""
+        """Run a write in a managed write transaction (in an atomic() block: in its transaction): ``(rows, counters)``."""
+        if self._tx is not None:
+            _, rows, counters = self._in_tx(text, params)
+            return rows, counters
         with self._errors(), self._session() as session:
             _, rows, counters = session.execute_write(self._collect, text, params)
         return rows, counters
+
+    def _in_tx(self, text: str, params: dict | None) -> tuple[list[str], list[list], Any]:
+        with self._errors():
+            return self._collect(self._tx, text, params)
+
+    @contextmanager
+    def atomic(self) -> Iterator["Neo4jStore"]:
+        """Every read and write of this store inside the block runs in one write transaction, committed
+        when the block ends and rolled back when it raises: other readers see all of it or none of it.
+
+        The driver does not retry such a transaction on a transient error (it cannot replay the
+        block): the error propagates and the caller runs the whole block again. The transaction's
+        changes are held in the server's heap until commit (size the heap for the largest change set;
+        ``db.memory.transaction.max`` caps it).
+        """
+        if self._tx is not None:
+            raise Neo4jStoreError("atomic() blocks do not nest")
+        with self._errors(), self._session() as session:
+            tx = session.begin_transaction()
+            self._tx = tx
+            try:
+                yield self
+            except BaseException:
+                self._tx = None
+                if not tx.closed():
+                    tx.rollback()
+                raise
+            self._tx = None
+            tx.commit()
 
     def _batches(self, items: list) -> Iterator[list]:
         for start in range(0, len(items), self.batch_size):
@@ -499,7 +548,9 @@ class Neo4jStore(GraphStore):
         ``_RELS`` plus properties), dates and datetimes as ``datetime64[us]``
         columns (nested ones as ``datetime.date``/``datetime.datetime``).
         """
-        if write:
+        if write and self._tx is not None:
+            keys, rows, _ = self._in_tx(text, params)
+        elif write:
             with self._errors(), self._session() as session:
                 keys, rows, _ = session.execute_write(self._collect, text, params)
         else:
@@ -534,6 +585,9 @@ class Neo4jStore(GraphStore):
         def work(tx):
             return {name: int(tx.run(text).single(strict=True)[0]) for name, text in texts.items()}
 
+        if self._tx is not None:
+            with self._errors():
+                return work(self._tx)
         with self._errors(), self._session() as session:
             return session.execute_read(work)
 
@@ -580,6 +634,21 @@ class Neo4jStore(GraphStore):
             result += UpsertResult(inserted=created, updated=max(merged - created, 0))
         log.debug("upsert %s %s->%s: %s", rel_type, src_label, dst_label, result)
         return result
+
+    def update_relationships(self, rel_type: str, src_label: str, dst_label: str, df: pd.DataFrame) -> int:
+        """Set the given columns on edges that exist; rows naming no edge change nothing (no MERGE)."""
+        df = self._rel_frame(rel_type, src_label, dst_label, df)
+        cols = [c for c in df.columns if c not in ("src", "dst")]
+        if df.empty or not cols:
+            return 0
+        types = {p: v.type for p, v in self.model.rel(rel_type).properties.items()}
+        types.update(src="STRING", dst="STRING")
+        text = rel_update_text(rel_type, src_label, dst_label, cols)
+        updated = 0
+        for batch in self._batches(frame_records(df, types)):
+            rows, _ = self._write(text, {"rows": batch})
+            updated += int(rows[0][0]) if rows else 0
+        return updated
 
     def delete_nodes(self, label: str, uids: Iterable[str]) -> int:
         self.model.node(label)

@@ -23,3 +23,12 @@ python_env() {  # python_env EXTRAS : a virtual environment with creditgraph ins
   "$VENV/bin/python" -m pip install -q -e ".$1"
   export PATH="$PWD/$VENV/bin:$PATH"
 }
+
+neo4j_local_build_and_guard() {  # build the local Neo4j launcher; whatever this run starts is stopped on exit
+  local t0=$SECONDS
+  bash scripts/neo4j.sh build
+  echo "Neo4j launcher ready ($((SECONDS - t0))s)"
+  if ! bash scripts/neo4j.sh status >/dev/null 2>&1; then
+    trap 'bash scripts/neo4j.sh stop' EXIT  # a server left by a killed pytest session goes too
+  fi
+}

@@ -1,4 +1,4 @@
-"""Shared fixtures: stores (embedded always, Neo4j when NEO4J_URI is set) and paths."""
+"""Shared fixtures: stores (embedded, and Neo4j: the server at NEO4J_URI or a local one the session starts) and paths."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -48,9 +48,28 @@ def embedded_store(tmp_path):
     store.close()
 
 
+@pytest.fixture(scope="session")
+def neo4j_server():
+    """Neo4jSettings of the session's server: NEO4J_URI's, or the local one (scripts/neo4j.sh) started
+    on first use and stopped at the end of the session (see tests/neo4j_fixture.py)."""
+    from tests.neo4j_fixture import neo4j_server as server
+
+    yield from server()
+
+
+@pytest.fixture
+def neo4j_store(neo4j_server):
+    """A Neo4j store on a wiped database with the schema (skips without a server, fails in CI)."""
+    from tests.neo4j_fixture import neo4j_store_factory
+
+    s = neo4j_store_factory(neo4j_server)
+    yield s
+    s.close()
+
+
 @pytest.fixture(params=["embedded", "neo4j"])
 def store(request, tmp_path):
-    """The store contract runs on both stores; Neo4j is skipped without a server."""
+    """The store contract runs on both stores (the Neo4j server is started only when asked for)."""
     if request.param == "embedded":
         from graph.embedded import EmbeddedStore
 
@@ -58,7 +77,7 @@ def store(request, tmp_path):
     else:
         from tests.neo4j_fixture import neo4j_store_factory
 
-        s = neo4j_store_factory()
+        s = neo4j_store_factory(request.getfixturevalue("neo4j_server"))
     yield s
     s.close()
 
