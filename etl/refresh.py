@@ -371,10 +371,11 @@ def _refresh_neo4j(run: _Run, report, prof, source, settings, mode, max_delete, 
         extract, clean, modes, cs = _plan(store, run, report, prof, source, settings, mode, max_delete)
         if cs.empty or dry_run:
             return extract, clean, modes, cs, {"old": old, "new": old}, False
-        _apply(store, cs, run, run_id)
-        with run.stage("publish", "stamping the graph version"):
-            new = str(int(old or 0) + 1)
-            store.set_meta("graph_version", new)  # stamped last
+        new = str(int(old or 0) + 1)
+        with store.atomic():  # one transaction: readers see the whole refresh or none of it (docs/neo4j.md)
+            _apply(store, cs, run, run_id)
+            with run.stage("publish", "stamping the graph version"):
+                store.set_meta("graph_version", new)  # stamped last
         return extract, clean, modes, cs, {"old": old, "new": new}, True
     finally:
         store.close()

@@ -36,7 +36,9 @@ def _graph(store, rel_types: Sequence[str], res: Resolution | None = None):
             e = pd.concat([e.astype({c: str for c in ("type", "src_label", "dst_label")}), extra], ignore_index=True)
     e = e[e["src"] != e["dst"]].reset_index(drop=True)
     m = len(e)
-    codes, nodes = pd.factorize(pd.concat([e["src"].astype(str), e["dst"].astype(str)], ignore_index=True))
+    # nodes indexed in uid order, not in the order the store returned edges: ties (a party equally near
+    # two seeds) then break the same way on every store
+    codes, nodes = pd.factorize(pd.concat([e["src"].astype(str), e["dst"].astype(str)], ignore_index=True), sort=True)
     n = len(nodes)
     s, d = codes[:m], codes[m:]
     labels = np.empty(n, dtype=object)

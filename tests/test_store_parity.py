@@ -102,13 +102,7 @@ def analysis_params(truth: dict) -> dict[str, dict]:
 
 
 # Analyses that differ for a reason in Python code outside this test's reach: name -> reason.
-KNOWN_DIFFERENCES: dict[str, str] = {
-    "risk_propagation": (
-        "queries/groups.py: nearest_seed (and its evidence path) among seeds at the same hop count is the "
-        "first one found, which follows the order of store.edges(); the stores list edges in different "
-        "orders (e.g. ID:0256b876...: 91330212998653995W embedded, 91330282MAHEL3MK7Q on Neo4j, both 1 hop). "
-        "Scores, seeds and hops agree; fix: break the tie by seed uid"),
-}
+KNOWN_DIFFERENCES: dict[str, str] = {}  # none left: risk_propagation ties now break by uid
 
 # Columns that number the rows in their order (ties broken by discovery order): compared as order, i.e. not.
 ORDER_COLUMNS = {"risk_groups": ("group_id",)}
