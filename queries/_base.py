@@ -16,7 +16,7 @@ PARTY_RELS = ("LEGAL_REP", "HOLDS_SHARES", "PENALIZED", "HAS_ADDRESS", "HAS_PHON
 # Registration statuses meaning the enterprise is gone (deregistered / revoked).
 DISSOLVED_STATUSES = ("注销", "吊销", "已注销", "已吊销", "吊销未注销", "吊销，未注销", "吊销,未注销")
 UNREACHABLE_REASON = "无法联系"
-LOOKUP_BATCH = 5_000
+LOOKUP_BATCH = 50_000  # keys per keyed read: LadybugDB costs about the same for 5K and 50K keys (~0.45 s at 1M)
 _EPOCH = np.datetime64("1970-01-01", "D")
 
 

@@ -239,7 +239,10 @@ class Resolution:
 
     def __post_init__(self) -> None:
         self._of = dict(zip(self.frame["uid"], self.frame["identity"]))
-        self._members = self.frame.groupby("identity")["uid"].agg(list).to_dict() if len(self.frame) else {}
+        self._of_series = pd.Series(self._of, dtype=object)  # its index is built once, for bulk lookups
+        # row positions per identity (grouped in C; a Python list per group took 31 s at 1M enterprises)
+        self._uids = self.frame["uid"].to_numpy(dtype=object)
+        self._members = self.frame.groupby("identity", sort=False).indices if len(self.frame) else {}
         self._links: dict[str, pd.DataFrame] = {}
 
     def __bool__(self) -> bool:
@@ -247,10 +250,11 @@ class Resolution:
 
     def identity_of(self, uids) -> np.ndarray:
         """The identity of each record (the record itself when unresolved)."""
-        s = pd.Series(list(uids) if not isinstance(uids, pd.Series) else uids.to_numpy(), dtype=object)
-        if not self._of:
-            return s.to_numpy(dtype=object)
-        return s.map(self._of).fillna(s).to_numpy(dtype=object)
+        values = uids.tolist() if isinstance(uids, pd.Series) else list(uids)
+        if not self._of or len(values) < 1000:  # a dict lookup per record: no index built per call
+            return np.array([self._of.get(u, u) for u in values], dtype=object)
+        s = pd.Series(values, dtype=object)
+        return s.map(self._of_series).fillna(s).to_numpy(dtype=object)
 
     def is_resolved(self, uids) -> np.ndarray:
         """Whether each record belongs to an identity of two or more records."""
@@ -258,7 +262,8 @@ class Resolution:
 
     def members(self, identity: str) -> list[str]:
         """The records an identity stands for (``[identity]`` when unresolved)."""
-        return list(self._members.get(identity, [identity]))
+        rows = self._members.get(identity)
+        return [identity] if rows is None else self._uids[rows].tolist()
 
     def resolved_uids(self) -> list[str]:
         return list(self._of)
