@@ -244,6 +244,7 @@ class Resolution:
         self._uids = self.frame["uid"].to_numpy(dtype=object)
         self._members = self.frame.groupby("identity", sort=False).indices if len(self.frame) else {}
         self._links: dict[str, pd.DataFrame] = {}
+        self._link_rows: dict | None = None
 
     def __bool__(self) -> bool:
         return bool(self._of)
@@ -279,10 +280,24 @@ class Resolution:
         if len(members) < 2 or self.store is None:
             return pd.DataFrame(columns=LINK_COLUMNS)
         if identity not in self._links:
+            whole = self.frame.attrs.get("links")
+            if whole is not None and "evidence" in whole.columns:  # a whole-graph resolution holds every link
+                self._links[identity] = self._whole_links(whole, identity)
+                return self._links[identity]
             found = _links_of(self.store, members, self.min_score)
             inside = found["src"].isin(members) & found["dst"].isin(members)
             self._links[identity] = found[inside].reset_index(drop=True)
         return self._links[identity]
+
+
+    def _whole_links(self, whole: pd.DataFrame, identity: str) -> pd.DataFrame:
+        """One identity's links out of the whole-graph scan (grouped once, on first use)."""
+        if self._link_rows is None:
+            self._link_rows = whole.assign(identity=self.identity_of(whole["src"])).groupby("identity", sort=False).indices
+        rows = self._link_rows.get(identity)
+        if rows is None:
+            return pd.DataFrame(columns=LINK_COLUMNS)
+        return whole.iloc[rows][LINK_COLUMNS].reset_index(drop=True)
 
 
 def resolve(store, min_identity_score: float = DEFAULT_MIN_IDENTITY_SCORE) -> Resolution:
