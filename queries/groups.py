@@ -13,6 +13,8 @@ import pandas as pd
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
+from graph.store import isin as store_isin
+
 from queries._base import check_rel_types, fetch, lookup_props
 from queries.identity import DEFAULT_MIN_IDENTITY_SCORE, Resolution, check_score, link_lines, resolve
 from queries.result import AnalysisResult, EvidenceBuilder, finish, node_name
@@ -22,14 +24,27 @@ EVIDENCE_LIMIT = 200  # relationships shown per group
 NAMED_ROWS = 2_000  # rows whose member names are looked up for the table
 
 
+def _lists_by(keys: np.ndarray, values: np.ndarray) -> dict:
+    """``{key: [values…]}`` for values already sorted by key (runs split in C, no Python group-by).
+
+    >>> _lists_by(np.array([1, 1, 4]), np.array(["a", "b", "c"], dtype=object))
+    {1: ['a', 'b'], 4: ['c']}
+    """
+    if not len(keys):
+        return {}
+    bounds = np.flatnonzero(np.diff(keys)) + 1
+    starts = np.r_[0, bounds]
+    return {k: g.tolist() for k, g in zip(keys[starts].tolist(), np.split(values, bounds))}
+
+
 def _graph(store, rel_types: Sequence[str], res: Resolution | None = None):
     """Edges, node index, labels and the undirected CSR adjacency (with the identity links of ``res``
     as ``POSSIBLY_SAME_AS`` edges: a resolved person's records join one group)."""
     e = store.edges(list(rel_types))
     if res is not None and res and "POSSIBLY_SAME_AS" not in rel_types:
-        people = set(e.loc[e["src_label"] == "Person", "src"].astype(str))
+        people = e.loc[e["src_label"] == "Person", "src"].astype("string")
         links = res.edges()
-        links = links[links["src"].isin(people) | links["dst"].isin(people)]
+        links = links[store_isin(links["src"], people) | store_isin(links["dst"], people)]
         if len(links):
             extra = pd.DataFrame({"src": links["src"].to_numpy(), "dst": links["dst"].to_numpy(),
                                   "type": "POSSIBLY_SAME_AS", "src_label": "Person", "dst_label": "Person"})
@@ -126,10 +141,12 @@ def risk_groups(store, rel_types: Sequence[str] = GROUP_RELS, min_size: int = 2,
     # members per group: enterprises, penalised first
     ent_idx = np.flatnonzero(is_ent & np.isin(comp, order))
     ent_sorted = ent_idx[np.lexsort((nodes[ent_idx].to_numpy(), -ev[ent_idx], comp[ent_idx]))]
-    by_comp = pd.Series(nodes[ent_sorted].to_numpy()).groupby(comp[ent_sorted]).agg(list)
+    by_comp = _lists_by(comp[ent_sorted], nodes[ent_sorted].to_numpy())
     members = [by_comp.get(c, []) for c in order]
-    merged_idx = np.flatnonzero(is_person & np.isin(ident, ident[resolved]))
-    merged = pd.Series(nodes[merged_idx].to_numpy()).groupby(comp[merged_idx]).agg(sorted)
+    merged_idx = np.flatnonzero(is_person & store_isin(pd.Series(ident, dtype="string"),
+                                                      pd.Series(ident[resolved], dtype="string")))
+    merged_idx = merged_idx[np.lexsort((nodes[merged_idx].to_numpy(), comp[merged_idx]))]
+    merged = _lists_by(comp[merged_idx], nodes[merged_idx].to_numpy())
     named = {u for ms in members[:NAMED_ROWS] for u in ms[:5]}
     props = lookup_props(store, {"Enterprise": named})
     table = pd.DataFrame({
