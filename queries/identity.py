@@ -46,6 +46,7 @@ MAX_IDENTITY_SIZE = 200
 
 IDENTITY_COLUMNS = ["uid", "identity", "size"]
 LINK_COLUMNS = ["src", "dst", "score", "evidence"]
+FEW_KEYS = 64  # up to this many records: one keyed read each (see identity_links_of_one.cypher)
 OVERSIZED_COLUMNS = ["identity", "size", "sample"]
 
 
@@ -124,8 +125,11 @@ def identities(store, min_identity_score: float = DEFAULT_MIN_IDENTITY_SCORE) ->
 def _links_of(store, uids: Iterable[str], score: float) -> pd.DataFrame:
     """Links touching ``uids`` (keyed reads, batched) as ``src < dst`` rows."""
     keys = [u for u in dict.fromkeys(uids) if isinstance(u, str)]
-    frames = [fetch(store, "identity_links_of", {"uids": keys[i:i + LOOKUP_BATCH], "min_score": score})
-              for i in range(0, len(keys), LOOKUP_BATCH)]
+    if len(keys) <= FEW_KEYS:  # one indexed read per key beats one list read (a scan) for a few keys
+        frames = [fetch(store, "identity_links_of_one", {"uid": k, "min_score": score}) for k in keys]
+    else:
+        frames = [fetch(store, "identity_links_of", {"uids": keys[i:i + LOOKUP_BATCH], "min_score": score})
+                  for i in range(0, len(keys), LOOKUP_BATCH)]
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame(columns=LINK_COLUMNS)
