@@ -16,6 +16,7 @@ Identity rules (DOMAIN.md, "People are the hard part"):
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -44,6 +45,7 @@ class GraphBatch:
     _merged: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)  # node_frame() results
     # source rows per table that became graph records (inserts, updates or deletes), for the load summary
     rows: dict[str, int] = field(default_factory=dict)
+    identity_seconds: float = 0.0  # of the resolve stage, the identity links (etl.identity)
 
     def count_rows(self, table: str, n: int) -> None:
         self.rows[table] = self.rows.get(table, 0) + int(n)
@@ -429,5 +431,7 @@ def build(tables: dict[str, pd.DataFrame], report: RejectReport, id_key: bytes, 
         if amending in tables:
             b.batch.count_rows(amending, len(tables[amending]))
     b.regions()
+    t = time.perf_counter()
     link_identities(b.batch, store)
+    b.batch.identity_seconds = time.perf_counter() - t
     return b.batch

@@ -151,6 +151,7 @@ class _Loader:
         self.clean, self.report, self.settings, self.profile = clean, report, settings, profile
         self.say, self.timings = say, timings
         self.rows: dict[str, int] = {}
+        self.identity_seconds = 0.0
 
     def _resolve(self, store: GraphStore, against_graph: bool) -> GraphBatch:
         t = time.perf_counter()
@@ -161,6 +162,7 @@ class _Loader:
                       store if against_graph else None)
         self.rows = dict(batch.rows)
         self.timings["resolve"] = time.perf_counter() - t
+        self.identity_seconds = batch.identity_seconds  # part of resolve, reported apart (not summed)
         return batch
 
     def plan(self, store: GraphStore) -> ChangeSet | None:
@@ -176,9 +178,10 @@ class _Loader:
 
     def write(self, store: GraphStore, cs: ChangeSet | None, run_id: str) -> tuple[dict, dict, dict[str, int]]:
         """Write into ``store``; returns (per element counts, deletions, counts after)."""
-        t = time.perf_counter()
-        if cs is None:
-            written, deleted = apply_batch(store, self._resolve(store, against_graph=False), self.say)
+        batch = self._resolve(store, against_graph=False) if cs is None else None
+        t = time.perf_counter()  # after resolving: the load stage is the writes alone
+        if batch is not None:
+            written, deleted = apply_batch(store, batch, self.say)
         else:
             apply_changes(store, cs, self.say)
             written, deleted = _change_counts(cs)
@@ -247,7 +250,9 @@ def _load_embedded(loader: _Loader, run_id: str) -> _Written:
             graph, deleted, counts = loader.write(store, cs, run_id)
             store.close()
             store = None
+            t = time.perf_counter()
             verify_before_publish(root, tmp, counts)
+            loader.timings["verify"] = time.perf_counter() - t
             snapshots.commit(root, name, tmp)
         except BaseException:
             if store is not None:
@@ -340,6 +345,8 @@ def run_load(source: str | Path, profile: str = "canonical", settings: Settings 
     loader = _Loader(clean, report, settings, prof.name, say, timings)
     w = (_load_embedded if settings.store == "embedded" else _load_neo4j)(loader, run_id)
     timings["total"] = sum(timings.values())
+    if loader.identity_seconds:
+        timings["identity (in resolve)"] = loader.identity_seconds
 
     tables = table_rows(extract, report, w.rows)
     out = LoadReport(
