@@ -20,7 +20,8 @@ def test_demo_neo4j_loads_into_a_local_server_it_starts_and_stops(tmp_path, monk
     monkeypatch.setenv("CREDITGRAPH_AUDIT_LOG", str(tmp_path / "audit.jsonl"))
     monkeypatch.setenv("CREDITGRAPH_LOCAL_ROLE", "supervisor")
     env = {**os.environ}
-    try:
+    saved = dict(os.environ)  # the demo exports NEO4J_URI & co. for its run; monkeypatch cannot undo a
+    try:                      # variable it deleted while absent, so the next tests would aim at this server
         res = CliRunner().invoke(app, ["demo", "--neo4j", "--no-serve", "-n", "500", "--out", str(tmp_path / "src")])
         assert res.exit_code == 0, res.output
         assert "Neo4j at bolt://127.0.0.1:" in res.output and "local Neo4j stopped" in res.output
@@ -35,3 +36,5 @@ def test_demo_neo4j_loads_into_a_local_server_it_starts_and_stops(tmp_path, monk
             assert store.get_meta("graph_version") == "1"
     finally:
         subprocess.run(["bash", str(SCRIPT), "stop"], env=env, capture_output=True)
+        os.environ.clear()
+        os.environ.update(saved)
