@@ -59,19 +59,21 @@ def verified(root: Path, sample: int | None = None):
         return verify(s, sample=sample, expected_counts=history(settings(root))[0].get("counts"))
 
 
-def _raw_rewrite(root: Path, how: str) -> None:
-    """On the raw engine, over every LEGAL_REP edge of the published graph (same values), then close:
-    ``set``: the statement the store's upsert used to send (SET of every property of matched edges,
-    20,000 rows a statement); ``recreate``: delete the edges and create them again."""
+def _raw_rewrite(root: Path, how: str, part: slice = slice(None), props: str = "position, since, source") -> None:
+    """On the raw engine, over ``part`` of the LEGAL_REP edges of the published graph (same values), then
+    close: ``set``: the statement the store's upsert used to send (SET of the properties of matched
+    edges, 20,000 rows a statement); ``recreate``: delete the edges and create them again."""
     db = lb.Database(str(snapshots.current_path(root) / snapshots.DB_FILE))
     conn = lb.Connection(db)
     edges = conn.execute("MATCH (a:Person)-[r:LEGAL_REP]->(b:Enterprise) RETURN a.uid AS src, b.uid AS dst, "
                          "r.position AS position, r.since AS since, r.source AS source").get_as_arrow()
+    edges = edges.slice(part.start or 0, (part.stop or edges.num_rows) - (part.start or 0))
+    sets = ", ".join(f"r.{p} = {p}" for p in props.split(", "))
     match = "LOAD FROM $b MATCH (a:Person {uid: src}) OPTIONAL MATCH (a)-[r:LEGAL_REP]->(e:Enterprise {uid: dst}) "
     for start in range(0, edges.num_rows, 20_000):
         batch = {"b": edges.slice(start, 20_000)}
         if how == "set":
-            conn.execute(match + "SET r.position = position, r.since = since, r.source = source", batch)
+            conn.execute(match + "SET " + sets, batch)
         else:
             conn.execute(match + "DELETE r", batch)
             conn.execute("LOAD FROM $b MATCH (a:Person {uid: src}) MATCH (e:Enterprise {uid: dst}) "
@@ -87,16 +89,28 @@ def _problems(root: Path) -> set[tuple[str, str]]:
 
 
 @pytest.mark.corrupts_graph
-def test_engine_set_on_many_matched_relationships_corrupts_forward_lookups(root):
+def test_engine_set_on_many_matched_relationships_corrupts_forward_lookups(loaded, tmp_path):
     """The cause, on the raw engine. Lookups from the people return other people's companies;
-    lookups from the companies and full scans stay right. (Measured: 1,024 of 4,977 people, the
-    same in each of three fresh loads.)
+    lookups from the companies and full scans stay right. (Measured: 1,024 of 4,977 people after
+    the first SET below, in three of four fresh loads.) Whether a SET damages the graph depends on
+    how the relationship COPY laid the edges out, which varies from load to load, so four SETs are
+    tried, each on a fresh copy; none damaging the graph is reported as an expected failure (the
+    engine was not caught this run), never as a pass.
 
-    If this starts failing, LadybugDB fixed the bug: the delete-and-create workaround in
-    graph.embedded (and its guard) may then go."""
-    assert _problems(root) == set()
-    _raw_rewrite(root, "set")
-    assert _problems(root) == {("forward", "LEGAL_REP Person->Enterprise")}
+    If this keeps reporting that, LadybugDB may have fixed the bug: the delete-and-create
+    workaround in graph.embedded (and its guard) may then go."""
+    attempts = [(slice(None), "position, since, source"), (slice(None), "source"),
+                (slice(0, 2500), "position, since, source"), (slice(2500, None), "source")]
+    for i, (part, props) in enumerate(attempts):
+        root = tmp_path / f"g{i}"
+        shutil.copytree(loaded["base"], root)
+        assert _problems(root) == set()
+        _raw_rewrite(root, "set", part, props)
+        found = _problems(root)
+        if found:
+            assert found == {("forward", "LEGAL_REP Person->Enterprise")}  # never the target side
+            return
+    pytest.xfail("LadybugDB did not damage this load's layout in 4 tries (the damage depends on the COPY's layout)")
 
 
 def test_engine_delete_and_create_keeps_lookups(root):
