@@ -45,6 +45,7 @@ from graph.store import GraphStore, MissingEndpoints, UpsertResult
 log = logging.getLogger(__name__)
 
 BATCH = 10_000
+WRITERS = 2  # concurrent write transactions of a bulk write (see Neo4jStore._write_batches)
 META = "GraphMeta"
 FULLTEXT_INDEX = "party_names"
 
@@ -160,6 +161,20 @@ def rel_upsert_text(rel_type: str, src_label: str, dst_label: str, props: Iterab
     )
 
 
+def rel_create_text(rel_type: str, src_label: str, dst_label: str, props: Iterable[str]) -> str:
+    """CREATE edges known to be new; rows whose endpoints are missing match nothing."""
+    sets = ", ".join(f"r.{p} = row.{p}" for p in props if p not in ("src", "dst"))
+    return (
+        f"UNWIND $rows AS row\n"
+        f"WITH row, row.src AS src, row.dst AS dst\n"
+        f"MATCH (a:{src_label} {{{KEY}: src}})\n"
+        f"MATCH (b:{dst_label} {{{KEY}: dst}})\n"
+        f"CREATE (a)-[r:{rel_type}]->(b)\n"
+        + (f"SET {sets}\n" if sets else "")
+        + "RETURN count(r) AS rows"
+    )
+
+
 def rel_update_text(rel_type: str, src_label: str, dst_label: str, props: Iterable[str]) -> str:
     """Set properties on edges that exist; pairs with no edge between them are left alone (no MERGE)."""
     sets = ", ".join(f"r.{p} = row.{p}" for p in props if p not in ("src", "dst"))
@@ -228,6 +243,7 @@ def generated_statements(model: GraphModel = MODEL) -> list[dict]:
         for a, b in rel.pairs:
             pair = f"{rtype}:{a}->{b}"
             add(f"upsert_rels:{pair}", rel_upsert_text(rtype, a, b, rel.properties), rows=ROWS)
+            add(f"create_rels:{pair}", rel_create_text(rtype, a, b, rel.properties), rows=ROWS)
             add(f"update_rels:{pair}", rel_update_text(rtype, a, b, rel.properties), rows=ROWS)
             add(f"delete_rels:{pair}", delete_rels_text(rtype, a, b), rows=ROWS)
             add(f"edges:{pair}", edges_text(rtype, a, b))
@@ -375,8 +391,9 @@ class Neo4jStore(GraphStore):
     dialect = "neo4j"
 
     def __init__(self, uri: str, user: str = "neo4j", password: str | None = None, database: str | None = None,
-                 *, model: GraphModel = MODEL, batch_size: int = BATCH, connection_timeout: float = 30.0,
-                 max_transaction_retry_time: float = 30.0, verify: bool = True, **driver_config):
+                 *, model: GraphModel = MODEL, batch_size: int = BATCH, writers: int = WRITERS,
+                 connection_timeout: float = 30.0, max_transaction_retry_time: float = 30.0, verify: bool = True,
+                 **driver_config):
         if not uri:
             raise Neo4jConfigError("the Neo4j URI is not set: set NEO4J_URI or [neo4j] uri in creditgraph.toml")
         scheme, sep, rest = uri.partition("://")
@@ -394,9 +411,13 @@ class Neo4jStore(GraphStore):
         self.user = user
         self.database = database or None
         self.batch_size = int(batch_size)
+        self.writers = max(1, int(writers))
         self._secrets = tuple(_Secret(s) for s in (password,) if s)
         self._driver = None
         self._tx = None  # the open transaction of an atomic() block
+        # The server's notices (e.g. "relationship type does not exist" for a count of an empty type)
+        # are not the user's business; pass notifications_min_severity to see them.
+        driver_config.setdefault("notifications_min_severity", "OFF")
         with self._errors():
             self._driver = GraphDatabase.driver(
                 uri,
@@ -520,6 +541,40 @@ class Neo4jStore(GraphStore):
         for start in range(0, len(items), self.batch_size):
             yield items[start:start + self.batch_size]
 
+    def _frame_batches(self, df: pd.DataFrame, types: dict[str, str]) -> Iterator[list[dict]]:
+        """Driver-ready rows, one batch at a time (memory holds a batch, not the frame, as dicts)."""
+        for start in range(0, len(df), self.batch_size):
+            yield frame_records(df.iloc[start:start + self.batch_size], types)
+
+    def _write_batches(self, text: str, batches: Iterable[list], param: str = "rows") -> Iterator[tuple[int, list, Any]]:
+        """``(len(batch), rows, counters)`` per batch, in order. Outside an atomic() block, up to
+        ``writers`` batches run at once, each in its own managed write transaction (retried on
+        transient errors such as lock deadlocks): the server's write path is single-threaded per
+        transaction, so two writers use both cores of a small machine. Callers write batches that do
+        not depend on each other (distinct keys, distinct pairs)."""
+        if self._tx is not None or self.writers == 1:
+            for batch in batches:
+                rows, counters = self._write(text, {param: batch})
+                yield len(batch), rows, counters
+            return
+        from collections import deque
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(self.writers, thread_name_prefix="neo4j-writer") as pool:
+            pending: deque = deque()
+            try:
+                for batch in batches:
+                    pending.append((len(batch), pool.submit(self._write, text, {param: batch})))
+                    while len(pending) > 2 * self.writers:
+                        n, fut = pending.popleft()
+                        yield (n, *fut.result())
+                while pending:
+                    n, fut = pending.popleft()
+                    yield (n, *fut.result())
+            finally:
+                for _, fut in pending:
+                    fut.cancel()
+
     # --- schema --------------------------------------------------------------------
     def create_schema(self) -> None:
         ddl = schema_statements(self.model)
@@ -599,41 +654,49 @@ class Neo4jStore(GraphStore):
         types = {p: v.type for p, v in self.model.node(label).properties.items()}
         text = node_upsert_text(label, [c for c in df.columns if c != KEY])
         result = UpsertResult()
-        for batch in self._batches(frame_records(df, types)):
-            rows, counters = self._write(text, {"rows": batch})
-            merged = int(rows[0][0]) if rows else len(batch)
+        for n, rows, counters in self._write_batches(text, self._frame_batches(df, types)):
+            merged = int(rows[0][0]) if rows else n
             result += UpsertResult(inserted=counters.nodes_created, updated=merged - counters.nodes_created)
         log.debug("upsert %s: %s", label, result)
         return result
 
     def upsert_relationships(self, rel_type: str, src_label: str, dst_label: str, df: pd.DataFrame,
                              on_missing: str = "raise") -> UpsertResult:
+        """MERGE edges in ``UNWIND`` batches. Rows whose endpoints are missing match nothing and
+        write nothing: with ``on_missing="skip"`` they are counted from each batch's shortfall (no
+        extra read); with ``"raise"`` the endpoints are checked before anything is written."""
         df = self._rel_frame(rel_type, src_label, dst_label, df)
         if df.empty:
             return UpsertResult()
-        ok = df["src"].isin(self._existing_keys(src_label, df["src"])) & \
-            df["dst"].isin(self._existing_keys(dst_label, df["dst"]))
-        skipped = int((~ok).sum())
-        if skipped:
-            if on_missing != "skip":
+        if on_missing != "skip":
+            ok = df["src"].isin(self._existing_keys(src_label, df["src"])) & \
+                df["dst"].isin(self._existing_keys(dst_label, df["dst"]))
+            if not ok.all():
                 first = df.loc[~ok, ["src", "dst"]].iloc[0].tolist()
                 raise MissingEndpoints(
-                    f"{rel_type} {src_label}->{dst_label}: {skipped} rows name nodes not in the graph (first: {first}); "
-                    "load the nodes first or pass on_missing='skip'")
-            df = df[ok]
-        result = UpsertResult(skipped=skipped)
-        if df.empty:
-            return result
-        types = {p: v.type for p, v in self.model.rel(rel_type).properties.items()}
-        types.update(src="STRING", dst="STRING")
+                    f"{rel_type} {src_label}->{dst_label}: {int((~ok).sum())} rows name nodes not in the graph "
+                    f"(first: {first}); load the nodes first or pass on_missing='skip'")
         text = rel_upsert_text(rel_type, src_label, dst_label, [c for c in df.columns if c not in ("src", "dst")])
-        for batch in self._batches(frame_records(df, types)):
-            rows, counters = self._write(text, {"rows": batch})
-            merged = int(rows[0][0]) if rows else len(batch)
+        result = UpsertResult()
+        for n, rows, counters in self._write_batches(text, self._rel_batches(rel_type, df)):
+            merged = int(rows[0][0]) if rows else 0
             created = counters.relationships_created
-            result += UpsertResult(inserted=created, updated=max(merged - created, 0))
+            result += UpsertResult(inserted=created, updated=max(merged - created, 0), skipped=n - merged)
         log.debug("upsert %s %s->%s: %s", rel_type, src_label, dst_label, result)
         return result
+
+    def insert_relationships(self, rel_type: str, src_label: str, dst_label: str, df: pd.DataFrame) -> int:
+        """CREATE edges known to be new (a diff's inserts): no MERGE, no existence read."""
+        df = self._rel_frame(rel_type, src_label, dst_label, df)
+        if df.empty:
+            return 0
+        text = rel_create_text(rel_type, src_label, dst_label, [c for c in df.columns if c not in ("src", "dst")])
+        return sum(c.relationships_created for _, _, c in self._write_batches(text, self._rel_batches(rel_type, df)))
+
+    def _rel_batches(self, rel_type: str, df: pd.DataFrame) -> Iterator[list[dict]]:
+        types = {p: v.type for p, v in self.model.rel(rel_type).properties.items()}
+        types.update(src="STRING", dst="STRING")
+        return self._frame_batches(df, types)
 
     def update_relationships(self, rel_type: str, src_label: str, dst_label: str, df: pd.DataFrame) -> int:
         """Set the given columns on edges that exist; rows naming no edge change nothing (no MERGE)."""
@@ -641,33 +704,23 @@ class Neo4jStore(GraphStore):
         cols = [c for c in df.columns if c not in ("src", "dst")]
         if df.empty or not cols:
             return 0
-        types = {p: v.type for p, v in self.model.rel(rel_type).properties.items()}
-        types.update(src="STRING", dst="STRING")
         text = rel_update_text(rel_type, src_label, dst_label, cols)
-        updated = 0
-        for batch in self._batches(frame_records(df, types)):
-            rows, _ = self._write(text, {"rows": batch})
-            updated += int(rows[0][0]) if rows else 0
-        return updated
+        return sum(int(rows[0][0]) if rows else 0
+                   for _, rows, _ in self._write_batches(text, self._rel_batches(rel_type, df)))
 
     def delete_nodes(self, label: str, uids: Iterable[str]) -> int:
         self.model.node(label)
         keys = pd.Series(list(uids), dtype="string").dropna().drop_duplicates().tolist()
-        deleted = 0
-        for batch in self._batches(keys):
-            _, counters = self._write(delete_nodes_text(label), {"uids": batch})
-            deleted += counters.nodes_deleted
-        return deleted
+        return sum(c.nodes_deleted for _, _, c in
+                   self._write_batches(delete_nodes_text(label), self._batches(keys), param="uids"))
 
     def delete_relationships(self, rel_type: str, src_label: str, dst_label: str, pairs: pd.DataFrame) -> int:
         df = self._rel_frame(rel_type, src_label, dst_label, pairs[["src", "dst"]])
         if df.empty:
             return 0
-        deleted = 0
-        for batch in self._batches(frame_records(df, {"src": "STRING", "dst": "STRING"})):
-            _, counters = self._write(delete_rels_text(rel_type, src_label, dst_label), {"rows": batch})
-            deleted += counters.relationships_deleted
-        return deleted
+        batches = self._frame_batches(df, {"src": "STRING", "dst": "STRING"})
+        return sum(c.relationships_deleted for _, _, c in
+                   self._write_batches(delete_rels_text(rel_type, src_label, dst_label), batches))
 
 
 __all__ = [

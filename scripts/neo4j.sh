@@ -11,7 +11,7 @@
 # Data, logs and credentials live in $CREDITGRAPH_NEO4J_HOME (default data/neo4j-test):
 #   env   NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD (mode 600; the password is random, made at first start)
 #   pid   the server's process id (it leads its own process group)
-# Heap: CREDITGRAPH_NEO4J_HEAP (default 1g); port: CREDITGRAPH_NEO4J_PORT (default 0: a free one).
+# Heap: CREDITGRAPH_NEO4J_HEAP (default 1g); page cache: CREDITGRAPH_NEO4J_PAGECACHE (default 256m); port: CREDITGRAPH_NEO4J_PORT (default 0: a free one).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -19,6 +19,7 @@ LAUNCHER=tools/neo4j-launcher
 JAR=$LAUNCHER/target/neo4j-launcher.jar
 HOME_DIR=${CREDITGRAPH_NEO4J_HOME:-data/neo4j-test}
 HEAP=${CREDITGRAPH_NEO4J_HEAP:-1g}
+PAGECACHE=${CREDITGRAPH_NEO4J_PAGECACHE:-256m}
 PORT=${CREDITGRAPH_NEO4J_PORT:-0}
 START_TIMEOUT=${CREDITGRAPH_NEO4J_START_TIMEOUT:-180}
 
@@ -67,7 +68,7 @@ start() {
   local out="$HOME_DIR/launcher.out"
   : >"$out"
   # setsid: the server leads its own process group, so stop can signal all of it
-  NEO4J_PASSWORD="$pw" setsid java "-Xmx$HEAP" -XX:+UseG1GC -cp "$JAR:$LAUNCHER/target/lib/*" \
+  NEO4J_PASSWORD="$pw" setsid java "-Xmx$HEAP" "-Dcreditgraph.pagecache=$PAGECACHE" -XX:+UseG1GC -cp "$JAR:$LAUNCHER/target/lib/*" \
     creditgraph.Neo4jLauncher "$HOME_DIR/server" "$PORT" >"$out" 2>"$HOME_DIR/launcher.err" </dev/null &
   local pid=$!
   echo "$pid" >"$HOME_DIR/pid"

@@ -54,7 +54,7 @@ public final class Neo4jLauncher {
                 .setConfig(HttpConnector.enabled, false)
                 .setConfig(HttpsConnector.enabled, false)
                 .setConfig(GraphDatabaseSettings.auth_enabled, true)
-                .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(256))
+                .setConfig(GraphDatabaseSettings.pagecache_memory, bytes(System.getProperty("creditgraph.pagecache", "256m")))
                 .build();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -71,6 +71,20 @@ public final class Neo4jLauncher {
         System.out.println("READY bolt://127.0.0.1:" + port);
         System.out.flush();
         stopped.await();
+    }
+
+    /** "256m", "2g", "512k" or a plain number of bytes. */
+    static long bytes(String text) {
+        String t = text.trim().toLowerCase(java.util.Locale.ROOT);
+        char unit = t.isEmpty() ? ' ' : t.charAt(t.length() - 1);
+        long scale = switch (unit) {
+            case 'k' -> ByteUnit.kibiBytes(1);
+            case 'm' -> ByteUnit.mebiBytes(1);
+            case 'g' -> ByteUnit.gibiBytes(1);
+            default -> 1L;
+        };
+        String digits = scale == 1L ? t : t.substring(0, t.length() - 1);
+        return Long.parseLong(digits) * scale;
     }
 
     /**
