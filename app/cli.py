@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,7 +39,7 @@ def settings_for(db: Optional[Path], neo4j: bool):
 
 
 def fail(message: str, code: int = 1) -> None:
-    err.print(f"[bold red]error:[/] {message}")
+    err.print(f"[bold red]error:[/] {message}", soft_wrap=True)  # one line, whatever the terminal's width
     raise typer.Exit(code)
 
 
@@ -506,13 +507,16 @@ def main() -> None:
     from graph.inputs import InputError
     from graph.neo4j_store import Neo4jStoreError
 
+    # the driver's own notices (e.g. "Transaction failed and will be retried") would bury the one-line
+    # reason a failed command ends with
+    logging.getLogger("neo4j").setLevel(logging.ERROR)
     try:
         app()
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
     except (Neo4jStoreError, InputError) as exc:  # one line, no traceback (messages hold no credentials)
-        err.print(f"[bold red]error:[/] {exc}")
+        err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
         sys.exit(1)
 
 

@@ -83,6 +83,21 @@ def graph_directory(store: GraphStore) -> pd.DataFrame:
     return store.run(DIRECTORY).astype("string")
 
 
+PAUSE_ENV = "CREDITGRAPH_REFRESH_PAUSE"
+
+
+def pause_point(point: str, announce: Callable[[str, float], None] | None = None) -> None:
+    """Test hook: with ``CREDITGRAPH_REFRESH_PAUSE=<point>[:seconds]`` sleep here, so that tests can
+    kill a load or refresh (or stop its server) at a known point. Load points: ``load-midway``
+    (nodes written, relationships not yet)."""
+    name, _, secs = os.environ.get(PAUSE_ENV, "").partition(":")
+    if name == point:
+        seconds = float(secs or 3600)
+        if announce:
+            announce(point, seconds)
+        time.sleep(seconds)
+
+
 def apply_batch(store: GraphStore, batch: GraphBatch, progress: Progress | None = None) -> tuple[dict, dict]:
     """Write a GraphBatch: deletions first, then nodes (endpoints before edges), then edges."""
     deleted: dict[str, int] = {}
@@ -97,6 +112,7 @@ def apply_batch(store: GraphStore, batch: GraphBatch, progress: Progress | None 
             if progress:
                 progress("load", f"{label}: {len(df):,} nodes")
             written[label] = store.upsert_nodes(label, df)
+    pause_point("load-midway", lambda point, secs: progress and progress("load", f"paused at {point} for {secs:g} s"))
     rels: dict[tuple[str, str, str], list[pd.DataFrame]] = {}
     for rtype, a, b, df in batch.rels:
         rels.setdefault((rtype, a, b), []).append(df)

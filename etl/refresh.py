@@ -52,7 +52,7 @@ from etl.build import build
 from etl.graphdiff import ChangeSet, Rels, apply_changes, diff_batch, fetch_rels
 from etl.joblog import JobLog
 from etl.pipeline import (WRITER_CHECKPOINT_MB, FatalLoadError, LoadReport, Progress, graph_directory,
-                          owned_records, runs_dir, subject_reps, verify_before_publish)
+                          owned_records, pause_point, runs_dir, subject_reps, verify_before_publish)
 from etl.profiles import load_profile
 from etl.read import read_extract
 from etl.report import RejectReport
@@ -62,7 +62,6 @@ from graph.config import Settings, load_settings
 from graph.store import GraphStore, isin, pair_key
 
 MODES = ("auto", "incremental", "snapshot")
-PAUSE_ENV = "CREDITGRAPH_REFRESH_PAUSE"
 # the graph element a canonical table's records become, for per-table counts (equity changes and
 # cluster addresses amend elements other tables own: see the manifest's per-label "graph" counts)
 TABLE_ELEMENT = {"enterprises": "Enterprise", "legal_reps": "LEGAL_REP", "shareholders": "HOLDS_SHARES",
@@ -85,11 +84,7 @@ class _Run:
         self.counts: dict[str, int] | None = None
 
     def pause(self, point: str) -> None:
-        want = os.environ.get(PAUSE_ENV, "")
-        name, _, secs = want.partition(":")
-        if name == point:
-            self.log.event("paused", stage=point, seconds=float(secs or 3600))
-            time.sleep(float(secs or 3600))
+        pause_point(point, lambda stage, seconds: self.log.event("paused", stage=stage, seconds=seconds))
 
     @contextmanager
     def stage(self, name: str, message: str = ""):
