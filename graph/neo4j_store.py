@@ -48,6 +48,7 @@ BATCH = 10_000
 WRITERS = 2  # concurrent write transactions of a bulk write (see Neo4jStore._write_batches)
 META = "GraphMeta"
 FULLTEXT_INDEX = "party_names"
+FULLTEXT_ANALYZER = "cjk"
 
 # Bolt URIs: direct (bolt) or routing (neo4j, for clusters and Aura); +s: TLS, +ssc: TLS, self-signed.
 SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
@@ -112,10 +113,15 @@ def fulltext_text(model: GraphModel = MODEL) -> str | None:
     if not labels:
         return None
     on = ", ".join(f"n.{p}" for p in props)
-    return f"CREATE FULLTEXT INDEX {FULLTEXT_INDEX} IF NOT EXISTS FOR (n:{'|'.join(labels)}) ON EACH [{on}]"
+    # the CJK analyzer indexes overlapping character bigrams: a quoted phrase of Chinese text then
+    # matches exactly the values that contain it (queries/search.py's substring search)
+    return (f"CREATE FULLTEXT INDEX {FULLTEXT_INDEX} IF NOT EXISTS FOR (n:{'|'.join(labels)}) ON EACH [{on}] "
+            f"OPTIONS {{indexConfig: {{`fulltext.analyzer`: '{FULLTEXT_ANALYZER}'}}}}")
 
 
 DROP_FULLTEXT = f"DROP INDEX {FULLTEXT_INDEX} IF EXISTS"
+SHOW_FULLTEXT = ("SHOW FULLTEXT INDEXES YIELD name, labelsOrTypes, properties, options WHERE name = $index "
+                 "RETURN labelsOrTypes, properties, options")
 GET_META = f"MATCH (m:{META} {{k: $k}}) RETURN m.v AS v"
 SET_META = f"MERGE (m:{META} {{k: $k}}) SET m.v = $v"
 
@@ -230,6 +236,7 @@ def generated_statements(model: GraphModel = MODEL) -> list[dict]:
     for text in schema_statements(model):
         add(f"schema:{text.split(' IF NOT EXISTS')[0].split()[-1]}", text)
     add("schema:drop_fulltext", DROP_FULLTEXT)
+    add("schema:show_fulltext", SHOW_FULLTEXT, index="STRING")
     add("meta:get", GET_META, k="STRING")
     add("meta:set", SET_META, k="STRING", v="STRING")
     for label, node in model.nodes.items():
@@ -446,6 +453,9 @@ class Neo4jStore(GraphStore):
             self._driver.close()
             self._driver = None
 
+    def _one_line(self, exc: BaseException) -> str:
+        return " ".join(self._scrub(str(exc)).split())
+
     def _scrub(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret.value, "***")
@@ -454,20 +464,27 @@ class Neo4jStore(GraphStore):
     @contextmanager
     def _errors(self) -> Iterator[None]:
         """Re-raise driver auth/connectivity errors without credentials (and without the cause chain)."""
-        from neo4j.exceptions import AuthError, ConfigurationError, DriverError, ServiceUnavailable
+        from neo4j.exceptions import (AuthError, ConfigurationError, DriverError, ServiceUnavailable, SessionExpired,
+                                      TransactionError, TransientError)
 
         where = f"{self.uri}" + (f" (database {self.database})" if self.database else "")
         try:
             yield
         except AuthError as exc:
-            msg = self._scrub(str(exc))
+            msg = self._one_line(exc)
             raise Neo4jAuthError(
                 f"Neo4j at {where} refused the credentials of user {self.user!r}: {msg}; "
                 "check NEO4J_USER and NEO4J_PASSWORD") from None
         except ServiceUnavailable as exc:
-            msg = self._scrub(str(exc))
+            msg = self._one_line(exc)
             raise Neo4jConnectionError(
                 f"cannot reach Neo4j at {where}: {msg}; check NEO4J_URI and that the server is running") from None
+        except (SessionExpired, TransactionError, TransientError) as exc:
+            # the server went away or ended the transaction (shutdown, restart, retries exhausted)
+            msg = self._one_line(exc)
+            raise Neo4jConnectionError(
+                f"Neo4j at {where} ended the transaction in progress ({type(exc).__name__}: {msg[:300]}); "
+                "it was not committed: run the command again") from None
         except (ConfigurationError, ValueError) as exc:
             if self._driver is not None:  # only wrap errors raised while building the driver
                 raise
@@ -580,12 +597,24 @@ class Neo4jStore(GraphStore):
         ddl = schema_statements(self.model)
         self._write(ddl[0])  # GraphMeta's constraint first: the stored signature is read next
         stored = self.get_meta("signature")
-        if stored is not None and stored != self.model.signature:
+        if (stored is not None and stored != self.model.signature) or self._fulltext_differs():
             # the model changed: the full-text index may cover other labels or properties now
             self._write(DROP_FULLTEXT)
         for text in ddl[1:]:
             self._write(text)
         self._stamp_model()
+
+    def _fulltext_differs(self) -> bool:
+        """An index named like ours exists with other labels, properties or analyzer (e.g. made by an
+        older version on a database whose stored signature was wiped)."""
+        _, rows = self._read(SHOW_FULLTEXT, {"index": FULLTEXT_INDEX})
+        if not rows:
+            return False
+        labels, props = fulltext_spec(self.model)
+        got_labels, got_props, options = rows[0]
+        analyzer = ((options or {}).get("indexConfig") or {}).get("fulltext.analyzer")
+        return (sorted(got_labels or []) != sorted(labels) or sorted(got_props or []) != sorted(props)
+                or analyzer != FULLTEXT_ANALYZER)
 
     def get_meta(self, key: str) -> str | None:
         _, rows = self._read(GET_META, {"k": key})
@@ -694,8 +723,14 @@ class Neo4jStore(GraphStore):
         return sum(c.relationships_created for _, _, c in self._write_batches(text, self._rel_batches(rel_type, df)))
 
     def _rel_batches(self, rel_type: str, df: pd.DataFrame) -> Iterator[list[dict]]:
+        """Batches of edge rows ordered by their denser end (the end with fewer distinct nodes: a
+        region, a shared address): the edges of one node then sit in consecutive batches, so two
+        concurrent writers wait for each other's lock instead of deadlocking over dense nodes."""
         types = {p: v.type for p, v in self.model.rel(rel_type).properties.items()}
         types.update(src="STRING", dst="STRING")
+        if self.writers > 1 and self._tx is None and len(df) > self.batch_size:
+            dense = "dst" if df["dst"].nunique() <= df["src"].nunique() else "src"
+            df = df.sort_values(dense, kind="stable")
         return self._frame_batches(df, types)
 
     def update_relationships(self, rel_type: str, src_label: str, dst_label: str, df: pd.DataFrame) -> int:

@@ -34,7 +34,7 @@ from graph.inputs import clean_text, preview
 from graph.model import MODEL
 from graph.store import GraphStore
 
-__all__ = ["search", "lookup", "query_kind", "normalize_code", "name_query_key", "regions", "region_name", "COLUMNS"]
+__all__ = ["search", "fulltext_phrase", "lookup", "query_kind", "normalize_code", "name_query_key", "regions", "region_name", "COLUMNS"]
 
 #: Columns of a search result, in order.
 COLUMNS = ["kind", "kind_zh", "uid", "name", "uscc", "region", "region_name", "status", "detail", "active_penalties"]
@@ -167,7 +167,7 @@ def search(store: GraphStore, text: str, kinds: Iterable[str] = ("Enterprise", "
         if "Enterprise" in kinds:
             key = name_query_key(text)
             if key:
-                df = store.query("search_enterprise_name", {"key": key, "limit": limit})
+                df = store.query("search_enterprise_name", {"key": key, "ft": fulltext_phrase(key), "limit": limit})
                 if len(df):
                     exact = (df["name"].astype("string").map(lambda n: name_query_key(n) if pd.notna(n) else "") == key)
                     df = df.assign(kind="Enterprise", rank=(~exact.to_numpy()).astype(int))
@@ -197,6 +197,22 @@ def search(store: GraphStore, text: str, kinds: Iterable[str] = ("Enterprise", "
         if c not in out.columns:
             out[c] = None
     return out[COLUMNS]
+
+
+_CJK_KEY = re.compile(r"^[\u4e00-\u9fff]{2,}$")
+
+
+def fulltext_phrase(key: str) -> str | None:
+    """The full-text query for a name key, or None where the index cannot answer exactly.
+
+    The index holds CJK character bigrams, so a quoted phrase of two or more Chinese characters
+    finds every key containing it; a single character, or a key with Latin letters or digits
+    (indexed as whole words), is left to a scan.
+
+    >>> fulltext_phrase("杭州科技"), fulltext_phrase("杭"), fulltext_phrase("ABC科技")
+    ('name_key:"杭州科技"', None, None)
+    """
+    return f'name_key:"{key}"' if _CJK_KEY.match(key) else None
 
 
 def _join_names(values, most: int = 3) -> str:

@@ -126,3 +126,39 @@ def test_an_atomic_block_that_raises_leaves_nothing(neo4j_store):
     assert neo4j_store.counts()["Enterprise"] == 0
     neo4j_store.upsert_nodes("Enterprise", pd.DataFrame({"uid": ["E1"], "name": ["甲"]}))  # usable again
     assert neo4j_store.counts()["Enterprise"] == 1
+
+
+SEARCH_NAMES = ["杭州西湖科技有限公司", "某某（杭州）科技有限责任公司", "ABC科技（宁波）有限公司", "宁波海曙贸易有限公司",
+                "杭州科技城开发有限公司", "西湖区杭州路小吃店", "浙江杭州湾建设有限公司"]
+
+
+def _plan_operators(plan) -> list[str]:
+    out = [plan.get("operatorType", "") if isinstance(plan, dict) else plan.operator_type]
+    children = plan.get("children", []) if isinstance(plan, dict) else plan.children
+    for child in children:
+        out += _plan_operators(child)
+    return out
+
+
+def test_search_uses_the_fulltext_index_and_finds_what_the_embedded_store_finds(neo4j_store, embedded_store):
+    from etl.normalize import name_key
+    from graph import cypher
+    from queries.search import fulltext_phrase, search
+
+    names = pd.Series(SEARCH_NAMES)
+    df = pd.DataFrame({"uid": [f"E{i}" for i in range(len(names))], "name": names, "name_key": name_key(names)})
+    for store in (neo4j_store, embedded_store):
+        store.upsert_nodes("Enterprise", df)
+    neo4j_store.run("CALL db.awaitIndexes(60)")
+    for text in ("杭州", "杭州科技", "科技有限公司", "西湖", "某某杭州", "ABC", "杭", "湾建"):
+        got = search(neo4j_store, text, kinds=("Enterprise",))["uid"].tolist()
+        assert got == search(embedded_store, text, kinds=("Enterprise",))["uid"].tolist(), text
+    # brackets are not in the name key: 某某（杭州）科技 contains 杭州科技, 杭州西湖科技 does not
+    assert search(neo4j_store, "杭州科技", kinds=("Enterprise",))["uid"].tolist() == ["E4", "E1"]
+    # the plan of a Chinese-name search starts from the full-text index
+    text = cypher.get("search_enterprise_name").text("neo4j")
+    params = {"key": "杭州科技", "ft": fulltext_phrase("杭州科技"), "limit": 50}
+    with neo4j_store._driver.session(database=neo4j_store.database) as session:
+        plan = session.run("EXPLAIN " + text, params).consume().plan
+    ops = " ".join(_plan_operators(plan))
+    assert "ProcedureCall" in ops, ops

@@ -63,7 +63,8 @@ def test_schema_statements_follow_the_model():
             if spec.index and p != "uid":
                 assert any(f"FOR (n:{label}) ON (n.{p})" in t for t in ddl), (label, p)
     fulltext = [t for t in ddl if "FULLTEXT" in t]
-    assert fulltext == ["CREATE FULLTEXT INDEX party_names IF NOT EXISTS FOR (n:Enterprise|Person) ON EACH [n.name]"]
+    assert fulltext == ["CREATE FULLTEXT INDEX party_names IF NOT EXISTS FOR (n:Enterprise|Person) ON EACH "
+                        "[n.name, n.name_key] OPTIONS {indexConfig: {`fulltext.analyzer`: 'cjk'}}"]
     assert all("IF NOT EXISTS" in t for t in ddl)
 
 
@@ -241,6 +242,8 @@ class FakeGraph:
             return [], [], c
         if m := re.match(r"MATCH \(a:(\w+)\)-\[:(\w+)\]->\(b:(\w+)\) RETURN a\.uid AS src, b\.uid AS dst$", text):
             return ["src", "dst"], [list(k) for k in self.rels.get((m[2], m[1], m[3]), {})], c
+        if text.startswith("SHOW FULLTEXT INDEXES"):  # the fake keeps no index definitions
+            return ["labelsOrTypes", "properties", "options"], [], c
         if text == "MATCH (n:Enterprise) RETURN n.uid AS uid, n.founded AS founded ORDER BY uid":
             table = self.nodes.get("Enterprise", {})
             return ["uid", "founded"], [[u, table[u].get("founded")] for u in sorted(table)], c

@@ -1,8 +1,10 @@
 // Enterprises whose name key (etl.normalize.name_key of the name) contains the
 // normalised query text; shortest names first, with the count of active penalty events.
-// params: key STRING, limit INT64
+// LadybugDB has no full-text index here: the name keys are scanned ($ft, the Neo4j
+// variant's full-text query, is not needed).
+// params: key STRING, ft STRING, limit INT64
 MATCH (e:Enterprise)
-WHERE e.name_key CONTAINS $key
+WHERE e.name_key CONTAINS $key AND ($ft IS NULL OR $ft IS NOT NULL)
 WITH e
 ORDER BY size(e.name_key), e.uid
 LIMIT $limit
