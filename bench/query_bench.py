@@ -1,4 +1,4 @@
-"""Query latency and quality of the association analyses on a loaded graph (embedded store).
+"""Query latency and quality of the association analyses on a loaded graph (embedded store or Neo4j).
 
 Prints p50 / p95 per analysis against its target, then precision / recall of the
 default analyses against the generator's ground truth (scored by
@@ -10,7 +10,9 @@ default analyses against the generator's ground truth (scored by
 Per-party analyses run ``--samples`` times on parties drawn with a fixed seed
 (half from the planted patterns, half at random among connected ones);
 whole-graph analyses run ``--runs`` times (the first run is also the quality run).
-The graph is opened read-only. ``--id-key`` must be the key the graph was loaded
+The graph is opened read-only. ``--store neo4j`` runs the same on the server at
+``NEO4J_URI`` (or the local one ``scripts/neo4j.sh`` started; ``--db`` is then not used) and
+``--per-party-only`` skips the whole-graph scans. ``--id-key`` must be the key the graph was loaded
 with (default: the configured one) so that ID numbers in the ground truth map to
 person uids.
 
@@ -60,8 +62,8 @@ def samples(store, truth: dict, id_key: str, n: int, seed: int) -> dict[str, lis
     """Parties and pairs to query: half planted (known to be connected), half drawn at random."""
     rng = np.random.default_rng(seed)
     e = store.edges(["LEGAL_REP", "HOLDS_SHARES"])
-    ents = e["dst"].astype(str).unique()
-    people = e.loc[e["src_label"] == "Person", "src"].astype(str).unique()
+    ents = np.sort(e["dst"].astype(str).unique())  # sorted: the same samples from either store
+    people = np.sort(e.loc[e["src_label"] == "Person", "src"].astype(str).unique())
     half = n // 2
 
     def pick(pool, k):
@@ -82,9 +84,24 @@ def samples(store, truth: dict, id_key: str, n: int, seed: int) -> dict[str, lis
     return {"parties": parties, "pairs": pairs, "targets": targets}
 
 
+def report(times: dict[str, list[float]], rows: dict[str, list[int]]) -> None:
+    print()
+    print(f"{'analysis':34s} {'n':>4s} {'p50':>10s} {'p95':>10s} {'target p95':>11s}  {'rows (median)':>13s}  ok")
+    for k, target in TARGETS.items():
+        v = np.array(times[k])
+        if not len(v):
+            continue
+        p50, p95 = np.percentile(v, 50), np.percentile(v, 95)
+        fmt = (lambda x: f"{x * 1000:8.1f} ms") if target < 1 else (lambda x: f"{x:8.2f} s ")
+        print(f"{k:34s} {len(v):4d} {fmt(p50):>10s} {fmt(p95):>10s} {fmt(target):>11s}  "
+              f"{int(np.median(rows[k])):13,d}  {'yes' if p95 <= target else 'NO'}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--db", required=True, help="embedded graph folder (opened read-only)")
+    ap.add_argument("--db", help="embedded graph folder (opened read-only)")
+    ap.add_argument("--store", choices=("embedded", "neo4j"), default="embedded")
+    ap.add_argument("--per-party-only", action="store_true", help="time the per-party analyses only")
     ap.add_argument("--truth", required=True, help="ground_truth.json of the generated data set")
     ap.add_argument("--samples", type=int, default=50, help="parties / pairs per per-party analysis")
     ap.add_argument("--runs", type=int, default=3, help="runs per whole-graph analysis")
@@ -95,8 +112,18 @@ def main() -> None:
     id_key = args.id_key or load_settings().id_key
     truth = load_truth(args.truth)
     t0 = time.perf_counter()
-    store = EmbeddedStore(Path(args.db), read_only=True)
-    print(f"opened {args.db} read-only in {time.perf_counter() - t0:.1f} s; "
+    if args.store == "neo4j":
+        from load_bench import neo4j_settings
+
+        from graph.neo4j_store import Neo4jStore
+
+        store = Neo4jStore.from_settings(neo4j_settings())
+        where = store.uri
+    elif args.db:
+        store, where = EmbeddedStore(Path(args.db), read_only=True), args.db
+    else:
+        raise SystemExit("--db is required for the embedded store")
+    print(f"opened {where} in {time.perf_counter() - t0:.1f} s; "
           f"ground truth: {truth['generator']['enterprises']:,} enterprises, seed {truth['generator']['seed']}")
     times: dict[str, list[float]] = {k: [] for k in TARGETS}
     rows: dict[str, list[int]] = {k: [] for k in TARGETS}
@@ -135,6 +162,10 @@ def main() -> None:
         print(f"  {name} {kw or ''}: {len(r):,} rows in {dt:.2f} s", flush=True)
         return r
 
+    if args.per_party_only:
+        report(times, rows)
+        store.close()
+        return
     print("quality run (default analyses):", flush=True)
     t = time.perf_counter()
     scores = evaluate(store, truth, id_key, run=run)
@@ -148,16 +179,7 @@ def main() -> None:
             run("cross_region_links_county", cross_region_links, level="county")
         run("risk_groups", risk_groups)
 
-    print()
-    print(f"{'analysis':34s} {'n':>4s} {'p50':>10s} {'p95':>10s} {'target p95':>11s}  {'rows (median)':>13s}  ok")
-    for k, target in TARGETS.items():
-        v = np.array(times[k])
-        if not len(v):
-            continue
-        p50, p95 = np.percentile(v, 50), np.percentile(v, 95)
-        fmt = (lambda x: f"{x * 1000:8.1f} ms") if target < 1 else (lambda x: f"{x:8.2f} s ")
-        print(f"{k:34s} {len(v):4d} {fmt(p50):>10s} {fmt(p95):>10s} {fmt(target):>11s}  "
-              f"{int(np.median(rows[k])):13,d}  {'yes' if p95 <= target else 'NO'}")
+    report(times, rows)
 
     print()
     print(f"{'quality vs ground truth':34s} {'precision':>10s} {'recall':>8s}  found / truth")

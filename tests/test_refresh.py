@@ -207,6 +207,41 @@ def test_sigkill_midway_leaves_previous_graph_and_next_refresh_completes(synthet
     assert dump(graph_copy) == expected
 
 
+def test_sigkill_midway_on_neo4j_rolls_back_and_the_next_refresh_completes(synthetic, graph_copy, tmp_path, neo4j_server,
+                                                                          monkeypatch):
+    """On Neo4j the refresh is one transaction: a client killed inside it leaves the graph as it was."""
+    from graph.neo4j_store import Neo4jStore
+    from tests.neo4j_fixture import neo4j_store_factory
+
+    neo4j_store_factory(neo4j_server).close()  # wiped, schema created
+    runs = tmp_path / "runs"
+    monkeypatch.setenv("CREDITGRAPH_RUNS", str(runs))
+    run_load(synthetic["dir"] / "src", "canonical",
+             dataclasses.replace(load_settings(), store="neo4j", neo4j=neo4j_server, id_key=ID_KEY))
+    with Neo4jStore.from_settings(neo4j_server) as g:
+        before, version = snapshot(g), g.get_meta("graph_version")
+    env = {"NEO4J_URI": neo4j_server.uri, "NEO4J_USER": neo4j_server.user, "NEO4J_PASSWORD": neo4j_server.password,
+           "CREDITGRAPH_RUNS": str(runs)}
+    proc = cli("refresh", str(synthetic["chg"]), "--neo4j", "--log-json",
+               env={**env, "CREDITGRAPH_REFRESH_PAUSE": "apply-midway:120"})
+    for line in proc.stderr:
+        if '"event": "paused"' in line:
+            break
+    else:
+        pytest.fail(f"refresh never reached apply-midway: rc={proc.wait()}")
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+    with Neo4jStore.from_settings(neo4j_server) as g:  # the server drops the dead client's transaction
+        assert snapshot(g) == before and g.get_meta("graph_version") == version
+    done = cli("refresh", str(synthetic["chg"]), "--neo4j", env=env)
+    _, err = done.communicate(timeout=300)
+    assert done.returncode == 0, err[-2000:]
+    run_refresh(synthetic["chg"], "canonical", settings(graph_copy))  # the same refresh on the embedded store
+    with Neo4jStore.from_settings(neo4j_server) as g, EmbeddedStore(graph_copy, read_only=True) as ref:
+        assert g.get_meta("graph_version") == str(int(version) + 1) and g.counts() == ref.counts()
+
+
 # --- readers during a refresh ----------------------------------------------------------------------
 READER = r'''
 import json, sys, time
@@ -272,23 +307,39 @@ def test_reader_sees_old_or_new_graph_never_a_mix(synthetic, graph_copy, tmp_pat
 
 
 # --- credit repair -------------------------------------------------------------------------------------
-def test_credit_repair_leaves_default_analyses_but_stays_in_history(tmp_path):
-    root = tmp_path / "graph"
+@pytest.fixture(params=["embedded", "neo4j"])
+def target(request, tmp_path, monkeypatch):
+    """``(settings, open_graph)`` for a graph on either store (Neo4j: the session's server, wiped)."""
+    if request.param == "embedded":
+        s = settings(tmp_path / "graph")
+        return s, lambda: EmbeddedStore(s.db_path, read_only=True)
+    from graph.neo4j_store import Neo4jStore
+    from tests.neo4j_fixture import neo4j_store_factory
+
+    server = request.getfixturevalue("neo4j_server")
+    neo4j_store_factory(server).close()  # wiped, schema created
+    monkeypatch.setenv("CREDITGRAPH_RUNS", str(tmp_path / "runs"))
+    return (dataclasses.replace(load_settings(), store="neo4j", neo4j=server, id_key=ID_KEY),
+            lambda: Neo4jStore.from_settings(server))
+
+
+def test_credit_repair_leaves_default_analyses_but_stays_in_history(tmp_path, target):
+    graph_settings, open_graph = target
     write(tmp_path / "base", "enterprises.csv", ENT_HEADER + f"{U1},湖州某某贸易有限公司,,存续,2008-6-16,,10,湖州,,张三,,2024-01-01\n")
     write(tmp_path / "base", "penalties.csv", PEN_HEADER
           + f"行政处罚,AP1,{U1},,2023-01-01,虚假宣传,罚款2000元,湖州市市场监督管理局,330502,,,,i,2024-01-01\n"
           + f"行政处罚,AP2,{U1},,2023-04-01,虚假宣传,罚款3000元,湖州市市场监督管理局,330502,,,,i,2024-01-01\n"
           + f"abnormal_operation,AO1,{U1},,2023-06-01,通过登记的住所或者经营场所无法联系的,,湖州市市场监督管理局,330502,,,,i,2024-01-01\n")
-    run_load(tmp_path / "base", "canonical", settings(root))
-    with EmbeddedStore(root, read_only=True) as g:
+    run_load(tmp_path / "base", "canonical", graph_settings)
+    with open_graph() as g:
         assert repeat_offenders(g).table["uid"].tolist() == [U1]
 
     write(tmp_path / "repair", "penalties.csv", PEN_HEADER
           + f"行政处罚,AP2,{U1},,2023-04-01,虚假宣传,罚款3000元,湖州市市场监督管理局,330502,2024-03-01,信用修复,,u,2024-06-01\n"
           + f"abnormal_operation,AO1,{U1},,2023-06-01,通过登记的住所或者经营场所无法联系的,,湖州市市场监督管理局,330502,2024-04-01,期满移出,,u,2024-06-01\n")
-    rep = run_refresh(tmp_path / "repair", "canonical", settings(root))
+    rep = run_refresh(tmp_path / "repair", "canonical", graph_settings)
     assert rep.tables["penalties"]["updated"] == 2
-    with EmbeddedStore(root, read_only=True) as g:
+    with open_graph() as g:
         assert len(repeat_offenders(g).table) == 0                          # out of default analyses
         hist = repeat_offenders(g, include_history=True).table
         assert hist["uid"].tolist() == [U1] and "repaired" in hist["statuses"].iloc[0]
