@@ -32,6 +32,12 @@ class TooManyPaths(RuntimeError):
     """The ownership structure has more simple paths than :data:`MAX_PATHS` within the depth."""
 
 
+def _in_key_order(edges: pd.DataFrame) -> pd.DataFrame:
+    """Edges in (dst, src) order: paths, sums and evidence then do not depend on the order a store
+    returns rows in (Neo4j's follows the order its writers committed in)."""
+    return edges.sort_values(["dst", "src"], kind="stable").reset_index(drop=True) if len(edges) else edges
+
+
 def _ratios(edges: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Edges with a usable ``ratio`` (filled from subscribed shares where missing) and the unusable ones."""
     e = edges.drop_duplicates(["src", "dst"]).copy()
@@ -131,7 +137,7 @@ def equity_penetration(store, uid: str, depth: int = 6,
         raise ValueError(f"depth must be between 1 and {MAX_DEPTH}, not {depth}")
     require_label(store, uid, ("Enterprise",))
     params = {"uid": uid, "depth": depth, "min_identity_score": check_score(min_identity_score)}
-    raw = fetch(store, "ownership_up", {"uid": uid, "depth": int(depth)})
+    raw = _in_key_order(fetch(store, "ownership_up", {"uid": uid, "depth": int(depth)}))
     edges, missing = _ratios(raw)
     labels = dict(zip(raw["src"], raw["src_label"]))
     labels[uid] = "Enterprise"
@@ -257,7 +263,7 @@ def controlled_by(store, uid: str, depth: int = 6) -> AnalysisResult:
         raise ValueError(f"depth must be between 1 and {MAX_DEPTH}, not {depth}")
     label = require_label(store, uid, PARTY_LABELS)
     params = {"uid": uid, "depth": depth}
-    raw = fetch(store, query_name("ownership_down", label=label), {"uid": uid, "depth": int(depth)})
+    raw = _in_key_order(fetch(store, query_name("ownership_down", label=label), {"uid": uid, "depth": int(depth)}))
     raw = raw.drop_duplicates(["src", "dst"])
     raw["ratio"] = pd.to_numeric(raw["ratio"], errors="coerce")
     missing, edges = raw[raw["ratio"].isna()], raw[raw["ratio"].notna()]
