@@ -19,14 +19,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from etl.build import GraphBatch
 from graph.model import KEY, coerce_frame
 from graph.store import GraphStore, isin, pair_key
 
 NODE_ORDER = ["Region", "Enterprise", "Person", "PenaltyEvent", "Address", "Phone", "Email"]
-FETCH_BATCH = 50_000
 
 # Edges a record owns: when the record is in the extract, its edges of these
 # types are exactly the ones the extract gives (an enterprise that moved loses
@@ -79,66 +77,18 @@ class ChangeSet:
         return sum(c["inserted"] + c["updated"] + c["deleted"] for c in self.counts.values())
 
 
-# --- fetching stored rows by key ---------------------------------------------------
-def _chunks(keys: pd.Series):
-    keys = pd.Series(keys, dtype="string").dropna().drop_duplicates()
-    for start in range(0, len(keys), FETCH_BATCH):
-        yield keys.iloc[start:start + FETCH_BATCH]
-
-
+# --- fetching stored rows by key (the store's keyed reads, typed by the model) ---------------
 def _stored_columns(store: GraphStore, table: str, wanted: list[str]) -> list[str]:
     """The wanted properties the stored schema has (an older graph may lack new ones)."""
-    cols = getattr(store, "_columns", None)
-    if cols is None:
-        return wanted
-    have = cols(table)
-    return [c for c in wanted if c in have]
-
-
-def fetch_nodes_text(dialect: str, label: str, cols: list[str]) -> str:
-    """The query behind :func:`fetch_nodes`: one row per stored node whose key is a ``$keys`` entry."""
-    ret = ", ".join([f"n.{KEY} AS {KEY}"] + [f"n.{c} AS {c}" for c in cols])
-    return f"{_keys_clause(dialect)} MATCH (n:{label} {{{KEY}: k}}) RETURN {ret}"
-
-
-def fetch_rels_text(dialect: str, rtype: str, a: str, b: str, by: str, cols: list[str]) -> str:
-    """The query behind :func:`fetch_rels`.
-
-    LadybugDB plans ``(x {uid: k})-[r]->(y)`` as a scan of the whole
-    relationship table hash-joined with the keys (~1 s at 1M edges, whatever
-    the number of keys). Matching the keyed end first and the edge in an
-    ``OPTIONAL MATCH`` makes it extend from the matched nodes only (14x faster
-    for 12K keys); keys without edges come back with a null far end.
-    """
-    anchor = f"(x:{a} {{{KEY}: k}})" if by == "src" else f"(y:{b} {{{KEY}: k}})"
-    edge = f"(x)-[r:{rtype}]->(y:{b})" if by == "src" else f"(x:{a})-[r:{rtype}]->(y)"
-    ret = ", ".join([f"x.{KEY} AS src", f"y.{KEY} AS dst"] + [f"r.{c} AS {c}" for c in cols])
-    match = "OPTIONAL MATCH" if dialect == "ladybug" else "MATCH"
-    return f"{_keys_clause(dialect)} MATCH {anchor} {match} {edge} RETURN {ret}"
-
-
-def _keys_clause(dialect: str) -> str:
-    return "LOAD FROM $keys" if dialect == "ladybug" else "UNWIND $keys AS k"
-
-
-def _run(store: GraphStore, text: str, keys: pd.Series) -> pd.DataFrame:
-    """Run ``text`` (which reads keys from ``$keys``) over ``keys`` in batches; results concatenated."""
-    frames = []
-    for chunk in _chunks(keys):
-        if store.dialect == "ladybug":
-            batch = pa.table({"k": pa.array(chunk, type=pa.string(), from_pandas=True)})
-            frames.append(store.run_arrow(text, {"keys": batch}).to_pandas())
-        else:
-            frames.append(store.run(text, {"keys": chunk.tolist()}))
-    frames = [f for f in frames if len(f)]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    have = store.stored_properties(table)
+    return list(wanted) if have is None else [c for c in wanted if c in have]
 
 
 def fetch_nodes(store: GraphStore, label: str, uids: pd.Series, cols: list[str]) -> pd.DataFrame:
     """``uid`` plus ``cols`` of the stored nodes among ``uids``, typed by the model."""
     props = store.model.node(label).properties
     have = _stored_columns(store, label, cols)
-    df = _run(store, fetch_nodes_text(store.dialect, label, have), uids)
+    df = store.nodes_by(label, KEY, uids, have)
     if df.empty:
         df = pd.DataFrame({c: pd.Series(dtype="string") for c in [KEY, *cols]})
     for c in cols:
@@ -153,9 +103,7 @@ def fetch_rels(store: GraphStore, rtype: str, a: str, b: str, keys: pd.Series, b
     cols = list(cols)
     props = store.model.rel(rtype).properties
     have = _stored_columns(store, rtype, cols)
-    df = _run(store, fetch_rels_text(store.dialect, rtype, a, b, by, have), keys)
-    if len(df):
-        df = df[df["src"].notna() & df["dst"].notna()]
+    df = store.edges_by(rtype, a, b, keys, by, have)
     if df.empty:
         df = pd.DataFrame({c: pd.Series(dtype="string") for c in ["src", "dst", *cols]})
     for c in cols:
@@ -303,7 +251,7 @@ def diff_batch(store: GraphStore, batch: GraphBatch, owned: dict[str, pd.Series]
         frame = batch.node_frame(label)
         if frame.empty:
             continue
-        f = store._node_frame(label, frame)
+        f = store.prepare_nodes(label, frame)
         cols = [c for c in f.columns if c != KEY]
         old = fetch_nodes(store, label, f[KEY], cols)
         old = old[~isin(old[KEY], gone.get(label, pd.Series(dtype="string")))].drop_duplicates(KEY)
@@ -332,7 +280,7 @@ def diff_batch(store: GraphStore, batch: GraphBatch, owned: dict[str, pd.Series]
         grouped.setdefault((rtype, a, b), []).append(df)
     frames_of: dict[tuple[str, str, str], tuple[pd.DataFrame, list[pd.DataFrame]]] = {}
     for (rtype, a, b), frames in grouped.items():
-        f = store._rel_frame(rtype, a, b, pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0])
+        f = store.prepare_relationships(rtype, a, b, pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0])
         if len(f):
             frames_of[(rtype, a, b)] = (f, frames)
             edges.need(rtype, a, b, "src", f["src"])
@@ -340,7 +288,7 @@ def diff_batch(store: GraphStore, batch: GraphBatch, owned: dict[str, pd.Series]
         keys = (owned or {}).get(owner)
         if keys is not None and len(keys):
             edges.need(rtype, a, b, end, keys)
-    del_rels = [(t, a, b, store._rel_frame(t, a, b, d[["src", "dst"]])) for t, a, b, d in del_rels]
+    del_rels = [(t, a, b, store.prepare_relationships(t, a, b, d[["src", "dst"]])) for t, a, b, d in del_rels]
     for rtype, a, b, df in del_rels:
         edges.need(rtype, a, b, "src", df["src"])
 

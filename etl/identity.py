@@ -179,13 +179,8 @@ def _both_ways(links: pd.DataFrame) -> pd.DataFrame:
 
 # --- stored evidence (graph-wide, by key) --------------------------------------------------
 def _people_named(store, names: pd.Series) -> pd.DataFrame:
-    """Stored person records whose name is one of ``names`` (a keyed query, not a scan per name)."""
-    from etl.graphdiff import _keys_clause, _run
-
-    match = "MATCH (p:Person) WHERE p.name = k" if store.dialect == "ladybug" else "MATCH (p:Person {name: k})"
-    text = (f"{_keys_clause(store.dialect)} {match} "
-            "RETURN p.uid AS uid, p.name AS name, p.id_masked AS id_masked, p.phone AS phone")
-    df = _run(store, text, names)
+    """Stored person records whose name is one of ``names`` (a keyed read, not a scan per name)."""
+    df = store.nodes_by("Person", "name", names, ["name", "id_masked", "phone"])
     if df.empty:
         return _frame(uid=[], name=[], id_masked=[], phone=[])
     return df[["uid", "name", "id_masked", "phone"]].astype("string").drop_duplicates("uid")

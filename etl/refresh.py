@@ -51,7 +51,7 @@ from etl import normalize as nz
 from etl.build import build
 from etl.graphdiff import ChangeSet, Rels, apply_changes, diff_batch, fetch_rels
 from etl.joblog import JobLog
-from etl.pipeline import (WRITER_CHECKPOINT_MB, FatalLoadError, LoadReport, Progress, graph_directory,
+from etl.pipeline import (DIRECTORY, WRITER_CHECKPOINT_MB, FatalLoadError, LoadReport, Progress,
                           owned_records, pause_point, runs_dir, subject_reps, verify_before_publish)
 from etl.profiles import load_profile
 from etl.read import read_extract
@@ -155,10 +155,7 @@ def extract_directory(store: GraphStore, clean: dict[str, pd.DataFrame]) -> pd.D
     names = _cols(clean, [("legal_reps", "enterprise_name"), ("shareholders", "enterprise_name"),
                           ("shareholders", "holder_name"), ("penalties", "subject_name")])
     keys = nz.name_key(names).dropna()
-    ret = ", ".join(f"e.{c} AS {c}" for c in DIRECTORY_COLS)
-    if store.dialect != "ladybug":
-        return graph_directory(store)
-    tbl = store.run_arrow(f"MATCH (e:Enterprise) RETURN {ret}")
+    tbl = store.run_arrow(DIRECTORY)  # filtered here: the directory of a large graph is large
     if tbl.num_rows == 0:
         return pd.DataFrame({c: pd.Series(dtype="string") for c in DIRECTORY_COLS})
     import pyarrow as pa
@@ -210,12 +207,6 @@ SCOPED_PENALTIES = ("MATCH (v:PenaltyEvent) WHERE v.source = $s AND v.kind IN $k
                     "RETURN v.uid AS uid, v.source_id AS source_id")
 
 
-def _scan(store: GraphStore, text: str, params: dict) -> pd.DataFrame:
-    if store.dialect == "ladybug":
-        return store.run_arrow(text, params).to_pandas()
-    return store.run(text, params)
-
-
 def _upper(s: pd.Series) -> pd.Series:
     return nz.clean_missing(s.astype("string")).str.strip().str.upper()
 
@@ -238,7 +229,7 @@ def snapshot_deletes(store: GraphStore, modes: dict[str, str], extract, batch, s
         raw = extract.tables["enterprises"]
         keep = pd.concat([batch.node_frame("Enterprise")["uid"].astype("string"), _upper(raw["uscc"]),
                           "REG:" + _upper(raw["reg_no"]), "SID:" + _upper(raw["subject_id"])], ignore_index=True)
-        scoped = _scan(store, SCOPED_ENTERPRISES, {"s": source})
+        scoped = store.scan(SCOPED_ENTERPRISES, {"s": source})
         stale = scoped["uid"].astype("string")[~isin(scoped["uid"], keep)]
         guard("enterprises", len(stale), len(scoped))
         nodes["Enterprise"] = stale
@@ -246,7 +237,7 @@ def snapshot_deletes(store: GraphStore, modes: dict[str, str], extract, batch, s
         raw = extract.tables["penalties"]
         ev = batch.node_frame("PenaltyEvent")
         kinds = sorted(set(ev["kind"].dropna())) if len(ev) else []
-        scoped = _scan(store, SCOPED_PENALTIES, {"s": source, "kinds": kinds})
+        scoped = store.scan(SCOPED_PENALTIES, {"s": source, "kinds": kinds})
         keep_ids = nz.clean_missing(raw["record_id"].astype("string")).str.strip()
         gone = ~isin(scoped["uid"], ev["uid"] if len(ev) else pd.Series(dtype="string")) & ~isin(scoped["source_id"], keep_ids)
         stale = scoped["uid"].astype("string")[gone]
@@ -464,23 +455,8 @@ def _write_manifest(folder: Path, manifest: dict, ok: bool = True) -> None:
 def neo4j_statements(model=None) -> list[dict]:
     """Every Cypher text a load or refresh sends through ``store.run`` on Neo4j, for the linter.
 
-    (The store's own statements are :func:`graph.neo4j_store.generated_statements`.)
+    (The store's own statements, keyed reads included, are :func:`graph.neo4j_store.generated_statements`.)
     """
-    from etl.graphdiff import fetch_nodes_text, fetch_rels_text
-    from etl.pipeline import DIRECTORY
-    from graph.model import KEY, MODEL
-
-    model = model or MODEL
-    out = [{"name": "etl:graph_directory", "text": DIRECTORY, "params": {}},
-           {"name": "refresh:scoped_enterprises", "text": SCOPED_ENTERPRISES, "params": {"s": "STRING"}},
-           {"name": "refresh:scoped_penalties", "text": SCOPED_PENALTIES, "params": {"s": "STRING", "kinds": "LIST<STRING>"}}]
-    for label, node in model.nodes.items():
-        out.append({"name": f"diff:fetch_nodes:{label}", "text": fetch_nodes_text("neo4j", label, [p for p in node.properties if p != KEY]),
-                    "params": {"keys": "LIST<STRING>"}})
-    for rtype, rel in model.rels.items():
-        for a, b in rel.pairs:
-            for by in ("src", "dst"):
-                out.append({"name": f"diff:fetch_rels:{rtype}:{a}->{b}:by_{by}",
-                            "text": fetch_rels_text("neo4j", rtype, a, b, by, list(rel.properties)),
-                            "params": {"keys": "LIST<STRING>"}})
-    return out
+    return [{"name": "etl:graph_directory", "text": DIRECTORY, "params": {}},
+            {"name": "refresh:scoped_enterprises", "text": SCOPED_ENTERPRISES, "params": {"s": "STRING"}},
+            {"name": "refresh:scoped_penalties", "text": SCOPED_PENALTIES, "params": {"s": "STRING", "kinds": "LIST<STRING>"}}]

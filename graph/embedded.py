@@ -206,6 +206,18 @@ class EmbeddedStore(GraphStore):
     def run_arrow(self, text: str, params: dict | None = None) -> pa.Table:
         return self._execute(text, params).get_as_arrow()
 
+    def scan(self, text: str, params: dict | None = None) -> pd.DataFrame:
+        # through Arrow: 3x faster than the engine's DataFrame conversion; dates as datetime64
+        return self.run_arrow(text, params).to_pandas(date_as_object=False)
+
+    KEYS_CLAUSE = "LOAD FROM $keys"  # a one-column Arrow table: column k
+
+    def _keys_param(self, keys: pd.Series):
+        return pa.table({"k": pa.array(keys, type=pa.string(), from_pandas=True)})
+
+    def stored_properties(self, table: str) -> set[str] | None:
+        return self._columns(table)
+
     def node_keys(self, label: str) -> pd.Series:
         self.model.node(label)
         tbl = self.run_arrow(f"MATCH (n:{label}) RETURN n.{KEY} AS uid")
@@ -267,7 +279,7 @@ class EmbeddedStore(GraphStore):
 
     def upsert_nodes(self, label: str, df: pd.DataFrame) -> UpsertResult:
         self._writable()
-        df = self._node_frame(label, df)
+        df = self.prepare_nodes(label, df)
         if df.empty:
             return UpsertResult()
         existing = self.existing_keys(label, df[KEY])
@@ -287,7 +299,7 @@ class EmbeddedStore(GraphStore):
     def upsert_relationships(self, rel_type: str, src_label: str, dst_label: str, df: pd.DataFrame,
                              on_missing: str = "raise") -> UpsertResult:
         self._writable()
-        df = self._rel_frame(rel_type, src_label, dst_label, df)
+        df = self.prepare_relationships(rel_type, src_label, dst_label, df)
         if df.empty:
             return UpsertResult()
         total = self.run(f"MATCH (:{src_label})-[r:{rel_type}]->(:{dst_label}) RETURN count(r) AS c")["c"].iloc[0]
@@ -319,14 +331,14 @@ class EmbeddedStore(GraphStore):
 
     def insert_relationships(self, rel_type: str, src_label: str, dst_label: str, df: pd.DataFrame) -> int:
         self._writable()
-        df = self._rel_frame(rel_type, src_label, dst_label, df)
+        df = self.prepare_relationships(rel_type, src_label, dst_label, df)
         types = {p: v.type for p, v in self.model.rel(rel_type).properties.items()}
         self._copy_rels(rel_type, src_label, dst_label, df, [c for c in df.columns if c not in ("src", "dst")], types)
         return len(df)
 
     def update_relationships(self, rel_type: str, src_label: str, dst_label: str, df: pd.DataFrame) -> int:
         self._writable()
-        df = self._rel_frame(rel_type, src_label, dst_label, df)
+        df = self.prepare_relationships(rel_type, src_label, dst_label, df)
         props = [c for c in df.columns if c not in ("src", "dst")]
         if df.empty or not props:
             return 0
@@ -367,7 +379,7 @@ class EmbeddedStore(GraphStore):
 
     def delete_known_relationships(self, rel_type: str, src_label: str, dst_label: str, pairs: pd.DataFrame) -> int:
         self._writable()
-        df = self._rel_frame(rel_type, src_label, dst_label, pairs[["src", "dst"]])
+        df = self.prepare_relationships(rel_type, src_label, dst_label, pairs[["src", "dst"]])
         for start in range(0, len(df), UPDATE_BATCH):
             self._execute(f"{edge_by_ends(rel_type, src_label, dst_label)} DELETE r",
                                {"batch": _arrow(df.iloc[start:start + UPDATE_BATCH], {})})
@@ -375,13 +387,20 @@ class EmbeddedStore(GraphStore):
 
     def _copy_rels(self, rel_type, src_label, dst_label, df, props, types, create: bool = True) -> None:
         """Insert new edges (endpoints checked by the caller; COPY alone refuses missing ones)."""
-        if create and len(df) <= CREATE_MAX * 10:  # up to 100K: CREATE in batches is cheaper than COPY into a big table
+        if create and (len(df) <= CREATE_MAX * 10 or not props):  # up to 100K: CREATE in batches is cheaper
             sets = "".join(f" SET r.{p} = {p}" if i == 0 else f", r.{p} = {p}" for i, p in enumerate(props))
             for start in range(0, len(df), CREATE_MAX):
                 self._execute(
                     f"LOAD FROM $batch MATCH (a:{src_label} {{{KEY}: src}}) MATCH (b:{dst_label} {{{KEY}: dst}}) "
                     f"CREATE (a)-[r:{rel_type}]->(b){sets}", {"batch": _arrow(df.iloc[start:start + CREATE_MAX], types)})
             return
+        model_props = self.model.rel(rel_type).properties
+        if not props and model_props:
+            # a COPY without a column list expects every column: name one, null (no value given)
+            first = next((p for p, v in model_props.items() if v.type not in ("DATE", "TIMESTAMP")), None)
+            if first is None:
+                return self._copy_rels(rel_type, src_label, dst_label, df, props, types, create=True)
+            df, props = df.assign(**{first: pd.Series(None, index=df.index, dtype="object")}), [first]
         batch = _arrow(df.rename(columns={"src": "from", "dst": "to"}), types)
         cols = f"({', '.join(props)})" if props else ""
         self._execute(f"COPY {rel_type}{cols} FROM $batch (from='{src_label}', to='{dst_label}')", {"batch": batch})
@@ -407,7 +426,7 @@ class EmbeddedStore(GraphStore):
 
     def delete_relationships(self, rel_type: str, src_label: str, dst_label: str, pairs: pd.DataFrame) -> int:
         self._writable()
-        df = self._rel_frame(rel_type, src_label, dst_label, pairs[["src", "dst"]])
+        df = self.prepare_relationships(rel_type, src_label, dst_label, pairs[["src", "dst"]])
         if df.empty:
             return 0
         existing = self._pairs(rel_type, src_label, dst_label, df["src"])

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from graph.model import KEY, MODEL, GraphModel
-from graph.store import GraphStore, MissingEndpoints, UpsertResult
+from graph.store import GraphStore, MissingEndpoints, UpsertResult, keyed_edges_text, keyed_nodes_text
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,7 @@ SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 # Parameter types as declared to the linter (Cypher type names).
 ROWS = "LIST<MAP>"
 UIDS = "LIST<STRING>"
+KEYS = UIDS  # the keyed reads' $keys
 
 
 class Neo4jStoreError(RuntimeError):
@@ -245,6 +246,11 @@ def generated_statements(model: GraphModel = MODEL) -> list[dict]:
         add(f"node_keys:{label}", node_keys_text(label))
         add(f"delete_nodes:{label}", delete_nodes_text(label), uids=UIDS)
         add(f"count_nodes:{label}", count_nodes_text(label))
+        props = [p for p in node.properties if p != KEY]
+        add(f"keyed_nodes:{label}", keyed_nodes_text(Neo4jStore.KEYS_CLAUSE, label, KEY, props), keys=KEYS)
+        for p, spec in node.properties.items():
+            if spec.index and p != KEY:
+                add(f"keyed_nodes:{label}:by_{p}", keyed_nodes_text(Neo4jStore.KEYS_CLAUSE, label, p, props), keys=KEYS)
     for rtype, rel in model.rels.items():
         add(f"count_rels:{rtype}", count_rels_text(rtype))
         for a, b in rel.pairs:
@@ -254,6 +260,9 @@ def generated_statements(model: GraphModel = MODEL) -> list[dict]:
             add(f"update_rels:{pair}", rel_update_text(rtype, a, b, rel.properties), rows=ROWS)
             add(f"delete_rels:{pair}", delete_rels_text(rtype, a, b), rows=ROWS)
             add(f"edges:{pair}", edges_text(rtype, a, b))
+            for by in ("src", "dst"):
+                add(f"keyed_edges:{pair}:by_{by}",
+                    keyed_edges_text(Neo4jStore.KEYS_CLAUSE, rtype, a, b, by, list(rel.properties)), keys=KEYS)
     return out
 
 
@@ -677,7 +686,7 @@ class Neo4jStore(GraphStore):
 
     # --- writes --------------------------------------------------------------------
     def upsert_nodes(self, label: str, df: pd.DataFrame) -> UpsertResult:
-        df = self._node_frame(label, df)
+        df = self.prepare_nodes(label, df)
         if df.empty:
             return UpsertResult()
         types = {p: v.type for p, v in self.model.node(label).properties.items()}
@@ -694,7 +703,7 @@ class Neo4jStore(GraphStore):
         """MERGE edges in ``UNWIND`` batches. Rows whose endpoints are missing match nothing and
         write nothing: with ``on_missing="skip"`` they are counted from each batch's shortfall (no
         extra read); with ``"raise"`` the endpoints are checked before anything is written."""
-        df = self._rel_frame(rel_type, src_label, dst_label, df)
+        df = self.prepare_relationships(rel_type, src_label, dst_label, df)
         if df.empty:
             return UpsertResult()
         if on_missing != "skip":
@@ -716,7 +725,7 @@ class Neo4jStore(GraphStore):
 
     def insert_relationships(self, rel_type: str, src_label: str, dst_label: str, df: pd.DataFrame) -> int:
         """CREATE edges known to be new (a diff's inserts): no MERGE, no existence read."""
-        df = self._rel_frame(rel_type, src_label, dst_label, df)
+        df = self.prepare_relationships(rel_type, src_label, dst_label, df)
         if df.empty:
             return 0
         text = rel_create_text(rel_type, src_label, dst_label, [c for c in df.columns if c not in ("src", "dst")])
@@ -735,7 +744,7 @@ class Neo4jStore(GraphStore):
 
     def update_relationships(self, rel_type: str, src_label: str, dst_label: str, df: pd.DataFrame) -> int:
         """Set the given columns on edges that exist; rows naming no edge change nothing (no MERGE)."""
-        df = self._rel_frame(rel_type, src_label, dst_label, df)
+        df = self.prepare_relationships(rel_type, src_label, dst_label, df)
         cols = [c for c in df.columns if c not in ("src", "dst")]
         if df.empty or not cols:
             return 0
@@ -750,7 +759,7 @@ class Neo4jStore(GraphStore):
                    self._write_batches(delete_nodes_text(label), self._batches(keys), param="uids"))
 
     def delete_relationships(self, rel_type: str, src_label: str, dst_label: str, pairs: pd.DataFrame) -> int:
-        df = self._rel_frame(rel_type, src_label, dst_label, pairs[["src", "dst"]])
+        df = self.prepare_relationships(rel_type, src_label, dst_label, pairs[["src", "dst"]])
         if df.empty:
             return 0
         batches = self._frame_batches(df, {"src": "STRING", "dst": "STRING"})

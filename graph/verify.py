@@ -30,12 +30,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pandas as pd
-import pyarrow as pa
 
 from graph.model import KEY
 from graph.store import GraphStore, isin, pair_key
 
-LOOKUP_BATCH = 50_000
 SHOWN = 5  # examples kept per problem
 
 
@@ -64,33 +62,12 @@ class VerifyReport:
         return [p.line() for p in self.problems]
 
 
-def _keys_clause(store: GraphStore) -> str:
-    return "LOAD FROM $keys" if store.dialect == "ladybug" else "UNWIND $keys AS k"
-
-
-def _keys_param(store: GraphStore, keys: pd.Series):
-    if store.dialect == "ladybug":
-        return pa.table({"k": pa.array(keys, type=pa.string(), from_pandas=True)})
-    return keys.tolist()
-
-
-def lookup_text(store: GraphStore, rtype: str, a: str, b: str, by: str) -> str:
-    """Edges of each ``$keys`` node at its ``by`` end, reached from that node (its adjacency, not a scan)."""
-    anchor = f"(x:{a} {{{KEY}: k}})" if by == "src" else f"(y:{b} {{{KEY}: k}})"
-    edge = f"(x)-[r:{rtype}]->(y:{b})" if by == "src" else f"(x:{a})-[r:{rtype}]->(y)"
-    return (f"{_keys_clause(store)} MATCH {anchor} OPTIONAL MATCH {edge} "
-            f"RETURN x.{KEY} AS src, y.{KEY} AS dst")
-
-
 def _lookup(store: GraphStore, rtype: str, a: str, b: str, by: str, keys: pd.Series) -> pd.DataFrame:
-    frames = []
-    for start in range(0, len(keys), LOOKUP_BATCH):
-        chunk = keys.iloc[start:start + LOOKUP_BATCH]
-        df = store.run(lookup_text(store, rtype, a, b, by), {"keys": _keys_param(store, chunk)})
-        frames.append(df[df["src"].notna() & df["dst"].notna()])
-    if not frames:
+    """Edges of each key's node at its ``by`` end, reached from that node (the store's keyed read)."""
+    df = store.edges_by(rtype, a, b, keys, by)
+    if df.empty:
         return pd.DataFrame({"src": pd.Series(dtype="string"), "dst": pd.Series(dtype="string")})
-    return pd.concat(frames, ignore_index=True).astype({"src": "string", "dst": "string"})
+    return df[["src", "dst"]].astype({"src": "string", "dst": "string"})
 
 
 def _sample(keys: pd.Series, n: int | None, seed: int) -> pd.Series:
@@ -172,4 +149,4 @@ def verify(store: GraphStore, sample: int | None = 2000, expected_counts: dict[s
     return report
 
 
-__all__ = ["Problem", "VerifyReport", "verify", "lookup_text"]
+__all__ = ["Problem", "VerifyReport", "verify"]

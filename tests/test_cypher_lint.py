@@ -75,8 +75,10 @@ def test_every_repository_query_lints_clean(repository_lint):
     assert result["queries"] == len(names)
     assert any(n.startswith("query:enterprise_by_uid") for n in names)
     assert all(f"store:upsert_nodes:{label}" in names for label in MODEL.nodes)
-    # what a refresh reads through store.run: the diff's fetches and the snapshot scopes
-    assert all(f"diff:fetch_nodes:{label}" in names for label in MODEL.nodes)
+    # what a load, refresh and verify read: the store's keyed reads and the snapshot scopes
+    assert all(f"store:keyed_nodes:{label}" in names for label in MODEL.nodes)
+    assert all(f"store:keyed_edges:{rtype}:{a}->{b}:by_{by}" in names
+               for rtype, rel in MODEL.rels.items() for a, b in rel.pairs for by in ("src", "dst"))
     assert {"refresh:scoped_enterprises", "refresh:scoped_penalties", "etl:graph_directory"} <= names
 
 

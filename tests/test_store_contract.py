@@ -208,3 +208,22 @@ def test_diff_fetches_stored_edges_by_either_end(store):
     assert sorted(zip(people["src"], people["dst"])) == [("ID:a", "E0000001"), ("ID:b", "E0000001")]
     assert list(zip(firms["src"], firms["dst"])) == [("E0000002", "E0000001")]
     assert fetch_rels(store, "HOLDS_SHARES", "Enterprise", "Enterprise", pd.Series(["E0000003"]), by="src").empty
+
+
+def test_keyed_reads_by_key_by_property_and_as_arrow(store):
+    """The public reads the ETL, refresh and verify use: the same rows from either store."""
+    store.upsert_nodes("Enterprise", enterprises(3))
+    store.upsert_nodes("Person", pd.DataFrame({"uid": ["ID:a", "NM:E0000001:王芳", "ID:c"], "name": ["王芳", "王芳", "李娜"],
+                                               "phone": ["13800000001", None, "13800000003"]}))
+    by_key = store.nodes_by("Enterprise", "uid", pd.Series(["E0000002", "E0000000", "nobody", None, "E0000000"]), ["name"])
+    assert sorted(zip(by_key["uid"], by_key["name"])) == [("E0000000", "浙江测试0号科技有限公司"), ("E0000002", "浙江测试2号科技有限公司")]
+    named = store.nodes_by("Person", "name", ["王芳", "张伟"], ["name", "phone"])
+    assert sorted(named["uid"]) == ["ID:a", "NM:E0000001:王芳"] and set(named["name"]) == {"王芳"}
+    assert store.nodes_by("Person", "name", [], ["name"]).empty
+    store.upsert_relationships("LEGAL_REP", "Person", "Enterprise", pd.DataFrame({"src": ["ID:a", "ID:a"],
+                                                                                  "dst": ["E0000000", "E0000001"]}))
+    reps = store.edges_by("LEGAL_REP", "Person", "Enterprise", ["E0000001", "E0000002"], by="dst")
+    assert list(zip(reps["src"], reps["dst"])) == [("ID:a", "E0000001")]
+    tbl = store.run_arrow("MATCH (e:Enterprise) RETURN e.uid AS uid ORDER BY uid")
+    assert tbl.column("uid").to_pylist() == ["E0000000", "E0000001", "E0000002"]
+    assert store.query("enterprise_by_uid", {"uid": "E0000001"}, scan=True)["uid"].tolist() == ["E0000001"]

@@ -4,14 +4,14 @@
 // text, see queries/search.py): the full-text index (CJK bigrams) finds the
 // candidates and CONTAINS keeps the exact matches. Without it, the names are scanned.
 // params: key STRING, ft STRING, limit INT64
-CALL {
+CALL () {
     WITH $ft AS ft
-    WITH ft WHERE ft IS NOT NULL
+    WHERE ft IS NOT NULL
     CALL db.index.fulltext.queryNodes('party_names', ft) YIELD node
     RETURN node AS e
   UNION
     WITH $ft AS ft
-    WITH ft WHERE ft IS NULL
+    WHERE ft IS NULL
     MATCH (e:Enterprise)
     RETURN e
 }
