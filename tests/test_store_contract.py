@@ -175,8 +175,6 @@ def test_meta_round_trip(store):
 
 @pytest.mark.slow
 def test_one_million_row_batch(store):
-    if store.dialect == "neo4j":
-        pytest.skip("1M-row batch is exercised on the embedded store; Neo4j gets the same code path in 10K batches")
     n = 1_000_000
     i = np.arange(n)
     df = pd.DataFrame({"uid": pd.Series(i).map("P{:07d}".format), "name": np.where(i % 2, "张伟", "王芳"), "birth_year": 1950 + i % 50})
