@@ -58,15 +58,17 @@ def parse_params(text: str) -> dict[str, str]:
     return out
 
 
-def load_queries(folder: Path) -> dict[str, NamedQuery]:
-    """Read every ``*.cypher`` file of a folder into named queries."""
+def load_queries(folder: Path, generated: dict[Path, str] | None = None) -> dict[str, NamedQuery]:
+    """Read every ``*.cypher`` file of a folder, plus ``generated`` texts (path -> text, never
+    written to disk), into named queries."""
     found: dict[str, dict[str, tuple[str, str]]] = {}
-    for path in sorted(folder.glob("*.cypher")):
+    sources = [(path, path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.cypher"))]
+    sources += sorted((generated or {}).items())
+    for path, text in sources:
         parts = path.name[: -len(".cypher")].split(".")
         name, dialects = (parts[0], DIALECTS) if len(parts) == 1 else (parts[0], (parts[1],))
         if any(d not in DIALECTS for d in dialects):
             raise ValueError(f"{path}: dialect must be one of {DIALECTS}")
-        text = path.read_text(encoding="utf-8")
         for d in dialects:
             if d in found.get(name, {}):
                 raise ValueError(f"{path}: query {name!r} already has a {d} variant")
@@ -90,9 +92,12 @@ def load_queries(folder: Path) -> dict[str, NamedQuery]:
 
 @lru_cache(maxsize=1)
 def registry() -> dict[str, NamedQuery]:
-    """All named queries shipped in ``queries/cypher``."""
+    """All named queries: the files in ``queries/cypher`` and the per-label variants expanded in
+    memory from ``queries/cypher/templates`` (:mod:`queries.cypher_gen`)."""
+    from queries.cypher_gen import expand
+
     folder = Path(str(resources.files("queries").joinpath("cypher")))
-    return load_queries(folder)
+    return load_queries(folder, expand())
 
 
 def get(name: str) -> NamedQuery:

@@ -43,15 +43,39 @@ def test_the_checker_sees_a_dialect_branch(tmp_path):
         bad.unlink()
 
 
-def test_generated_cypher_files_match_their_templates():
-    stale = cypher_gen.stale()
-    assert not stale, f"regenerate with `python -m queries.cypher_gen`: {[p.name for p in stale]}"
-
-
-def test_every_generated_query_is_registered_for_both_stores():
+def test_per_label_variants_are_expanded_in_memory_for_every_label_and_both_stores():
     from graph import cypher
 
-    names = {p.name.split(".")[0] for p in cypher_gen.expand()}
+    expanded = cypher_gen.expand()
+    assert not [p for p in expanded if p.exists()], "expanded variants must not be committed as files"
     registry = cypher.registry()
-    assert names and names <= set(registry)
-    assert all(set(registry[n].texts) == {"ladybug", "neo4j"} for n in names)
+    for template, (_, slots) in cypher_gen.EXPANSIONS.items():
+        for path, text in expanded.items():
+            name = path.name.split(".")[0]
+            assert set(registry[name].texts) == {"ladybug", "neo4j"}
+        first = dict(zip(slots, (labels[0] for labels in slots.values())))
+        name = cypher_gen.query_name(template, **first)
+        for dialect in ("ladybug", "neo4j"):
+            source = (cypher_gen.TEMPLATES / f"{template}.{dialect}.cypher.tmpl").read_text(encoding="utf-8")
+            for k, v in first.items():
+                source = source.replace("{{" + k + "}}", v)
+            assert registry[name].text(dialect).endswith(source)  # what runs is the template, expanded
+
+
+def test_a_changed_template_changes_what_runs(tmp_path, monkeypatch):
+    """No copy can drift: the registry reads the templates themselves."""
+    from graph import cypher
+
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    for f in cypher_gen.TEMPLATES.iterdir():
+        (templates / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+    tmpl = templates / "neighborhood.neo4j.cypher.tmpl"
+    tmpl.write_text(tmpl.read_text(encoding="utf-8") + "\n// drifted\n", encoding="utf-8")
+    monkeypatch.setattr(cypher_gen, "TEMPLATES", templates)
+    cypher.registry.cache_clear()
+    try:
+        assert cypher.get("neighborhood_enterprise").text("neo4j").endswith("// drifted\n")
+    finally:
+        monkeypatch.undo()
+        cypher.registry.cache_clear()
