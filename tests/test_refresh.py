@@ -306,6 +306,54 @@ def test_reader_sees_old_or_new_graph_never_a_mix(synthetic, graph_copy, tmp_pat
     assert answers[0]["version"] != new_version
 
 
+def test_neo4j_reader_in_a_loop_sees_the_old_or_the_new_graph_never_a_mix(synthetic, tmp_path, neo4j_server,
+                                                                            monkeypatch):
+    """On Neo4j a refresh is one transaction: a reader following the documented protocol (read
+    ``graph_version`` before and after, keep answers where it did not move) never sees a mix."""
+    import threading
+
+    from graph.neo4j_store import Neo4jStore
+    from tests.neo4j_fixture import neo4j_store_factory
+
+    neo4j_store_factory(neo4j_server).close()
+    runs = tmp_path / "runs"
+    monkeypatch.setenv("CREDITGRAPH_RUNS", str(runs))
+    run_load(synthetic["dir"] / "src", "canonical",
+             dataclasses.replace(load_settings(), store="neo4j", neo4j=neo4j_server, id_key=ID_KEY))
+    answers: list[tuple[str, dict]] = []
+    stop = threading.Event()
+
+    def reader() -> None:
+        with Neo4jStore.from_settings(neo4j_server) as g:
+            while not stop.is_set():
+                before = g.get_meta("graph_version")
+                counts = g.counts()
+                if g.get_meta("graph_version") == before:
+                    answers.append((before, counts))
+
+    with Neo4jStore.from_settings(neo4j_server) as g:
+        old_version, old = g.get_meta("graph_version"), g.counts()
+    t = threading.Thread(target=reader)
+    t.start()
+    try:
+        env = {"NEO4J_URI": neo4j_server.uri, "NEO4J_USER": neo4j_server.user, "NEO4J_PASSWORD": neo4j_server.password,
+               "CREDITGRAPH_RUNS": str(runs), "CREDITGRAPH_REFRESH_PAUSE": "apply-midway:2"}
+        ref = cli("refresh", str(synthetic["chg"]), "--neo4j", env=env)
+        _, err = ref.communicate(timeout=300)
+        assert ref.returncode == 0, err[-2000:]
+        time.sleep(1)
+    finally:
+        stop.set()
+        t.join(timeout=60)
+    with Neo4jStore.from_settings(neo4j_server) as g:
+        new_version, new = g.get_meta("graph_version"), g.counts()
+    assert new != old and new_version != old_version
+    seen = {v for v, _ in answers}
+    assert old_version in seen and new_version in seen and len(answers) > 5   # it read during the refresh too
+    for v, counts in answers:
+        assert counts == (old if v == old_version else new)
+
+
 # --- credit repair -------------------------------------------------------------------------------------
 @pytest.fixture(params=["embedded", "neo4j"])
 def target(request, tmp_path, monkeypatch):
