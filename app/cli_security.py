@@ -185,7 +185,7 @@ def _mask_resident_ids(text: str) -> str:
 
     import pandas as pd
 
-    from etl.identifiers import mask_id, validate_resident_id, validate_uscc
+    from graph.identifiers import mask_id, validate_resident_id, validate_uscc
 
     found = sorted(set(re.findall(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])", text)))
     if not found:

@@ -23,8 +23,8 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from etl import identifiers as ids
-from etl import normalize as nz
+from graph import identifiers as ids
+from graph import normalize as nz
 from etl.identity import link_identities
 from etl.report import RejectReport
 from etl.transform import FLAG_DELETE

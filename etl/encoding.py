@@ -34,7 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from etl.normalize import STR_DTYPE
+from graph.normalize import STR_DTYPE
 
 __all__ = ["detect_encoding", "detect_encoding_bytes", "read_text_table", "read_xlsx_sheets",
            "max_field_chars", "MAX_FIELD_CHARS"]
@@ -725,7 +725,7 @@ def read_text_table(path, encoding: str | None = None, dtype=str, *, sheet=None,
       encoding or with U+FFFD and reported.
     * Every column is text (pandas ``str``); CSV empty fields stay ``""``
       and tokens like ``N/A`` stay as they are (``keep_default_na=False``;
-      :func:`etl.normalize.clean_missing` decides). JSON ``null`` and missing
+      :func:`graph.normalize.clean_missing` decides). JSON ``null`` and missing
       Parquet values are NA. Numbers in JSON keep their source text.
     * CSV delimiter: ``,``, tab or ``|`` (sniffed from the header line).
     * ``_row`` (int64, first column): the line number a user would see - header =

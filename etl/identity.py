@@ -66,7 +66,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from etl import identifiers as ids
+from graph import identifiers as ids
 from graph.store import isin
 
 REL = "POSSIBLY_SAME_AS"

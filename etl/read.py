@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
-from etl import normalize as nz
+from graph import normalize as nz
 from etl.canonical import TABLES
 from etl.encoding import max_field_chars, read_text_table, read_xlsx_sheets
 from etl.profiles import Profile, Source

@@ -47,7 +47,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from etl import normalize as nz
+from graph import normalize as nz
 from etl.build import build
 from etl.graphdiff import ChangeSet, Rels, apply_changes, diff_batch, fetch_rels
 from etl.joblog import JobLog

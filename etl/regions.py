@@ -25,7 +25,7 @@ from importlib import resources
 
 import pandas as pd
 
-from etl import normalize as nz
+from graph import normalize as nz
 
 # suffixes a name may be written without (longest first); ethnic names of autonomous regions too
 _SUFFIX = re.compile(r"(?:壮族自治区|回族自治区|维吾尔自治区|特别行政区|自治区|地区|省|市|盟)$")

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.csv as pcsv
 
-from etl.identifiers import make_uscc
+from graph.identifiers import make_uscc
 
 STAMP = "2026-07-01 08:00:00"  # later than any synthetic updated_at
 

@@ -13,8 +13,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from etl import identifiers as ids
-from etl import normalize as nz
+from graph import identifiers as ids
+from graph import normalize as nz
 from etl import regions
 from etl.canonical import TABLES
 from etl.report import RejectReport
@@ -380,7 +380,7 @@ class Cleaner:
     def _person_id(self, df: pd.DataFrame, table: str, col: str, only=None, declared: str | None = None) -> pd.DataFrame:
         """Classify an ID column: valid/legacy -> hashed key later; masked kept masked.
 
-        The ID's type comes first (:func:`etl.identifiers.classify_id`, with the declared
+        The ID's type comes first (:func:`graph.identifiers.classify_id`, with the declared
         certificate type in ``declared`` when the source gives one): only resident ID numbers are
         checked against GB 11643; a passport, a business licence or registration number, or a
         registry id is kept as its type (``pid_type``) and identifies no one here. A resident ID

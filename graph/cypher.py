@@ -1,6 +1,7 @@
 """Named Cypher queries, kept as files and shared by both stores.
 
-A query lives in ``queries/cypher/``:
+A query lives in a registered folder (``queries/cypher/``, registered by the
+``queries`` package when it is imported):
 
 * ``NAME.cypher`` when LadybugDB and Neo4j accept the same text, or
 * ``NAME.ladybug.cypher`` and ``NAME.neo4j.cypher`` side by side where the
@@ -18,8 +19,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from collections.abc import Callable
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 DIALECTS = ("ladybug", "neo4j")
@@ -90,14 +91,25 @@ def load_queries(folder: Path, generated: dict[Path, str] | None = None) -> dict
     return out
 
 
+_SOURCES: list[tuple[Path, Callable[[], dict[Path, str]] | None]] = []
+
+
+def register(folder: Path, generated: Callable[[], dict[Path, str]] | None = None) -> None:
+    """Add a folder of named queries, and a function giving texts generated in memory, to the
+    registry. The layer that owns the queries registers them (``queries/__init__.py``), so the
+    store layer never imports a layer above it."""
+    if all(Path(folder) != f for f, _ in _SOURCES):
+        _SOURCES.append((Path(folder), generated))
+        registry.cache_clear()
+
+
 @lru_cache(maxsize=1)
 def registry() -> dict[str, NamedQuery]:
-    """All named queries: the files in ``queries/cypher`` and the per-label variants expanded in
-    memory from ``queries/cypher/templates`` (:mod:`queries.cypher_gen`)."""
-    from queries.cypher_gen import expand
-
-    folder = Path(str(resources.files("queries").joinpath("cypher")))
-    return load_queries(folder, expand())
+    """Every registered named query (see :func:`register`)."""
+    out: dict[str, NamedQuery] = {}
+    for folder, generated in _SOURCES:
+        out.update(load_queries(folder, generated() if generated else None))
+    return out
 
 
 def get(name: str) -> NamedQuery:

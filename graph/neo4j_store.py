@@ -21,7 +21,7 @@ messages (driver errors about authentication and connectivity are re-raised as
 :class:`Neo4jStoreError` with the password scrubbed and the cause detached).
 
 Every Cypher text this module can send is listed by :func:`generated_statements`,
-which the CI lint step (``python -m graph.lint``) checks with Neo4j's own linter.
+which the CI lint step (``python -m app.lint``) checks with Neo4j's own linter.
 Labels, relationship types and property names in these texts come from the
 graph model only; values always travel as parameters.
 

@@ -22,6 +22,13 @@ results in :mod:`queries.result`, files in :mod:`queries.export`.
 """
 from __future__ import annotations
 
+from pathlib import Path as _Path
+
+from graph import cypher as _cypher
+from queries.cypher_gen import expand as _expand
+
+_cypher.register(_Path(__file__).resolve().parent / "cypher", _expand)  # before any analysis runs a query
+
 import inspect
 import re
 import typing

@@ -40,14 +40,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from graph.sheets import neutralise_formulas, write_csv, write_sheets  # noqa: F401  (part of this API)
 from queries.result import AnalysisResult, Evidence
 
 _MOBILE = re.compile(r"(?<![0-9A-Za-z])(?:\+?86[- ]?)?1[3-9]\d{9}(?![0-9A-Za-z])")
 _LANDLINE = re.compile(r"(?<![0-9A-Za-z])0\d{2,3}-\d{7,8}(?![0-9A-Za-z])")
 
 try:  # the ETL's vectorised maskers when present
-    from etl.identifiers import mask_email as _etl_mask_email
-    from etl.identifiers import mask_phone as _etl_mask_phone
+    from graph.identifiers import mask_email as _etl_mask_email
+    from graph.identifiers import mask_phone as _etl_mask_phone
 except ImportError:  # pragma: no cover - the ETL module is optional here
     _etl_mask_phone = _etl_mask_email = None
 
@@ -119,34 +120,6 @@ def mask_text(text: str) -> str:
     text = _mask_emails(text)
     text = _mask_phones(text, _MOBILE)
     return _mask_phones(text, _LANDLINE)
-
-
-# A text a spreadsheet would run: a leading = + - @ (or full-width), tab or CR, also after leading
-# blanks; a text that is just a number ("-5") is read as that number and is left alone.
-_FORMULA_START = r"^(?![+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$)(?:[\t\r]|\s*[=+\-@＝＋－＠])"
-
-
-def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` whose text cells that a spreadsheet would run as a formula start with ``'``.
-
-    OWASP's CSV-injection rule, by column (vectorised); numbers and other non-text cells are untouched.
-
-    >>> neutralise_formulas(pd.DataFrame({"a": ["=1+2", "ok", "-5", " @x"], "n": [-1, 2, 3, 4]})).to_dict("list")
-    {'a': ["'=1+2", 'ok', '-5', "' @x"], 'n': [-1, 2, 3, 4]}
-    """
-    out = frame.copy()
-    for c in out.columns:
-        col = out[c]
-        if not (pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col)):
-            continue
-        try:
-            live = col.str.contains(_FORMULA_START, regex=True, na=False)
-        except AttributeError:  # an object column without any text
-            continue
-        live = live.fillna(False).astype(bool)  # non-text cells of a mixed column give NA
-        if live.any():
-            out.loc[live, c] = "'" + col[live].astype(str)
-    return out
 
 
 def _cell(v: Any) -> Any:
@@ -250,46 +223,3 @@ def _xlsx(result: AnalysisResult, path: Path, evidence: bool, max_rows: int | No
     params = pd.DataFrame([{"参数": "analysis", "值": result.analysis}] +
                           [{"参数": k, "值": json.dumps(_jsonable(v), ensure_ascii=False)} for k, v in result.params.items()])
     write_sheets(path, {"结果": table, "证据": pd.DataFrame(lines, columns=["row_id", "path"]), "参数": params})
-
-
-def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``frame`` as a CSV for spreadsheets: formulas neutralised, UTF-8 with BOM, CRLF line ends.
-
-    CRLF (RFC 4180) makes the writer quote any field holding a lone carriage return, which a reader
-    would otherwise take as the end of the row.
-    """
-    path = Path(path)
-    neutralise_formulas(frame).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
-    return path
-
-
-def write_sheets(path: str | Path, sheets: dict[str, pd.DataFrame], engine: str | None = None) -> Path:
-    """Write frames as the sheets of one workbook, formulas neutralised; no cell is ever a formula or link.
-
-    ``engine``: ``xlsxwriter`` (default when installed) or ``openpyxl``.
-    """
-    path = Path(path)
-    if engine is None:
-        try:
-            import xlsxwriter  # noqa: F401
-
-            engine = "xlsxwriter"
-        except ImportError:  # pragma: no cover
-            engine = "openpyxl"
-    kwargs = {"engine_kwargs": {"options": {"strings_to_formulas": False, "strings_to_urls": False,
-                                            "strings_to_numbers": False}}} if engine == "xlsxwriter" else {}
-    with pd.ExcelWriter(path, engine=engine, **kwargs) as xw:
-        for name, frame in sheets.items():
-            neutralise_formulas(frame).to_excel(xw, sheet_name=name, index=False)
-        if engine == "openpyxl":
-            _openpyxl_text_only(xw.book)
-    return path
-
-
-def _openpyxl_text_only(book) -> None:
-    """openpyxl takes any text starting with ``=`` as a formula: store such cells as text."""
-    for ws in book.worksheets:
-        for row in ws.iter_rows():
-            for cell in row:
-                if cell.data_type == "f":
-                    cell.data_type = "s"

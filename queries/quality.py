@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from etl.identifiers import keyed_hash
+from graph.identifiers import keyed_hash
 
 
 def load_truth(path: str | Path) -> dict:
@@ -73,8 +73,8 @@ def _enterprise_uid(code: pd.Series) -> pd.Series:
 
 def record_uids(records: pd.DataFrame, id_key: str | bytes) -> pd.Series:
     """The graph uid of each ground-truth record (columns uscc, name, id_shown, role, event), as the ETL keys it."""
-    from etl.identifiers import validate_resident_id
-    from etl.normalize import normalize_text
+    from graph.identifiers import validate_resident_id
+    from graph.normalize import normalize_text
 
     key = id_key.encode("utf-8") if isinstance(id_key, str) else id_key
     v = validate_resident_id(records["id_shown"].astype("string"))

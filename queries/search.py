@@ -6,7 +6,7 @@
   number: an exact match on ``Enterprise.uscc`` / ``reg_no`` / ``uid``
   (upper-cased first; full-width characters and spaces are tolerated);
 * anything else: enterprises whose ``name_key`` contains the query's name key
-  (:func:`etl.normalize.name_key`: half-width, brackets and punctuation
+  (:func:`graph.normalize.name_key`: half-width, brackets and punctuation
   dropped, ``有限责任公司`` read as ``有限公司``), and people whose name equals
   or starts with the normalised text.
 
@@ -45,7 +45,7 @@ _SPACE = re.compile(r"\s+")
 
 
 def _normalize_text(text: str) -> str:
-    from etl.normalize import normalize_text
+    from graph.normalize import normalize_text
 
     out = normalize_text(pd.Series([text], dtype="string")).iloc[0]
     return "" if pd.isna(out) else str(out)
@@ -58,7 +58,7 @@ def normalize_code(text: str) -> str:
 
 def name_query_key(text: str) -> str:
     """The company-name key of the query (same rule as ``Enterprise.name_key``)."""
-    from etl.normalize import name_key
+    from graph.normalize import name_key
 
     out = name_key(pd.Series([text], dtype="string")).iloc[0]
     return "" if pd.isna(out) else str(out)

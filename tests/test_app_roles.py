@@ -86,7 +86,7 @@ def phone_party(db: Path) -> tuple[str, str]:
 
 def resident_ids(text: str) -> list[str]:
     """18-character strings that pass the resident-ID check (GB 11643) and are not USCCs (GB 32100)."""
-    from etl.identifiers import validate_resident_id, validate_uscc
+    from graph.identifiers import validate_resident_id, validate_uscc
 
     cands = pd.Series(sorted(set(CLEAR_ID.findall(text))), dtype="string")
     if cands.empty:
@@ -108,7 +108,7 @@ def clear_personal_values(src: Path) -> set[str]:
                     if v and "*" not in v and v not in ("N/A", "\\n") and (len(v) >= 11 or "@" in v):
                         found.add(v.lower())
     # corporate shareholders carry a USCC in holder_id: that is no personal data
-    from etl.identifiers import validate_uscc
+    from graph.identifiers import validate_uscc
 
     vals = pd.Series(sorted(found), dtype="string")
     return set(vals[~validate_uscc(vals.str.upper())["kind"].eq("uscc").to_numpy()])

@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from graph import lint
+from app import lint
 from graph.model import MODEL
 
 REQUIRED = os.environ.get("CREDITGRAPH_REQUIRE_LINT") == "1"
@@ -38,8 +38,8 @@ def _json(proc: subprocess.CompletedProcess) -> dict:
 
 @pytest.fixture(scope="module")
 def repository_lint(linter_available) -> tuple[subprocess.CompletedProcess, dict]:
-    """`python -m graph.lint --json`, exactly as CI runs it (plus --json)."""
-    proc = subprocess.run([sys.executable, "-m", "graph.lint", "--json"], cwd=lint.ROOT,
+    """`python -m app.lint --json`, exactly as CI runs it (plus --json)."""
+    proc = subprocess.run([sys.executable, "-m", "app.lint", "--json"], cwd=lint.ROOT,
                           capture_output=True, text=True, encoding="utf-8", timeout=600)
     return proc, _json(proc)
 

@@ -249,8 +249,8 @@ def test_only_str_dtype():
 @pytest.mark.skipif(not (REALDATA / "registry").is_dir(),
                     reason=f"real registry rows not available at {REALDATA} (not shipped with the repository)")
 def test_realdata_registry():
-    from etl.identifiers import validate_uscc
-    from etl.normalize import clean_missing, detect_mojibake, parse_capital, parse_dates
+    from graph.identifiers import validate_uscc
+    from graph.normalize import clean_missing, detect_mojibake, parse_capital, parse_dates
 
     files = sorted((REALDATA / "registry").glob("*/*.csv"))
     assert files

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from etl.identifiers import make_resident_id, make_uscc
+from graph.identifiers import make_resident_id, make_uscc
 from etl.pipeline import FatalLoadError, run_load
 from graph.config import load_settings
 from graph.embedded import EmbeddedStore
@@ -146,7 +146,7 @@ def test_quirky_extract_loads_good_rows_and_reports_bad_ones(extract, tmp_path):
 
 
 def _key(name: str) -> str:
-    from etl.normalize import name_key
+    from graph.normalize import name_key
 
     return name_key(pd.Series([name])).iloc[0]
 

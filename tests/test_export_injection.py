@@ -183,7 +183,7 @@ def test_the_openpyxl_writer_never_writes_a_formula(result, tmp_path):
 
 
 def test_reject_report_of_a_real_load_is_neutral(tmp_path):
-    from etl.identifiers import make_uscc
+    from graph.identifiers import make_uscc
     from etl.pipeline import run_load
     from graph.config import load_settings
 

@@ -29,7 +29,7 @@ BAD_WORDS = (*ENGINE_WORDS, "Error:\n", 'File "', "line ")
 
 
 def uscc(i: int) -> str:
-    from etl.identifiers import make_uscc
+    from graph.identifiers import make_uscc
 
     return make_uscc(f"91330100MA2C{i:05d}")
 
@@ -37,7 +37,7 @@ def uscc(i: int) -> str:
 @pytest.fixture(scope="module")
 def graph(tmp_path_factory):
     """A loaded graph: one person, legal representative of one company per formula name; a penalty each."""
-    from etl.identifiers import make_resident_id
+    from graph.identifiers import make_resident_id
     from etl.pipeline import run_load
     from graph.config import load_settings
 

@@ -1,4 +1,4 @@
-"""Tests for etl.identifiers: USCC and resident-ID validation, masks, hashing."""
+"""Tests for graph.identifiers: USCC and resident-ID validation, masks, hashing."""
 from __future__ import annotations
 
 import time
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from etl.identifiers import (
+from graph.identifiers import (
     ID_CHECK,
     USCC_CHARSET,
     id_check_char,

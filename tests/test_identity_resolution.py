@@ -9,7 +9,7 @@ from pathlib import Path
 import networkx as nx
 import pandas as pd
 
-from etl.identifiers import make_uscc, mask_phone
+from graph.identifiers import make_uscc, mask_phone
 from etl.pipeline import run_load
 from etl.refresh import run_refresh
 from graph.config import load_settings

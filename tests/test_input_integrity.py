@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from etl.encoding import detect_encoding_bytes
-from etl.identifiers import make_uscc
+from graph.identifiers import make_uscc
 from etl.pipeline import run_load
 from tests.test_etl_load import ENT_HEADER, U1, U2, U3, graph, rejects, settings, write
 

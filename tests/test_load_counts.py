@@ -5,7 +5,7 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 from app.cli import app
-from etl.identifiers import make_resident_id, make_uscc
+from graph.identifiers import make_resident_id, make_uscc
 from etl.pipeline import run_load
 from tests.test_etl_load import settings, write
 

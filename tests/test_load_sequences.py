@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from etl.identifiers import make_resident_id, make_uscc
+from graph.identifiers import make_resident_id, make_uscc
 from etl.pipeline import last_counts, run_load
 from etl.refresh import run_refresh
 from graph import snapshots

@@ -141,7 +141,7 @@ def _plan_operators(plan) -> list[str]:
 
 
 def test_search_uses_the_fulltext_index_and_finds_what_the_embedded_store_finds(neo4j_store, embedded_store):
-    from etl.normalize import name_key
+    from graph.normalize import name_key
     from graph import cypher
     from queries.search import fulltext_phrase, search
 

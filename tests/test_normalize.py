@@ -1,4 +1,4 @@
-"""Tests for etl.normalize: missing tokens, text, names, dates, capital, mojibake, phone, e-mail."""
+"""Tests for graph.normalize: missing tokens, text, names, dates, capital, mojibake, phone, e-mail."""
 from __future__ import annotations
 
 import time
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from etl.normalize import (
+from graph.normalize import (
     MISSING,
     clean_missing,
     detect_mojibake,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from etl.identifiers import make_resident_id, make_uscc
+from graph.identifiers import make_resident_id, make_uscc
 from etl.pipeline import run_load
 from etl.read import read_extract
 from etl.profiles import load_profile
@@ -184,7 +184,7 @@ INVESTOR_IDS = {
 
 
 def test_classify_id_types():
-    from etl.identifiers import classify_id
+    from graph.identifiers import classify_id
 
     s = pd.Series(list(INVESTOR_IDS.values()) + [None, "G1234567X9"], dtype="string")
     kinds = classify_id(s).tolist()
@@ -220,7 +220,7 @@ def test_investor_ids_are_classified_and_only_resident_ids_checked(tmp_path):
 @pytest.mark.realdata
 def test_realdata_keeps_source_provinces_and_loses_no_row_for_an_optional_field(realdata, tmp_path):
     from etl.encoding import read_text_table
-    from etl import normalize as nz
+    from graph import normalize as nz
 
     rep = run_load(realdata / "registry", str(REALDATA_PROFILE), settings(tmp_path))
     rj = rejects(rep)

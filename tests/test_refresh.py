@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from etl.identifiers import make_uscc
+from graph.identifiers import make_uscc
 from etl.pipeline import FatalLoadError, history, run_load
 from etl.refresh import run_refresh
 from etl.synth import generate

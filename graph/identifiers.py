@@ -18,8 +18,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from etl import normalize as nz
-from etl.normalize import (
+from graph import normalize as nz
+from graph.normalize import (
     _DIGIT,
     _EMPTY,
     _HALFWIDTH_TABLE,
@@ -478,7 +478,7 @@ def mask_id(s: pd.Series) -> pd.Series:
 def mask_phone(s: pd.Series) -> pd.Series:
     """Display mask for phone numbers: first 3 + ``*`` + last 4.
 
-    The number is first normalised with :func:`etl.normalize.normalize_phone`;
+    The number is first normalised with :func:`graph.normalize.normalize_phone`;
     unusable numbers are NA unless they already contain ``*`` (kept).
 
     >>> mask_phone(pd.Series(["138-1234-5678", "0571-88886666", "138****5678", "abc"])).tolist()

@@ -41,7 +41,7 @@ STR_DTYPE = pd.StringDtype("pyarrow", na_value=np.nan)  # == pandas 3 "str"
 _EMPTY = pa.scalar("", pa.large_string())
 
 # --------------------------------------------------------------------------
-# Arrow plumbing (private, also used by etl.identifiers)
+# Arrow plumbing (private, also used by graph.identifiers)
 # --------------------------------------------------------------------------
 
 

@@ -18,9 +18,9 @@ properties and patterns the model does not allow are warnings.
 Usage::
 
     npm ci --prefix tools/cypher-lint     # once
-    python -m graph.lint                  # exit status 0: no errors
-    python -m graph.lint --json           # machine-readable diagnostics
-    python -m graph.lint --dump           # the JSON document fed to the linter
+    python -m app.lint                  # exit status 0: no errors
+    python -m app.lint --json           # machine-readable diagnostics
+    python -m app.lint --dump           # the JSON document fed to the linter
 """
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import queries  # noqa: F401  (registers the named queries)
 from graph import cypher
 from graph.model import MODEL, GraphModel
 
@@ -124,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     why = linter_missing()
     if why:
-        print(f"graph.lint: cannot lint: {why}", file=sys.stderr)
+        print(f"app.lint: cannot lint: {why}", file=sys.stderr)
         return 2
     proc = run_linter(document, *[a for a in argv if a in ("--json", "--no-catalogue")])
     sys.stdout.write(proc.stdout)
