@@ -219,6 +219,29 @@ class _Edges:
 
 
 # --- the diff ---------------------------------------------------------------------------
+_NONE = pd.Series(dtype="string")
+
+
+@dataclass
+class _Diff:
+    """One diff in progress: the store, the batch, the change set, and what is gone or upserted."""
+
+    store: GraphStore
+    batch: GraphBatch
+    cs: ChangeSet = field(default_factory=ChangeSet)
+    gone: dict[str, pd.Series] = field(default_factory=dict)        # stored node keys the batch deletes
+    upserted: dict[str, pd.Series] = field(default_factory=dict)    # node keys the batch writes
+
+    def __post_init__(self) -> None:
+        self.edges = _Edges(self.store)
+
+    def alive(self, label: str, keys: pd.Series) -> np.ndarray:
+        """Endpoints that exist after the change: stored and not deleted, or upserted."""
+        stored = fetch_nodes(self.store, label, keys, [])[KEY]
+        stored = stored[~isin(stored, self.gone.get(label, _NONE))]
+        return isin(keys, stored) | isin(keys, self.upserted.get(label, _NONE))
+
+
 def diff_batch(store: GraphStore, batch: GraphBatch, owned: dict[str, pd.Series] | None = None,
                extra_deletes: tuple[dict[str, pd.Series], Rels] | None = None) -> ChangeSet:
     """The changes that turn the stored graph into the graph plus ``batch``.
@@ -227,116 +250,145 @@ def diff_batch(store: GraphStore, batch: GraphBatch, owned: dict[str, pd.Series]
     replaces; ``extra_deletes`` adds (node keys, edge pairs) to remove, e.g.
     records missing from a full snapshot.
     """
-    cs = ChangeSet()
+    d = _Diff(store, batch)
+    owned = owned or {}
+    del_nodes, del_rels = _requested_deletes(batch, extra_deletes)
+    _diff_node_deletes(d, del_nodes)
+    _diff_nodes(d)
+    frames_of = _edge_frames(d)
+    del_rels = _plan_edge_reads(d, frames_of, owned, del_rels)
+    new_pairs = _diff_edges(d, frames_of)
+    del_rels += _stale_owned_edges(d, owned, new_pairs)
+    _diff_edge_deletes(d, del_rels)
+    return d.cs
+
+
+def _requested_deletes(batch: GraphBatch, extra_deletes) -> tuple[dict[str, list[str]], Rels]:
     del_nodes: dict[str, list[str]] = {k: list(v) for k, v in batch.delete_nodes.items()}
     del_rels: Rels = list(batch.delete_rels)
     if extra_deletes:
         for label, keys in extra_deletes[0].items():
             del_nodes.setdefault(label, []).extend(pd.Series(keys, dtype="string").tolist())
         del_rels.extend(extra_deletes[1])
+    return del_nodes, del_rels
 
-    # deletions of things that exist
-    gone: dict[str, pd.Series] = {}
+
+def _diff_node_deletes(d: _Diff, del_nodes: dict[str, list[str]]) -> None:
+    """Deletions of nodes that exist."""
     for label, keys in del_nodes.items():
         keys = pd.Series(keys, dtype="string").dropna().drop_duplicates()
-        present = fetch_nodes(store, label, keys, [])[KEY]
-        gone[label] = present.reset_index(drop=True)
+        present = fetch_nodes(d.store, label, keys, [])[KEY]
+        d.gone[label] = present.reset_index(drop=True)
         if len(present):
-            cs.delete_nodes[label] = gone[label]
-            cs.count(label, deleted=len(present))
+            d.cs.delete_nodes[label] = d.gone[label]
+            d.cs.count(label, deleted=len(present))
 
-    # node upserts: new rows, and the changed columns of changed rows
-    upserted: dict[str, pd.Series] = {}
+
+def _diff_nodes(d: _Diff) -> None:
+    """Node upserts: new rows, and the changed columns of changed rows."""
     for label in NODE_ORDER:
-        frame = batch.node_frame(label)
+        frame = d.batch.node_frame(label)
         if frame.empty:
             continue
-        f = store.prepare_nodes(label, frame)
+        f = d.store.prepare_nodes(label, frame)
         cols = [c for c in f.columns if c != KEY]
-        old = fetch_nodes(store, label, f[KEY], cols)
-        old = old[~isin(old[KEY], gone.get(label, pd.Series(dtype="string")))].drop_duplicates(KEY)
-        if len(batch.nodes.get(label, [])) > 1:
-            given = _given(batch.nodes[label], lambda d: d[KEY].astype("string"), cols)
+        old = fetch_nodes(d.store, label, f[KEY], cols)
+        old = old[~isin(old[KEY], d.gone.get(label, _NONE))].drop_duplicates(KEY)
+        if len(d.batch.nodes.get(label, [])) > 1:
+            given = _given(d.batch.nodes[label], lambda x: x[KEY].astype("string"), cols)
             f = _keep_ungiven(f, old, f[KEY], old[KEY], given)
         is_new, changed, diff = _changed(f, old, [KEY], cols)
-        cs.count(label, inserted=is_new.sum(), updated=changed.sum(), unchanged=len(f) - is_new.sum() - changed.sum())
+        d.cs.count(label, inserted=is_new.sum(), updated=changed.sum(), unchanged=len(f) - is_new.sum() - changed.sum())
         if is_new.any():
-            cs.nodes[label] = f[is_new].reset_index(drop=True)
+            d.cs.nodes[label] = f[is_new].reset_index(drop=True)
         groups = _update_groups(f, changed, diff, [KEY], cols)
         if groups:
-            cs.node_updates[label] = groups
-        upserted[label] = f[KEY]
+            d.cs.node_updates[label] = groups
+        d.upserted[label] = f[KEY]
 
-    def alive(label: str, keys: pd.Series) -> np.ndarray:
-        """Endpoints that exist after the change: stored and not deleted, or upserted."""
-        stored = fetch_nodes(store, label, keys, [])[KEY]
-        stored = stored[~isin(stored, gone.get(label, pd.Series(dtype="string")))]
-        return isin(keys, stored) | isin(keys, upserted.get(label, pd.Series(dtype="string")))
 
-    # relationship frames, and every stored edge the diff will look at (fetched once per type)
-    edges = _Edges(store)
+EdgeFrames = dict[tuple[str, str, str], tuple[pd.DataFrame, list[pd.DataFrame]]]
+
+
+def _edge_frames(d: _Diff) -> EdgeFrames:
+    """The batch's edges per (type, source label, target label): typed frame and the frames given."""
     grouped: dict[tuple[str, str, str], list[pd.DataFrame]] = {}
-    for rtype, a, b, df in batch.rels:
+    for rtype, a, b, df in d.batch.rels:
         grouped.setdefault((rtype, a, b), []).append(df)
-    frames_of: dict[tuple[str, str, str], tuple[pd.DataFrame, list[pd.DataFrame]]] = {}
+    out: EdgeFrames = {}
     for (rtype, a, b), frames in grouped.items():
-        f = store.prepare_relationships(rtype, a, b, pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0])
+        f = d.store.prepare_relationships(rtype, a, b, pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0])
         if len(f):
-            frames_of[(rtype, a, b)] = (f, frames)
-            edges.need(rtype, a, b, "src", f["src"])
-    for owner, rtype, a, b, end in OWNED_EDGES:
-        keys = (owned or {}).get(owner)
-        if keys is not None and len(keys):
-            edges.need(rtype, a, b, end, keys)
-    del_rels = [(t, a, b, store.prepare_relationships(t, a, b, d[["src", "dst"]])) for t, a, b, d in del_rels]
-    for rtype, a, b, df in del_rels:
-        edges.need(rtype, a, b, "src", df["src"])
+            out[(rtype, a, b)] = (f, frames)
+    return out
 
-    # relationship upserts
+
+def _plan_edge_reads(d: _Diff, frames_of: EdgeFrames, owned: dict[str, pd.Series], del_rels: Rels) -> Rels:
+    """Register every stored edge the diff will look at (fetched once per type); typed deletions."""
+    for (rtype, a, b), (f, _) in frames_of.items():
+        d.edges.need(rtype, a, b, "src", f["src"])
+    for owner, rtype, a, b, end in OWNED_EDGES:
+        keys = owned.get(owner)
+        if keys is not None and len(keys):
+            d.edges.need(rtype, a, b, end, keys)
+    typed = [(t, a, b, d.store.prepare_relationships(t, a, b, x[["src", "dst"]])) for t, a, b, x in del_rels]
+    for rtype, a, b, df in typed:
+        d.edges.need(rtype, a, b, "src", df["src"])
+    return typed
+
+
+def _diff_edges(d: _Diff, frames_of: EdgeFrames) -> dict[tuple[str, str, str], pd.Series]:
+    """Relationship upserts; returns the pairs the batch gives, per type."""
     new_pairs: dict[tuple[str, str, str], pd.Series] = {}
     for (rtype, a, b), (f, frames) in frames_of.items():
         cols = [c for c in f.columns if c not in ("src", "dst")]
-        old = edges.get(rtype, a, b, "src", f["src"])[["src", "dst", *cols]]
-        dead = isin(old["src"], gone.get(a, pd.Series(dtype="string"))) | isin(old["dst"], gone.get(b, pd.Series(dtype="string")))
+        old = d.edges.get(rtype, a, b, "src", f["src"])[["src", "dst", *cols]]
+        dead = isin(old["src"], d.gone.get(a, _NONE)) | isin(old["dst"], d.gone.get(b, _NONE))
         old = old[~dead]
         if len(frames) > 1:
-            given = _given(frames, lambda d: pair_key(d["src"], d["dst"]), cols)
+            given = _given(frames, lambda x: pair_key(x["src"], x["dst"]), cols)
             f = _keep_ungiven(f, old, pair_key(f["src"], f["dst"]), pair_key(old["src"], old["dst"]), given)
         is_new, changed, diff = _changed(f, old, ["src", "dst"], cols)
         ok = np.ones(len(f), dtype=bool)
         if is_new.any():
-            ok[is_new] = alive(a, f["src"][is_new]) & alive(b, f["dst"][is_new])
-        cs.count(rtype, inserted=(is_new & ok).sum(), updated=changed.sum(), skipped=(~ok).sum(),
-                 unchanged=len(f) - is_new.sum() - changed.sum())
+            ok[is_new] = d.alive(a, f["src"][is_new]) & d.alive(b, f["dst"][is_new])
+        d.cs.count(rtype, inserted=(is_new & ok).sum(), updated=changed.sum(), skipped=(~ok).sum(),
+                   unchanged=len(f) - is_new.sum() - changed.sum())
         if (is_new & ok).any():
-            cs.rels.append((rtype, a, b, f[is_new & ok].reset_index(drop=True)))
+            d.cs.rels.append((rtype, a, b, f[is_new & ok].reset_index(drop=True)))
         for g in _update_groups(f, changed, diff, ["src", "dst"], cols):
-            cs.rel_updates.append((rtype, a, b, g))
+            d.cs.rel_updates.append((rtype, a, b, g))
         new_pairs[(rtype, a, b)] = pair_key(f["src"], f["dst"])
+    return new_pairs
 
-    # edges owned by records in the extract that the extract no longer gives
+
+def _stale_owned_edges(d: _Diff, owned: dict[str, pd.Series], new_pairs: dict) -> Rels:
+    """Edges owned by records in the extract that the extract no longer gives."""
+    out: Rels = []
     for owner, rtype, a, b, end in OWNED_EDGES:
-        keys = (owned or {}).get(owner)
+        keys = owned.get(owner)
         if keys is None or not len(keys):
             continue
-        old = edges.get(rtype, a, b, end, keys)
-        stale = ~isin(pair_key(old["src"], old["dst"]), new_pairs.get((rtype, a, b), pd.Series(dtype="string")))
+        old = d.edges.get(rtype, a, b, end, keys)
+        stale = ~isin(pair_key(old["src"], old["dst"]), new_pairs.get((rtype, a, b), _NONE))
         if stale.any():
-            del_rels.append((rtype, a, b, old.loc[stale, ["src", "dst"]]))
+            out.append((rtype, a, b, old.loc[stale, ["src", "dst"]]))
+    return out
 
-    # relationship deletions of edges that exist (each once)
+
+def _diff_edge_deletes(d: _Diff, del_rels: Rels) -> None:
+    """Deletions of edges that exist (each once)."""
     seen: dict[tuple[str, str, str], pd.Series] = {}
     for rtype, a, b, df in del_rels:
         if df.empty:
             continue
-        old = edges.get(rtype, a, b, "src", df["src"])
+        old = d.edges.get(rtype, a, b, "src", df["src"])
         hit = df[isin(pair_key(df["src"], df["dst"]), pair_key(old["src"], old["dst"]))]
-        hit = hit[~isin(pair_key(hit["src"], hit["dst"]), seen.get((rtype, a, b), pd.Series(dtype="string")))]
+        hit = hit[~isin(pair_key(hit["src"], hit["dst"]), seen.get((rtype, a, b), _NONE))]
         if len(hit):
-            seen[(rtype, a, b)] = pd.concat([seen.get((rtype, a, b), pd.Series(dtype="string")), pair_key(hit["src"], hit["dst"])])
-            cs.delete_rels.append((rtype, a, b, hit[["src", "dst"]].reset_index(drop=True)))
-            cs.count(rtype, deleted=len(hit))
-    return cs
+            seen[(rtype, a, b)] = pd.concat([seen.get((rtype, a, b), _NONE), pair_key(hit["src"], hit["dst"])])
+            d.cs.delete_rels.append((rtype, a, b, hit[["src", "dst"]].reset_index(drop=True)))
+            d.cs.count(rtype, deleted=len(hit))
 
 
 def apply_changes(store: GraphStore, cs: ChangeSet, progress=None) -> None:

@@ -31,6 +31,7 @@ combination runs in pandas/SciPy.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -357,78 +358,117 @@ def _cluster_table(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, columns=cols)
 
 
-def _evidence(store, e: str, c: dict):
-    b = EvidenceBuilder()
-    lines: list[str] = []
-    ents = {e}
-    persons: set[str] = set()
-    addresses: set[str] = set()
-    contacts: dict[str, set[str]] = {"Phone": set(), "Email": set()}
-    steps_todo: list[tuple[list[str], list[tuple[str, bool]], list[dict] | None]] = []
+@dataclass
+class _Picture:
+    """What the evidence of one enterprise shows, gathered signal by signal."""
 
-    links = []
-    for p in c["hub_of"].get(e, []):
+    e: str
+    ents: set[str] = field(default_factory=set)
+    persons: set[str] = field(default_factory=set)
+    addresses: set[str] = field(default_factory=set)
+    contacts: dict[str, set[str]] = field(default_factory=lambda: {"Phone": set(), "Email": set()})
+    steps: list[tuple[list[str], list[tuple[str, bool]], list[dict] | None]] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+    links: list[pd.DataFrame] = field(default_factory=list)
+
+    def step(self, uids: list[str], rel: str, props: list[dict] | None = None) -> None:
+        self.steps.append((uids, [(rel, True)] * (len(uids) - 1), props))
+
+
+def _hub_picture(pic: _Picture, c: dict) -> None:
+    """The hub people's companies (legal representative of many) and the identity links relied on."""
+    for p in c["hub_of"].get(pic.e, []):
         for f in c["hubs"][p][:EVIDENCE_FANOUT]:
-            ents.add(f)
+            pic.ents.add(f)
             r = c["hub_rep"].get((p, f), p)
-            persons.add(r)
-            steps_todo.append(([r, f], [("LEGAL_REP", True)], None))
+            pic.persons.add(r)
+            pic.step([r, f], "LEGAL_REP")
         if len(c["res"].members(p)) > 1:
-            links.append(c["res"].links(p))
-    for a in c["addr_of"].get(e, []):
-        addresses.add(a)
-        steps_todo.append(([e, a], [("HAS_ADDRESS", True)], None))
+            pic.links.append(c["res"].links(p))
+
+
+def _address_picture(pic: _Picture, c: dict) -> None:
+    for a in c["addr_of"].get(pic.e, []):
+        pic.addresses.add(a)
+        pic.step([pic.e, a], "HAS_ADDRESS")
         for f in c["addr_members"][a][:EVIDENCE_FANOUT]:
-            if f != e:
-                ents.add(f)
-                steps_todo.append(([f, a], [("HAS_ADDRESS", True)], None))
-    events = c["unr"][c["unr"]["enterprise"] == e]
-    for contact in sorted(c["contacts_fired"].get(e, ())):
+            if f != pic.e:
+                pic.ents.add(f)
+                pic.step([f, a], "HAS_ADDRESS")
+
+
+def _contact_picture(pic: _Picture, c: dict) -> None:
+    for contact in sorted(c["contacts_fired"].get(pic.e, ())):
         kind = c["contact_kind"][contact]
-        contacts[kind].add(contact)
+        pic.contacts[kind].add(contact)
         rel = "HAS_PHONE" if kind == "Phone" else "HAS_EMAIL"
         for f in c["contact_members"][contact][:EVIDENCE_FANOUT]:
-            ents.add(f)
-            steps_todo.append(([f, contact], [(rel, True)], None))
-    comp = c["cycle_of"].get(e)
-    cyc = c["cycle_edges"]
-    if comp is not None and len(cyc):
-        members = {u for u, k in c["cycle_of"].items() if k == comp}
-        inner = cyc[cyc["src"].isin(members) & cyc["dst"].isin(members)]
-        for s_, d_, r_ in zip(inner["src"], inner["dst"], inner["ratio"]):
-            ents.update((s_, d_))
-            steps_todo.append(([s_, d_], [("HOLDS_SHARES", True)], [{"ratio": r_}]))
-    holders = None
-    if e in c["paid_of"]:
-        holders = fetch(store, "holders_of", {"uid": e})
-        for h, hl in zip(holders["src"], holders["src_label"]):
-            (persons if hl == "Person" else ents).add(h)
-        sub, paid = c["paid_of"][e]
-        share = paid / sub if sub else 0.0
-        lines.append(f"认缴 {sub:,.0f} 元，实缴 {paid:,.0f} 元（{format_ratio(share)}，"
-                     f"阈值 {format_ratio(c['max_paid_ratio'])}）")
-    if e in c["life_of"]:
-        f, d, st, nd = c["life_of"][e]
-        lines.append(f"成立 {pd.Timestamp(f).date()}，{st} {pd.Timestamp(d).date()}（存续 {int(nd)} 天）")
+            pic.ents.add(f)
+            pic.step([f, contact], rel)
 
-    props = lookup_props(store, {"Enterprise": ents, "Person": persons, "Address": addresses,
-                                 "Phone": contacts["Phone"], "Email": contacts["Email"]})
-    add_nodes(b, props, [*ents, *persons, *addresses, *contacts["Phone"], *contacts["Email"]])
-    for kind, uids in contacts.items():
+
+def _cycle_picture(pic: _Picture, c: dict) -> None:
+    comp, cyc = c["cycle_of"].get(pic.e), c["cycle_edges"]
+    if comp is None or not len(cyc):
+        return
+    members = {u for u, k in c["cycle_of"].items() if k == comp}
+    inner = cyc[cyc["src"].isin(members) & cyc["dst"].isin(members)]
+    for s_, d_, r_ in zip(inner["src"], inner["dst"], inner["ratio"]):
+        pic.ents.update((s_, d_))
+        pic.step([s_, d_], "HOLDS_SHARES", [{"ratio": r_}])
+
+
+def _capital_picture(store, pic: _Picture, c: dict) -> pd.DataFrame | None:
+    """The holders behind a tiny paid-in share (read here: only companies where it fired)."""
+    if pic.e not in c["paid_of"]:
+        return None
+    holders = fetch(store, "holders_of", {"uid": pic.e})
+    for h, hl in zip(holders["src"], holders["src_label"]):
+        (pic.persons if hl == "Person" else pic.ents).add(h)
+    sub, paid = c["paid_of"][pic.e]
+    share = paid / sub if sub else 0.0
+    pic.lines.append(f"认缴 {sub:,.0f} 元，实缴 {paid:,.0f} 元（{format_ratio(share)}，"
+                     f"阈值 {format_ratio(c['max_paid_ratio'])}）")
+    return holders
+
+
+def _life_picture(pic: _Picture, c: dict) -> None:
+    if pic.e in c["life_of"]:
+        f, d, st, nd = c["life_of"][pic.e]
+        pic.lines.append(f"成立 {pd.Timestamp(f).date()}，{st} {pd.Timestamp(d).date()}（存续 {int(nd)} 天）")
+
+
+def _evidence(store, e: str, c: dict):
+    """The evidence of one flagged enterprise: each fired signal adds its part of the picture."""
+    pic = _Picture(e, ents={e})
+    _hub_picture(pic, c)
+    _address_picture(pic, c)
+    _contact_picture(pic, c)
+    _cycle_picture(pic, c)
+    holders = _capital_picture(store, pic, c)
+    _life_picture(pic, c)
+
+    b = EvidenceBuilder()
+    props = lookup_props(store, {"Enterprise": pic.ents, "Person": pic.persons, "Address": pic.addresses,
+                                 "Phone": pic.contacts["Phone"], "Email": pic.contacts["Email"]})
+    add_nodes(b, props, [*pic.ents, *pic.persons, *pic.addresses, *pic.contacts["Phone"], *pic.contacts["Email"]])
+    for kind, uids in pic.contacts.items():
         for u in uids:
             if not b.has_node(u):
                 b.node(u, kind, masked=mask_phone(u) if kind == "Phone" else mask_email(u))
+    events = c["unr"][c["unr"]["enterprise"] == e]
     for ev, dec, st, reason in zip(events["event"], events["decided"], events["status"], events["reason"]):
         b.node(ev, "PenaltyEvent", kind="abnormal_operation", decided=dec, status=st, reason=reason)
-        steps_todo.append(([e, ev], [("PENALIZED", True)], None))
+        pic.step([e, ev], "PENALIZED")
     if holders is not None:
         for h, hl, hn, r_, s_, p_ in zip(holders["src"], holders["src_label"], holders["src_name"], holders["ratio"],
                                         holders["subscribed"], holders["paid"]):
             if not b.has_node(h):
                 b.node(h, hl, name=hn)
-            steps_todo.append(([h, e], [("HOLDS_SHARES", True)], [{"ratio": r_, "subscribed": s_, "paid": p_}]))
-    for uids, steps, rp in steps_todo:
+            pic.step([h, e], "HOLDS_SHARES", [{"ratio": r_, "subscribed": s_, "paid": p_}])
+    for uids, steps, rp in pic.steps:
         b.path(uids, steps, rp)
-    for found in links:
+    lines = pic.lines
+    for found in pic.links:
         lines += add_links(b, found)
     return b.build(extra_lines=lines)
