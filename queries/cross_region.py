@@ -161,6 +161,29 @@ def cross_region_links(store, level: str = "province", max_hops: int = 2, window
     浙江甲 <-[法定代表人]- 张三(自然人) -[持股 20%]-> 江苏乙
     >>> s.close()
     """
+    params = _checked_params(level, max_hops, window_days, kinds, include_history, min_identity_score)
+    kinds = params["kinds"]
+    res = resolve(store, min_identity_score)
+    ev, regions, ev_days = _penalised(store, include_history, kinds)
+    if int(max_hops) <= 2:
+        pairs = _near_pairs(store, res, include_history, kinds, regions, level, int(max_hops))
+    else:
+        pairs = _far_pairs(store, res, regions, level, int(max_hops))
+    rows = _kept_pairs(pairs, regions, level, window_days, ev_days)
+    by_label = _parties_shown(rows)
+    props = lookup_props(store, by_label)
+    ev_by = {e: g for e, g in ev[ev["subject"].isin(by_label["Enterprise"])].groupby("subject")}
+    table, plans = _pair_table(rows, regions, props, region_names(store), ev_by, res)
+    builders = [_builder(plan, props, ev_by, res) for plan in plans]
+    table["path"] = [bl.path_text(*plan[0][:2]) if plan else "" for bl, plan in zip(builders, plans)]
+
+    def build(row):
+        return _pair_evidence(builders[int(row["row_id"])], row, ev_by, res)
+
+    return finish("cross_region_links", params, table, build)
+
+
+def _checked_params(level, max_hops, window_days, kinds, include_history, min_identity_score) -> dict:
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}, not {preview(level)}")
     if not 1 <= int(max_hops) <= MAX_HOPS:
@@ -169,10 +192,12 @@ def cross_region_links(store, level: str = "province", max_hops: int = 2, window
     bad = [k for k in kinds if k not in MODEL.penalty_kinds]
     if bad:
         raise ValueError(f"unknown penalty kind(s) {preview(bad)}; kinds are {list(MODEL.penalty_kinds)}")
-    params = {"level": level, "max_hops": max_hops, "window_days": window_days, "kinds": kinds,
-              "include_history": include_history, "min_identity_score": check_score(min_identity_score)}
-    res = resolve(store, min_identity_score)
+    return {"level": level, "max_hops": max_hops, "window_days": window_days, "kinds": kinds,
+            "include_history": include_history, "min_identity_score": check_score(min_identity_score)}
 
+
+def _penalised(store, include_history: bool, kinds: list[str]):
+    """The penalty events that count, each penalised enterprise's region parts, and its sorted days."""
     ev = fetch(store, "scan_events", {"history": bool(include_history)}, arrow=True)
     if kinds:
         ev = ev[ev["kind"].isin(kinds)]
@@ -181,65 +206,79 @@ def cross_region_links(store, level: str = "province", max_hops: int = 2, window
     for e, r, p, c in ev[["subject", "subject_region", "subject_province", "subject_city"]].drop_duplicates(
             "subject").itertuples(index=False):
         regions[e] = region_parts(r, p, c)
-    penalised = set(regions)
     ev_days = {e: np.sort(g) for e, g in zip(*_grouped_days(ev))}
+    return ev, regions, ev_days
 
-    # candidate pairs: (a, b) -> {"hops": int, "via": [(connector, role_a, role_b)] or path}
+
+def _near_pairs(store, res: Resolution, include_history: bool, kinds: list[str], regions: dict, level: str,
+                max_hops: int) -> dict[tuple[str, str], dict]:
+    """Pairs within 2 hops: (a, b) -> {"hops", "direct" or "via": [(connector, label, roles, ratios, chain)]}."""
+    penalised = set(regions)
     pairs: dict[tuple[str, str], dict] = {}
-    if int(max_hops) <= 2:
-        pp = penalised_people(store, res, include_history, kinds)
-        pp = pp[pp["enterprise"].isin(penalised)].copy()
-        pp["ratio"] = pp["ratio"].where(pp["role"] == "HOLDS_SHARES")
-        pp = pp.sort_values(["identity", "enterprise", "party"], kind="stable")
-        roles = (pp.groupby(["identity", "enterprise"], sort=False)
-                 .agg(label=("party_label", "first"), role=("role", lambda r: "+".join(sorted(set(r)))),
-                      ratio=("ratio", "max"), member=("party", "first"))
-                 .reset_index().rename(columns={"identity": "party"}))
-        # 1 hop: a penalised enterprise holding shares in another
-        direct = roles[(roles["label"] == "Enterprise") & roles["party"].isin(penalised)
-                       & (roles["party"] != roles["enterprise"])]
-        for o, e, r in zip(direct["party"], direct["enterprise"], direct["ratio"]):
-            a, b = sorted((o, e))
-            pairs.setdefault((a, b), {"hops": 1, "direct": (o, e, r), "via": []})
-        if int(max_hops) == 2:
-            m = roles.merge(roles, on=["party", "label"], suffixes=("_a", "_b"))
-            m = m[m["enterprise_a"] < m["enterprise_b"]]
-            cols = ["party", "label", "enterprise_a", "role_a", "ratio_a", "enterprise_b", "role_b", "ratio_b",
-                    "member_a", "member_b"]
-            for party, lab, ea, ra, qa, eb, rb, qb, ma, mb in m[cols].itertuples(index=False):
-                if _qualifies(_differs(regions[ea], regions[eb]), level):
-                    d = pairs.setdefault((ea, eb), {"hops": 2, "via": []})
-                    if d["hops"] == 2:
-                        chain = link_path(res.links(party), ma, mb) if ma != mb else [ma]
-                        d["via"].append((party, lab, ra, rb, qa, qb, chain))
-    else:
-        adj, nodes, edges = _party_graph(store, res)
-        pos = nodes.get_indexer(sorted(penalised))
-        pen_idx = pos[pos >= 0]
-        reach = adj[pen_idx]
-        step = adj + identity(adj.shape[0], format="csr", dtype=np.int8)
-        for _ in range(int(max_hops) - 1):
-            reach = reach @ step
-            reach.data[:] = 1
-        sub = reach[:, pen_idx].tocoo()
-        roles: dict[tuple[str, str], tuple[str, float]] = {}
-        for i, j in zip(sub.row, sub.col):
-            if i >= j:
-                continue
-            a, b = nodes[pen_idx[i]], nodes[pen_idx[j]]
-            if not _qualifies(_differs(regions[a], regions[b]), level):
-                continue
-            path = _bfs_path(adj, int(pen_idx[i]), int(pen_idx[j]), int(max_hops))
-            if path is not None:
-                pairs[(a, b)] = {"hops": len(path) - 1, "path": [nodes[k] for k in path], "roles": roles, "via": []}
-        # the relationships on the paths found: type and ratio per (src, dst)
-        steps = {(u, v) for d in pairs.values() for u, v in zip(d["path"], d["path"][1:])}
-        wanted = pd.Series([f"{u}\x1f{v}" for u, v in steps] + [f"{v}\x1f{u}" for u, v in steps], dtype="string")
-        on_path = edges[isin(pair_key(edges["src"], edges["dst"]), wanted)]
-        for s_, d_, ty, r_ in on_path[["src", "dst", "type", "ratio"]].itertuples(index=False):
-            roles[(s_, d_)] = (ty, r_)
+    pp = penalised_people(store, res, include_history, kinds)
+    pp = pp[pp["enterprise"].isin(penalised)].copy()
+    pp["ratio"] = pp["ratio"].where(pp["role"] == "HOLDS_SHARES")
+    pp = pp.sort_values(["identity", "enterprise", "party"], kind="stable")
+    roles = (pp.groupby(["identity", "enterprise"], sort=False)
+             .agg(label=("party_label", "first"), role=("role", lambda r: "+".join(sorted(set(r)))),
+                  ratio=("ratio", "max"), member=("party", "first"))
+             .reset_index().rename(columns={"identity": "party"}))
+    # 1 hop: a penalised enterprise holding shares in another
+    direct = roles[(roles["label"] == "Enterprise") & roles["party"].isin(penalised)
+                   & (roles["party"] != roles["enterprise"])]
+    for o, e, r in zip(direct["party"], direct["enterprise"], direct["ratio"]):
+        a, b = sorted((o, e))
+        pairs.setdefault((a, b), {"hops": 1, "direct": (o, e, r), "via": []})
+    if max_hops < 2:
+        return pairs
+    m = roles.merge(roles, on=["party", "label"], suffixes=("_a", "_b"))
+    m = m[m["enterprise_a"] < m["enterprise_b"]]
+    cols = ["party", "label", "enterprise_a", "role_a", "ratio_a", "enterprise_b", "role_b", "ratio_b",
+            "member_a", "member_b"]
+    for party, lab, ea, ra, qa, eb, rb, qb, ma, mb in m[cols].itertuples(index=False):
+        if _qualifies(_differs(regions[ea], regions[eb]), level):
+            d = pairs.setdefault((ea, eb), {"hops": 2, "via": []})
+            if d["hops"] == 2:
+                chain = link_path(res.links(party), ma, mb) if ma != mb else [ma]
+                d["via"].append((party, lab, ra, rb, qa, qb, chain))
+    return pairs
 
-    rows, evid = [], []
+
+def _far_pairs(store, res: Resolution, regions: dict, level: str, max_hops: int) -> dict[tuple[str, str], dict]:
+    """Pairs within 3–4 hops (sparse matrix powers, then one BFS per pair): (a, b) -> {"hops", "path", "roles"}."""
+    adj, nodes, edges = _party_graph(store, res)
+    pos = nodes.get_indexer(sorted(regions))
+    pen_idx = pos[pos >= 0]
+    reach = adj[pen_idx]
+    step = adj + identity(adj.shape[0], format="csr", dtype=np.int8)
+    for _ in range(max_hops - 1):
+        reach = reach @ step
+        reach.data[:] = 1
+    sub = reach[:, pen_idx].tocoo()
+    pairs: dict[tuple[str, str], dict] = {}
+    roles: dict[tuple[str, str], tuple[str, float]] = {}
+    for i, j in zip(sub.row, sub.col):
+        if i >= j:
+            continue
+        a, b = nodes[pen_idx[i]], nodes[pen_idx[j]]
+        if not _qualifies(_differs(regions[a], regions[b]), level):
+            continue
+        path = _bfs_path(adj, int(pen_idx[i]), int(pen_idx[j]), max_hops)
+        if path is not None:
+            pairs[(a, b)] = {"hops": len(path) - 1, "path": [nodes[k] for k in path], "roles": roles, "via": []}
+    # the relationships on the paths found: type and ratio per (src, dst)
+    steps = {(u, v) for d in pairs.values() for u, v in zip(d["path"], d["path"][1:])}
+    wanted = pd.Series([f"{u}\x1f{v}" for u, v in steps] + [f"{v}\x1f{u}" for u, v in steps], dtype="string")
+    on_path = edges[isin(pair_key(edges["src"], edges["dst"]), wanted)]
+    for s_, d_, ty, r_ in on_path[["src", "dst", "type", "ratio"]].itertuples(index=False):
+        roles[(s_, d_)] = (ty, r_)
+    return pairs
+
+
+def _kept_pairs(pairs: dict, regions: dict, level: str, window_days: int | None, ev_days: dict) -> list[tuple]:
+    """(a, b, pair, differs_at) of the pairs whose regions differ at the level and, with a window,
+    whose penalties fall close enough."""
+    rows = []
     for (a, b), d in sorted(pairs.items()):
         differs = _differs(regions[a], regions[b])
         if not _qualifies(differs, level):
@@ -248,8 +287,15 @@ def cross_region_links(store, level: str = "province", max_hops: int = 2, window
                                                  int(window_days)):
             continue
         rows.append((a, b, d, differs))
-    conn = {c for _, _, d, _ in rows for c, *_ in d["via"]}
-    inner = {u for _, _, d, _ in rows for u in d.get("path", [])[1:-1]}
+    return rows
+
+
+def _connectors(d: dict) -> list[str]:
+    return [c for c, *_ in d["via"]] or [u for u in d.get("path", [])[1:-1]]
+
+
+def _parties_shown(rows: list[tuple]) -> dict[str, set]:
+    """Every party the rows and their evidence name, by label (for one lookup of their properties)."""
     by_label: dict[str, set] = defaultdict(set)
     for a, b, d, _ in rows:
         by_label["Enterprise"].update((a, b))
@@ -257,12 +303,13 @@ def cross_region_links(store, level: str = "province", max_hops: int = 2, window
             by_label[lab].add(c)
             if lab == "Person":
                 by_label["Person"].update(rest[-1])
-    for u in inner:
-        by_label["Person" if u.startswith(("ID:", "NM:")) else "Enterprise"].add(u)
-    props = lookup_props(store, by_label)
-    names = region_names(store)
-    ev_by = {e: g for e, g in ev[ev["subject"].isin(by_label["Enterprise"])].groupby("subject")}
+        for u in d.get("path", [])[1:-1]:
+            by_label["Person" if u.startswith(("ID:", "NM:")) else "Enterprise"].add(u)
+    return by_label
 
+
+def _pair_table(rows: list[tuple], regions: dict, props: dict, names: dict, ev_by: dict, res: Resolution):
+    """The result table (one row per pair) and each pair's connecting paths."""
     def name(u):
         lab, p = props.get(u, ("Enterprise", {}))
         return node_name(lab, u, p)
@@ -274,48 +321,44 @@ def cross_region_links(store, level: str = "province", max_hops: int = 2, window
         return [node_name("PenaltyEvent", u, {"kind": k, "decided": _clean(dt)})
                 for u, k, dt in zip(g["event"], g["kind"], g["decided"])]
 
+    def side(prefix: str, e: str) -> dict:
+        r = regions[e]
+        return {prefix: e, f"{prefix}_name": name(e), f"{prefix}_region": r[0] or r[1] or r[2],
+                f"{prefix}_region_name": names.get(r[0] or "") or names.get(r[1] or "") or names.get(r[2] or ""),
+                f"{prefix}_events": list(ev_by[e]["event"]) if e in ev_by else [],
+                f"{prefix}_penalties": "、".join(penalties(e))}
+
     table_rows, plans = [], []
     for a, b, d, differs in rows:
-        plan = _plan(a, b, d)
-        plans.append(plan)
-        ra, rb = regions[a], regions[b]
+        plans.append(_plan(a, b, d))
+        conn = _connectors(d)
         table_rows.append({
-            "a": a, "a_name": name(a), "a_region": ra[0] or ra[1] or ra[2],
-            "a_region_name": names.get(ra[0] or "") or names.get(ra[1] or "") or names.get(ra[2] or ""),
-            "a_events": list(ev_by[a]["event"]) if a in ev_by else [], "a_penalties": "、".join(penalties(a)),
-            "b": b, "b_name": name(b), "b_region": rb[0] or rb[1] or rb[2],
-            "b_region_name": names.get(rb[0] or "") or names.get(rb[1] or "") or names.get(rb[2] or ""),
-            "b_events": list(ev_by[b]["event"]) if b in ev_by else [], "b_penalties": "、".join(penalties(b)),
-            "hops": d["hops"], "connectors": [c for c, *_ in d["via"]] or [u for u in d.get("path", [])[1:-1]],
-            "connector_names": [name(c) for c, *_ in d["via"]] or [name(u) for u in d.get("path", [])[1:-1]],
+            **side("a", a), **side("b", b),
+            "hops": d["hops"], "connectors": conn, "connector_names": [name(c) for c in conn],
             "differs_at": differs,
-            "identity_members": sorted({m for c in ([c for c, *_ in d["via"]] or d.get("path", [])[1:-1])
-                                        if c.startswith(("ID:", "NM:")) for m in res.members(c)}),
+            "identity_members": sorted({m for c in conn if c.startswith(("ID:", "NM:")) for m in res.members(c)}),
         })
     table = pd.DataFrame(table_rows, columns=["a", "a_name", "a_region", "a_region_name", "a_events", "a_penalties",
                                               "b", "b_name", "b_region", "b_region_name", "b_events", "b_penalties",
                                               "hops", "connectors", "connector_names", "differs_at",
                                               "identity_members"])
-    builders = [_builder(plan, props, ev_by, res) for plan in plans]
-    table["path"] = [bl.path_text(*plan[0][:2]) if plan else "" for bl, plan in zip(builders, plans)]
+    return table, plans
 
-    def build(row):
-        i = int(row["row_id"])
-        bl = builders[i]
-        for e in (row["a"], row["b"]):
-            g = ev_by.get(e)
-            if g is None:
-                continue
-            for u, k, dt, st in zip(g["event"], g["kind"], g["decided"], g["status"]):
-                bl.node(u, "PenaltyEvent", kind=k, decided=dt, status=st)
-                bl.path([e, u], [("PENALIZED", True)])
-        lines = []
-        for c in dict.fromkeys(row["connectors"]):
-            if c.startswith(("ID:", "NM:")) and len(res.members(c)) > 1:
-                lines += add_links(bl, res.links(c))
-        return bl.build(extra_lines=lines)
 
-    return finish("cross_region_links", params, table, build)
+def _pair_evidence(bl: EvidenceBuilder, row, ev_by: dict, res: Resolution):
+    """A pair's evidence: its connecting paths (in ``bl``), both companies' penalties, identity links."""
+    for e in (row["a"], row["b"]):
+        g = ev_by.get(e)
+        if g is None:
+            continue
+        for u, k, dt, st in zip(g["event"], g["kind"], g["decided"], g["status"]):
+            bl.node(u, "PenaltyEvent", kind=k, decided=dt, status=st)
+            bl.path([e, u], [("PENALIZED", True)])
+    lines = []
+    for c in dict.fromkeys(row["connectors"]):
+        if c.startswith(("ID:", "NM:")) and len(res.members(c)) > 1:
+            lines += add_links(bl, res.links(c))
+    return bl.build(extra_lines=lines)
 
 
 def _grouped_days(ev: pd.DataFrame):
