@@ -11,6 +11,7 @@ history) only.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import threading
@@ -117,10 +118,8 @@ class StoreHolder:
                 self.retired.append(self.store)
                 self.store = new
                 while len(self.retired) > 1:
-                    try:
+                    with contextlib.suppress(Exception):  # closing an old snapshot must not break a page
                         self.retired.pop(0).close()
-                    except Exception:  # noqa: BLE001 — closing an old snapshot must not break a page
-                        pass
             return self.store
 
 

@@ -30,7 +30,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import queries  # noqa: F401  (registers the named queries)
+import queries as _queries  # noqa: F401  (registers the named queries)
 from graph import cypher
 from graph.model import MODEL, GraphModel
 

@@ -33,7 +33,7 @@ def pseudonyms(nodes: pd.DataFrame, key: bytes) -> dict[str, str]:
     if nodes is None or nodes.empty or "label" not in nodes.columns:
         return {}
     private = nodes[nodes["label"].isin(PRIVATE_LABELS)]
-    return {str(u): pseudonym(l, u, key) for u, l in zip(private["uid"], private["label"])}
+    return {str(u): pseudonym(label, u, key) for u, label in zip(private["uid"], private["label"])}
 
 
 def mask_subgraph(nodes: pd.DataFrame, rels: pd.DataFrame | None, key: bytes,

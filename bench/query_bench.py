@@ -186,7 +186,7 @@ def main() -> None:
     for fam, p, r in headline(scores):
         d = scores
         for part in fam.split("."):
-            d = d[part] if part in d else d
+            d = d.get(part, d)
         d = d.get("all", d)
         print(f"{fam:34s} {p:10.4f} {r:8.4f}  {d['found']:,} / {d['truth']:,}")
     cr = scores["cross_region_links"]

@@ -389,7 +389,7 @@ class Builder:
     def regions(self) -> None:
         ref = regions_reference()
         seen = set()
-        for rtype, _, b, df in self.batch.rels:
+        for _rtype, _, b, df in self.batch.rels:
             if b == "Region":
                 seen.update(df["dst"].dropna().unique().tolist())
         extra = sorted(seen - set(ref["uid"]))

@@ -524,7 +524,7 @@ def _compare_ids(p: _Pairs, c: Coded) -> tuple[np.ndarray, np.ndarray, np.ndarra
     w, kind = np.zeros(len(p)), np.zeros(len(p), dtype=np.int8)
     if both.any():
         A, B = c.id_mat[ra[both]], c.id_mat[rb[both]]
-        vis = (A != ord("*")) & (B != ord("*"))
+        vis = (ord("*") != A) & (ord("*") != B)
         conflict = (vis & (A != B)).any(axis=1)
         k_reg, k_inf = vis[:, :6].sum(axis=1), vis[:, 6:].sum(axis=1)
         region = np.where(k_reg == 6, W_ID_COUNTY, np.where(k_reg >= 4, W_ID_CITY, 0.0))

@@ -34,7 +34,7 @@ class JobLog:
     def to_file(self, path: Path) -> None:
         """Send lines to ``path`` from now on (earlier lines are written first)."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = open(path, "a", encoding="utf-8")
+        self._file = open(path, "a", encoding="utf-8")  # noqa: SIM115 — kept open for later events; close() closes it
         for line in self._buffer:
             self._file.write(line + "\n")
         self._file.flush()

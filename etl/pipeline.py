@@ -309,7 +309,7 @@ def table_rows(extract, report: RejectReport, rows: dict[str, int]) -> dict[str,
     for name, df in extract.tables.items():
         r = rej[rej["table"] == name]
 
-        def n_rows(mask) -> int:
+        def n_rows(mask, r=r) -> int:
             return int(r.loc[mask, ["file", "row"]].drop_duplicates().shape[0])
 
         rejected = n_rows(r["severity"] == "rejected")

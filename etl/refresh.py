@@ -36,7 +36,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import os
 import resource
 import shutil
 import time

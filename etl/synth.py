@@ -377,10 +377,7 @@ class _Dates:
         idx = np.asarray(fmt, np.int64) * self.n + np.clip(days, _DAY_MIN, _DAY_MAX) - _DAY_MIN
         out = _take(self.table, np.broadcast_to(idx, days.shape))
         if (~ok).any():
-            if missing is None:
-                out = _null_where(out, ~ok)
-            else:
-                out = _set_where(out, ~ok, missing)
+            out = _null_where(out, ~ok) if missing is None else _set_where(out, ~ok, missing)
         return out
 
 
@@ -1003,12 +1000,12 @@ def _plant_chains(w: _World, k: int) -> list[dict]:
                             n_e += 1
                 frontier = nxt
 
-            def holders_of(c):
+            def holders_of(c, edges=edges):
                 return [(h, bp) for (h, x), bp in edges.items() if x == c]
 
-            def take_share(c, s):
+            def take_share(c, s, edges=edges):
                 hs = holders_of(c)
-                h, bp = max(hs, key=lambda t: (t[1], -t[0]))
+                h, bp = max(hs, key=lambda hb: (hb[1], -hb[0]))
                 s = min(s, bp - 100)
                 edges[(h, c)] = bp - s
                 return s
@@ -1072,7 +1069,9 @@ def _plant_chains(w: _World, k: int) -> list[dict]:
                 w.hold(ent_of[c], 0, per_of[h], bp, paid)
             else:
                 w.hold(ent_of[c], 1, ent_of[h], bp, paid)
-        ref = lambda nd: ("person", per_of[nd]) if ntype[nd] == "P" else ("enterprise", ent_of[nd])  # noqa: E731
+        def ref(nd, per_of=per_of, ntype=ntype, ent_of=ent_of):
+            return ("person", per_of[nd]) if ntype[nd] == "P" else ("enterprise", ent_of[nd])
+
         owners = sorted(((ref(nd), round(r, 9)) for nd, r in eff.items()), key=lambda t: -t[1])
         out.append({
             "target": ent_of[0], "depth": depth, "enterprises": sorted(ent_of.values()),
@@ -1450,7 +1449,7 @@ def _identifiers(w: _World) -> None:
     new_style = w.founded >= _day("2015-10-01")
     m = _uscc_matrix(rng, KIND_DIGIT[w.kind], code6, new_style)
     for _ in range(20):
-        dup = _dups(m.view(f"V18").ravel())
+        dup = _dups(m.view("V18").ravel())
         if not dup.any():
             break
         idx = np.flatnonzero(dup)
@@ -1611,7 +1610,6 @@ def _people(w: _World) -> None:
     n = w.n
     rep_mobile_ok = (w.rep_of >= 0)
     e_u = rng.random(n)
-    own = np.ones(n, bool)
     mob = _mobiles(rng, npers + n)
     reserved = np.array(sorted(w.reserved_phones), np.int64)
     for _ in range(50):
@@ -2359,6 +2357,19 @@ def _impossible_date(rng, value: str) -> str:
     return str(rng.choice([f"{y}-02-30", f"{y}-04-31", f"{y}-13-01", f"{y}0230", f"{y}/06/31", f"{y}-11-31"]))
 
 
+def _breakable(kind: str, v, planted_ids) -> bool:
+    """Whether a field of this kind and value can be broken in a way the validator must catch."""
+    if kind == "required":
+        return True
+    if kind == "uscc":
+        return bool(v) and len(v) == 18 and uscc_valid(v)
+    if kind == "id_no":
+        return bool(v) and len(v) == 18 and id_valid(v) and v.upper() not in planted_ids
+    if kind in ("date", "capital"):
+        return bool(v) and v[:1].isdigit() and not v.startswith("9999")
+    return False
+
+
 def _break_rows(rng, of: _OutFile, cols: dict[str, pa.Array], eligible: np.ndarray, frac: float, fname: str,
                 planted_ids: set) -> list[dict]:
     n = len(next(iter(cols.values()))) if cols else 0
@@ -2377,13 +2388,7 @@ def _break_rows(rng, of: _OutFile, cols: dict[str, pa.Array], eligible: np.ndarr
         usable = []
         for f, b in options:
             v = current[f][i]
-            if b == "required":
-                usable.append((f, b))
-            elif b == "uscc" and v and len(v) == 18 and uscc_valid(v):
-                usable.append((f, b))
-            elif b == "id_no" and v and len(v) == 18 and id_valid(v) and v.upper() not in planted_ids:
-                usable.append((f, b))
-            elif b in ("date", "capital") and v and v[:1].isdigit() and not v.startswith("9999"):
+            if _breakable(b, v, planted_ids):
                 usable.append((f, b))
         f, b = usable[int(rng.integers(len(usable)))]
         v = current[f][i]

@@ -98,7 +98,7 @@ class GraphModel:
         import json
 
         doc = {
-            "nodes": {l: {p: v.type for p, v in n.properties.items()} for l, n in self.nodes.items()},
+            "nodes": {label: {p: v.type for p, v in n.properties.items()} for label, n in self.nodes.items()},
             "rels": {t: {"pairs": r.pairs, "props": {p: v.type for p, v in r.properties.items()}} for t, r in self.rels.items()},
         }
         return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:12]

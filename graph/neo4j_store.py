@@ -33,7 +33,7 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 from contextlib import contextmanager
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Iterable, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
@@ -314,7 +314,7 @@ class _Converter:
 
     def node(self, n) -> dict:
         labels = sorted(n.labels)
-        label = next((l for l in labels if l in self.model.nodes), labels[0] if labels else None)
+        label = next((lbl for lbl in labels if lbl in self.model.nodes), labels[0] if labels else None)
         out: dict[str, Any] = {"_ID": n.element_id, "_LABEL": label}
         if label in self.model.nodes:
             out.update(dict.fromkeys(self.model.nodes[label].properties))

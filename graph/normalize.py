@@ -12,6 +12,8 @@ values are ``NaN``).
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -432,7 +434,7 @@ def _fast_dates(arr: pa.LargeStringArray):
         if len(idx) == 0:
             continue
         if width == 8:
-            dig, pos = mat, None
+            dig = mat
             ok = _DIGIT[mat].all(axis=1)
         else:
             digits_at = [0, 1, 2, 3, 5, 6, 8, 9]
@@ -689,10 +691,8 @@ def _gbk_chars(lead_lo: int, lead_hi: int, trail_lo: int = 0x40, trail_hi: int =
     out = []
     for lead in range(lead_lo, lead_hi + 1):
         for trail in range(trail_lo, trail_hi + 1):
-            try:
+            with contextlib.suppress(UnicodeDecodeError):
                 out.append(bytes([lead, trail]).decode("gbk"))
-            except UnicodeDecodeError:
-                pass
     return "".join(sorted(set(out)))
 
 

@@ -100,8 +100,7 @@ def writer_lock(root: Path):
     """An exclusive, non-blocking lock; raises :class:`Locked` when taken."""
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
-    fh = open(root / LOCK, "a+")
-    try:
+    with open(root / LOCK, "a+") as fh:
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -113,8 +112,6 @@ def writer_lock(root: Path):
         fh.write(f"pid {os.getpid()}\n")
         fh.flush()
         yield
-    finally:
-        fh.close()
 
 
 def prepare(root: Path, copy_current: bool = True) -> tuple[str, Path]:

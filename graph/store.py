@@ -224,7 +224,8 @@ class GraphStore(ABC):
     def set_meta(self, key: str, value: str) -> None: ...
 
     def close(self) -> None:
-        pass
+        """Release what the store holds; stores with nothing to release keep this no-op."""
+        return None
 
     def __enter__(self):
         return self

@@ -27,7 +27,9 @@ from pathlib import Path as _Path
 from graph import cypher as _cypher
 from queries.cypher_gen import expand as _expand
 
-_cypher.register(_Path(__file__).resolve().parent / "cypher", _expand)  # before any analysis runs a query
+# Registered first, before the analyses import: a thread that imports this package while another is
+# still importing it (Streamlit's script thread) must never see it without its named queries.
+_cypher.register(_Path(__file__).resolve().parent / "cypher", _expand)
 
 import inspect
 import re

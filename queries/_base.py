@@ -7,7 +7,6 @@ import numpy as np
 import pandas as pd
 
 from graph.inputs import preview  # error messages never echo a huge input
-from graph import cypher
 from graph.model import MODEL
 from queries.result import ACTIVE, EvidenceBuilder
 
@@ -55,7 +54,7 @@ def label_of(store, uid: str) -> str | None:
     if df.empty:
         return None
     found = set(df["label"])
-    return next(l for l in MODEL.nodes if l in found)
+    return next(label for label in MODEL.nodes if label in found)
 
 
 def require_label(store, uid: str, allowed: Sequence[str] | None = None) -> str:
@@ -162,7 +161,7 @@ def region_names(store) -> dict[str, str]:
     """``{code: name}`` for every Region node (6-digit codes, plus 2- and 4-digit prefixes of levels)."""
     df = fetch(store, "regions")
     out: dict[str, str] = {}
-    for uid, name, level in zip(df["uid"], df["name"], df["level"]):
+    for uid, name, _level in zip(df["uid"], df["name"], df["level"]):
         if not isinstance(uid, str):
             continue
         out[uid] = name

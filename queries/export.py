@@ -161,14 +161,14 @@ def _jsonable(v: Any) -> Any:
 
 def _masked_evidence(ev: Evidence) -> dict:
     """Evidence as plain data with Phone / Email uids masked."""
-    private = {u: (p.get("masked") or (_mask_phone(u) if l == "Phone" else _mask_email(u)))
-               for u, l, p in zip(ev.nodes["uid"], ev.nodes["label"], ev.nodes["props"]) if l in ("Phone", "Email")}
+    private = {u: (p.get("masked") or (_mask_phone(u) if label == "Phone" else _mask_email(u)))
+               for u, label, p in zip(ev.nodes["uid"], ev.nodes["label"], ev.nodes["props"]) if label in ("Phone", "Email")}
 
     def m(u):
         return private.get(u, u)
 
-    nodes = [{"uid": m(u), "label": l, "name": n, "caption": c, "props": _jsonable(p)}
-             for u, l, n, c, p in ev.nodes[["uid", "label", "name", "caption", "props"]].itertuples(index=False)]
+    nodes = [{"uid": m(u), "label": label, "name": n, "caption": c, "props": _jsonable(p)}
+             for u, label, n, c, p in ev.nodes[["uid", "label", "name", "caption", "props"]].itertuples(index=False)]
     rels = [{"src": m(s), "dst": m(d), "type": t, "caption": c, "props": _jsonable(p)}
             for s, d, t, c, p in ev.rels[["src", "dst", "type", "caption", "props"]].itertuples(index=False)]
     return {"nodes": nodes, "rels": rels, "paths": [mask_text(x) for x in ev.path_lines]}

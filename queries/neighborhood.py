@@ -127,7 +127,7 @@ def neighborhood(store, uid: str, hops: int = 2, rel_types: Sequence[str] | None
         if not include_history:
             if nlabel == "PenaltyEvent" and not is_active(rec.get("status")):
                 continue
-            if any(l == "PenaltyEvent" and not is_active(st) for l, st in zip(inner_labels, inner_status)):
+            if any(lbl == "PenaltyEvent" and not is_active(st) for lbl, st in zip(inner_labels, inner_status)):
                 continue
         steps = path_steps(rec["a_id"], rec["b_id"], _as_list(rec["path_ids"]), _as_list(rec["rel_types"]),
                            _as_list(rec["rel_src"]))

@@ -83,16 +83,16 @@ def paths(store, a: str, b: str, max_hops: int = 6, all_paths: bool = False, lim
             continue
         steps = path_steps(rec["a_id"], rec["b_id"], _as_list(rec["path_ids"]), _as_list(rec["rel_types"]),
                            _as_list(rec["rel_src"]))
-        for u, l in zip(inner, labels):
-            by_label.setdefault(l, set()).add(u)
+        for u, label in zip(inner, labels):
+            by_label.setdefault(label, set()).add(u)
         found.append((uids, steps, [rel_props(rec, i) for i in range(len(steps))], [la, *labels, lb]))
     found.sort(key=lambda f: (len(f[0]), f[0]))
-    props = lookup_props(store, {l: sorted(u) for l, u in by_label.items() if l != "Region"})
+    props = lookup_props(store, {label: sorted(u) for label, u in by_label.items() if label != "Region"})
 
     whole = EvidenceBuilder()
     for uids, _, _, labels in found:
-        for u, l in zip(uids, labels):
-            whole.node(u, l, **props.get(u, (l, {}))[1])
+        for u, label in zip(uids, labels):
+            whole.node(u, label, **props.get(u, (label, {}))[1])
     for uids, steps, rp, _ in found:
         whole.path(uids, steps, rp)
     table = pd.DataFrame({

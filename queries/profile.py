@@ -26,6 +26,7 @@ Example
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import Any, Mapping
 
@@ -184,7 +185,7 @@ def _related(store: GraphStore, uid: str, label: str, region_table: pd.DataFrame
         "via": g["via"].agg(lambda s: "；".join(dict.fromkeys(s))).to_numpy(),
         "via_kinds": g["via_label"].agg(lambda s: ",".join(dict.fromkeys(s))).to_numpy(),
     })
-    out["label_zh"] = out["label"].map(lambda l: MODEL.node(l).label_zh if l in MODEL.nodes else l)
+    out["label_zh"] = out["label"].map(lambda label: MODEL.node(label).label_zh if label in MODEL.nodes else label)
     out["region_name"] = out["region"].map(lambda c: region_name(c, region_table))
     out["active_penalties"] = out["uid"].map(counts).fillna(0).astype(int)
     out = out.sort_values(["active_penalties", "label", "name"], ascending=[False, True, True], kind="stable")
@@ -256,10 +257,8 @@ def _analysis_signals(store: GraphStore, uid: str, label: str, analyses: Mapping
         detail = []
         value = f"{len(hits)} 条 findings"
         if "score" in hits.columns:
-            try:
+            with contextlib.suppress(TypeError, ValueError):
                 value = f"评分 score {float(hits['score'].max()):.2f}"
-            except (TypeError, ValueError):
-                pass
         for c in ("signals", "signals_text", "reason", "summary"):
             if c in hits.columns:
                 vals = hits[c].dropna().astype(str).unique().tolist()[:3]
@@ -405,7 +404,7 @@ def profile(store: GraphStore, uid: str, analyses: Mapping[str, Any] | None = No
         reps = store.query("profile_legal_reps", {"uid": uid})
         sh = store.query("profile_shareholders", {"uid": uid})
         if len(sh):
-            sh["holder_label_zh"] = sh["holder_label"].map(lambda l: MODEL.node(l).label_zh)
+            sh["holder_label_zh"] = sh["holder_label"].map(lambda label: MODEL.node(label).label_zh)
             sh["paid_ratio"] = (sh["paid"] / sh["subscribed"].where(sh["subscribed"] > 0)).astype("float64")
             sh = sh.sort_values(["ratio", "holder_name"], ascending=[False, True], na_position="last").reset_index(drop=True)
         roles = empty

@@ -20,9 +20,7 @@ and the ``statuses`` column says which were removed, repaired or withdrawn).
 """
 from __future__ import annotations
 
-from collections import defaultdict
 
-import numpy as np
 import pandas as pd
 
 from graph.inputs import preview  # error messages never echo a huge input

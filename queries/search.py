@@ -24,6 +24,7 @@ Example
 """
 from __future__ import annotations
 
+import contextlib
 import re
 import weakref
 from typing import Iterable
@@ -92,10 +93,8 @@ def regions(store: GraphStore) -> pd.DataFrame:
     except (KeyError, TypeError):
         pass
     df = store.query("search_regions").astype("string")
-    try:
+    with contextlib.suppress(TypeError):
         _REGIONS[store] = df
-    except TypeError:
-        pass
     return df
 
 

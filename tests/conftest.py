@@ -40,6 +40,14 @@ def every_graph_verifies_after_the_test(request, tmp_path):
 
 
 @pytest.fixture
+def extract(tmp_path) -> Path:
+    """The small hand-made extract of tests/test_etl_load.py (every quirk of real extracts) in ``tmp_path / "src"``."""
+    from tests.test_etl_load import write_extract
+
+    return write_extract(tmp_path / "src")
+
+
+@pytest.fixture
 def embedded_store(tmp_path):
     from graph.embedded import EmbeddedStore
 

@@ -10,7 +10,6 @@ Skipped when /usr/bin/chromium is missing, unless CREDITGRAPH_REQUIRE_BROWSER=1 
 """
 from __future__ import annotations
 
-import io
 import os
 import shutil
 import socket

@@ -85,8 +85,8 @@ def test_every_repository_query_lints_clean(repository_lint):
 def test_broken_query_fails_the_lint_step_naming_it(linter_available):
     proc = lint.run_linter(lint.lint_document([PROBES[0], PROBES[1]]))
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    lines = [l for l in proc.stdout.splitlines() if l.startswith("ERROR ")]
-    assert lines and all(l.startswith("ERROR probe:broken:1:") for l in lines), proc.stdout
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("ERROR ")]
+    assert lines and all(line.startswith("ERROR probe:broken:1:") for line in lines), proc.stdout
     assert "probe:clean" not in proc.stdout
 
 

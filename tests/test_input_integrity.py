@@ -14,7 +14,7 @@ import pytest
 from etl.encoding import detect_encoding_bytes
 from graph.identifiers import make_uscc
 from etl.pipeline import run_load
-from tests.test_etl_load import ENT_HEADER, U1, U2, U3, graph, rejects, settings, write
+from tests.test_etl_load import U1, U2, U3, graph, rejects, settings, write
 
 
 def _codes(n: int, start: int = 0) -> list[str]:

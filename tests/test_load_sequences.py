@@ -54,7 +54,7 @@ def base_model() -> dict[str, dict]:
                    "region": "330106", "legal_rep": name, "updated_at": "2024-01-01"}
         reps[u] = {"enterprise_uscc": u, "person_name": name, "id_no": IDS[person] if person is not None else "",
                    "position": "执行董事", "since": "2015-01-01", "updated_at": "2024-01-01"}
-        for j, holder in enumerate([name, f"钱{i}"]):
+        for holder in [name, f"钱{i}"]:
             holders[(u, holder)] = {"enterprise_uscc": u, "holder_name": holder, "holder_kind": "自然人股东",
                                     "holder_id": "", "subscribed": "50", "paid": "10", "ratio": "0.5",
                                     "report_year": "2023", "updated_at": "2024-01-01"}

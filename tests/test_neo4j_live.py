@@ -119,10 +119,9 @@ def test_an_atomic_block_is_invisible_to_another_reader_until_it_commits(neo4j_s
 
 
 def test_an_atomic_block_that_raises_leaves_nothing(neo4j_store):
-    with pytest.raises(RuntimeError, match="midway"):
-        with neo4j_store.atomic():
-            neo4j_store.upsert_nodes("Enterprise", pd.DataFrame({"uid": ["E1", "E2"], "name": ["甲", "乙"]}))
-            raise RuntimeError("midway")
+    with pytest.raises(RuntimeError, match="midway"), neo4j_store.atomic():
+        neo4j_store.upsert_nodes("Enterprise", pd.DataFrame({"uid": ["E1", "E2"], "name": ["甲", "乙"]}))
+        raise RuntimeError("midway")
     assert neo4j_store.counts()["Enterprise"] == 0
     neo4j_store.upsert_nodes("Enterprise", pd.DataFrame({"uid": ["E1"], "name": ["甲"]}))  # usable again
     assert neo4j_store.counts()["Enterprise"] == 1

@@ -187,67 +187,96 @@ class FakeGraph:
         c = SimpleNamespace(nodes_created=0, nodes_deleted=0, relationships_created=0, relationships_deleted=0)
         if text.startswith(("CREATE ", "DROP ")):
             return [], [], c
-        if m := re.match(r"MERGE \(m:GraphMeta \{k: \$k\}\) SET m\.v = \$v$", text):
-            self.nodes.setdefault("GraphMeta", {})[params["k"]] = {"v": params["v"]}
-            return [], [], c
-        if m := re.match(r"MATCH \(m:GraphMeta \{k: \$k\}\) RETURN m\.v AS v$", text):
-            hit = self.nodes.get("GraphMeta", {}).get(params["k"])
-            return ["v"], ([[hit["v"]]] if hit else []), c
-        if m := re.match(r"UNWIND \$rows AS row\nMERGE \(n:(\w+) \{uid: row\.uid\}\)\n", text):
-            table = self.nodes.setdefault(m[1], {})
-            for row in params["rows"]:
-                if row["uid"] not in table:
-                    table[row["uid"]] = {}
-                    c.nodes_created += 1
-                table[row["uid"]].update({p: row[p] for p in self._sets(text, "n")})
-            return ["rows"], [[len(params["rows"])]], c
-        if m := re.match(r"UNWIND \$uids AS u\nMATCH \(n:(\w+) \{uid: u\}\)\nRETURN n\.uid AS uid$", text):
-            table = self.nodes.get(m[1], {})
-            return ["uid"], [[u] for u in params["uids"] if u in table], c
-        if m := re.match(r"UNWIND \$uids AS u\nMATCH \(n:(\w+) \{uid: u\}\)\nDETACH DELETE n$", text):
-            table = self.nodes.get(m[1], {})
-            for u in params["uids"]:
-                if table.pop(u, None) is not None:
-                    c.nodes_deleted += 1
-                    for (t, a, b), pairs in self.rels.items():
-                        for key in [k for k in pairs if (a == m[1] and k[0] == u) or (b == m[1] and k[1] == u)]:
-                            del pairs[key]
-            return [], [], c
-        if m := re.match(r"MATCH \(n:(\w+)\) RETURN n\.uid AS uid$", text):
-            return ["uid"], [[u] for u in self.nodes.get(m[1], {})], c
-        if m := re.match(r"MATCH \(n:(\w+)\) RETURN count\(n\) AS c$", text):
-            return ["c"], [[len(self.nodes.get(m[1], {}))]], c
-        if m := re.match(r"MATCH \(\)-\[r:(\w+)\]->\(\) RETURN count\(r\) AS c$", text):
-            return ["c"], [[sum(len(v) for k, v in self.rels.items() if k[0] == m[1])]], c
-        if m := re.match(r"UNWIND \$rows AS row\nWITH row, row\.src AS src, row\.dst AS dst\n"
-                         r"MATCH \(a:(\w+) \{uid: src\}\)\nMATCH \(b:(\w+) \{uid: dst\}\)\nMERGE \(a\)-\[r:(\w+)\]->\(b\)\n",
-                         text):
-            a, b, t = m[1], m[2], m[3]
-            pairs = self.rels.setdefault((t, a, b), {})
-            merged = 0
-            for row in params["rows"]:
-                if row["src"] in self.nodes.get(a, {}) and row["dst"] in self.nodes.get(b, {}):
-                    merged += 1
-                    if (row["src"], row["dst"]) not in pairs:
-                        pairs[(row["src"], row["dst"])] = {}
-                        c.relationships_created += 1
-                    pairs[(row["src"], row["dst"])].update({p: row[p] for p in self._sets(text, "r")})
-            return ["rows"], [[merged]], c
-        if m := re.match(r"UNWIND \$rows AS row\nWITH row\.src AS src, row\.dst AS dst\n"
-                         r"MATCH \(a:(\w+) \{uid: src\}\)-\[r:(\w+)\]->\(b:(\w+) \{uid: dst\}\)\nDELETE r$", text):
-            pairs = self.rels.get((m[2], m[1], m[3]), {})
-            for row in params["rows"]:
-                if pairs.pop((row["src"], row["dst"]), None) is not None:
-                    c.relationships_deleted += 1
-            return [], [], c
-        if m := re.match(r"MATCH \(a:(\w+)\)-\[:(\w+)\]->\(b:(\w+)\) RETURN a\.uid AS src, b\.uid AS dst$", text):
-            return ["src", "dst"], [list(k) for k in self.rels.get((m[2], m[1], m[3]), {})], c
+        for pattern, answer in self.STATEMENTS:
+            if m := re.match(pattern, text):
+                return answer(self, m, text, params, c)
         if text.startswith("SHOW FULLTEXT INDEXES"):  # the fake keeps no index definitions
             return ["labelsOrTypes", "properties", "options"], [], c
         if text == "MATCH (n:Enterprise) RETURN n.uid AS uid, n.founded AS founded ORDER BY uid":
             table = self.nodes.get("Enterprise", {})
             return ["uid", "founded"], [[u, table[u].get("founded")] for u in sorted(table)], c
         raise AssertionError(f"the fake does not know this statement:\n{text}")
+
+    # one answer per statement shape: (match, text, params, counters) -> (keys, rows, counters)
+
+    def _set_meta(self, m, text, params, c):
+        self.nodes.setdefault("GraphMeta", {})[params["k"]] = {"v": params["v"]}
+        return [], [], c
+
+    def _get_meta(self, m, text, params, c):
+        hit = self.nodes.get("GraphMeta", {}).get(params["k"])
+        return ["v"], ([[hit["v"]]] if hit else []), c
+
+    def _merge_nodes(self, m, text, params, c):
+        table = self.nodes.setdefault(m[1], {})
+        for row in params["rows"]:
+            if row["uid"] not in table:
+                table[row["uid"]] = {}
+                c.nodes_created += 1
+            table[row["uid"]].update({p: row[p] for p in self._sets(text, "n")})
+        return ["rows"], [[len(params["rows"])]], c
+
+    def _existing_nodes(self, m, text, params, c):
+        table = self.nodes.get(m[1], {})
+        return ["uid"], [[u] for u in params["uids"] if u in table], c
+
+    def _delete_nodes(self, m, text, params, c):
+        table = self.nodes.get(m[1], {})
+        for u in params["uids"]:
+            if table.pop(u, None) is not None:
+                c.nodes_deleted += 1
+                for (_t, a, b), pairs in self.rels.items():
+                    for key in [k for k in pairs if (a == m[1] and k[0] == u) or (b == m[1] and k[1] == u)]:
+                        del pairs[key]
+        return [], [], c
+
+    def _node_keys(self, m, text, params, c):
+        return ["uid"], [[u] for u in self.nodes.get(m[1], {})], c
+
+    def _count_nodes(self, m, text, params, c):
+        return ["c"], [[len(self.nodes.get(m[1], {}))]], c
+
+    def _count_rels(self, m, text, params, c):
+        return ["c"], [[sum(len(v) for k, v in self.rels.items() if k[0] == m[1])]], c
+
+    def _merge_rels(self, m, text, params, c):
+        a, b, t = m[1], m[2], m[3]
+        pairs = self.rels.setdefault((t, a, b), {})
+        merged = 0
+        for row in params["rows"]:
+            if row["src"] in self.nodes.get(a, {}) and row["dst"] in self.nodes.get(b, {}):
+                merged += 1
+                if (row["src"], row["dst"]) not in pairs:
+                    pairs[(row["src"], row["dst"])] = {}
+                    c.relationships_created += 1
+                pairs[(row["src"], row["dst"])].update({p: row[p] for p in self._sets(text, "r")})
+        return ["rows"], [[merged]], c
+
+    def _delete_rels(self, m, text, params, c):
+        pairs = self.rels.get((m[2], m[1], m[3]), {})
+        for row in params["rows"]:
+            if pairs.pop((row["src"], row["dst"]), None) is not None:
+                c.relationships_deleted += 1
+        return [], [], c
+
+    def _rel_keys(self, m, text, params, c):
+        return ["src", "dst"], [list(k) for k in self.rels.get((m[2], m[1], m[3]), {})], c
+
+    STATEMENTS = [  # tried in this order with re.match
+        (r"MERGE \(m:GraphMeta \{k: \$k\}\) SET m\.v = \$v$", _set_meta),
+        (r"MATCH \(m:GraphMeta \{k: \$k\}\) RETURN m\.v AS v$", _get_meta),
+        (r"UNWIND \$rows AS row\nMERGE \(n:(\w+) \{uid: row\.uid\}\)\n", _merge_nodes),
+        (r"UNWIND \$uids AS u\nMATCH \(n:(\w+) \{uid: u\}\)\nRETURN n\.uid AS uid$", _existing_nodes),
+        (r"UNWIND \$uids AS u\nMATCH \(n:(\w+) \{uid: u\}\)\nDETACH DELETE n$", _delete_nodes),
+        (r"MATCH \(n:(\w+)\) RETURN n\.uid AS uid$", _node_keys),
+        (r"MATCH \(n:(\w+)\) RETURN count\(n\) AS c$", _count_nodes),
+        (r"MATCH \(\)-\[r:(\w+)\]->\(\) RETURN count\(r\) AS c$", _count_rels),
+        (r"UNWIND \$rows AS row\nWITH row, row\.src AS src, row\.dst AS dst\n"
+         r"MATCH \(a:(\w+) \{uid: src\}\)\nMATCH \(b:(\w+) \{uid: dst\}\)\nMERGE \(a\)-\[r:(\w+)\]->\(b\)\n", _merge_rels),
+        (r"UNWIND \$rows AS row\nWITH row\.src AS src, row\.dst AS dst\n"
+         r"MATCH \(a:(\w+) \{uid: src\}\)-\[r:(\w+)\]->\(b:(\w+) \{uid: dst\}\)\nDELETE r$", _delete_rels),
+        (r"MATCH \(a:(\w+)\)-\[:(\w+)\]->\(b:(\w+)\) RETURN a\.uid AS src, b\.uid AS dst$", _rel_keys),
+    ]
 
 
 class FakeResult:

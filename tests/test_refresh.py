@@ -24,7 +24,7 @@ from graph.config import load_settings
 from graph.embedded import EmbeddedStore
 from queries.neighborhood import neighborhood
 from queries.repeat import repeat_offenders
-from tests.test_etl_load import ENT_HEADER, ID1, U1, U2, U3, U4, extract, write  # noqa: F401  (extract: a fixture)
+from tests.test_etl_load import ENT_HEADER, ID1, U1, U2, U3, U4, write
 from tests.test_store_contract import snapshot
 
 REPO = Path(__file__).resolve().parents[1]

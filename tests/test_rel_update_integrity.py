@@ -185,8 +185,7 @@ def test_refresh_with_edge_updates_keeps_lookups_right(loaded, root, tmp_path):
 
 
 def test_every_statement_that_sets_matched_relationship_properties_is_refused(root):
-    with EmbeddedStore(root, read_only=True) as s:
-        with pytest.raises(UnsafeWriteError):
-            s.run("MATCH (p:Person)-[r:LEGAL_REP]->(e:Enterprise) SET r.position = 'x'")
+    with EmbeddedStore(root, read_only=True) as s, pytest.raises(UnsafeWriteError):
+        s.run("MATCH (p:Person)-[r:LEGAL_REP]->(e:Enterprise) SET r.position = 'x'")
     assert rel_property_set("MATCH (a)-[rel:HOLDS_SHARES]->(b) WHERE a.uid = $u SET a.name = 'x', rel.ratio = 1") == "rel"
     assert rel_property_set("LOAD FROM $b MATCH (a:P {uid: s}) MATCH (b:E {uid: d}) CREATE (a)-[r:R]->(b) SET r.p = p") is None

@@ -50,7 +50,7 @@ def test_per_label_variants_are_expanded_in_memory_for_every_label_and_both_stor
     assert not [p for p in expanded if p.exists()], "expanded variants must not be committed as files"
     registry = cypher.registry()
     for template, (_, slots) in cypher_gen.EXPANSIONS.items():
-        for path, text in expanded.items():
+        for path, _text in expanded.items():
             name = path.name.split(".")[0]
             assert set(registry[name].texts) == {"ladybug", "neo4j"}
         first = dict(zip(slots, (labels[0] for labels in slots.values())))

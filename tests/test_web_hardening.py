@@ -246,7 +246,8 @@ def test_the_server_hides_tracebacks_and_paths_from_the_browser():
     from app.serve import SERVER_OPTIONS
 
     try:
-        open(REPO / "no-such-dir" / "x")  # an error whose message and traceback name server paths
+        with open(REPO / "no-such-dir" / "x"):  # an error whose message and traceback name server paths
+            pass
     except OSError as exc:
         error = exc
     proto = ExceptionProto()

@@ -1,7 +1,6 @@
 """路径 Paths: how two parties are connected — shortest or all bounded paths, drawn and listed."""
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from app import common as C
@@ -70,8 +69,8 @@ with st.expander("路径明细 Path details (evidence)"):
         if len(rels):
             names = dict(zip(ev.nodes["uid"], ev.nodes["caption"]))
             rels["type"] = rels["type"].map(C.rel_zh)
-            rels["src"] = rels["src"].map(lambda u: names.get(u, u))
-            rels["dst"] = rels["dst"].map(lambda u: names.get(u, u))
+            rels["src"] = rels["src"].map(lambda u, names=names: names.get(u, u))
+            rels["dst"] = rels["dst"].map(lambda u, names=names: names.get(u, u))
             st.dataframe(rels[["src", "type", "dst", "caption"]].rename(columns={
                 "src": "从 From", "type": "关系 Relationship", "dst": "到 To", "caption": "说明 Caption"}),
                 hide_index=True, width="stretch", key=f"path_rels_{rid}")

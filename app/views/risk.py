@@ -60,7 +60,7 @@ with c1:
                                                     key="risk_phoenix_window"))
     elif which == "cross_region":
         params["level"] = st.radio("区域层级 Level", ["province", "city", "county"], horizontal=True, key="risk_level",
-                                   format_func=lambda l: {"province": "省 province", "city": "市 city", "county": "区县 county"}[l])
+                                   format_func=lambda lvl: {"province": "省 province", "city": "市 city", "county": "区县 county"}[lvl])
         params["max_hops"] = int(st.radio("最大跳数 Max hops", [2, 3, 4], horizontal=True, key="risk_cross_hops"))
     if which not in ("shell", "name_hubs"):
         params["include_history"] = st.toggle("包含已移出/修复记录 Include removed/repaired records", value=False,
