@@ -30,34 +30,28 @@ connect): call :meth:`Neo4jStore.create_schema` before the first load.
 """
 from __future__ import annotations
 
-import datetime as _dt
 import logging
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
-import numpy as np
 import pandas as pd
 
 from graph.model import KEY, MODEL, GraphModel
-from graph.store import GraphStore, MissingEndpoints, UpsertResult, keyed_edges_text, keyed_nodes_text
+from graph.neo4j_cypher import (  # noqa: F401  (re-exported: the store's statements)
+    DROP_FULLTEXT, FULLTEXT_ANALYZER, FULLTEXT_INDEX, GET_META, META, SET_META, SHOW_FULLTEXT, count_nodes_text,
+    count_rels_text, delete_nodes_text,
+    delete_rels_text, edges_text, existing_keys_text, fulltext_spec, generated_statements, node_keys_text,
+    node_upsert_text, rel_create_text, rel_update_text, rel_upsert_text, schema_statements)
+from graph.neo4j_values import _Converter, _timestamps, frame_records  # noqa: F401  (re-exported)
+from graph.store import GraphStore, MissingEndpoints, UpsertResult
 
 log = logging.getLogger(__name__)
-
 BATCH = 10_000
 WRITERS = 2  # concurrent write transactions of a bulk write (see Neo4jStore._write_batches)
-META = "GraphMeta"
-FULLTEXT_INDEX = "party_names"
-FULLTEXT_ANALYZER = "cjk"
 
 # Bolt URIs: direct (bolt) or routing (neo4j, for clusters and Aura); +s: TLS, +ssc: TLS, self-signed.
 SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
-
-# Parameter types as declared to the linter (Cypher type names).
-ROWS = "LIST<MAP>"
-UIDS = "LIST<STRING>"
-KEYS = UIDS  # the keyed reads' $keys
-
 
 class Neo4jStoreError(RuntimeError):
     """The Neo4j server could not be used (its message never holds the password)."""
@@ -78,304 +72,6 @@ class Neo4jAuthError(Neo4jStoreError):
 # --- Cypher texts -------------------------------------------------------------
 # Each builder returns the exact text the store sends; generated_statements()
 # lists them all for the linter.
-
-def _snake(label: str) -> str:
-    out = []
-    for i, ch in enumerate(label):
-        if ch.isupper() and i and not label[i - 1].isupper():
-            out.append("_")
-        out.append(ch.lower())
-    return "".join(out)
-
-
-def constraint_text(label: str, key: str = KEY) -> str:
-    return f"CREATE CONSTRAINT {_snake(label)}_{key} IF NOT EXISTS FOR (n:{label}) REQUIRE n.{key} IS UNIQUE"
-
-
-def index_text(label: str, prop: str) -> str:
-    return f"CREATE RANGE INDEX {_snake(label)}_{prop} IF NOT EXISTS FOR (n:{label}) ON (n.{prop})"
-
-
-def fulltext_spec(model: GraphModel = MODEL) -> tuple[list[str], list[str]]:
-    """Labels and properties of the full-text index (``fulltext: true`` in the model)."""
-    labels, props = [], []
-    for label, node in model.nodes.items():
-        for p, spec in node.properties.items():
-            if spec.fulltext:
-                if label not in labels:
-                    labels.append(label)
-                if p not in props:
-                    props.append(p)
-    return labels, props
-
-
-def fulltext_text(model: GraphModel = MODEL) -> str | None:
-    labels, props = fulltext_spec(model)
-    if not labels:
-        return None
-    on = ", ".join(f"n.{p}" for p in props)
-    # the CJK analyzer indexes overlapping character bigrams: a quoted phrase of Chinese text then
-    # matches exactly the values that contain it (queries/search.py's substring search)
-    return (f"CREATE FULLTEXT INDEX {FULLTEXT_INDEX} IF NOT EXISTS FOR (n:{'|'.join(labels)}) ON EACH [{on}] "
-            f"OPTIONS {{indexConfig: {{`fulltext.analyzer`: '{FULLTEXT_ANALYZER}'}}}}")
-
-
-DROP_FULLTEXT = f"DROP INDEX {FULLTEXT_INDEX} IF EXISTS"
-SHOW_FULLTEXT = ("SHOW FULLTEXT INDEXES YIELD name, labelsOrTypes, properties, options WHERE name = $index "
-                 "RETURN labelsOrTypes, properties, options")
-GET_META = f"MATCH (m:{META} {{k: $k}}) RETURN m.v AS v"
-SET_META = f"MERGE (m:{META} {{k: $k}}) SET m.v = $v"
-
-
-def node_upsert_text(label: str, props: Iterable[str]) -> str:
-    sets = ", ".join(f"n.{p} = row.{p}" for p in props if p != KEY)
-    return (
-        f"UNWIND $rows AS row\n"
-        f"MERGE (n:{label} {{{KEY}: row.{KEY}}})\n"
-        + (f"SET {sets}\n" if sets else "")
-        + "RETURN count(n) AS rows"
-    )
-
-
-def existing_keys_text(label: str) -> str:
-    return f"UNWIND $uids AS u\nMATCH (n:{label} {{{KEY}: u}})\nRETURN n.{KEY} AS uid"
-
-
-def node_keys_text(label: str) -> str:
-    return f"MATCH (n:{label}) RETURN n.{KEY} AS uid"
-
-
-def delete_nodes_text(label: str) -> str:
-    return f"UNWIND $uids AS u\nMATCH (n:{label} {{{KEY}: u}})\nDETACH DELETE n"
-
-
-def count_nodes_text(label: str) -> str:
-    return f"MATCH (n:{label}) RETURN count(n) AS c"
-
-
-# Rows' endpoint keys are bound to variables first: the linter takes `row.src`
-# inside a node pattern's map for a property of that node and warns about it.
-def rel_upsert_text(rel_type: str, src_label: str, dst_label: str, props: Iterable[str]) -> str:
-    sets = ", ".join(f"r.{p} = row.{p}" for p in props if p not in ("src", "dst"))
-    return (
-        f"UNWIND $rows AS row\n"
-        f"WITH row, row.src AS src, row.dst AS dst\n"
-        f"MATCH (a:{src_label} {{{KEY}: src}})\n"
-        f"MATCH (b:{dst_label} {{{KEY}: dst}})\n"
-        f"MERGE (a)-[r:{rel_type}]->(b)\n"
-        + (f"SET {sets}\n" if sets else "")
-        + "RETURN count(r) AS rows"
-    )
-
-
-def rel_create_text(rel_type: str, src_label: str, dst_label: str, props: Iterable[str]) -> str:
-    """CREATE edges known to be new; rows whose endpoints are missing match nothing."""
-    sets = ", ".join(f"r.{p} = row.{p}" for p in props if p not in ("src", "dst"))
-    return (
-        f"UNWIND $rows AS row\n"
-        f"WITH row, row.src AS src, row.dst AS dst\n"
-        f"MATCH (a:{src_label} {{{KEY}: src}})\n"
-        f"MATCH (b:{dst_label} {{{KEY}: dst}})\n"
-        f"CREATE (a)-[r:{rel_type}]->(b)\n"
-        + (f"SET {sets}\n" if sets else "")
-        + "RETURN count(r) AS rows"
-    )
-
-
-def rel_update_text(rel_type: str, src_label: str, dst_label: str, props: Iterable[str]) -> str:
-    """Set properties on edges that exist; pairs with no edge between them are left alone (no MERGE)."""
-    sets = ", ".join(f"r.{p} = row.{p}" for p in props if p not in ("src", "dst"))
-    return (
-        f"UNWIND $rows AS row\n"
-        f"WITH row, row.src AS src, row.dst AS dst\n"
-        f"MATCH (a:{src_label} {{{KEY}: src}})-[r:{rel_type}]->(b:{dst_label} {{{KEY}: dst}})\n"
-        + (f"SET {sets}\n" if sets else "")
-        + "RETURN count(r) AS rows"
-    )
-
-
-def delete_rels_text(rel_type: str, src_label: str, dst_label: str) -> str:
-    return (
-        f"UNWIND $rows AS row\n"
-        f"WITH row.src AS src, row.dst AS dst\n"
-        f"MATCH (a:{src_label} {{{KEY}: src}})-[r:{rel_type}]->(b:{dst_label} {{{KEY}: dst}})\n"
-        f"DELETE r"
-    )
-
-
-def edges_text(rel_type: str, src_label: str, dst_label: str) -> str:
-    return f"MATCH (a:{src_label})-[:{rel_type}]->(b:{dst_label}) RETURN a.{KEY} AS src, b.{KEY} AS dst"
-
-
-def count_rels_text(rel_type: str) -> str:
-    return f"MATCH ()-[r:{rel_type}]->() RETURN count(r) AS c"
-
-
-def schema_statements(model: GraphModel = MODEL) -> list[str]:
-    """The schema DDL, in the order :meth:`Neo4jStore.create_schema` runs it."""
-    out = [constraint_text(META, "k")]
-    for label, node in model.nodes.items():
-        out.append(constraint_text(label))
-        out.extend(index_text(label, p) for p, spec in node.properties.items() if spec.index and p != KEY)
-    ft = fulltext_text(model)
-    if ft:
-        out.append(ft)
-    return out
-
-
-def generated_statements(model: GraphModel = MODEL) -> list[dict]:
-    """Every Cypher text the store can send: ``{"name", "text", "params": {name: type}}``.
-
-    Upserts are listed with all the model's properties (a frame with fewer
-    columns sends a subset of the same ``SET`` list).
-    """
-    out: list[dict] = []
-
-    def add(name: str, text: str, **params: str) -> None:
-        out.append({"name": name, "text": text, "params": params})
-
-    for text in schema_statements(model):
-        add(f"schema:{text.split(' IF NOT EXISTS')[0].split()[-1]}", text)
-    add("schema:drop_fulltext", DROP_FULLTEXT)
-    add("schema:show_fulltext", SHOW_FULLTEXT, index="STRING")
-    add("meta:get", GET_META, k="STRING")
-    add("meta:set", SET_META, k="STRING", v="STRING")
-    for label, node in model.nodes.items():
-        add(f"upsert_nodes:{label}", node_upsert_text(label, node.properties), rows=ROWS)
-        add(f"existing_keys:{label}", existing_keys_text(label), uids=UIDS)
-        add(f"node_keys:{label}", node_keys_text(label))
-        add(f"delete_nodes:{label}", delete_nodes_text(label), uids=UIDS)
-        add(f"count_nodes:{label}", count_nodes_text(label))
-        props = [p for p in node.properties if p != KEY]
-        add(f"keyed_nodes:{label}", keyed_nodes_text(Neo4jStore.KEYS_CLAUSE, label, KEY, props), keys=KEYS)
-        for p, spec in node.properties.items():
-            if spec.index and p != KEY:
-                add(f"keyed_nodes:{label}:by_{p}", keyed_nodes_text(Neo4jStore.KEYS_CLAUSE, label, p, props), keys=KEYS)
-    for rtype, rel in model.rels.items():
-        add(f"count_rels:{rtype}", count_rels_text(rtype))
-        for a, b in rel.pairs:
-            pair = f"{rtype}:{a}->{b}"
-            add(f"upsert_rels:{pair}", rel_upsert_text(rtype, a, b, rel.properties), rows=ROWS)
-            add(f"create_rels:{pair}", rel_create_text(rtype, a, b, rel.properties), rows=ROWS)
-            add(f"update_rels:{pair}", rel_update_text(rtype, a, b, rel.properties), rows=ROWS)
-            add(f"delete_rels:{pair}", delete_rels_text(rtype, a, b), rows=ROWS)
-            add(f"edges:{pair}", edges_text(rtype, a, b))
-            for by in ("src", "dst"):
-                add(f"keyed_edges:{pair}:by_{by}",
-                    keyed_edges_text(Neo4jStore.KEYS_CLAUSE, rtype, a, b, by, list(rel.properties)), keys=KEYS)
-    return out
-
-
-# --- values: pandas -> driver ----------------------------------------------------
-
-def _column_values(s: pd.Series, ptype: str | None) -> list:
-    """One column as plain Python values for the driver; missing values become None."""
-    if ptype in ("DATE", "TIMESTAMP") and not pd.api.types.is_datetime64_any_dtype(s):
-        s = pd.to_datetime(s, errors="coerce")
-    missing = s.isna().to_numpy()
-    if pd.api.types.is_datetime64_any_dtype(s):
-        # DATE -> datetime.date (a Neo4j Date); otherwise datetime.datetime
-        # (naive: LocalDateTime, the embedded store's TIMESTAMP; aware: DateTime).
-        values = s.dt.date.tolist() if ptype == "DATE" else s.dt.to_pydatetime().tolist()
-    else:
-        values = s.astype(object).tolist()
-        if s.dtype == object:  # an untyped column may hold numpy scalars
-            values = [v.item() if isinstance(v, np.generic) else v for v in values]
-    if missing.any():
-        values = [None if m else v for v, m in zip(values, missing)]
-    return values
-
-
-def frame_records(df: pd.DataFrame, types: dict[str, str] | None = None) -> list[dict]:
-    """Rows of a frame as driver-ready dicts: NaN/NA/NaT -> None, DATE columns ->
-    ``datetime.date``, TIMESTAMP columns -> ``datetime.datetime``, numpy scalars ->
-    Python scalars. ``types`` maps columns to model types (STRING, DATE, ...)."""
-    types = types or {}
-    names = [str(c) for c in df.columns]
-    columns = [_column_values(df[c], types.get(str(c))) for c in df.columns]
-    return [dict(zip(names, row)) for row in zip(*columns)]
-
-
-# --- values: driver -> pandas ---------------------------------------------------
-
-def _neo4j_types():
-    from neo4j import time as ntime
-    from neo4j.graph import Node, Path, Relationship
-
-    return Node, Relationship, Path, ntime
-
-
-class _Converter:
-    """Driver values to what the embedded store returns (dicts for graph objects)."""
-
-    def __init__(self, model: GraphModel):
-        self.model = model
-        self.Node, self.Relationship, self.Path, self.time = _neo4j_types()
-
-    def node(self, n) -> dict:
-        labels = sorted(n.labels)
-        label = next((lbl for lbl in labels if lbl in self.model.nodes), labels[0] if labels else None)
-        out: dict[str, Any] = {"_ID": n.element_id, "_LABEL": label}
-        if label in self.model.nodes:
-            out.update(dict.fromkeys(self.model.nodes[label].properties))
-        out.update({k: self.value(v) for k, v in n.items()})
-        return out
-
-    def rel(self, r) -> dict:
-        out: dict[str, Any] = {
-            "_SRC": r.start_node.element_id if r.start_node is not None else None,
-            "_DST": r.end_node.element_id if r.end_node is not None else None,
-            "_LABEL": r.type,
-            "_ID": r.element_id,
-        }
-        if r.type in self.model.rels:
-            out.update(dict.fromkeys(self.model.rels[r.type].properties))
-        out.update({k: self.value(v) for k, v in r.items()})
-        return out
-
-    def value(self, v):
-        if v is None or isinstance(v, (str, int, float, bool)):
-            return v
-        if isinstance(v, self.Node):
-            return self.node(v)
-        if isinstance(v, self.Relationship):
-            return self.rel(v)
-        if isinstance(v, self.Path):
-            return {"_NODES": [self.node(n) for n in v.nodes], "_RELS": [self.rel(r) for r in v.relationships]}
-        if isinstance(v, (self.time.Date, self.time.DateTime, self.time.Time)):
-            return v.to_native()
-        if isinstance(v, list):
-            return [self.value(x) for x in v]
-        if isinstance(v, dict):
-            return {k: self.value(x) for k, x in v.items()}
-        return v  # bytes, Duration, spatial points: as the driver gives them
-
-    def frame(self, keys: list[str], rows: list[list]) -> pd.DataFrame:
-        df = pd.DataFrame([[self.value(v) for v in row] for row in rows], columns=keys)
-        for col in df.columns:
-            if pd.api.types.is_datetime64_any_dtype(df[col]):
-                df[col] = _timestamps(df[col])
-            elif df[col].dtype == object:
-                present = df[col].dropna()
-                if len(present) and all(isinstance(x, (_dt.date, _dt.datetime)) for x in present):
-                    df[col] = _timestamps(df[col])
-        return df
-
-
-def _timestamps(s: pd.Series) -> pd.Series:
-    """Dates and datetimes as naive ``datetime64[us]`` (aware ones converted to UTC)."""
-    if pd.api.types.is_datetime64_any_dtype(s):
-        out = s
-    else:
-        aware = any(isinstance(x, _dt.datetime) and x.tzinfo is not None for x in s.dropna())
-        out = pd.to_datetime(s, utc=aware)
-    if getattr(out.dt, "tz", None) is not None:
-        out = out.dt.tz_convert(None)
-    return out.astype("datetime64[us]")
-
-
-# --- the store --------------------------------------------------------------------
-
 class _Secret:
     """A credential that shows as *** in every repr."""
 
