@@ -14,7 +14,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graph import identifiers as ids
+from graph import mojibake as mj
 from graph import normalize as nz
+from graph import parse_values as pv
 from etl import regions
 from etl.canonical import TABLES
 from etl.report import RejectReport
@@ -82,7 +84,7 @@ class Cleaner:
     def _repair(self, df: pd.DataFrame, table: str, col: str) -> pd.Series:
         """The column with double-encoded UTF-8 repaired (exact round trips only), each repair noted."""
         raw = df[col].astype("string")
-        fixed, hit = nz.repair_double_utf8(raw)
+        fixed, hit = mj.repair_double_utf8(raw)
         if hit.any():
             self.report.add(df, hit, col, DOUBLE_UTF8_NOTE, table=table, severity="note")
         return fixed
@@ -91,7 +93,7 @@ class Cleaner:
                  optional: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Parse a money column: not understood -> rejected (``optional``: empty, noted);
         negative or overflowing -> empty, noted."""
-        cap = nz.parse_capital(df[col].astype("string"))
+        cap = pv.parse_capital(df[col].astype("string"))
         odd = (cap["negative"] | cap["non_finite"]).to_numpy()
         bad = cap["invalid"].to_numpy() & ~odd
         if optional:
@@ -121,7 +123,7 @@ class Cleaner:
                           "unknown change flag: use i/u/d (or the profile's change_flag values)")
         df["change_flag"] = flag.loc[df.index].fillna(FLAG_UPDATE).astype("string")
         text = nz.clean_missing(df["updated_at"].astype("string"))
-        up = nz.parse_dates(text)
+        up = pv.parse_dates(text)
         df = self._reject(df, up["invalid"].to_numpy(), table, "updated_at", "not a date/time")
         text, day = text.loc[df.index], up.loc[df.index, "date"]
         if text.notna().any():
@@ -133,7 +135,7 @@ class Cleaner:
         """Parse date columns: an unreadable date rejects the row, or, for ``optional`` columns,
         loads it without the date and a note."""
         for c in cols:
-            d = nz.parse_dates(df[c].astype("string"))
+            d = pv.parse_dates(df[c].astype("string"))
             if c in optional:
                 self.report.add(df, d["invalid"].to_numpy(), c, "not a valid date (e.g. 2008-6-16, 20080616): "
                                 "loaded without it", table=table, severity="note")
@@ -154,7 +156,7 @@ class Cleaner:
     def _names(self, df: pd.DataFrame, table: str, cols, required=()) -> pd.DataFrame:
         for c in cols:
             df[c] = nz.normalize_text(nz.clean_missing(self._repair(df, table, c)))
-            bad = nz.detect_mojibake(df[c]).to_numpy()
+            bad = mj.detect_mojibake(df[c]).to_numpy()
             df = self._reject(df, bad, table, c,
                               "mojibake: text looks like bytes decoded with the wrong encoding; re-export the file as UTF-8 or GB18030")
             if c in required:
@@ -302,7 +304,7 @@ class Cleaner:
             df[c] = cap["amount"]
             if c == "subscribed":
                 df["currency"] = cap["currency"]
-        ratio = nz.parse_ratio(df["ratio"])
+        ratio = pv.parse_ratio(df["ratio"])
         bad = nz.clean_missing(df["ratio"].astype("string")).notna().to_numpy() & ratio.isna().to_numpy()
         df = self._reject(df, bad | (ratio < 0).to_numpy(), t, "ratio", "share ratio not a number between 0 and 1 (or 0–100%)")
         df["ratio"] = ratio.loc[df.index]
@@ -346,7 +348,7 @@ class Cleaner:
         df, amount = self._capital(df, t, "amount", "amount not understood")
         amount = amount["amount"]
         from_result = df["result"].str.extract(r"(\d[\d,]*(?:\.\d+)?\s*万?元)", expand=False)
-        parsed = nz.parse_capital(from_result.astype("string"))["amount"]
+        parsed = pv.parse_capital(from_result.astype("string"))["amount"]
         df["amount"] = amount.fillna(parsed)
         region = nz.clean_missing(df["region"].astype("string")).str.replace(r"\D", "", regex=True)
         df["region"] = region.where(region.str.len() >= 6).str.slice(0, 6)
@@ -373,7 +375,7 @@ class Cleaner:
         df = self._subject_code(df, "enterprise", t, "enterprise_subject_id", None)
         df = self._dates(df, t, ["change_date"])
         for c in ("ratio_before", "ratio_after"):
-            df[c] = nz.parse_ratio(df[c])
+            df[c] = pv.parse_ratio(df[c])
         return df
 
     # --- people -------------------------------------------------------------------

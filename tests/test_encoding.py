@@ -250,7 +250,9 @@ def test_only_str_dtype():
                     reason=f"real registry rows not available at {REALDATA} (not shipped with the repository)")
 def test_realdata_registry():
     from graph.identifiers import validate_uscc
-    from graph.normalize import clean_missing, detect_mojibake, parse_capital, parse_dates
+    from graph.mojibake import detect_mojibake
+    from graph.normalize import clean_missing
+    from graph.parse_values import parse_capital, parse_dates
 
     files = sorted((REALDATA / "registry").glob("*/*.csv"))
     assert files

@@ -9,19 +9,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from graph.mojibake import detect_mojibake
 from graph.normalize import (
     MISSING,
     clean_missing,
-    detect_mojibake,
     name_key,
     normalize_email,
     normalize_phone,
     normalize_text,
-    parse_capital,
-    parse_dates,
-    parse_ratio,
     to_halfwidth,
 )
+from graph.parse_values import parse_capital, parse_dates, parse_ratio
 
 
 def test_clean_missing_tokens():
