@@ -4,7 +4,7 @@ Copies a loaded graph (never writes into it), derives a flagged change
 extract from the source it was loaded from (enterprise updates, inserts,
 deletes and unchanged re-sends; penalty credit repairs, list removals,
 deletes and new events; legal representatives replaced; shareholdings
-updated: ``etl.synth_changes``), runs ``creditgraph refresh`` on the copy as
+updated: ``etl.synth.changes``), runs ``creditgraph refresh`` on the copy as
 a separate process, and prints seconds per stage, the total and the peak RSS.
 It then applies the same extract again (idempotence at scale: zero changes,
 no new snapshot). Target: the first refresh in <= 30 s.
@@ -63,7 +63,7 @@ def main() -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix="refresh-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        from etl.synth_changes import change_extract
+        from etl.synth.changes import change_extract
 
         t = time.perf_counter()
         db = work / "db"

@@ -38,7 +38,7 @@ def source(tmp_path_factory) -> dict:
     """A small synthetic extract, a flagged change extract of it, and the graph loaded from the first."""
     from etl.pipeline import run_load
     from etl.synth import generate
-    from etl.synth_changes import change_extract
+    from etl.synth.changes import change_extract
     from graph.config import load_settings
 
     d = tmp_path_factory.mktemp("clisec")

@@ -19,7 +19,7 @@ import pytest
 from etl.pipeline import run_load
 from etl.refresh import run_refresh
 from etl.synth import generate
-from etl.synth_changes import change_extract
+from etl.synth.changes import change_extract
 from graph.config import load_settings
 from graph.embedded import EmbeddedStore
 from graph.neo4j_store import Neo4jStore

@@ -18,7 +18,7 @@ from graph.identifiers import make_uscc
 from etl.pipeline import FatalLoadError, history, run_load
 from etl.refresh import run_refresh
 from etl.synth import generate
-from etl.synth_changes import change_extract
+from etl.synth.changes import change_extract
 from graph import snapshots
 from graph.config import load_settings
 from graph.embedded import EmbeddedStore

@@ -178,7 +178,7 @@ def test_a_refresh_gives_the_same_graph_on_both_stores(loaded, extract, neo4j_se
     """A flagged 5% change extract (inserts, updates, deletes) applied by `refresh` to both stores
     leaves the same graph: every node's and edge's properties, and the same change counts."""
     from etl.refresh import run_refresh
-    from etl.synth_changes import change_extract
+    from etl.synth.changes import change_extract
     from tests.test_store_contract import snapshot
 
     root, _ = extract

@@ -23,7 +23,7 @@ import yaml
 from etl import synth
 from etl.canonical import TABLES
 
-ROOT = Path(synth.__file__).parent
+ROOT = Path(synth.__file__).resolve().parents[1]  # etl/
 KIND_CODE = {"administrative_penalty": "AP", "abnormal_operation": "AO", "serious_illegal": "SI", "dishonest_debtor": "DD"}
 USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 

@@ -1,0 +1,300 @@
+"""The ground truth the quality tests and benchmarks score against."""
+from __future__ import annotations
+
+import numpy as np
+from etl.synth import identity as SI
+from etl.synth.base import DEFINITIONS, EVENT_KINDS, EVENT_STATUSES, GENERATOR_VERSION, NO_DAY, REFERENCE_DATE, R_BG, R_GROUP, R_PLANTED, STATUSES, ST_ACTIVE, S_DIAOXIAO, S_QIANCHU, S_ZHUXIAO, _iso, _take
+from etl.synth.plant import PHOENIX_ENDS
+from etl.synth.world import _World
+
+
+# --------------------------------------------------------------------------- ground truth
+
+
+def _plan(n: int) -> dict[str, int]:
+    s = n / 10_000
+
+    def c(rate, cap, lo=1):
+        return int(min(cap, max(lo, round(rate * s))))
+
+    return {
+        "shell_clusters": c(10, 400), "repeat_enterprises": c(20, 1000), "repeat_people": c(15, 600),
+        "phoenix": c(10, 500), "cross_region_per_level": c(15, 500), "equity_chains": c(10, 300),
+        "cluster_addresses": c(5, 300), "large_groups": c(2, 100), "repaired_repeat": c(10, 500),
+        "common_name_per_name": c(100, 1000, lo=5),
+    }
+
+
+class _Lookup:
+    """Strings of the entities the ground truth names."""
+
+    def __init__(self, w: _World, ents: np.ndarray, people: np.ndarray):
+        ents = np.unique(ents)
+        people = np.unique(people)
+        self.code = dict(zip(ents.tolist(), _take(w.code, ents).to_pylist()))
+        self.ename = dict(zip(ents.tolist(), _take(w.name, ents).to_pylist()))
+        self.pname = dict(zip(people.tolist(), _take(w.p_name, people).to_pylist()))
+        self.pid = dict(zip(people.tolist(), _take(w.p_id, people).to_pylist()))
+        self.region = {e: str(w.geo.county_code[w.county[e]]) for e in ents.tolist()}
+
+    def person(self, p: int) -> dict:
+        return {"key": f"P{p:07d}", "name": self.pname[p], "id_no": self.pid[p]}
+
+
+def _derive_truth(w: _World, lk: _Lookup, uid_of: list[str]) -> dict:
+    """Apply the pattern definitions to the planted part (closed by construction)."""
+    planted = w.role == R_PLANTED
+    P0 = w.P0
+    # events
+    pen: dict[int, list[tuple[int, str]]] = {}
+    si_days: dict[int, list[int]] = {}
+    for j in np.flatnonzero(planted[w.ev_ent] & (w.ev_status == ST_ACTIVE)).tolist():
+        pen.setdefault(int(w.ev_ent[j]), []).append((int(w.ev_decided[j]), uid_of[j]))
+        if EVENT_KINDS[w.ev_kind[j]] == "serious_illegal":
+            si_days.setdefault(int(w.ev_ent[j]), []).append(int(w.ev_decided[j]))
+    for v in pen.values():
+        v.sort()
+    # roles of planted people, holdings among planted enterprises
+    rep_rows = np.flatnonzero(w.rep_is_lr & planted[w.rep_ent])
+    roles: dict[int, dict[int, set]] = {}
+    for i in rep_rows.tolist():
+        p, e = int(w.rep_person[i]), int(w.rep_ent[i])
+        assert p < P0, "planted enterprise with a background legal representative"
+        roles.setdefault(p, {}).setdefault(e, set()).add("legal_rep")
+    owners: dict[int, set] = {}
+    for i in np.flatnonzero(planted[w.h_ent]).tolist():
+        e, h = int(w.h_ent[i]), int(w.h_holder[i])
+        if w.h_type[i] == 0:
+            assert h < P0, "planted enterprise with a background shareholder"
+            roles.setdefault(h, {}).setdefault(e, set()).add("shareholder")
+        else:
+            assert planted[h], "planted enterprise held by a non-planted enterprise"
+            owners.setdefault(h, set()).add(e)
+    # planted people never appear on background or decoy rows other than large groups
+    other = ~planted[w.rep_ent] & (w.rep_person < P0)
+    assert (w.role[w.rep_ent[other]] == R_GROUP).all()
+    other_h = ~planted[w.h_ent] & (w.h_type == 0) & (w.h_holder < P0)
+    assert (w.role[w.h_ent[other_h]] == R_GROUP).all()
+    assert not (planted[w.h_holder[(w.h_type == 1) & ~planted[w.h_ent]]]).any()
+
+    def ev_ids(e):
+        return [u for _, u in pen.get(e, [])]
+
+    # repeat offenders: enterprises
+    rep_ent = []
+    for e in sorted(pen, key=lambda e: lk.code[e]):
+        ds = [d for d, _ in pen[e]]
+        best, window = 0, None
+        for i in range(len(ds)):
+            j = i
+            while j + 1 < len(ds) and ds[j + 1] - ds[i] <= 730:
+                j += 1
+            if j - i + 1 > best:
+                best, window = j - i + 1, (ds[i], ds[j])
+        if best >= 3:
+            rep_ent.append({"uscc": lk.code[e], "name": lk.ename[e], "active_events": ev_ids(e),
+                            "max_active_in_730_days": best, "window": [_iso(window[0]), _iso(window[1])]})
+    # repeat offenders: people
+    rep_people = []
+    for p in sorted(roles, key=lambda p: lk.pid[p]):
+        hit = sorted((e for e in roles[p] if e in pen), key=lambda e: lk.code[e])
+        if len(hit) >= 2:
+            rep_people.append({**lk.person(p), "enterprises": [
+                {"uscc": lk.code[e], "roles": sorted(roles[p][e]), "active_events": ev_ids(e)} for e in hit]})
+    # phoenix
+    def company_end(a):  # DEFINITIONS["company_end"]
+        if w.status[a] in (S_ZHUXIAO, S_DIAOXIAO, S_QIANCHU):
+            if w.diss_shown[a] and w.dissolved[a] != NO_DAY:
+                return int(w.dissolved[a]), "dissolution_date"
+            return pen[a][-1][0], "status"
+        if a in si_days:
+            return max(si_days[a]), "serious_illegal"
+        return None, None
+
+    phoenix = []
+    for p in sorted(roles, key=lambda p: lk.pid[p]):
+        for a in sorted(roles[p], key=lambda e: lk.code[e]):
+            if a not in pen:
+                continue
+            d, signal = company_end(a)
+            if d is None:
+                continue
+            for b in sorted(roles[p], key=lambda e: lk.code[e]):
+                if b != a and "legal_rep" in roles[p][b] and 0 <= w.founded[b] - d <= 365:
+                    phoenix.append({
+                        "person": lk.person(p),
+                        "a": {"uscc": lk.code[a], "status": STATUSES[w.status[a]], "ended": _iso(d),
+                              "end_signal": signal,
+                              "dissolved": _iso(d) if signal == "dissolution_date" else None,
+                              "active_events": ev_ids(a), "roles": sorted(roles[p][a])},
+                        "b": {"uscc": lk.code[b], "founded": _iso(int(w.founded[b])), "roles": sorted(roles[p][b])},
+                        "days_after": int(w.founded[b] - d),
+                    })
+    # cross-region links
+    def level(a, b):
+        ra, rb = lk.region[a], lk.region[b]
+        if ra[:2] != rb[:2]:
+            return "province"
+        if ra[:4] != rb[:4]:
+            return "city"
+        if ra != rb:
+            return "county"
+        return None
+
+    links = []
+    connectors = [("person", p, {e: roles[p][e] for e in roles[p]}) for p in roles]
+    connectors += [("enterprise", o, {e: {"shareholder"} for e in owners[o]}) for o in owners]
+    for kind, c, ents in connectors:
+        hit = sorted((e for e in ents if e in pen), key=lambda e: lk.code[e])
+        for i in range(len(hit)):
+            for j in range(i + 1, len(hit)):
+                a, b = hit[i], hit[j]
+                lv = level(a, b)
+                if lv is None:
+                    continue
+                via = lk.pid[c] if kind == "person" else lk.code[c]
+                rel = lambda r: "LEGAL_REP" if "legal_rep" in r else "HOLDS_SHARES"  # noqa: E731
+                links.append({
+                    "level": lv,
+                    "a": {"uscc": lk.code[a], "region": lk.region[a], "active_events": ev_ids(a)},
+                    "b": {"uscc": lk.code[b], "region": lk.region[b], "active_events": ev_ids(b)},
+                    "via": {"kind": kind, "id": via, "name": lk.pname[c] if kind == "person" else lk.ename[c],
+                            **({"key": f"P{c:07d}"} if kind == "person" else {}),
+                            "roles_a": sorted(ents[a]), "roles_b": sorted(ents[b])},
+                    "path": [lk.code[a], rel(ents[a]), via, rel(ents[b]), lk.code[b]],
+                })
+    links.sort(key=lambda x: (["province", "city", "county"].index(x["level"]), x["a"]["uscc"], x["b"]["uscc"], x["via"]["id"]))
+    return {"repeat_enterprise": rep_ent, "repeat_person": rep_people, "phoenix": phoenix, "links": links}
+
+
+def _people_records(w: _World, lk: _Lookup) -> tuple[list[dict], dict[int, str | None]]:
+    """Every row naming a planted person (grouped per person), and the ID shown for each common-name decoy."""
+    per: dict[int, list[dict]] = {}
+    decoy_shown: dict[int, str | None] = {}
+    codes = w.code
+    for rec in w.records:
+        ents = rec["ent"]
+        code = dict(zip(np.unique(ents).tolist(), _take(codes, np.unique(ents)).to_pylist()))
+        names = _take(w.p_name, rec["person"]).to_pylist()
+        for i, (p, e) in enumerate(zip(rec["person"].tolist(), ents.tolist())):
+            if p >= w.P0:
+                decoy_shown[e] = rec["shown"][i]
+                continue
+            r = {"uscc": code[e], "name": names[i], "id_shown": rec["shown"][i], "role": rec["role"]}
+            if rec["event"] is not None:
+                r["event"] = rec["event"][i]
+            per.setdefault(p, []).append(r)
+    mobiles = _take(w.p_mobile, np.arange(w.P0)).to_pylist()
+    people = []
+    for p in sorted(per):
+        recs = sorted(per[p], key=lambda r: (r["role"], r["uscc"], r.get("event") or ""))
+        people.append({"key": f"P{p:07d}", "name": lk.pname[p], "id_no": lk.pid[p],
+                       "disclosure": SI.DISC_NAMES[int(w.pp_disc[p])], "phone": mobiles[p], "records": recs})
+    return people, decoy_shown
+
+
+def _identity_counts(w: _World, people: list[dict], shells: list[dict], phoenix: list[dict]) -> dict:
+    """How hard the data is: masked ID rows per source, disclosure profiles, ends without dates."""
+    rows = sum(v["person_rows"] for v in w.id_rows.values())
+    masked = sum(v["masked"] for v in w.id_rows.values())
+    disc: dict[str, int] = {}
+    for p in people:
+        disc[p["disclosure"]] = disc.get(p["disclosure"], 0) + 1
+    revoked = w.status == S_DIAOXIAO
+    return {
+        "masked_person_rows_share": round(masked / max(rows, 1), 4),
+        "masked_person_rows_share_by_source": {k: round(v["masked"] / max(v["person_rows"], 1), 4)
+                                               for k, v in w.id_rows.items()},
+        "person_rows_by_source": w.id_rows,
+        "planted_people_by_disclosure": dict(sorted(disc.items())),
+        "shell_clusters_with_masked_hub": sum(s.get("masked_hub", False) for s in shells),
+        "revoked_without_dissolution_date": int((revoked & ~w.diss_shown).sum()),
+        "revoked": int(revoked.sum()),
+        "phoenix_by_end_signal": {sig: sum(x["a"]["end_signal"] == sig for x in phoenix) for sig in PHOENIX_ENDS},
+    }
+
+
+def _ground_truth(w: _World, args: dict, bad: list[dict]) -> dict:
+    t = w.truth
+    uid_file = w.ev_uid.to_pylist()
+    uid_of = [""] * len(uid_file)
+    for i, j in enumerate(w.ev_order.tolist()):
+        uid_of[j] = uid_file[i]
+    ents = np.flatnonzero(w.role != R_BG)
+    people = np.concatenate([np.arange(w.P0), w.rep_of[[e for e, _ in w.common_name_ents]]]).astype(np.int64)
+    lk = _Lookup(w, ents, people)
+    d = _derive_truth(w, lk, uid_of)
+    ev_by_ent: dict[int, list[int]] = {}
+    for j in np.flatnonzero(w.role[w.ev_ent] != R_BG).tolist():
+        ev_by_ent.setdefault(int(w.ev_ent[j]), []).append(j)
+    hold_rows: dict[int, list[int]] = {}
+    for i in np.flatnonzero(w.h_planted).tolist():
+        hold_rows.setdefault(int(w.h_ent[i]), []).append(i)
+    shells = []
+    for s in t["shells"]:
+        sub = np.array([i for e in s["members"] for i in hold_rows[e]], np.int64)
+        shells.append({
+            "hub": lk.person(s["hub"]),
+            "members": sorted(lk.code[e] for e in s["members"]),
+            "founded": [_iso(int(w.founded[s["members"]].min())), _iso(int(w.founded[s["members"]].max()))],
+            "address": s["address"], "phone": str(s["phone"]),
+            "listed": sorted(lk.code[e] for e in s["listed"]),
+            "unreachable_events": sorted(uid_of[j] for e in s["listed"] for j in ev_by_ent[e] if w.ev_kind[j] == 1),
+            "short_lived": sorted(lk.code[e] for e in s["short_lived"]),
+            "circular": sorted(lk.code[e] for e in s["circular"]),
+            "max_paid_ratio": round(float((w.h_paid[sub] / np.maximum(w.h_sub[sub], 1)).max()), 4),
+            "signals": s["signals"], "masked_hub": s["masked_hub"],
+        })
+    shells.sort(key=lambda x: x["hub"]["id_no"])
+
+    def owner_ref(r):
+        kind, i = r
+        if kind == "person":
+            return {"kind": "person", "id": lk.pid[i], "name": lk.pname[i], "key": f"P{i:07d}"}
+        return {"kind": "enterprise", "id": lk.code[i], "name": lk.ename[i]}
+
+    chains = []
+    for c in t["chains"]:
+        owners = [{**owner_ref(r), "ratio": ratio} for r, ratio in c["owners"]]
+        chains.append({
+            "target": {"uscc": lk.code[c["target"]], "name": lk.ename[c["target"]]},
+            "depth": c["depth"], "enterprises": sorted(lk.code[e] for e in c["enterprises"]),
+            "has_cycle": c["has_cycle"], "cycle": sorted(lk.code[e] for e in c["cycle"]) if c["cycle"] else None,
+            "multi_path_holders": [owner_ref(r)["id"] for r in c["multi_path_holders"]],
+            "ultimate_owners": owners, "actual_controller": owners[0],
+        })
+    chains.sort(key=lambda x: x["target"]["uscc"])
+    g = w.geo
+    people, decoy_shown = _people_records(w, lk)
+    decoys = {
+        "cluster_addresses": [{"address": c["address"], "region": str(g.county_code[c["county"]]), "name": c["name"],
+                               "enterprises": sorted(lk.code[e] for e in c["enterprises"])} for c in t["clusters"]],
+        "large_groups": sorted(({"parent": lk.code[x["parent"]], "subsidiaries": sorted(lk.code[e] for e in x["subsidiaries"])}
+                                for x in t["groups"]), key=lambda x: x["parent"]),
+        "common_name_people": sorted(({"name": nm, "enterprise": lk.code[e], "role": "legal_rep",
+                                       "id_shown": decoy_shown.get(e)}
+                                      for e, nm in w.common_name_ents), key=lambda x: (x["name"], x["enterprise"])),
+        "repaired_repeat": sorted(({"uscc": lk.code[e], "events": [
+            {"id": uid_of[j], "status": EVENT_STATUSES[w.ev_status[j]], "decided": _iso(int(w.ev_decided[j]))}
+            for j in sorted(ev_by_ent[e], key=lambda j: w.ev_decided[j])]} for e in t["repaired"]), key=lambda x: x["uscc"]),
+    }
+    counts = {
+        "shell_clusters": len(shells), "repeat_offenders.enterprise": len(d["repeat_enterprise"]),
+        "repeat_offenders.person": len(d["repeat_person"]), "phoenix_cases": len(d["phoenix"]),
+        "cross_region_links": {lv: sum(x["level"] == lv for x in d["links"]) for lv in ("province", "city", "county")},
+        "equity_chains": len(chains), "decoys": {k: len(v) for k, v in decoys.items()}, "bad_rows": len(bad),
+        **_identity_counts(w, people, shells, d["phoenix"]),
+    }
+    return {
+        "generator": {"name": "creditgraph.etl.synth", "version": GENERATOR_VERSION, **args, "reference_date": REFERENCE_DATE},
+        "definitions": DEFINITIONS,
+        "counts": counts,
+        "shell_clusters": shells,
+        "repeat_offenders": {"enterprise": d["repeat_enterprise"], "person": d["repeat_person"]},
+        "phoenix_cases": d["phoenix"],
+        "cross_region_links": d["links"],
+        "equity_chains": chains,
+        "decoys": decoys,
+        "people": people,
+        "bad_rows": bad,
+    }
