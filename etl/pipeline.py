@@ -21,7 +21,7 @@ from typing import Callable
 import pandas as pd
 
 from etl.build import GraphBatch, build
-from etl.graphdiff import ChangeSet, apply_changes, diff_batch, stored_legal_reps
+from etl.graphdiff import NODE_ORDER, ChangeSet, apply_changes, diff_batch, stored_legal_reps
 from etl.profiles import load_profile
 from etl.read import read_extract
 from etl.report import RejectReport
@@ -29,7 +29,6 @@ from etl.transform import FLAG_DELETE, clean_tables
 from graph.config import Settings, load_settings
 from graph.store import GraphStore, UpsertResult
 
-NODE_ORDER = ["Region", "Enterprise", "Person", "PenaltyEvent", "Address", "Phone", "Email"]
 Progress = Callable[[str, str], None]  # (stage, message)
 
 WRITER_CHECKPOINT_MB = 4096  # one checkpoint, at the end: each rewrites every column chunk written since the last
@@ -66,6 +65,11 @@ class LoadReport:
     @property
     def changes(self) -> int:
         return sum(v.get("inserted", 0) + v.get("updated", 0) for v in self.graph.values()) + sum(self.deleted.values())
+
+
+def new_run_id(started: dt.datetime) -> str:
+    """A run's id: its UTC start to the second and 6 random hex digits (runs/<id>/manifest.json)."""
+    return started.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
 
 
 def runs_dir(settings: Settings) -> Path:
@@ -339,7 +343,7 @@ def run_load(source: str | Path, profile: str = "canonical", settings: Settings 
     """
     settings = settings or load_settings()
     started = dt.datetime.now(dt.timezone.utc)
-    run_id = started.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+    run_id = new_run_id(started)
     timings: dict[str, float] = {}
     report = RejectReport()
     say = progress or (lambda stage, msg: None)

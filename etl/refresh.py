@@ -39,7 +39,6 @@ import json
 import resource
 import shutil
 import time
-import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,7 +50,7 @@ from etl.build import build
 from etl.graphdiff import ChangeSet, Rels, apply_changes, diff_batch, fetch_rels
 from etl.joblog import JobLog
 from etl.pipeline import (DIRECTORY, WRITER_CHECKPOINT_MB, FatalLoadError, LoadReport, Progress,
-                          owned_records, pause_point, runs_dir, subject_reps, verify_before_publish)
+                          new_run_id, owned_records, pause_point, runs_dir, subject_reps, verify_before_publish)
 from etl.profiles import load_profile
 from etl.read import read_extract
 from etl.report import RejectReport
@@ -436,8 +435,6 @@ def _unchanged_version(settings: Settings) -> dict:
     return {"old": v, "new": v}
 
 
-def new_run_id(started: dt.datetime) -> str:
-    return started.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
 
 
 def _now() -> str:

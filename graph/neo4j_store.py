@@ -33,10 +33,10 @@ from __future__ import annotations
 import logging
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator
-from urllib.parse import urlsplit, urlunsplit
 
 import pandas as pd
 
+from graph.config import redact_uri
 from graph.model import KEY, MODEL, GraphModel
 from graph.neo4j_cypher import (  # noqa: F401  (re-exported: the store's statements)
     DROP_FULLTEXT, FULLTEXT_ANALYZER, FULLTEXT_INDEX, GET_META, META, SET_META, SHOW_FULLTEXT, count_nodes_text,
@@ -84,19 +84,6 @@ class _Secret:
         return "***"
 
 
-def _safe_uri(uri: str | None) -> str | None:
-    """The URI without any user:password part."""
-    if not uri:
-        return uri
-    try:
-        parts = urlsplit(uri)
-    except ValueError:
-        return "<unparsable URI>"
-    if "@" not in parts.netloc:
-        return uri
-    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
-
-
 class Neo4jStore(GraphStore):
     """A graph in a Neo4j database; see the module docstring."""
 
@@ -119,7 +106,7 @@ class Neo4jStore(GraphStore):
         from neo4j import GraphDatabase
 
         self.model = model
-        self.uri = _safe_uri(uri)
+        self.uri = redact_uri(uri)  # the constructor refuses credentials in it anyway
         self.user = user
         self.database = database or None
         self.batch_size = int(batch_size)
