@@ -199,7 +199,7 @@ def _mask_resident_ids(text: str) -> str:
 
 def _masked_cell(v: Any) -> Any:
     """A printed cell with personal data masked: the exports' phone / e-mail masking, ID numbers, in lists and maps too."""
-    from queries.export import mask_text
+    from graph.masking import mask_text
 
     if isinstance(v, str):
         return _mask_resident_ids(mask_text(v))

@@ -5,7 +5,7 @@ The graph keys ``Phone`` and ``Email`` nodes by the clear number / address
 subgraph is drawn (its node ids end up in the page's HTML) or listed, each such
 uid is replaced by a pseudonym (``Phone:`` + a keyed hash: stable, not
 reversible without the key) and its display name is the masked form. Text cells
-go through :func:`queries.export.mask_text`. Only the profile page's reveal
+go through :func:`graph.masking.mask_text`. Only the profile page's reveal
 (audited, ``reveal_roles``) shows clear values.
 
 >>> nodes = pd.DataFrame({"uid": ["E1", "13912345678"], "label": ["Enterprise", "Phone"], "name": ["甲", "139****5678"]})
@@ -20,6 +20,8 @@ import hashlib
 import hmac
 
 import pandas as pd
+
+from graph.masking import mask_text
 
 PRIVATE_LABELS = ("Phone", "Email")
 
@@ -51,21 +53,12 @@ def mask_subgraph(nodes: pd.DataFrame, rels: pd.DataFrame | None, key: bytes,
     return nodes, rels, mapping
 
 
-def mask_text(text: str) -> str:
-    """Phones and e-mails inside a text masked (:func:`queries.export.mask_text`)."""
-    from queries.export import mask_text as _mask_text
-
-    return _mask_text(text)
-
-
 def mask_cells(df: pd.DataFrame) -> pd.DataFrame:
     """Phones and e-mails inside text cells masked (``139****5678``, ``z***@example.com``).
 
     Only the text cells that hold an ``@`` or a digit (found per column, vectorised) go through
     :func:`mask_text`; other cells and columns are copied as they are.
     """
-    from queries.export import mask_text
-
     out = df.copy()
     for c in out.columns:
         col = out[c]

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from pathlib import Path
 from typing import Any
 
@@ -41,86 +40,8 @@ import numpy as np
 import pandas as pd
 
 from graph.sheets import neutralise_formulas, write_csv, write_sheets  # noqa: F401  (part of this API)
+from graph.masking import mask_text, masked_email, masked_phone  # noqa: F401  (mask_text: part of this API)
 from queries.result import AnalysisResult, Evidence
-
-_MOBILE = re.compile(r"(?<![0-9A-Za-z])(?:\+?86[- ]?)?1[3-9]\d{9}(?![0-9A-Za-z])")
-_LANDLINE = re.compile(r"(?<![0-9A-Za-z])0\d{2,3}-\d{7,8}(?![0-9A-Za-z])")
-
-try:  # the ETL's vectorised maskers when present
-    from graph.identifiers import mask_email as _etl_mask_email
-    from graph.identifiers import mask_phone as _etl_mask_phone
-except ImportError:  # pragma: no cover - the ETL module is optional here
-    _etl_mask_phone = _etl_mask_email = None
-
-
-def _mask_phone(s: str) -> str:
-    if _etl_mask_phone is not None:
-        out = _etl_mask_phone(pd.Series([s])).iloc[0]
-        if isinstance(out, str):
-            return out
-    from queries.result import mask_phone
-
-    return mask_phone(s) or ""
-
-
-def _mask_email(s: str) -> str:
-    if _etl_mask_email is not None:
-        out = _etl_mask_email(pd.Series([s])).iloc[0]
-        if isinstance(out, str):
-            return out
-    from queries.result import mask_email
-
-    return mask_email(s) or ""
-
-
-# Each run of e-mail-local characters is tried as an e-mail once, from its start, and otherwise skipped
-# whole: a match cannot start later in the same run (the run ends at the same character either way), so
-# the text is scanned once instead of once per start position (which made the old pattern quadratic).
-_EMAIL_OR_RUN = re.compile(r"(?P<email>[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})|[A-Za-z0-9._%+-]+")
-
-
-def _masked_all(found: list[str], vector_mask, one_mask) -> list[str]:
-    """Mask a batch of matched texts in one vectorised call (falling back one by one where it gives NA)."""
-    if vector_mask is None:
-        return [one_mask(x) for x in found]
-    out = vector_mask(pd.Series(found, dtype=object)).tolist()
-    return [m if isinstance(m, str) else one_mask(x) for m, x in zip(out, found)]
-
-
-def _replace_spans(text: str, spans: list[tuple[int, int]], found: list[str], vector_mask, one_mask) -> str:
-    if not spans:
-        return text
-    masked = _masked_all(found, vector_mask, one_mask)
-    parts, last = [], 0
-    for (a, b), m in zip(spans, masked):
-        parts += (text[last:a], m)
-        last = b
-    parts.append(text[last:])
-    return "".join(parts)
-
-
-def _mask_emails(text: str) -> str:
-    hits = [m for m in _EMAIL_OR_RUN.finditer(text) if m.group("email")]
-    return _replace_spans(text, [m.span() for m in hits], [m.group(0) for m in hits], _etl_mask_email, _mask_email)
-
-
-def _mask_phones(text: str, pattern: re.Pattern) -> str:
-    hits = list(pattern.finditer(text))
-    return _replace_spans(text, [m.span() for m in hits], [m.group(0) for m in hits], _etl_mask_phone, _mask_phone)
-
-
-def mask_text(text: str) -> str:
-    """Mask every phone number and e-mail address inside a text (linear in its length).
-
-    >>> mask_text("电话13912345678，邮箱 zhang.san@example.com，USCC 91330203674737244W")
-    '电话139****5678，邮箱 z***@example.com，USCC 91330203674737244W'
-    """
-    if not any(ch in text for ch in "@0123456789"):  # nothing to mask: the common case, at C speed
-        return text
-    text = _mask_emails(text)
-    text = _mask_phones(text, _MOBILE)
-    return _mask_phones(text, _LANDLINE)
-
 
 def _cell(v: Any) -> Any:
     """A cell value for CSV / Excel: lists joined, dates as ISO dates, texts masked."""
@@ -161,7 +82,7 @@ def _jsonable(v: Any) -> Any:
 
 def _masked_evidence(ev: Evidence) -> dict:
     """Evidence as plain data with Phone / Email uids masked."""
-    private = {u: (p.get("masked") or (_mask_phone(u) if label == "Phone" else _mask_email(u)))
+    private = {u: (p.get("masked") or (masked_phone(u) if label == "Phone" else masked_email(u)))
                for u, label, p in zip(ev.nodes["uid"], ev.nodes["label"], ev.nodes["props"]) if label in ("Phone", "Email")}
 
     def m(u):

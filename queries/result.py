@@ -30,8 +30,6 @@ Example
 from __future__ import annotations
 
 import datetime as _dt
-import math
-import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +37,7 @@ from typing import Any
 import pandas as pd
 
 from graph.model import MODEL
+from graph.masking import mask_email, mask_phone  # noqa: F401  (re-exported for the analyses)
 
 NODE_COLUMNS = ["uid", "label", "name", "caption", "props"]
 REL_COLUMNS = ["src", "dst", "type", "caption", "props"]
@@ -58,43 +57,6 @@ REL_TEXT = {
 KIND_TEXT = {k: v.get("label_zh", k) for k, v in MODEL.penalty_kinds.items()}
 STATUS_TEXT = {k: v.get("label_zh", k) for k, v in MODEL.penalty_statuses.items()}
 ACTIVE = "active"
-
-_PHONE_RE = re.compile(r"\d")
-
-
-def mask_phone(value: str | None) -> str | None:
-    """``13912345678`` → ``139****5678`` (first 3, last 4 kept); short numbers keep only the last 2.
-
-    >>> mask_phone("13912345678"), mask_phone("0571-88886666"), mask_phone("123")
-    ('139****5678', '057*****6666', '*23')
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    s = str(value)
-    if "*" in s:
-        return s
-    digits = "".join(_PHONE_RE.findall(s))
-    if len(digits) >= 8:
-        return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
-    return "*" * max(len(digits) - 2, 1) + digits[-2:]
-
-
-def mask_email(value: str | None) -> str | None:
-    """``zhang.san@example.com`` → ``z***@example.com``.
-
-    >>> mask_email("Zhang.San@Example.com"), mask_email("bad")
-    ('z***@example.com', '***')
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    s = str(value).strip().lower()
-    if "*" in s:
-        return s
-    local, at, domain = s.partition("@")
-    if not at or not local:
-        return "***"
-    return f"{local[0]}***@{domain}"
-
 
 def _clean(v: Any) -> Any:
     """None for missing values (NaN, NaT, pd.NA); dates as ISO strings."""

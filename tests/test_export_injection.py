@@ -223,7 +223,7 @@ def test_reject_report_of_a_real_load_is_neutral(tmp_path):
 
 def reference_mask_text(text: str) -> str:
     """The former three-pass masker (quadratic on long runs; fine on short texts): the oracle for the rewrite."""
-    from queries.export import _mask_email, _mask_phone
+    from graph.masking import masked_email as _mask_email, masked_phone as _mask_phone
 
     email = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
     mobile = re.compile(r"(?<![0-9A-Za-z])(?:\+?86[- ]?)?1[3-9]\d{9}(?![0-9A-Za-z])")
