@@ -315,10 +315,10 @@ def shell_company_candidates(store, min_companies: int = 5, window_days: int = 1
                    "identity_members"]]
     clusters = _cluster_table(table)
 
-    context = dict(hubs=hubs, hub_of=hub_of, hub_rep=hub_rep, res=res, addr_members=addr_members, addr_of=addr_of, unr=unr, paid_of=paid_of,
-                   cycle_of=cycle_of, cycle_edges=cycle_edges, contact_members=contact_members,
-                   contact_kind=contact_kind, contacts_fired=contacts_fired, life_of=life_of,
-                   max_paid_ratio=max_paid_ratio)
+    context = _Fired(hubs=hubs, hub_of=hub_of, hub_rep=hub_rep, res=res, addr_members=addr_members, addr_of=addr_of,
+                     unr=unr, paid_of=paid_of, cycle_of=cycle_of, cycle_edges=cycle_edges,
+                     contact_members=contact_members, contact_kind=contact_kind, contacts_fired=contacts_fired,
+                     life_of=life_of, max_paid_ratio=max_paid_ratio)
 
     def build(row):
         return _evidence(store, row["uid"], context)
@@ -359,6 +359,27 @@ def _cluster_table(table: pd.DataFrame) -> pd.DataFrame:
 
 
 @dataclass
+class _Fired:
+    """What fired, per signal, for the evidence of any flagged enterprise (built once per scan)."""
+
+    hubs: dict            # hub person -> the companies it heads (founded close together)
+    hub_of: dict          # enterprise -> its hub people
+    hub_rep: dict         # (hub identity, enterprise) -> the person record that is legal representative there
+    res: Resolution       # resolved people (identity links)
+    addr_members: dict    # shared address -> its companies
+    addr_of: dict         # enterprise -> its shared addresses
+    unr: pd.DataFrame     # unreachable-at-address listings
+    paid_of: dict         # enterprise -> (subscribed, paid) where paid-in capital is tiny
+    cycle_of: dict        # enterprise -> its circular-holding component
+    cycle_edges: pd.DataFrame
+    contact_members: dict  # shared phone / e-mail -> its companies
+    contact_kind: dict     # shared contact -> "Phone" | "Email"
+    contacts_fired: dict   # enterprise -> its shared contacts that fired
+    life_of: dict          # enterprise -> (founded, ended, status, days) of a short life
+    max_paid_ratio: float
+
+
+@dataclass
 class _Picture:
     """What the evidence of one enterprise shows, gathered signal by signal."""
 
@@ -375,70 +396,70 @@ class _Picture:
         self.steps.append((uids, [(rel, True)] * (len(uids) - 1), props))
 
 
-def _hub_picture(pic: _Picture, c: dict) -> None:
+def _hub_picture(pic: _Picture, c: _Fired) -> None:
     """The hub people's companies (legal representative of many) and the identity links relied on."""
-    for p in c["hub_of"].get(pic.e, []):
-        for f in c["hubs"][p][:EVIDENCE_FANOUT]:
+    for p in c.hub_of.get(pic.e, []):
+        for f in c.hubs[p][:EVIDENCE_FANOUT]:
             pic.ents.add(f)
-            r = c["hub_rep"].get((p, f), p)
+            r = c.hub_rep.get((p, f), p)
             pic.persons.add(r)
             pic.step([r, f], "LEGAL_REP")
-        if len(c["res"].members(p)) > 1:
-            pic.links.append(c["res"].links(p))
+        if len(c.res.members(p)) > 1:
+            pic.links.append(c.res.links(p))
 
 
-def _address_picture(pic: _Picture, c: dict) -> None:
-    for a in c["addr_of"].get(pic.e, []):
+def _address_picture(pic: _Picture, c: _Fired) -> None:
+    for a in c.addr_of.get(pic.e, []):
         pic.addresses.add(a)
         pic.step([pic.e, a], "HAS_ADDRESS")
-        for f in c["addr_members"][a][:EVIDENCE_FANOUT]:
+        for f in c.addr_members[a][:EVIDENCE_FANOUT]:
             if f != pic.e:
                 pic.ents.add(f)
                 pic.step([f, a], "HAS_ADDRESS")
 
 
-def _contact_picture(pic: _Picture, c: dict) -> None:
-    for contact in sorted(c["contacts_fired"].get(pic.e, ())):
-        kind = c["contact_kind"][contact]
+def _contact_picture(pic: _Picture, c: _Fired) -> None:
+    for contact in sorted(c.contacts_fired.get(pic.e, ())):
+        kind = c.contact_kind[contact]
         pic.contacts[kind].add(contact)
         rel = "HAS_PHONE" if kind == "Phone" else "HAS_EMAIL"
-        for f in c["contact_members"][contact][:EVIDENCE_FANOUT]:
+        for f in c.contact_members[contact][:EVIDENCE_FANOUT]:
             pic.ents.add(f)
             pic.step([f, contact], rel)
 
 
-def _cycle_picture(pic: _Picture, c: dict) -> None:
-    comp, cyc = c["cycle_of"].get(pic.e), c["cycle_edges"]
+def _cycle_picture(pic: _Picture, c: _Fired) -> None:
+    comp, cyc = c.cycle_of.get(pic.e), c.cycle_edges
     if comp is None or not len(cyc):
         return
-    members = {u for u, k in c["cycle_of"].items() if k == comp}
+    members = {u for u, k in c.cycle_of.items() if k == comp}
     inner = cyc[cyc["src"].isin(members) & cyc["dst"].isin(members)]
     for s_, d_, r_ in zip(inner["src"], inner["dst"], inner["ratio"]):
         pic.ents.update((s_, d_))
         pic.step([s_, d_], "HOLDS_SHARES", [{"ratio": r_}])
 
 
-def _capital_picture(store, pic: _Picture, c: dict) -> pd.DataFrame | None:
+def _capital_picture(store, pic: _Picture, c: _Fired) -> pd.DataFrame | None:
     """The holders behind a tiny paid-in share (read here: only companies where it fired)."""
-    if pic.e not in c["paid_of"]:
+    if pic.e not in c.paid_of:
         return None
     holders = fetch(store, "holders_of", {"uid": pic.e})
     for h, hl in zip(holders["src"], holders["src_label"]):
         (pic.persons if hl == "Person" else pic.ents).add(h)
-    sub, paid = c["paid_of"][pic.e]
+    sub, paid = c.paid_of[pic.e]
     share = paid / sub if sub else 0.0
     pic.lines.append(f"认缴 {sub:,.0f} 元，实缴 {paid:,.0f} 元（{format_ratio(share)}，"
-                     f"阈值 {format_ratio(c['max_paid_ratio'])}）")
+                     f"阈值 {format_ratio(c.max_paid_ratio)}）")
     return holders
 
 
-def _life_picture(pic: _Picture, c: dict) -> None:
-    if pic.e in c["life_of"]:
-        f, d, st, nd = c["life_of"][pic.e]
+def _life_picture(pic: _Picture, c: _Fired) -> None:
+    if pic.e in c.life_of:
+        f, d, st, nd = c.life_of[pic.e]
         pic.lines.append(f"成立 {pd.Timestamp(f).date()}，{st} {pd.Timestamp(d).date()}（存续 {int(nd)} 天）")
 
 
-def _evidence(store, e: str, c: dict):
+def _evidence(store, e: str, c: _Fired):
     """The evidence of one flagged enterprise: each fired signal adds its part of the picture."""
     pic = _Picture(e, ents={e})
     _hub_picture(pic, c)
@@ -456,7 +477,7 @@ def _evidence(store, e: str, c: dict):
         for u in uids:
             if not b.has_node(u):
                 b.node(u, kind, masked=mask_phone(u) if kind == "Phone" else mask_email(u))
-    events = c["unr"][c["unr"]["enterprise"] == e]
+    events = c.unr[c.unr["enterprise"] == e]
     for ev, dec, st, reason in zip(events["event"], events["decided"], events["status"], events["reason"]):
         b.node(ev, "PenaltyEvent", kind="abnormal_operation", decided=dec, status=st, reason=reason)
         pic.step([e, ev], "PENALIZED")
