@@ -2,15 +2,78 @@
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
 from etl.synth import names as W
-from etl.synth.base import CURRENCIES, CURRENCY_P, EVENT_KINDS, IND_AGRI, IND_NAMES, IND_P, KIND_COOP, KIND_INDIVIDUAL, KIND_MODEL, K_PERSONS, NO_DAY, REF, R_PLANTED, ST_ACTIVE, S_CUNXU, S_DIAOXIAO, S_QIANCHU, S_ZAIYE, S_ZHUXIAO, _Geo, _day, _mobiles, _years_to_day
+from etl.synth.base import _Dates, CURRENCIES, CURRENCY_P, EVENT_KINDS, IND_AGRI, IND_NAMES, IND_P, KIND_COOP, KIND_INDIVIDUAL, KIND_MODEL, K_PERSONS, NO_DAY, REF, R_PLANTED, ST_ACTIVE, S_CUNXU, S_DIAOXIAO, S_QIANCHU, S_ZAIYE, S_ZHUXIAO, _Geo, _day, _mobiles, _years_to_day
 
 
 # --------------------------------------------------------------------------- the world
 
 
 class _World:
-    """All entities as arrays (enterprises, people) and edge lists (roles, holdings, events)."""
+    """All entities as arrays (enterprises, people) and edge lists (roles, holdings, events).
+
+    The arrays are filled stage by stage (``base``, the planting functions, the background, the
+    identifiers and the people); the annotations below list what each stage adds.
+    """
+
+    # enterprises (base, identifiers): one entry per enterprise
+    name: pa.Array
+    code: pa.Array            # the upper-case key: USCC, or the registration number of a legacy company
+    uscc_m: np.ndarray
+    regno: pa.Array
+    subject_id: pa.Array
+    legacy: np.ndarray
+    address: pa.Array
+    admin_prefix: pa.Array
+    authority: pa.Array
+    e_phone: pa.Array
+    e_email: pa.Array
+    erank: np.ndarray
+    dates: _Dates
+    # legal representatives and other officers (background)
+    rep_ent: np.ndarray
+    rep_person: np.ndarray
+    rep_since: np.ndarray
+    rep_is_lr: np.ndarray
+    rep_of: np.ndarray        # enterprise -> its legal representative (-1: none)
+    # holdings (background)
+    h_ent: np.ndarray
+    h_type: np.ndarray        # 0 person, 1 enterprise
+    h_holder: np.ndarray
+    h_bp: np.ndarray          # basis points
+    h_sub: np.ndarray
+    h_paid: np.ndarray
+    h_planted: np.ndarray
+    # penalty events (background)
+    bg_ev: tuple
+    ev_ent: np.ndarray
+    ev_kind: np.ndarray
+    ev_decided: np.ndarray
+    ev_status: np.ndarray
+    ev_removed: np.ndarray
+    ev_planted: np.ndarray
+    ev_reason_override: list
+    ev_order: np.ndarray
+    ev_uid: pa.Array
+    # people (background, people): one entry per person
+    P0: int                   # first background person
+    forced_names: list[str]
+    pp_disc: np.ndarray       # planted people's disclosure profile (SI.DISC_*)
+    p_kind: np.ndarray
+    p_state: np.ndarray       # ID_NONE / ID_FULL / ID_MASKED / ID_FOREIGN
+    p_county: np.ndarray
+    p_birth: np.ndarray
+    p_forced: np.ndarray
+    p_prefix_only: np.ndarray
+    p_idm: np.ndarray
+    p_id: pa.Array
+    p_foreign: pa.Array
+    p_name: pa.Array
+    p_mobile: pa.Array
+    p_email: pa.Array
+    id_rows: dict             # the ID rows each source shows (tables)
+    records: list
 
     def __init__(self, n: int, rng: np.random.Generator, geo: _Geo):
         self.n, self.rng, self.geo = n, rng, geo
