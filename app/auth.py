@@ -333,6 +333,7 @@ class AuthConfig:
         u = self.users.get(user) if isinstance(user, str) else None
         if not verify_password(u.password_hash if u else None, password or ""):
             return SignIn(False, str(user)[:64], None, "unknown user" if u is None else "wrong password")
+        assert u is not None  # verify_password is False without a hash
         return SignIn(True, u.name, u.role)
 
     def sign_in_throttled(self, user: str, password: str, address: str | None = None,

@@ -7,7 +7,7 @@ import logging
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 from rich.console import Console
@@ -177,7 +177,7 @@ def _refresh(path: Path, profile: str, settings, rec: dict, *, mode: str, max_de
     """Run a refresh, print its summary and exit with its code (``rec``: the audit line's results)."""
     from etl.refresh import run_refresh
 
-    kw = dict(mode=mode, max_delete=max_delete, dry_run=dry_run, log_streams=[sys.stderr] if log_json else None)
+    kw: dict[str, Any] = dict(mode=mode, max_delete=max_delete, dry_run=dry_run, log_streams=[sys.stderr] if log_json else None)
     with _load_errors():
         rep = run_refresh(path, profile, settings, **kw) if log_json else \
             _progress_run(run_refresh, path, profile, settings, **kw)

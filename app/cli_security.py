@@ -33,7 +33,7 @@ import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Optional, Sequence
+from typing import Any, Iterator, NoReturn, Optional, Sequence
 
 import typer
 from rich.console import Console
@@ -54,7 +54,7 @@ def _settings():
     return load_settings()
 
 
-def _fail(message: str, code: int = 1) -> None:
+def _fail(message: str, code: int = 1) -> NoReturn:
     err.print(f"[bold red]error:[/] {message}", soft_wrap=True)  # one line, however narrow the terminal
     raise typer.Exit(code)
 
@@ -146,6 +146,7 @@ def cli_user(settings, actions: Sequence[str], local_actions: Sequence[str] = ()
     if not res.ok:
         _fail(f"sign-in failed for {user[:64]!r}: nothing was read or written "
               "(set CREDITGRAPH_USER and CREDITGRAPH_PASSWORD_FILE or CREDITGRAPH_PASSWORD)", EXIT_DENIED)
+    assert res.role is not None  # a successful sign-in always carries the role
     who = CliUser(res.user, res.role, "cli")
     _deny(settings, who, actions, cfg)
     return who
@@ -285,7 +286,8 @@ def users_list(as_json: bool = typer.Option(False, "--json", help="JSON lines"))
     """Users and their roles (never their hashes)."""
     settings = _settings()
     who = cli_user(settings, ("users",), local_actions=("users",))
-    rows = [{"user": u.name, "role": u.role, "password": bool(u.password_hash)} for u in auth.list_users(settings)]
+    rows: list[dict[str, Any]] = [{"user": u.name, "role": u.role, "password": bool(u.password_hash)}
+                                  for u in auth.list_users(settings)]
     audit_event(settings, "users_list", **who.fields(), rows=len(rows))
     if as_json:
         for r in rows:

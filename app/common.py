@@ -261,7 +261,7 @@ def checked_search(slot: str, text: str, kinds: tuple[str, ...], limit: int) -> 
 # The whole-graph analyses a profile draws risk signals from. On a big graph they take tens of
 # seconds, so they run once per graph version in a background thread with its own read-only
 # store (LadybugDB serves two read-only handles in one process), never inside a page run.
-SIGNAL_ANALYSES = (("shell_company_candidates", {}), ("repeat_offenders", {"level": "enterprise"}),
+SIGNAL_ANALYSES: tuple[tuple[str, dict[str, Any]], ...] = (("shell_company_candidates", {}), ("repeat_offenders", {"level": "enterprise"}),
                    ("repeat_offenders", {"level": "person"}), ("phoenix_cases", {}))
 
 

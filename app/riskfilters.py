@@ -93,7 +93,7 @@ def region_options(df: pd.DataFrame, digits: int) -> list[str]:
 
 
 def kind_options(df: pd.DataFrame) -> list[str]:
-    found = set()
+    found: set[str] = set()
     for c in kind_columns(df):
         for v in df[c]:
             found.update(str(x) for x in _items(v))
@@ -101,7 +101,8 @@ def kind_options(df: pd.DataFrame) -> list[str]:
 
 
 def date_bounds(df: pd.DataFrame) -> tuple[dt.date, dt.date] | None:
-    lo, hi = None, None
+    lo: dt.date | None = None
+    hi: dt.date | None = None
     for c in date_columns(df):
         for v in df[c]:
             for x in _items(v):
@@ -111,7 +112,7 @@ def date_bounds(df: pd.DataFrame) -> tuple[dt.date, dt.date] | None:
                     continue
                 lo = d if lo is None or d < lo else lo
                 hi = d if hi is None or d > hi else hi
-    return (lo, hi) if lo is not None else None
+    return (lo, hi) if lo is not None and hi is not None else None  # both are set together
 
 
 def _row_any(df: pd.DataFrame, cols: list[str], test) -> np.ndarray:

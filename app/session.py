@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from typing import Any
+from typing import Any, NoReturn
 
 import streamlit as st
 
@@ -93,7 +93,8 @@ def peer_address() -> str | None:
 
         ctx = get_script_run_ctx()
         client = get_instance().get_client(ctx.session_id) if ctx is not None else None
-        ip = client.client_context.remote_ip if client is not None else None
+        client_context = client.client_context if client is not None else None
+        ip = client_context.remote_ip if client_context is not None else None
     except Exception:  # noqa: BLE001 — no runtime (tests) or no client: unknown
         ip = None
     return ip if isinstance(ip, str) and ip else None
@@ -122,7 +123,7 @@ def _sign_out() -> None:
     st.session_state.pop("revealed", None)
 
 
-def _sign_in_form(cfg: AuthConfig, note: str | None = None) -> None:
+def _sign_in_form(cfg: AuthConfig, note: str | None = None) -> NoReturn:
     st.title("登录 Sign in · creditgraph 信用图谱")
     if note:
         st.info(note)
@@ -134,7 +135,7 @@ def _sign_in_form(cfg: AuthConfig, note: str | None = None) -> None:
         address = cfg.client_address(peer_address(), request_headers())
         res, locks = cfg.sign_in_throttled(user.strip(), password, address)
         extra = {"address": address} if address else {}
-        fields = {"role": res.role} if res.ok else {"reason": res.reason}
+        fields: dict[str, Any] = {"role": res.role} if res.ok else {"reason": res.reason}
         if res.retry_after:
             fields["retry_after"] = res.retry_after
         _audit.audit_event(settings(), "sign_in", user=res.user, ok=res.ok, mode="password", **fields, **extra)
@@ -142,6 +143,7 @@ def _sign_in_form(cfg: AuthConfig, note: str | None = None) -> None:
             _audit.audit_event(settings(), "sign_in_locked", user=res.user, key=lock.key[0], value=lock.key[1],
                                failures=lock.failures, seconds=lock.seconds, **extra)
         if res.ok:
+            assert res.role is not None  # a successful sign-in always carries the role
             _start(Session(res.user, res.role, "password", time.time()))
             st.rerun()
         if res.reason == "throttled" or locks:
@@ -172,6 +174,7 @@ def gate() -> Session:
             st.session_state.pop(KEY, None)
             st.error(f"未授权 Not authorised: {res.reason}.")
             st.stop()
+        assert res.role is not None  # a successful sign-in always carries the role
         if s is None or s.user != res.user or s.role != res.role:
             s = _start(Session(res.user, res.role, "header", time.time()))
             audit("sign_in", ok=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import Any
 import numpy as np
 import pandas as pd
 from graph.normalize import STR_DTYPE
@@ -129,6 +130,7 @@ def _read_json(raw: bytes, enc: str, problems: list):
     loads = json.JSONDecoder(parse_int=_Num, parse_float=_Num, parse_constant=_Num).decode
     records, rows = [], []
     stripped = text.lstrip()
+    pairs: enumerate[Any] | list[tuple[int, Any]]
     if stripped.startswith("["):
         try:
             items = loads(stripped)

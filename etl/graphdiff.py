@@ -16,6 +16,7 @@ Example
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -98,7 +99,7 @@ def fetch_nodes(store: GraphStore, label: str, uids: pd.Series, cols: list[str])
 
 
 def fetch_rels(store: GraphStore, rtype: str, a: str, b: str, keys: pd.Series, by: str = "src",
-               cols: list[str] = ()) -> pd.DataFrame:
+               cols: Sequence[str] = ()) -> pd.DataFrame:
     """``src, dst`` plus ``cols`` of stored ``rtype`` edges whose ``by`` end is among ``keys``."""
     cols = list(cols)
     props = store.model.rel(rtype).properties

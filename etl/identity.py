@@ -454,12 +454,13 @@ def _evidence(c: Coded, p: _Pairs, rows: np.ndarray, id_kind, phone, email, comp
     return zh + " (" + en + ")"
 
 
-def score_pairs(pairs: pd.DataFrame, c: Coded) -> pd.DataFrame:
+def score_pairs(pairs: pd.DataFrame, c: Coded | None) -> pd.DataFrame:
     """src, dst, score, evidence (and the summed weight ``bits``) for every candidate pair.
     Evidence text is written for the pairs scored at least :data:`MIN_LINK_SCORE` (the links)."""
     if pairs.empty:
         return pd.DataFrame({"src": _str(), "dst": _str(), "score": pd.Series(dtype="float64"), "evidence": _str(),
                              "bits": pd.Series(dtype="float64")})
+    assert c is not None  # only an empty pair list comes without people
     p = _Pairs(pairs, c.n_people)
     nk = c.people["nk"].to_numpy()
     per_name = np.bincount(nk[nk >= 0])

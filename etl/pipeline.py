@@ -203,6 +203,7 @@ class _Loader:
         if batch is not None:
             written, deleted = apply_batch(store, batch, self.say)
         else:
+            assert cs is not None  # no batch only when there is a change set
             apply_changes(store, cs, self.say)
             written, deleted = _change_counts(cs)
         store.set_meta("last_run", run_id)

@@ -101,6 +101,7 @@ def read_extract(path: Path, profile: Profile, report: RejectReport) -> Extract:
             for table, canon in _read_workbook(f, src, profile, report, info, limit):
                 parts.setdefault(table, []).append(canon)
             continue
+        assert src is not None  # only a workbook may have no source, and it was read above
         try:
             df, problems = read_text_table(f, max_chars=limit)
         except Exception as exc:  # unreadable file: say so and go on with the others

@@ -42,6 +42,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import pandas as pd
 
@@ -58,6 +59,9 @@ from etl.transform import FLAG_DELETE, FLAG_INSERT, FLAG_UPDATE, clean_tables
 from graph import snapshots
 from graph.config import Settings, load_settings
 from graph.store import GraphStore, isin, pair_key
+
+if TYPE_CHECKING:
+    from graph.neo4j_store import Neo4jStore
 
 MODES = ("auto", "incremental", "snapshot")
 # the graph element a canonical table's records become, for per-table counts (equity changes and
@@ -348,7 +352,7 @@ def _refresh_embedded(run: _Run, report, prof, source, settings, mode, max_delet
 def _refresh_neo4j(run: _Run, report, prof, source, settings, mode, max_delete, dry_run, run_id):
     from graph.store import open_store
 
-    store = open_store(settings)
+    store = cast("Neo4jStore", open_store(settings))  # settings.store is "neo4j" here
     try:
         store.create_schema()
         old = store.get_meta("graph_version")

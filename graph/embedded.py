@@ -24,7 +24,7 @@ import re
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 import ladybug as lb
 import pandas as pd
@@ -130,7 +130,7 @@ class EmbeddedStore(GraphStore):
                 snapshot = snapshots.current_path(self.root)
         self.snapshot = Path(snapshot)
         self.version = self.snapshot.name.removesuffix(".tmp")
-        kw = {"read_only": read_only}
+        kw: dict[str, Any] = {"read_only": read_only}
         if buffer_pool_mb:
             kw["buffer_pool_size"] = buffer_pool_mb * 1024 * 1024
         if checkpoint_mb:  # WAL size that triggers a checkpoint (each one rewrites every column chunk touched)
@@ -145,7 +145,7 @@ class EmbeddedStore(GraphStore):
         if getattr(self, "_conn", None) is not None:
             self._conn.close()
             self._db.close()
-            self._conn = None
+            self._conn = None  # type: ignore[assignment]  # closed: the store is not used again
 
     def is_stale(self) -> bool:
         """True when a newer snapshot has been published since this store opened."""
@@ -153,11 +153,11 @@ class EmbeddedStore(GraphStore):
 
     # --- schema -----------------------------------------------------------------
     def _tables(self) -> dict[str, str]:
-        df = self._conn.execute("CALL show_tables() RETURN name, type").get_as_df()
+        df = self._conn.execute("CALL show_tables() RETURN name, type").get_as_df()  # type: ignore[union-attr]  # one statement: one QueryResult
         return dict(zip(df["name"], df["type"]))
 
     def _columns(self, table: str) -> set[str]:
-        df = self._conn.execute(f"CALL table_info('{table}') RETURN name").get_as_df()
+        df = self._conn.execute(f"CALL table_info('{table}') RETURN name").get_as_df()  # type: ignore[union-attr]  # one statement: one QueryResult
         return set(df["name"])
 
     def create_schema(self) -> None:

@@ -563,7 +563,7 @@ def keyed_hash(s: pd.Series, key: bytes, *, only_valid: bool = True) -> pd.Serie
     k = k.ljust(64, b"\0")
     inner = hashlib.sha256(bytes(b ^ 0x36 for b in k))
     outer = hashlib.sha256(bytes(b ^ 0x5C for b in k))
-    digests = []
+    digests: list[str] = []
     append = digests.append
     for u in uniq.to_pylist():
         h = inner.copy()

@@ -81,7 +81,8 @@ def _replace_spans(text: str, spans: list[tuple[int, int]], found: list[str], ve
     if not spans:
         return text
     masked = _masked_all(found, vector_mask, one_mask)
-    parts, last = [], 0
+    parts: list[str] = []
+    last = 0
     for (a, b), m in zip(spans, masked):
         parts += (text[last:a], m)
         last = b

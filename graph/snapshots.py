@@ -60,7 +60,7 @@ def _published(root: Path) -> list[str]:
 def next_name(root: Path) -> str:
     names = _published(root)
     cur = current_name(root)
-    nums = [int(_NAME.match(n).group(1)) for n in names] + ([int(cur[1:])] if cur else [])
+    nums = [int(m.group(1)) for m in map(_NAME.match, names) if m] + ([int(cur[1:])] if cur else [])
     return f"v{(max(nums) + 1) if nums else 1:06d}"
 
 

@@ -161,10 +161,10 @@ class GraphStore(ABC):
     def keyed_read(self, text: str, keys: Iterable[str]) -> pd.DataFrame:
         """Run ``text`` (which starts with :attr:`KEYS_CLAUSE`) over ``keys`` in batches of
         :data:`KEYED_BATCH`; the batches' rows concatenated."""
-        keys = pd.Series(keys, dtype="string").dropna().drop_duplicates()
+        uniq = pd.Series(keys, dtype="string").dropna().drop_duplicates()
         frames = []
-        for start in range(0, len(keys), KEYED_BATCH):
-            df = self.scan(text, {"keys": self._keys_param(keys.iloc[start:start + KEYED_BATCH])})
+        for start in range(0, len(uniq), KEYED_BATCH):
+            df = self.scan(text, {"keys": self._keys_param(uniq.iloc[start:start + KEYED_BATCH])})
             if len(df):
                 frames.append(df)
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

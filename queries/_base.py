@@ -1,7 +1,7 @@
 """Helpers shared by the analyses: running named queries, looking nodes up, date windows."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -78,7 +78,7 @@ def lookup(store, label: str, uids: Iterable[str]) -> pd.DataFrame:
     return out.drop_duplicates("uid")
 
 
-def lookup_props(store, by_label: dict[str, Iterable[str]]) -> dict[str, tuple[str, dict]]:
+def lookup_props(store, by_label: Mapping[str, Iterable[str]]) -> dict[str, tuple[str, dict]]:
     """``{uid: (label, props)}`` for nodes given per label."""
     out: dict[str, tuple[str, dict]] = {}
     for label, uids in by_label.items():

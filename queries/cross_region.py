@@ -162,11 +162,11 @@ def cross_region_links(store, level: str = "province", max_hops: int = 2, window
     >>> s.close()
     """
     params = _checked_params(level, max_hops, window_days, kinds, include_history, min_identity_score)
-    kinds = params["kinds"]
+    kind_list: list[str] = params["kinds"]
     res = resolve(store, min_identity_score)
-    ev, regions, ev_days = _penalised(store, include_history, kinds)
+    ev, regions, ev_days = _penalised(store, include_history, kind_list)
     if int(max_hops) <= 2:
-        pairs = _near_pairs(store, res, include_history, kinds, regions, level, int(max_hops))
+        pairs = _near_pairs(store, res, include_history, kind_list, regions, level, int(max_hops))
     else:
         pairs = _far_pairs(store, res, regions, level, int(max_hops))
     rows = _kept_pairs(pairs, regions, level, window_days, ev_days)
@@ -385,7 +385,7 @@ def _plan(a: str, b: str, d: dict) -> list[tuple[list[str], list[tuple[str, bool
             steps.append((rtype, fwd))
             props.append({"ratio": ratio} if rtype == "HOLDS_SHARES" else {})
         return [(path, steps, props)]
-    out = []
+    out: list[tuple[list[str], list[tuple[str, bool]], list[dict] | None]] = []
     for c, lab, ra, rb, qa, qb, chain in d["via"]:
         chain = chain if lab == "Person" else [c]
         same = [("POSSIBLY_SAME_AS", u < v) for u, v in zip(chain, chain[1:])]

@@ -22,7 +22,7 @@ from queries._base import fetch, lookup_props, require_label
 from queries.cypher_gen import PARTY_LABELS, query_name
 from queries.identity import (DEFAULT_MIN_IDENTITY_SCORE, LINK_COLUMNS, Resolution, add_links, check_score,
                               identities_of, resolve_of)
-from queries.result import AnalysisResult, EvidenceBuilder, finish, format_ratio
+from queries.result import AnalysisResult, Evidence, EvidenceBuilder, finish, format_ratio
 
 MAX_DEPTH = 9  # the literal bound of the ownership queries
 MAX_PATHS = 200_000
@@ -45,7 +45,7 @@ def _ratios(edges: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     sub = pd.to_numeric(e.get("subscribed"), errors="coerce") if "subscribed" in e else pd.Series(np.nan, e.index)
     total = sub.groupby(e["dst"]).transform("sum")
     fill = sub / total
-    e["ratio_source"] = np.where(e["ratio"].notna(), "ratio", np.where(fill.notna(), "subscribed", None))
+    e["ratio_source"] = np.where(e["ratio"].notna(), "ratio", np.where(fill.notna(), "subscribed", None))  # type: ignore[call-overload]  # numpy stubs reject None
     e["ratio"] = e["ratio"].fillna(fill)
     ok = e["ratio"].notna()
     return e[ok], e[~ok]
@@ -215,7 +215,7 @@ def equity_penetration(store, uid: str, depth: int = 6,
 
 
 def _paths_evidence(found: list[tuple[list[str], float]], labels: dict, names: dict, ratio_of: dict,
-                    total: float, links: pd.DataFrame | None = None) -> "Evidence":  # noqa: F821
+                    total: float, links: pd.DataFrame | None = None) -> Evidence:
     b = EvidenceBuilder()
     for path, _ in found:
         for u in path:

@@ -379,7 +379,7 @@ def link_path(links: pd.DataFrame, a: str, b: str) -> list[str]:
     for s, d in zip(links["src"], links["dst"]):
         nbrs.setdefault(s, []).append(d)
         nbrs.setdefault(d, []).append(s)
-    prev = {a: None}
+    prev: dict[str, str | None] = {a: None}
     queue = [a]
     for u in queue:
         for v in sorted(nbrs.get(u, ())):
@@ -389,6 +389,6 @@ def link_path(links: pd.DataFrame, a: str, b: str) -> list[str]:
     if b not in prev:
         return [a, b]
     path = [b]
-    while prev[path[-1]] is not None:
-        path.append(prev[path[-1]])
+    while (before := prev[path[-1]]) is not None:
+        path.append(before)
     return path[::-1]

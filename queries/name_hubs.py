@@ -143,7 +143,7 @@ def _assess(ents: list[str], traces: pd.DataFrame, founded: dict, same_person: l
             "shared_traces": texts, "_shared": shared}
 
 
-def _shown(kind: str, trace: str) -> str:
+def _shown(kind: str, trace: str) -> str | None:
     return mask_phone(trace) if kind == "phone" else mask_email(trace) if kind == "email" else trace
 
 
@@ -155,7 +155,8 @@ def _hubs(store, reps: pd.DataFrame, res: Resolution, min_companies: int, window
     info = lookup(store, "Enterprise", ents).set_index("uid") if ents else pd.DataFrame()
     founded = info["founded"].to_dict() if len(info) else {}
     names = region_names(store) if len(cand) else {}
-    rows, context = [], {"_window": int(window_days)}
+    rows: list[dict] = []
+    context: dict = {"_window": int(window_days)}
     for (key, city), g in cand.groupby(["key", "city"], sort=True):
         es = sorted(set(g["enterprise"]))
         by_identity = g.groupby("identity")["enterprise"].agg(lambda s: sorted(set(s)))
@@ -257,7 +258,7 @@ def name_hubs(store, min_companies: int = 5, window_days: int = 90, min_tied: in
     res = resolve(store, min_identity_score)
     reps = fetch(store, "name_hub_reps", arrow=True)
     table, context = _hubs(store, reps, res, min_companies, window_days, min_tied, include_name_only)
-    out = finish("name_hubs", params, table.drop(columns="_key"), lambda row: None)
+    out = finish("name_hubs", params, table.drop(columns="_key"), lambda row: None)  # type: ignore[arg-type, return-value]  # placeholder: only the numbered table is used
     keys = table["_key"].tolist()
 
     def build(row):

@@ -9,6 +9,7 @@ are left out unless ``include_history``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -113,7 +114,7 @@ def neighborhood(store, uid: str, hops: int = 2, rel_types: Sequence[str] | None
 
     b = EvidenceBuilder()
     b.node(uid, label, **centre)
-    rows = [{"uid": uid, "label": label, "hops": 0, "props": centre, "path": None}]
+    rows: list[dict[str, Any]] = [{"uid": uid, "label": label, "hops": 0, "props": centre, "path": None}]
     seen = {uid}
     for rec in records(df):
         if len(rows) > limit:

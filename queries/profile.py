@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from types import ModuleType
 from typing import Any, Mapping
 
 import pandas as pd
@@ -227,6 +228,7 @@ def _analysis_signals(store: GraphStore, uid: str, label: str, analyses: Mapping
     out: list[dict] = []
     if analyses is None:
         analyses = {}
+        q: ModuleType | None
         try:
             import queries as q
         except ImportError:  # pragma: no cover

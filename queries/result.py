@@ -209,11 +209,11 @@ class EvidenceBuilder:
             if not self.has_node(u) and other.has_node(u):
                 label, props = other.node_info(u)
                 self.node(u, label, **props)
-        props = []
+        rel_props: list[dict] = []
         for i, (t, fwd) in enumerate(steps):
             a, b = uids[i], uids[i + 1]
-            props.append(other.rel_info(a, b, t) if fwd else other.rel_info(b, a, t))
-        self.path(uids, steps, props)
+            rel_props.append(other.rel_info(a, b, t) if fwd else other.rel_info(b, a, t))
+        self.path(uids, steps, rel_props)
 
     def rel(self, src: str, dst: str, rel_type: str, **props: Any) -> None:
         key = (rel_type, src, dst)

@@ -251,8 +251,8 @@ def shell_company_candidates(store, min_companies: int = 5, window_days: int = 1
     fired["short_life"] = set(life_of)
 
     score: dict[str, float] = defaultdict(float)
-    for k, es in fired.items():
-        for e in es:
+    for k, fired_ents in fired.items():
+        for e in fired_ents:
             score[e] += w[k]
     cands = sorted(e for e, sc in score.items() if sc >= min_score - 1e-9)
     idx = {e: i for i, e in enumerate(cands)}
@@ -487,8 +487,8 @@ def _evidence(store, e: str, c: _Fired):
             if not b.has_node(h):
                 b.node(h, hl, name=hn)
             pic.step([h, e], "HOLDS_SHARES", [{"ratio": r_, "subscribed": s_, "paid": p_}])
-    for uids, steps, rp in pic.steps:
-        b.path(uids, steps, rp)
+    for path_uids, steps, rp in pic.steps:
+        b.path(path_uids, steps, rp)
     lines = pic.lines
     for found in pic.links:
         lines += add_links(b, found)

@@ -3,6 +3,7 @@ filtered, sortable, exported (CSV / XLSX) with evidence and masked personal data
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -51,7 +52,7 @@ c1, c2 = st.columns([2, 3])
 with c1:
     which = st.selectbox("名单 List", list(available), format_func=lambda k: available[k][0], key="risk_list")
     title, fn_name, fixed = available[which]
-    params = dict(fixed)
+    params: dict[str, Any] = dict(fixed)
     if which in ("repeat_enterprise", "repeat_person"):
         params["window_days"] = int(st.number_input("时间窗(天) Window (days)", 30, 3650, 730, step=30, key="risk_window"))
         params["min_events"] = int(st.number_input("最少事件数 Min events", 2, 20, 3, key="risk_min_events"))
@@ -150,9 +151,9 @@ if may_export and exp and exp["sig"] == sig:
     # the bytes stay in this session; a callable puts them on the media endpoint only when the user clicks,
     # and Streamlit drops that unreferenced file after the next runs (static bytes would sit at a /media/ URL,
     # readable without the session, as long as the page shows the button)
-    e2.download_button("下载 CSV Download CSV", lambda b=exp["csv"]: b, file_name=f"{exp['name']}-{stamp}.csv",
+    e2.download_button("下载 CSV Download CSV", lambda b=exp["csv"]: b, file_name=f"{exp['name']}-{stamp}.csv",  # type: ignore[misc]
                        mime="text/csv", key="risk_dl_csv")
-    e3.download_button("下载 XLSX Download XLSX", lambda b=exp["xlsx"]: b, file_name=f"{exp['name']}-{stamp}.xlsx",
+    e3.download_button("下载 XLSX Download XLSX", lambda b=exp["xlsx"]: b, file_name=f"{exp['name']}-{stamp}.xlsx",  # type: ignore[misc]
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="risk_dl_xlsx")
     st.caption(f"导出 {exp['rows']} 条，含证据路径，个人信息已脱敏 {exp['rows']} rows with evidence paths; personal data masked.")
 

@@ -56,7 +56,7 @@ else:
         path = report.get(fmt)
         if path and Path(path).is_file():
             # read on click only: the rejected rows (source data) never wait at a /media/ URL
-            col.download_button(f"下载拒收报告 Download reject report ({fmt.upper()})", lambda p=path: Path(p).read_bytes(),
+            col.download_button(f"下载拒收报告 Download reject report ({fmt.upper()})", lambda p=path: Path(p).read_bytes(),  # type: ignore[misc]
                                 file_name=f"rejects-{m.get('run_id')}.{fmt}", mime=mime, key=f"status_dl_{fmt}")
     if report.get("csv") and Path(report["csv"]).is_file():
         with st.expander("拒收报告预览 Reject report preview (first 200 rows)"):

@@ -5,6 +5,7 @@ import csv
 import functools
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -243,7 +244,7 @@ def _set_where(arr: pa.Array, mask: np.ndarray, value: str | pa.Array) -> pa.Arr
     return pc.if_else(pa.array(mask), value, arr)
 
 
-def _replace_rows(arr: pa.Array, rows: np.ndarray, values: list[str | None]) -> pa.Array:
+def _replace_rows(arr: pa.Array, rows: np.ndarray, values: Sequence[str | None]) -> pa.Array:
     """Replace arr[rows[i]] by values[i] (rows unique)."""
     if len(rows) == 0:
         return arr

@@ -44,7 +44,7 @@ CHUNK = 200_000
 class _OutFile:
     stem: str
     table: str
-    rows: np.ndarray | None  # subset of the table's rows (penalty kinds) or None for all
+    rows: int | None  # the event kind (index in EVENT_KINDS) whose rows this file holds, or None for all
     columns: list[tuple[str, str]]  # (canonical field, column in the file)
 
 

@@ -16,7 +16,7 @@ _SHELL_INDUSTRIES = [IND_NAMES.index(x) for x in ("商务服务业", "科技推�
 
 def _plant_shells(w: _World, k: int) -> list[dict]:
     rng = w.rng
-    out = []
+    out: list[dict] = []
     for _ in range(k):
         m = int(rng.integers(5, 13))
         ents = w.alloc(m)
@@ -58,7 +58,7 @@ def _plant_shells(w: _World, k: int) -> list[dict]:
             list_day[i] = d
             w.event(e, "abnormal_operation", d, ST_ACTIVE, reason=AO_UNREACHABLE)
         n_short = int(rng.integers(1, 4))
-        short = []
+        short: list[int] = []
         for i in (int(x) for x in rng.permutation(m)):
             if len(short) >= n_short:
                 break

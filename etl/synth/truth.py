@@ -92,6 +92,7 @@ def _derive_truth(w: _World, lk: _Lookup, uid_of: list[str]) -> dict:
             if j - i + 1 > best:
                 best, window = j - i + 1, (ds[i], ds[j])
         if best >= 3:
+            assert window is not None  # set together with best
             rep_ent.append({"uscc": lk.code[e], "name": lk.ename[e], "active_events": ev_ids(e),
                             "max_active_in_730_days": best, "window": [_iso(window[0]), _iso(window[1])]})
     # repeat offenders: people
@@ -221,8 +222,8 @@ def _ground_truth(w: _World, args: dict, bad: list[dict]) -> dict:
     for i, j in enumerate(w.ev_order.tolist()):
         uid_of[j] = uid_file[i]
     ents = np.flatnonzero(w.role != R_BG)
-    people = np.concatenate([np.arange(w.P0), w.rep_of[[e for e, _ in w.common_name_ents]]]).astype(np.int64)
-    lk = _Lookup(w, ents, people)
+    person_ids = np.concatenate([np.arange(w.P0), w.rep_of[[e for e, _ in w.common_name_ents]]]).astype(np.int64)
+    lk = _Lookup(w, ents, person_ids)
     d = _derive_truth(w, lk, uid_of)
     ev_by_ent: dict[int, list[int]] = {}
     for j in np.flatnonzero(w.role[w.ev_ent] != R_BG).tolist():
