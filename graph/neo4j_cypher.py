@@ -93,31 +93,28 @@ def count_nodes_text(label: str) -> str:
 
 # Rows' endpoint keys are bound to variables first: the linter takes `row.src`
 # inside a node pattern's map for a property of that node and warns about it.
-def rel_upsert_text(rel_type: str, src_label: str, dst_label: str, props: Iterable[str]) -> str:
+def _rel_write_text(verb: str, rel_type: str, src_label: str, dst_label: str, props: Iterable[str]) -> str:
+    """``MERGE`` or ``CREATE`` an edge per row between matched endpoints; rows whose endpoints are
+    missing match nothing (their count is the batch's shortfall)."""
     sets = ", ".join(f"r.{p} = row.{p}" for p in props if p not in ("src", "dst"))
     return (
         f"UNWIND $rows AS row\n"
         f"WITH row, row.src AS src, row.dst AS dst\n"
         f"MATCH (a:{src_label} {{{KEY}: src}})\n"
         f"MATCH (b:{dst_label} {{{KEY}: dst}})\n"
-        f"MERGE (a)-[r:{rel_type}]->(b)\n"
+        f"{verb} (a)-[r:{rel_type}]->(b)\n"
         + (f"SET {sets}\n" if sets else "")
         + "RETURN count(r) AS rows"
     )
+
+
+def rel_upsert_text(rel_type: str, src_label: str, dst_label: str, props: Iterable[str]) -> str:
+    return _rel_write_text("MERGE", rel_type, src_label, dst_label, props)
 
 
 def rel_create_text(rel_type: str, src_label: str, dst_label: str, props: Iterable[str]) -> str:
-    """CREATE edges known to be new; rows whose endpoints are missing match nothing."""
-    sets = ", ".join(f"r.{p} = row.{p}" for p in props if p not in ("src", "dst"))
-    return (
-        f"UNWIND $rows AS row\n"
-        f"WITH row, row.src AS src, row.dst AS dst\n"
-        f"MATCH (a:{src_label} {{{KEY}: src}})\n"
-        f"MATCH (b:{dst_label} {{{KEY}: dst}})\n"
-        f"CREATE (a)-[r:{rel_type}]->(b)\n"
-        + (f"SET {sets}\n" if sets else "")
-        + "RETURN count(r) AS rows"
-    )
+    """CREATE edges known to be new (a diff's inserts)."""
+    return _rel_write_text("CREATE", rel_type, src_label, dst_label, props)
 
 
 def rel_update_text(rel_type: str, src_label: str, dst_label: str, props: Iterable[str]) -> str:
