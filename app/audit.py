@@ -83,7 +83,7 @@ def audit_key(settings) -> bytes:
     if env:
         return env.encode("utf-8")
     if settings is None or isinstance(settings, (str, os.PathLike)):
-        from graph.config import load_settings
+        from creditgraph.graph.config import load_settings
 
         settings = load_settings()
     configured = (getattr(settings, "raw", {}) or {}).get("audit", {}).get("key")
@@ -94,7 +94,7 @@ def audit_key(settings) -> bytes:
 
 def key_is_demo(settings) -> bool:
     """True when the key comes from the built-in demo identity key (anyone could forge entries)."""
-    from graph.config import DEMO_ID_KEY
+    from creditgraph.graph.config import DEMO_ID_KEY
 
     return audit_key(settings) == hmac.new(DEMO_ID_KEY.encode("utf-8"), _KEY_LABEL, hashlib.sha256).digest()
 

@@ -28,7 +28,7 @@ Neo4jOpt = typer.Option(False, "--neo4j", help="use the Neo4j store (NEO4J_URI, 
 
 
 def settings_for(db: Optional[Path], neo4j: bool):
-    from graph.config import load_settings
+    from creditgraph.graph.config import load_settings
 
     s = load_settings()
     if neo4j:
@@ -46,9 +46,9 @@ def fail(message: str, code: int = 1) -> None:
 @contextmanager
 def _load_errors():
     """The load, refresh and demo failures as one-line messages and their exit codes."""
-    from etl.pipeline import EXIT_FATAL, EXIT_LOCKED, FatalLoadError
-    from etl.profiles import ProfileError
-    from graph.snapshots import Locked
+    from creditgraph.etl.pipeline import EXIT_FATAL, EXIT_LOCKED, FatalLoadError
+    from creditgraph.etl.profiles import ProfileError
+    from creditgraph.graph.snapshots import Locked
 
     try:
         yield
@@ -124,8 +124,8 @@ def load(
     load or refresh holds the lock, 77 sign-in refused or role without ``refresh``
     (with users configured; nothing read, nothing published).
     """
-    from app.cli_security import audited, cli_user
-    from etl.pipeline import run_load
+    from creditgraph.app.cli_security import audited, cli_user
+    from creditgraph.etl.pipeline import run_load
 
     settings = settings_for(db, neo4j)
     who = cli_user(settings, ("refresh",))  # before anything is read: a refused sign-in loads nothing
@@ -163,7 +163,7 @@ def refresh(
     not be read, 1 fatal error (graph unchanged), 75 another refresh or load holds the lock,
     77 sign-in refused or role without ``refresh`` (graph unchanged; a service account: docs/security.md).
     """
-    from app.cli_security import audited, cli_user
+    from creditgraph.app.cli_security import audited, cli_user
 
     settings = settings_for(db, neo4j)
     who = cli_user(settings, ("refresh",))  # the admin's refresh permission, or a service account's
@@ -175,7 +175,7 @@ def refresh(
 def _refresh(path: Path, profile: str, settings, rec: dict, *, mode: str, max_delete: float, dry_run: bool,
              log_json: bool, as_json: bool) -> None:
     """Run a refresh, print its summary and exit with its code (``rec``: the audit line's results)."""
-    from etl.refresh import run_refresh
+    from creditgraph.etl.refresh import run_refresh
 
     kw: dict[str, Any] = dict(mode=mode, max_delete=max_delete, dry_run=dry_run, log_streams=[sys.stderr] if log_json else None)
     with _load_errors():
@@ -210,7 +210,7 @@ def synth(
     encoding: str = typer.Option("utf-8", "--encoding", help="CSV encoding: utf-8, utf-8-sig or gb18030"),
 ) -> None:
     """Generate synthetic credit extracts with planted risk patterns and ground_truth.json."""
-    from etl.synth import generate
+    from creditgraph.etl.synth import generate
 
     with console.status(f"generating {enterprises:,} enterprises …"):
         summary = generate(enterprises=enterprises, seed=seed, out=out, profile=profile, fmt=fmt,
@@ -228,13 +228,13 @@ def synth(
 @app.command()
 def schema(db: Optional[Path] = DbOpt, neo4j: bool = Neo4jOpt) -> None:
     """Create or migrate the graph schema and show its version."""
-    from app.cli_security import audited, cli_user
-    from graph.store import open_store
+    from creditgraph.app.cli_security import audited, cli_user
+    from creditgraph.graph.store import open_store
 
     settings = settings_for(db, neo4j)
     with audited(settings, cli_user(settings, ("refresh",)), "schema"):
         if settings.store == "embedded":
-            from graph.embedded import new_snapshot
+            from creditgraph.graph.embedded import new_snapshot
 
             with new_snapshot(settings.db_path) as store:
                 v = store.schema_version()
@@ -248,9 +248,9 @@ def schema(db: Optional[Path] = DbOpt, neo4j: bool = Neo4jOpt) -> None:
 @app.command()
 def counts(db: Optional[Path] = DbOpt, neo4j: bool = Neo4jOpt) -> None:
     """Nodes per label and relationships per type."""
-    from app.cli_security import audited, cli_user
-    from graph.snapshots import NoGraph
-    from graph.store import open_store
+    from creditgraph.app.cli_security import audited, cli_user
+    from creditgraph.graph.snapshots import NoGraph
+    from creditgraph.graph.store import open_store
 
     settings = settings_for(db, neo4j)
     with audited(settings, cli_user(settings, ("status",)), "counts") as rec:  # data status, as in the app
@@ -278,11 +278,11 @@ def verify(
     """Check the graph's integrity: each relationship the same from both ends and by scan, keys present
     and unique, no dangling or doubled edges, counts as the last load or refresh recorded. Exit 1 on any
     difference."""
-    from app.cli_security import audited, cli_user
-    from etl.pipeline import last_counts
-    from graph.snapshots import NoGraph
-    from graph.store import open_store
-    from graph.verify import verify as verify_graph
+    from creditgraph.app.cli_security import audited, cli_user
+    from creditgraph.etl.pipeline import last_counts
+    from creditgraph.graph.snapshots import NoGraph
+    from creditgraph.graph.store import open_store
+    from creditgraph.graph.verify import verify as verify_graph
 
     settings = settings_for(db, neo4j)
     with audited(settings, cli_user(settings, ("status",)), "verify", full=full, sample=sample) as rec:
@@ -308,8 +308,8 @@ def verify(
 @app.command()
 def history(db: Optional[Path] = DbOpt, neo4j: bool = Neo4jOpt, limit: int = typer.Option(20, help="runs to show")) -> None:
     """Past loads and refreshes, newest first (from their manifests)."""
-    from app.cli_security import audited, cli_user
-    from etl.pipeline import history as runs
+    from creditgraph.app.cli_security import audited, cli_user
+    from creditgraph.etl.pipeline import history as runs
 
     settings = settings_for(db, neo4j)
     with audited(settings, cli_user(settings, ("status",)), "history", limit=limit) as rec:
@@ -347,10 +347,10 @@ def analyze(
     db: Optional[Path] = DbOpt,
     neo4j: bool = Neo4jOpt,
 ) -> None:
-    import queries
-    from app.cli_security import audited, cli_user, masked_frame
-    from etl.read import sha256
-    from graph.store import open_store
+    from creditgraph import queries
+    from creditgraph.app.cli_security import audited, cli_user, masked_frame
+    from creditgraph.etl.read import sha256
+    from creditgraph.graph.store import open_store
 
     if list_ or not name:
         for aname in queries.ANALYSES:
@@ -401,7 +401,7 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="address to listen on (0.0.0.0: every interface)"),
 ) -> None:
     """Serve the Streamlit app (read-only on the graph; offline: no CDN, no telemetry)."""
-    from app.serve import ServeRefused, check_listen, run
+    from creditgraph.app.serve import ServeRefused, check_listen, run
 
     settings = settings_for(db, False)
     try:
@@ -427,7 +427,7 @@ def demo(
                                "(scripts/neo4j.sh, data in data/neo4j-demo), started for the demo and stopped after it"),
 ) -> None:
     """Generate demo data with planted risk patterns, load it into the embedded store (or Neo4j), serve the app."""
-    from etl.pipeline import EXIT_FATAL
+    from creditgraph.etl.pipeline import EXIT_FATAL
 
     if neo4j and db is not None:
         fail("--neo4j and --db exclude each other", 2)
@@ -478,8 +478,8 @@ def _demo_neo4j_server():
 
 
 def _demo(settings, enterprises: int, seed: int, port: int, host: str, out: Path, no_serve: bool, reload: bool) -> None:
-    from app.cli_security import audited, cli_user
-    from app.serve import prepare_demo, run
+    from creditgraph.app.cli_security import audited, cli_user
+    from creditgraph.app.serve import prepare_demo, run
 
     with audited(settings, cli_user(settings, ("refresh",)), "demo", enterprises=enterprises, seed=seed) as rec:
         with _load_errors():
@@ -497,15 +497,15 @@ def _demo(settings, enterprises: int, seed: int, port: int, host: str, out: Path
 
 
 # users and the audit log (app/cli_security.py)
-from app.cli_security import audit_cmd, users_app  # noqa: E402
+from creditgraph.app.cli_security import audit_cmd, users_app  # noqa: E402
 
 app.add_typer(users_app, name="users")
 app.command("audit")(audit_cmd)
 
 
 def main() -> None:
-    from graph.inputs import InputError
-    from graph.neo4j_store import Neo4jStoreError
+    from creditgraph.graph.inputs import InputError
+    from creditgraph.graph.neo4j_store import Neo4jStoreError
 
     # the driver's own notices (e.g. "Transaction failed and will be retried") would bury the one-line
     # reason a failed command ends with

@@ -39,8 +39,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from app import auth
-from app.audit import audit_event, audit_path, key_is_demo, read_events, verify_chain
+from creditgraph.app import auth
+from creditgraph.app.audit import audit_event, audit_path, key_is_demo, read_events, verify_chain
 
 EXIT_DENIED = 77  # EX_NOPERM
 console = Console()
@@ -49,7 +49,7 @@ users_app = typer.Typer(help="Manage app users (admins): passwords stored only a
 
 
 def _settings():
-    from graph.config import load_settings
+    from creditgraph.graph.config import load_settings
 
     return load_settings()
 
@@ -186,7 +186,7 @@ def _mask_resident_ids(text: str) -> str:
 
     import pandas as pd
 
-    from graph.identifiers import mask_id, validate_resident_id, validate_uscc
+    from creditgraph.graph.identifiers import mask_id, validate_resident_id, validate_uscc
 
     found = sorted(set(re.findall(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])", text)))
     if not found:
@@ -200,7 +200,7 @@ def _mask_resident_ids(text: str) -> str:
 
 def _masked_cell(v: Any) -> Any:
     """A printed cell with personal data masked: the exports' phone / e-mail masking, ID numbers, in lists and maps too."""
-    from graph.masking import mask_text
+    from creditgraph.graph.masking import mask_text
 
     if isinstance(v, str):
         return _mask_resident_ids(mask_text(v))
@@ -228,7 +228,7 @@ def _new_password(stdin: bool) -> str:
 
 
 def _config_path():
-    from graph.config import config_path
+    from creditgraph.graph.config import config_path
 
     return config_path()
 

@@ -21,8 +21,8 @@ from typing import Any, Callable
 import pandas as pd
 import streamlit as st
 
-from graph.config import Settings, load_settings
-from graph.model import MODEL
+from creditgraph.graph.config import Settings, load_settings
+from creditgraph.graph.model import MODEL
 
 # --- labels from the graph model -------------------------------------------------------
 
@@ -108,7 +108,7 @@ class StoreHolder:
         self.retired: list = []
 
     def get(self):
-        from graph.store import open_store
+        from creditgraph.graph.store import open_store
 
         with self.lock:
             if self.store is None:
@@ -130,7 +130,7 @@ def _holder(key: str, _s: Settings) -> StoreHolder:
 
 def get_store():
     """The open store, or a clear message and a stopped page when there is no graph yet."""
-    from graph.snapshots import NoGraph
+    from creditgraph.graph.snapshots import NoGraph
 
     s = settings()
     try:
@@ -165,7 +165,7 @@ def ctx() -> tuple[Any, str, str]:
 
 @st.cache_data(show_spinner=False, max_entries=256, ttl=6 * 3600)
 def cached_search(_key: str, version: str, text: str, kinds: tuple[str, ...], limit: int) -> pd.DataFrame:
-    from queries.search import search
+    from creditgraph.queries.search import search
 
     return search(get_store(), text, kinds=kinds, limit=limit)
 
@@ -173,7 +173,7 @@ def cached_search(_key: str, version: str, text: str, kinds: tuple[str, ...], li
 @st.cache_data(show_spinner=False, max_entries=128, ttl=6 * 3600)
 def cached_profile(_key: str, version: str, uid: str, with_analyses: bool) -> dict:
     """A profile; ``with_analyses`` only once :func:`signals_ready` (the cache key then differs)."""
-    from queries.profile import profile
+    from creditgraph.queries.profile import profile
 
     analyses = signal_analyses(_key, version) if with_analyses else {}
     return profile(get_store(), uid, analyses=analyses)
@@ -181,7 +181,7 @@ def cached_profile(_key: str, version: str, uid: str, with_analyses: bool) -> di
 
 @st.cache_data(show_spinner=False, max_entries=8, ttl=6 * 3600)
 def cached_regions(_key: str, version: str) -> pd.DataFrame:
-    from queries.search import regions
+    from creditgraph.queries.search import regions
 
     return regions(get_store()).copy()
 
@@ -193,14 +193,14 @@ def cached_counts(_key: str, version: str) -> dict:
 
 @st.cache_data(show_spinner=False, max_entries=256, ttl=6 * 3600)
 def cached_active_counts(_key: str, version: str, uids: tuple[str, ...]) -> dict:
-    from queries.profile import active_counts
+    from creditgraph.queries.profile import active_counts
 
     return active_counts(get_store(), list(uids))
 
 
 def analysis_fn(name: str) -> Callable:
     """The analysis ``name`` from the analyses registry (``queries.ANALYSES``)."""
-    from queries import ANALYSES
+    from creditgraph.queries import ANALYSES
 
     return ANALYSES[name]
 
@@ -216,7 +216,7 @@ def cached_analysis(_key: str, version: str, name: str, params: tuple) -> Any:
 
 def run_analysis(name: str, **params) -> Any:
     """An analysis for the page (cached), recorded in the audit log with its parameters."""
-    from app import session
+    from creditgraph.app import session
 
     store, version, key = ctx()
     session.audit_once(f"analysis:{name}", "analysis", name=name, params=params)
@@ -243,8 +243,8 @@ def mask_key() -> bytes:
 
 def checked_search(slot: str, text: str, kinds: tuple[str, ...], limit: int) -> pd.DataFrame | None:
     """A search, audited; None (with a message on the page) when the text is refused."""
-    from app import session
-    from graph.inputs import InputError, clean_text
+    from creditgraph.app import session
+    from creditgraph.graph.inputs import InputError, clean_text
 
     try:
         text = clean_text(text)
@@ -273,7 +273,7 @@ class _Warmup:
         self.thread.start()
 
     def _run(self, s: Settings) -> None:
-        from graph.store import open_store
+        from creditgraph.graph.store import open_store
 
         try:
             store = open_store(s, read_only=True)  # kept open: results build their evidence lazily from it
@@ -344,8 +344,8 @@ def current_uid() -> str | None:
 
 def link_uid() -> str | None:
     """The ``uid`` URL parameter when it can be a key; a refused one is dropped from the URL with a message (audited)."""
-    from app import session
-    from graph.inputs import InputError, clean_key
+    from creditgraph.app import session
+    from creditgraph.graph.inputs import InputError, clean_key
 
     raw = st.query_params.get("uid")
     if not raw:
@@ -376,7 +376,7 @@ def go(page: str, uid: str | None = None, name: str | None = None) -> None:
 
 @st.cache_data(show_spinner=False, max_entries=1024, ttl=6 * 3600)
 def cached_lookup(_key: str, version: str, uid: str) -> dict | None:
-    from queries.search import lookup
+    from creditgraph.queries.search import lookup
 
     return lookup(get_store(), uid)
 
@@ -421,7 +421,7 @@ def export_bytes(result, fmt: str) -> bytes:
     """The export file (CSV or XLSX, with evidence columns and masked personal data) as bytes."""
     import tempfile
 
-    from queries.export import export
+    from creditgraph.queries.export import export
 
     with tempfile.TemporaryDirectory(prefix="creditgraph-export-") as d:
         path = Path(d) / f"export.{fmt}"

@@ -20,7 +20,7 @@ from typing import Any, Mapping
 
 import pandas as pd
 
-from graph.model import MODEL
+from creditgraph.graph.model import MODEL
 
 LABEL_COLORS = {
     "Enterprise": "#4C78A8",

@@ -18,9 +18,9 @@ properties and patterns the model does not allow are warnings.
 Usage::
 
     npm ci --prefix tools/cypher-lint     # once
-    python -m app.lint                  # exit status 0: no errors
-    python -m app.lint --json           # machine-readable diagnostics
-    python -m app.lint --dump           # the JSON document fed to the linter
+    python -m creditgraph.app.lint                  # exit status 0: no errors
+    python -m creditgraph.app.lint --json           # machine-readable diagnostics
+    python -m creditgraph.app.lint --dump           # the JSON document fed to the linter
 """
 from __future__ import annotations
 
@@ -30,9 +30,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import queries as _queries  # noqa: F401  (registers the named queries)
-from graph import cypher
-from graph.model import MODEL, GraphModel
+from creditgraph import queries as _queries  # noqa: F401  (registers the named queries)
+from creditgraph.graph import cypher
+from creditgraph.graph.model import MODEL, GraphModel
 
 ROOT = Path(__file__).resolve().parent.parent
 LINT_DIR = ROOT / "tools" / "cypher-lint"
@@ -44,7 +44,7 @@ CYPHER_VERSION = "CYPHER 5"
 
 def schema_for_lint(model: GraphModel = MODEL) -> dict:
     """The linter's ``DbSchema`` built from the graph model (plus the store's ``GraphMeta`` node)."""
-    from graph.neo4j_store import META
+    from creditgraph.graph.neo4j_store import META
 
     props: dict[str, None] = {}
     for node in model.nodes.values():
@@ -79,8 +79,8 @@ def named_queries(registry: dict[str, cypher.NamedQuery] | None = None) -> list[
 
 def collect_neo4j_queries(model: GraphModel = MODEL) -> list[dict]:
     """Every Neo4j Cypher text of the project: ``{"name", "text", "params": {name: type}}``."""
-    from etl.refresh import neo4j_statements
-    from graph.neo4j_store import generated_statements
+    from creditgraph.etl.refresh import neo4j_statements
+    from creditgraph.graph.neo4j_store import generated_statements
 
     return [*({"name": f"store:{s['name']}", "text": s["text"], "params": s["params"]}
               for s in generated_statements(model)), *neo4j_statements(model), *named_queries()]

@@ -21,7 +21,7 @@ import hmac
 
 import pandas as pd
 
-from graph.masking import mask_text
+from creditgraph.graph.masking import mask_text
 
 PRIVATE_LABELS = ("Phone", "Email")
 

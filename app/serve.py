@@ -54,7 +54,7 @@ class ServeRefused(RuntimeError):
 
 def listen_refusal(cfg, host: str) -> str | None:
     """Why the app must not listen on ``host`` with this :class:`app.auth.AuthConfig` (None: fine)."""
-    from app.auth import is_loopback_host
+    from creditgraph.app.auth import is_loopback_host
 
     if cfg.mode == "header" and not is_loopback_host(host) and not cfg.trusted_proxies_set:
         return (f"header sign-in ([auth] trusted_header = {cfg.trusted_header!r}) on {host}, beyond loopback, "
@@ -65,8 +65,8 @@ def listen_refusal(cfg, host: str) -> str | None:
 
 def check_listen(host: str) -> None:
     """Raise :class:`ServeRefused` when the configured sign-in makes ``host`` unsafe (or [auth] is broken)."""
-    from app.auth import AuthConfig, AuthError
-    from graph.config import load_settings
+    from creditgraph.app.auth import AuthConfig, AuthError
+    from creditgraph.graph.config import load_settings
 
     try:
         cfg = AuthConfig.from_settings(load_settings())
@@ -149,9 +149,9 @@ def demo_is_current(out: Path, enterprises: int, seed: int) -> bool:
 
 def already_loaded(settings, src: Path) -> bool:
     """True when the last run loaded exactly these files (same paths and SHA-256) and its graph is published."""
-    from etl.pipeline import history
-    from etl.read import sha256
-    from graph import snapshots
+    from creditgraph.etl.pipeline import history
+    from creditgraph.etl.read import sha256
+    from creditgraph.graph import snapshots
 
     runs = history(settings)
     if not runs or settings.store != "embedded":
@@ -171,8 +171,8 @@ def already_loaded(settings, src: Path) -> bool:
 def prepare_demo(settings, enterprises: int = 20_000, seed: int = 1, out: Path = DEMO_SRC,
                  say: Callable[[str], None] = print, progress=None, reload: bool = False) -> dict:
     """Generate the demo extract (unless already there) and load it (unless already loaded)."""
-    from etl.pipeline import run_load
-    from etl.synth import generate
+    from creditgraph.etl.pipeline import run_load
+    from creditgraph.etl.synth import generate
 
     out = Path(out)
     info: dict = {"out": str(out), "generated": False, "loaded": False}

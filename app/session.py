@@ -15,14 +15,14 @@ from typing import Any, NoReturn
 
 import streamlit as st
 
-from app import audit as _audit
-from app.auth import AuthConfig, AuthError, Session
+from creditgraph.app import audit as _audit
+from creditgraph.app.auth import AuthConfig, AuthError, Session
 
 KEY = "auth_session"
 
 
 def settings():
-    from app.common import settings as _settings
+    from creditgraph.app.common import settings as _settings
 
     return _settings()
 

@@ -9,17 +9,12 @@ embedded store).
 from __future__ import annotations
 
 import logging
-import sys
 import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # run as a script by `streamlit run`: make the packages importable
-    sys.path.insert(0, str(ROOT))
+import streamlit as st
 
-import streamlit as st  # noqa: E402
-
-from app import common, session  # noqa: E402
+from creditgraph.app import common, session
 
 def _favicon():
     """A small hub drawn locally: a ``:material/…:`` page icon makes the browser fetch an SVG from Google."""

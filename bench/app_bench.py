@@ -30,7 +30,7 @@ def main() -> int:
     os.environ.pop("CREDITGRAPH_CONFIG", None)
     from streamlit.testing.v1 import AppTest
 
-    from graph.embedded import EmbeddedStore
+    from creditgraph.graph.embedded import EmbeddedStore
 
     if a.truth:
         truth = json.loads(a.truth.read_text(encoding="utf-8"))
@@ -68,7 +68,7 @@ def main() -> int:
 
     timed("profile of a shell member", lambda: profile(ent))
     timed("profile of a repeat offender", lambda: profile(repeat))
-    from app import common
+    from creditgraph.app import common
 
     t = time.perf_counter()
     for w in list(common._WARM.values()):

@@ -42,7 +42,7 @@ def main() -> int:
 
     logging.disable(logging.WARNING)  # AppTest's "missing ScriptRunContext" lines, once per run
 
-    from graph.embedded import EmbeddedStore
+    from creditgraph.graph.embedded import EmbeddedStore
 
     with EmbeddedStore(a.db, read_only=True) as s:
         uids = s.run(f"MATCH (e:Enterprise) RETURN e.uid AS uid LIMIT {a.rounds * a.per_round}")["uid"].tolist()

@@ -18,8 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from etl.pipeline import run_load
-from graph.config import load_settings
+from creditgraph.etl.pipeline import run_load
+from creditgraph.graph.config import load_settings
 
 TARGET_SECONDS = 120.0
 TARGET_RSS_GIB = 8.0
@@ -42,7 +42,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="cg-etl-bench-"))
     source = a.source
     if source is None:
-        from etl.synth import generate
+        from creditgraph.etl.synth import generate
 
         t = time.perf_counter()
         s = generate(a.enterprises, a.seed, work / "src")

@@ -14,8 +14,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from etl.pipeline import run_load
-from graph.config import load_settings
+from creditgraph.etl.pipeline import run_load
+from creditgraph.graph.config import load_settings
 
 
 def main(megabytes: float) -> None:

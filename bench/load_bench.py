@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from graph.embedded import new_snapshot
+from creditgraph.graph.embedded import new_snapshot
 
 
 def frames(n_ent: int, n_people: int, n_rels: int, seed: int = 7):
@@ -78,7 +78,7 @@ def run_embedded(frames_) -> tuple[list, float]:
 
 def neo4j_settings():
     """NEO4J_* from the environment, else the local server's credentials file (scripts/neo4j.sh)."""
-    from graph.config import Neo4jSettings
+    from creditgraph.graph.config import Neo4jSettings
 
     env = dict(os.environ)
     if not env.get("NEO4J_URI"):
@@ -91,7 +91,7 @@ def neo4j_settings():
 
 
 def run_neo4j(frames_, wipe: bool) -> tuple[list, float]:
-    from graph.neo4j_store import Neo4jStore
+    from creditgraph.graph.neo4j_store import Neo4jStore
 
     with Neo4jStore.from_settings(neo4j_settings()) as store:
         present = int(store.run("MATCH (n) RETURN count(n) AS c")["c"].iloc[0])

@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from queries.export import mask_text
+from creditgraph.queries.export import mask_text
 
 UNIT = "联系人张三 电话 13912345678 座机 0571-88886666 邮箱 zhang.san@example.com 地址某路1号。"
 

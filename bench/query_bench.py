@@ -31,11 +31,11 @@ from pathlib import Path
 
 import numpy as np
 
-from graph.config import load_settings
-from graph.embedded import EmbeddedStore
-from queries import (cross_region_links, equity_penetration, neighborhood, paths, phoenix_cases, repeat_offenders,
+from creditgraph.graph.config import load_settings
+from creditgraph.graph.embedded import EmbeddedStore
+from creditgraph.queries import (cross_region_links, equity_penetration, neighborhood, paths, phoenix_cases, repeat_offenders,
                      risk_groups, shell_company_candidates)
-from queries.quality import People, evaluate, headline, load_truth
+from creditgraph.queries.quality import People, evaluate, headline, load_truth
 
 # analysis -> p95 target in seconds
 TARGETS = {
@@ -115,7 +115,7 @@ def main() -> None:
     if args.store == "neo4j":
         from load_bench import neo4j_settings
 
-        from graph.neo4j_store import Neo4jStore
+        from creditgraph.graph.neo4j_store import Neo4jStore
 
         store = Neo4jStore.from_settings(neo4j_settings())
         where = store.uri

@@ -115,7 +115,7 @@ def frames(n: int, seed: int = 7) -> dict[str, pd.DataFrame]:
 
 
 def build(root: str | Path, n: int, seed: int = 7) -> None:
-    from graph.embedded import new_snapshot
+    from creditgraph.graph.embedded import new_snapshot
 
     f = frames(n, seed)
     t0 = time.perf_counter()

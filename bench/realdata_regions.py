@@ -32,9 +32,9 @@ def main() -> int:
 
     import pandas as pd
 
-    from etl.pipeline import run_load
-    from graph.config import load_settings
-    from graph.embedded import EmbeddedStore
+    from creditgraph.etl.pipeline import run_load
+    from creditgraph.graph.config import load_settings
+    from creditgraph.graph.embedded import EmbeddedStore
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = dataclasses.replace(load_settings(), store="embedded", db_path=Path(tmp) / "graph", id_key="bench")

@@ -20,11 +20,11 @@ def main() -> int:
     ap.add_argument("--realdata", type=Path, default=REPO.parent / "shared" / "realdata")
     ap.add_argument("--db", type=Path, default=Path("/tmp/realdata-graph"))
     a = ap.parse_args()
-    from etl.pipeline import run_load
-    from graph.config import load_settings
-    from graph.embedded import EmbeddedStore
-    from queries.identity import DEFAULT_MIN_IDENTITY_SCORE, identities
-    from queries.name_hubs import name_hubs
+    from creditgraph.etl.pipeline import run_load
+    from creditgraph.graph.config import load_settings
+    from creditgraph.graph.embedded import EmbeddedStore
+    from creditgraph.queries.identity import DEFAULT_MIN_IDENTITY_SCORE, identities
+    from creditgraph.queries.name_hubs import name_hubs
 
     shutil.rmtree(a.db, ignore_errors=True)
     settings = dataclasses.replace(load_settings(), store="embedded", db_path=a.db)

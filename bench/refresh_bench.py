@@ -24,14 +24,13 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 TARGET_S = 30.0
 
 
 def refresh(extract: Path, db: Path) -> tuple[dict, float, float]:
     """Run the CLI; returns (manifest, wall seconds, child peak RSS in MB)."""
     t = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "app.cli", "refresh", str(extract), "--db", str(db), "--json"],
+    proc = subprocess.run([sys.executable, "-m", "creditgraph.app.cli", "refresh", str(extract), "--db", str(db), "--json"],
                           cwd=REPO, capture_output=True, text=True)
     wall = time.perf_counter() - t
     if proc.returncode != 0:
@@ -63,7 +62,7 @@ def main() -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix="refresh-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        from etl.synth.changes import change_extract
+        from creditgraph.etl.synth.changes import change_extract
 
         t = time.perf_counter()
         db = work / "db"

@@ -23,12 +23,12 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from graph import identifiers as ids
-from graph import normalize as nz
-from etl.identity import link_identities
-from etl.report import RejectReport
-from etl.transform import FLAG_DELETE
-from graph.store import isin, lookup
+from creditgraph.graph import identifiers as ids
+from creditgraph.graph import normalize as nz
+from creditgraph.etl.identity import link_identities
+from creditgraph.etl.report import RejectReport
+from creditgraph.etl.transform import FLAG_DELETE
+from creditgraph.graph.store import isin, lookup
 
 REL_FRAMES = list[tuple[str, str, str, pd.DataFrame]]
 
@@ -82,7 +82,7 @@ class GraphBatch:
 
 
 def regions_reference() -> pd.DataFrame:
-    path = resources.files("etl").joinpath("data", "regions.csv")
+    path = resources.files("creditgraph.etl").joinpath("data", "regions.csv")
     with path.open("rb") as fh:
         df = pd.read_csv(fh, dtype=str, encoding="utf-8")
     return df.rename(columns={"code": "uid"})[["uid", "name", "level", "province", "city"]]

@@ -32,11 +32,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from graph.normalize import STR_DTYPE
-from etl.charset import (  # noqa: F401  (detect_encoding: part of this module's API)
+from creditgraph.graph.normalize import STR_DTYPE
+from creditgraph.etl.charset import (  # noqa: F401  (detect_encoding: part of this module's API)
     _BOMS, _MIN_NON_ASCII, _SUSPECT_SHARE, _decode, detect_encoding, detect_encoding_bytes, odd_share,
 )
-from etl.formats import _read_json, _read_parquet, _read_xlsx, read_xlsx_sheets  # noqa: F401  (re-exported)
+from creditgraph.etl.formats import _read_json, _read_parquet, _read_xlsx, read_xlsx_sheets  # noqa: F401  (re-exported)
 
 __all__ = ["detect_encoding", "detect_encoding_bytes", "read_text_table", "read_xlsx_sheets",
            "max_field_chars", "MAX_FIELD_CHARS"]

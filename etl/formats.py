@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 import numpy as np
 import pandas as pd
-from graph.normalize import STR_DTYPE
-from etl.charset import _decode
+from creditgraph.graph.normalize import STR_DTYPE
+from creditgraph.etl.charset import _decode
 
 # --------------------------------------------------------------------------
 # other formats
@@ -46,7 +46,7 @@ def read_xlsx_sheets(path, limit: int | None = None) -> list[tuple[str, pd.DataF
     each frame shaped as :func:`read_text_table` returns it (``_row`` is the row in that sheet)."""
     from openpyxl import load_workbook
 
-    from etl.encoding import _finish  # the frame finishing every reader shares (etl.encoding imports this module)
+    from creditgraph.etl.encoding import _finish  # the frame finishing every reader shares (etl.encoding imports this module)
 
     path = Path(path)
     wb = load_workbook(path, read_only=True, data_only=True)
@@ -92,7 +92,7 @@ def _sheet_frame(ws, problems: list):
         keep = [j for j in range(width) if j not in set(empty_cols)]
         header = [header[j] for j in keep]
         records = [[rec[j] for j in keep] for rec in records]
-    from etl.encoding import _dedupe  # the header cleaning CSV uses too (etl.encoding imports this module)
+    from creditgraph.etl.encoding import _dedupe  # the header cleaning CSV uses too (etl.encoding imports this module)
 
     cols = _dedupe(header, problems)
     df = pd.DataFrame(records, columns=cols, dtype=STR_DTYPE) if records else pd.DataFrame(

@@ -21,9 +21,9 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from etl.build import GraphBatch
-from graph.model import KEY, coerce_frame
-from graph.store import GraphStore, isin, pair_key
+from creditgraph.etl.build import GraphBatch
+from creditgraph.graph.model import KEY, coerce_frame
+from creditgraph.graph.store import GraphStore, isin, pair_key
 
 NODE_ORDER = ["Region", "Enterprise", "Person", "PenaltyEvent", "Address", "Phone", "Email"]
 

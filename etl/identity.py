@@ -66,8 +66,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from etl.identity_evidence import ADDRESS_CAP, Evidence, _str, batch_evidence, name_key, stored_evidence
-from graph import identifiers as ids
+from creditgraph.etl.identity_evidence import ADDRESS_CAP, Evidence, _str, batch_evidence, name_key, stored_evidence
+from creditgraph.graph import identifiers as ids
 
 REL = "POSSIBLY_SAME_AS"
 MIN_LINK_SCORE = 0.5

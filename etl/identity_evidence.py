@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graph.store import isin
+from creditgraph.graph.store import isin
 
 ADDRESS_CAP = 20      # companies per address: a busier address says nothing about identity
 
@@ -105,7 +105,7 @@ def _people_named(store, names: pd.Series) -> pd.DataFrame:
 
 
 def _fetch(store, rtype: str, a: str, b: str, keys: pd.Series, by: str) -> pd.DataFrame:
-    from etl.graphdiff import fetch_rels
+    from creditgraph.etl.graphdiff import fetch_rels
 
     keys = pd.Series(keys, dtype="string").dropna().drop_duplicates()
     if keys.empty:
@@ -142,7 +142,7 @@ def stored_evidence(store, batch, ev: Evidence) -> Evidence:
     stored_adr = _fetch(store, "HAS_ADDRESS", "Enterprise", "Address", ents, "src")
     stored_adr = stored_adr[~isin(stored_adr["src"], ev.addresses["ent"])]  # the batch states its companies' addresses
     addrs = pd.concat([ev.addresses["addr"], stored_adr["dst"]], ignore_index=True).drop_duplicates()
-    from etl.graphdiff import fetch_nodes
+    from creditgraph.etl.graphdiff import fetch_nodes
 
     cluster = fetch_nodes(store, "Address", addrs, ["cluster"])
     addrs = addrs[~isin(addrs, cluster.loc[cluster["cluster"].fillna(False).astype(bool), "uid"])]

@@ -20,14 +20,14 @@ from typing import Callable
 
 import pandas as pd
 
-from etl.build import GraphBatch, build
-from etl.graphdiff import NODE_ORDER, ChangeSet, apply_changes, diff_batch, stored_legal_reps
-from etl.profiles import load_profile
-from etl.read import read_extract
-from etl.report import RejectReport
-from etl.transform import FLAG_DELETE, clean_tables
-from graph.config import Settings, load_settings
-from graph.store import GraphStore, UpsertResult
+from creditgraph.etl.build import GraphBatch, build
+from creditgraph.etl.graphdiff import NODE_ORDER, ChangeSet, apply_changes, diff_batch, stored_legal_reps
+from creditgraph.etl.profiles import load_profile
+from creditgraph.etl.read import read_extract
+from creditgraph.etl.report import RejectReport
+from creditgraph.etl.transform import FLAG_DELETE, clean_tables
+from creditgraph.graph.config import Settings, load_settings
+from creditgraph.graph.store import GraphStore, UpsertResult
 
 Progress = Callable[[str, str], None]  # (stage, message)
 
@@ -226,8 +226,8 @@ def verify_before_publish(root: Path, snapshot: Path, counts: dict[str, int] | N
     ``CREDITGRAPH_VERIFY_WRITES``: ``sample`` (2,000 keys per relationship end, the default),
     ``full`` (every key) or ``off``.
     """
-    from graph.embedded import EmbeddedStore
-    from graph.verify import verify
+    from creditgraph.graph.embedded import EmbeddedStore
+    from creditgraph.graph.verify import verify
 
     mode = os.environ.get(VERIFY_ENV, "sample").strip().lower()
     if mode == "off":
@@ -248,8 +248,8 @@ def last_counts(settings: Settings, version: str | None) -> dict[str, int] | Non
 
 def _load_embedded(loader: _Loader, run_id: str) -> _Written:
     """Plan against the published snapshot; write a copy and publish it only when something changed."""
-    from graph import snapshots
-    from graph.embedded import EmbeddedStore
+    from creditgraph.graph import snapshots
+    from creditgraph.graph.embedded import EmbeddedStore
 
     root = Path(loader.settings.db_path)
     with snapshots.writer_lock(root):
@@ -285,8 +285,8 @@ def _load_embedded(loader: _Loader, run_id: str) -> _Written:
 
 def _load_neo4j(loader: _Loader, run_id: str) -> _Written:
     """Plan and write in the server; ``graph_version`` is stamped last, and only when something changed."""
-    from graph import snapshots
-    from graph.store import open_store
+    from creditgraph.graph import snapshots
+    from creditgraph.graph.store import open_store
 
     with snapshots.writer_lock(runs_dir(loader.settings)):
         store = open_store(loader.settings)

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import yaml
 
-from etl.canonical import TABLES
+from creditgraph.etl.canonical import TABLES
 
 DEFAULT_FLAGS = {
     "insert": ["i", "I", "1", "insert", "新增", "A", "a", "add"],
@@ -86,7 +86,7 @@ class Profile:
 
 
 def builtin_profiles() -> list[str]:
-    folder = resources.files("etl").joinpath("profiles")
+    folder = resources.files("creditgraph.etl").joinpath("profiles")
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
@@ -96,7 +96,7 @@ def load_profile(name_or_path: str | Path) -> Profile:
     if p.suffix in (".yaml", ".yml") and p.exists():
         text, where = p.read_text(encoding="utf-8"), str(p)
     else:
-        res = resources.files("etl").joinpath("profiles", f"{name_or_path}.yaml")
+        res = resources.files("creditgraph.etl").joinpath("profiles", f"{name_or_path}.yaml")
         if not res.is_file():
             raise ProfileError(
                 f"unknown profile {name_or_path!r}: use one of {builtin_profiles()} or the path of a YAML profile")

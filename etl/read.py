@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
-from graph import normalize as nz
-from etl.canonical import TABLES
-from etl.encoding import max_field_chars, read_text_table, read_xlsx_sheets
-from etl.profiles import Profile, Source
-from etl.report import RejectReport
+from creditgraph.graph import normalize as nz
+from creditgraph.etl.canonical import TABLES
+from creditgraph.etl.encoding import max_field_chars, read_text_table, read_xlsx_sheets
+from creditgraph.etl.profiles import Profile, Source
+from creditgraph.etl.report import RejectReport
 
 SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".jsonl", ".json", ".ndjson", ".parquet"}
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}

@@ -46,22 +46,22 @@ from typing import TYPE_CHECKING, cast
 
 import pandas as pd
 
-from graph import normalize as nz
-from etl.build import build
-from etl.graphdiff import ChangeSet, Rels, apply_changes, diff_batch, fetch_rels
-from etl.joblog import JobLog
-from etl.pipeline import (DIRECTORY, WRITER_CHECKPOINT_MB, FatalLoadError, LoadReport, Progress,
+from creditgraph.graph import normalize as nz
+from creditgraph.etl.build import build
+from creditgraph.etl.graphdiff import ChangeSet, Rels, apply_changes, diff_batch, fetch_rels
+from creditgraph.etl.joblog import JobLog
+from creditgraph.etl.pipeline import (DIRECTORY, WRITER_CHECKPOINT_MB, FatalLoadError, LoadReport, Progress,
                           new_run_id, owned_records, pause_point, runs_dir, subject_reps, verify_before_publish)
-from etl.profiles import load_profile
-from etl.read import read_extract
-from etl.report import RejectReport
-from etl.transform import FLAG_DELETE, FLAG_INSERT, FLAG_UPDATE, clean_tables
-from graph import snapshots
-from graph.config import Settings, load_settings
-from graph.store import GraphStore, isin, pair_key
+from creditgraph.etl.profiles import load_profile
+from creditgraph.etl.read import read_extract
+from creditgraph.etl.report import RejectReport
+from creditgraph.etl.transform import FLAG_DELETE, FLAG_INSERT, FLAG_UPDATE, clean_tables
+from creditgraph.graph import snapshots
+from creditgraph.graph.config import Settings, load_settings
+from creditgraph.graph.store import GraphStore, isin, pair_key
 
 if TYPE_CHECKING:
-    from graph.neo4j_store import Neo4jStore
+    from creditgraph.graph.neo4j_store import Neo4jStore
 
 MODES = ("auto", "incremental", "snapshot")
 # the graph element a canonical table's records become, for per-table counts (equity changes and
@@ -313,7 +313,7 @@ def _apply(store: GraphStore, cs: ChangeSet, run: _Run, run_id: str) -> None:
 
 
 def _refresh_embedded(run: _Run, report, prof, source, settings, mode, max_delete, dry_run, run_id):
-    from graph.embedded import EmbeddedStore
+    from creditgraph.graph.embedded import EmbeddedStore
 
     root = Path(settings.db_path)
     old = snapshots.current_name(root)
@@ -350,7 +350,7 @@ def _refresh_embedded(run: _Run, report, prof, source, settings, mode, max_delet
 
 
 def _refresh_neo4j(run: _Run, report, prof, source, settings, mode, max_delete, dry_run, run_id):
-    from graph.store import open_store
+    from creditgraph.graph.store import open_store
 
     store = cast("Neo4jStore", open_store(settings))  # settings.store is "neo4j" here
     try:

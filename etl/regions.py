@@ -25,7 +25,7 @@ from importlib import resources
 
 import pandas as pd
 
-from graph import normalize as nz
+from creditgraph.graph import normalize as nz
 
 # suffixes a name may be written without (longest first); ethnic names of autonomous regions too
 _SUFFIX = re.compile(r"(?:壮族自治区|回族自治区|维吾尔自治区|特别行政区|自治区|地区|省|市|盟)$")
@@ -36,7 +36,7 @@ def _short(name: str) -> str:
 
 
 def _read(name: str) -> pd.DataFrame:
-    with resources.files("etl").joinpath("data", name).open("rb") as fh:
+    with resources.files("creditgraph.etl").joinpath("data", name).open("rb") as fh:
         return pd.read_csv(fh, dtype=str, keep_default_na=False, encoding="utf-8")
 
 

@@ -69,7 +69,7 @@ class RejectReport:
         folder.mkdir(parents=True, exist_ok=True)
         df = self.frame()
         csv, parquet = folder / "rejects.csv", folder / "rejects.parquet"
-        from graph.sheets import write_csv  # formulas neutralised: the CSV is opened in spreadsheets
+        from creditgraph.graph.sheets import write_csv  # formulas neutralised: the CSV is opened in spreadsheets
 
         write_csv(df, csv)
         df.to_parquet(parquet, index=False)

@@ -13,14 +13,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graph import identifiers as ids
-from graph import mojibake as mj
-from graph import normalize as nz
-from graph import parse_values as pv
-from etl import regions
-from etl.canonical import TABLES
-from etl.report import RejectReport
-from graph.model import MODEL
+from creditgraph.graph import identifiers as ids
+from creditgraph.graph import mojibake as mj
+from creditgraph.graph import normalize as nz
+from creditgraph.graph import parse_values as pv
+from creditgraph.etl import regions
+from creditgraph.etl.canonical import TABLES
+from creditgraph.etl.report import RejectReport
+from creditgraph.graph.model import MODEL
 
 FLAG_INSERT, FLAG_UPDATE, FLAG_DELETE = "insert", "update", "delete"
 # dates of things that happened: a future date or the 9999 sentinel there is dropped with a note

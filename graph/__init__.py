@@ -1,4 +1,4 @@
 """The graph model and the stores that hold it (embedded LadybugDB, Neo4j)."""
-from graph.model import MODEL, GraphModel, load_model
+from creditgraph.graph.model import MODEL, GraphModel, load_model
 
 __all__ = ["MODEL", "GraphModel", "load_model"]

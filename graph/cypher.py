@@ -39,7 +39,7 @@ class NamedQuery:
 
     def check_params(self, given: dict) -> None:
         """Names as declared, and values no input should produce refused (graph.inputs)."""
-        from graph.inputs import check_param_values
+        from creditgraph.graph.inputs import check_param_values
 
         missing = sorted(set(self.params) - set(given))
         extra = sorted(set(given) - set(self.params))

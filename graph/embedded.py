@@ -30,9 +30,9 @@ import ladybug as lb
 import pandas as pd
 import pyarrow as pa
 
-from graph import snapshots
-from graph.model import KEY, MODEL, GraphModel, coerce_frame
-from graph.store import GraphStore, MissingEndpoints, UpsertResult, isin, pair_key
+from creditgraph.graph import snapshots
+from creditgraph.graph.model import KEY, MODEL, GraphModel, coerce_frame
+from creditgraph.graph.store import GraphStore, MissingEndpoints, UpsertResult, isin, pair_key
 
 UPDATE_BATCH = 20_000  # LOAD FROM … MATCH batches (bigger ones exhaust the buffer pool)
 LOOKUP_MAX = 100_000  # up to this many keys are looked up by key; more: scan all keys of the label

@@ -18,8 +18,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graph import normalize as nz
-from graph.normalize import (
+from creditgraph.graph import normalize as nz
+from creditgraph.graph.normalize import (
     _DIGIT,
     _EMPTY,
     _HALFWIDTH_TABLE,

@@ -12,8 +12,8 @@ import re
 
 import pandas as pd
 
-from graph.identifiers import mask_email as masked_emails
-from graph.identifiers import mask_phone as masked_phones
+from creditgraph.graph.identifiers import mask_email as masked_emails
+from creditgraph.graph.identifiers import mask_phone as masked_phones
 
 _PHONE_RE = re.compile(r"\d")
 

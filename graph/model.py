@@ -119,7 +119,7 @@ def _props(raw: dict) -> dict[str, Property]:
 def load_model(text: str | None = None) -> GraphModel:
     """Parse a schema document (default: the packaged ``schema.yaml``)."""
     if text is None:
-        text = resources.files("graph").joinpath("schema.yaml").read_text(encoding="utf-8")
+        text = resources.files("creditgraph.graph").joinpath("schema.yaml").read_text(encoding="utf-8")
     doc = yaml.safe_load(text)
     nodes = {}
     for label, spec in doc["nodes"].items():

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from graph.normalize import (  # the shared Arrow plumbing
+from creditgraph.graph.normalize import (  # the shared Arrow plumbing
     _arrow, _bool, _clean, _series,
 )
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from graph.model import KEY, MODEL, GraphModel
-from graph.store import GraphStore, keyed_edges_text, keyed_nodes_text
+from creditgraph.graph.model import KEY, MODEL, GraphModel
+from creditgraph.graph.store import GraphStore, keyed_edges_text, keyed_nodes_text
 
 META = "GraphMeta"
 FULLTEXT_INDEX = "party_names"

@@ -21,7 +21,7 @@ messages (driver errors about authentication and connectivity are re-raised as
 :class:`Neo4jStoreError` with the password scrubbed and the cause detached).
 
 Every Cypher text this module can send is listed by :func:`generated_statements`,
-which the CI lint step (``python -m app.lint``) checks with Neo4j's own linter.
+which the CI lint step (``python -m creditgraph.app.lint``) checks with Neo4j's own linter.
 Labels, relationship types and property names in these texts come from the
 graph model only; values always travel as parameters.
 
@@ -36,15 +36,15 @@ from typing import Any, Iterable, Iterator
 
 import pandas as pd
 
-from graph.config import redact_uri
-from graph.model import KEY, MODEL, GraphModel
-from graph.neo4j_cypher import (  # noqa: F401  (re-exported: the store's statements)
+from creditgraph.graph.config import redact_uri
+from creditgraph.graph.model import KEY, MODEL, GraphModel
+from creditgraph.graph.neo4j_cypher import (  # noqa: F401  (re-exported: the store's statements)
     DROP_FULLTEXT, FULLTEXT_ANALYZER, FULLTEXT_INDEX, GET_META, META, SET_META, SHOW_FULLTEXT, count_nodes_text,
     count_rels_text, delete_nodes_text,
     delete_rels_text, edges_text, existing_keys_text, fulltext_spec, generated_statements, node_keys_text,
     node_upsert_text, rel_create_text, rel_update_text, rel_upsert_text, schema_statements)
-from graph.neo4j_values import _Converter, _timestamps, frame_records  # noqa: F401  (re-exported)
-from graph.store import GraphStore, MissingEndpoints, UpsertResult
+from creditgraph.graph.neo4j_values import _Converter, _timestamps, frame_records  # noqa: F401  (re-exported)
+from creditgraph.graph.store import GraphStore, MissingEndpoints, UpsertResult
 
 log = logging.getLogger(__name__)
 BATCH = 10_000

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from graph.model import GraphModel
+from creditgraph.graph.model import GraphModel
 
 
 # --- values: pandas -> driver ----------------------------------------------------

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from graph.normalize import (  # the shared Arrow plumbing
+from creditgraph.graph.normalize import (  # the shared Arrow plumbing
     _DIGIT, _EMPTY, _HALFWIDTH_TABLE, _TEXT_TABLE, _WS_RE, _arrow, _bool, _clean, _distinct, _factorize, _fixed, _null_where, _series, _take, _take_arrow, _translate,
 )
 

@@ -21,8 +21,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graph import cypher
-from graph.model import KEY, MODEL, GraphModel, coerce_frame
+from creditgraph.graph import cypher
+from creditgraph.graph.model import KEY, MODEL, GraphModel, coerce_frame
 
 
 def lookup(values: pd.Series, mapping: pd.Series) -> pd.Series:
@@ -287,15 +287,15 @@ def keyed_edges_text(keys_clause: str, rel_type: str, src_label: str, dst_label:
 
 def open_store(settings=None, read_only: bool = False) -> GraphStore:
     """The configured store: embedded by default, Neo4j when asked for."""
-    from graph.config import load_settings
+    from creditgraph.graph.config import load_settings
 
     settings = settings or load_settings()
     if settings.store == "neo4j":
-        from graph.neo4j_store import Neo4jStore
+        from creditgraph.graph.neo4j_store import Neo4jStore
 
         return Neo4jStore.from_settings(settings.neo4j)
     if settings.store != "embedded":
         raise ValueError(f"unknown store kind {settings.store!r}: use 'embedded' or 'neo4j'")
-    from graph.embedded import EmbeddedStore
+    from creditgraph.graph.embedded import EmbeddedStore
 
     return EmbeddedStore(settings.db_path, read_only=read_only)

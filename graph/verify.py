@@ -18,7 +18,7 @@ Cost: one scan per relationship table plus one batched lookup query per
 
 Example
 -------
->>> from graph.embedded import EmbeddedStore
+>>> from creditgraph.graph.embedded import EmbeddedStore
 >>> import tempfile
 >>> s = EmbeddedStore(tempfile.mkdtemp())
 >>> _ = s.upsert_nodes("Region", pd.DataFrame({"uid": ["33"], "name": ["浙江省"]}))
@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from graph.model import KEY
-from graph.store import GraphStore, isin, pair_key
+from creditgraph.graph.model import KEY
+from creditgraph.graph.store import GraphStore, isin, pair_key
 
 SHOWN = 5  # examples kept per problem
 

@@ -7,7 +7,7 @@ edge arrays. ``ANALYSES`` lists them by name for the command line and the app;
 :func:`parameters` describes each one's parameters (name, type, default,
 help) and :func:`coerce` turns command-line strings into those types::
 
-    from queries import ANALYSES, coerce
+    from creditgraph.queries import ANALYSES, coerce
     fn = ANALYSES["repeat_offenders"]
     result = fn(store, **coerce("repeat_offenders", {"level": "person"}))
     export(result, "out.xlsx")
@@ -24,8 +24,8 @@ from __future__ import annotations
 
 from pathlib import Path as _Path
 
-from graph import cypher as _cypher
-from queries.cypher_gen import expand as _expand
+from creditgraph.graph import cypher as _cypher
+from creditgraph.queries.cypher_gen import expand as _expand
 
 # Registered first, before the analyses import: a thread that imports this package while another is
 # still importing it (Streamlit's script thread) must never see it without its named queries.
@@ -38,18 +38,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from graph.inputs import preview  # error messages never echo a huge input
-from queries.cross_region import cross_region_links
-from queries.equity import controlled_by, equity_penetration
-from queries.export import export
-from queries.groups import risk_groups, risk_propagation
-from queries.name_hubs import name_hubs
-from queries.neighborhood import neighborhood
-from queries.paths import paths
-from queries.repeat import phoenix_cases, repeat_offenders
-from queries.result import AnalysisResult, Evidence
-from queries.shell import shell_company_candidates
-from queries.suspected import suspected_relations
+from creditgraph.graph.inputs import preview  # error messages never echo a huge input
+from creditgraph.queries.cross_region import cross_region_links
+from creditgraph.queries.equity import controlled_by, equity_penetration
+from creditgraph.queries.export import export
+from creditgraph.queries.groups import risk_groups, risk_propagation
+from creditgraph.queries.name_hubs import name_hubs
+from creditgraph.queries.neighborhood import neighborhood
+from creditgraph.queries.paths import paths
+from creditgraph.queries.repeat import phoenix_cases, repeat_offenders
+from creditgraph.queries.result import AnalysisResult, Evidence
+from creditgraph.queries.shell import shell_company_candidates
+from creditgraph.queries.suspected import suspected_relations
 
 ANALYSES: dict[str, Callable[..., AnalysisResult]] = {
     "neighborhood": neighborhood,

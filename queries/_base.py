@@ -6,9 +6,9 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from graph.inputs import preview  # error messages never echo a huge input
-from graph.model import MODEL
-from queries.result import ACTIVE, EvidenceBuilder
+from creditgraph.graph.inputs import preview  # error messages never echo a huge input
+from creditgraph.graph.model import MODEL
+from creditgraph.queries.result import ACTIVE, EvidenceBuilder
 
 # Relationships between parties (what paths and neighbourhoods follow by default).
 PARTY_RELS = ("LEGAL_REP", "HOLDS_SHARES", "PENALIZED", "HAS_ADDRESS", "HAS_PHONE", "HAS_EMAIL", "POSSIBLY_SAME_AS")

@@ -24,13 +24,13 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import coo_matrix, identity
 
-from graph.inputs import preview  # error messages never echo a huge input
-from graph.model import MODEL
-from graph.store import isin, pair_key
-from queries._base import days, fetch, lookup_props, region_names, region_parts
-from queries.identity import (DEFAULT_MIN_IDENTITY_SCORE, Resolution, add_links, check_score, link_path,
+from creditgraph.graph.inputs import preview  # error messages never echo a huge input
+from creditgraph.graph.model import MODEL
+from creditgraph.graph.store import isin, pair_key
+from creditgraph.queries._base import days, fetch, lookup_props, region_names, region_parts
+from creditgraph.queries.identity import (DEFAULT_MIN_IDENTITY_SCORE, Resolution, add_links, check_score, link_path,
                               penalised_people, resolve)
-from queries.result import AnalysisResult, EvidenceBuilder, _clean, finish, node_name
+from creditgraph.queries.result import AnalysisResult, EvidenceBuilder, _clean, finish, node_name
 
 LEVELS = ("province", "city", "county")
 MAX_HOPS = 4
@@ -148,7 +148,7 @@ def cross_region_links(store, level: str = "province", max_hops: int = 2, window
     张三 is legal representative of a penalised company in Zhejiang (33) and holds
     shares in a penalised company in Jiangsu (32):
 
-    >>> from queries.testing import toy_store
+    >>> from creditgraph.queries.testing import toy_store
     >>> ev = {"kind": "administrative_penalty", "decided": "2024-01-01", "status": "active"}
     >>> s = toy_store([("Person", "ID:1", {"name": "张三"}),
     ...                ("Enterprise", "A", {"name": "浙江甲", "region": "330211"}),

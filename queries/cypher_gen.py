@@ -12,7 +12,7 @@ label: ``neighborhood_enterprise``, ``neighborhood_person``, … The templates i
 query registry (:func:`graph.cypher.registry`) is first read, so no expanded copy
 can drift from its template.
 
-    python -m queries.cypher_gen NAME     # print the expanded texts of NAME (both dialects)
+    python -m creditgraph.queries.cypher_gen NAME     # print the expanded texts of NAME (both dialects)
 """
 from __future__ import annotations
 

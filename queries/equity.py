@@ -18,11 +18,11 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 
-from queries._base import fetch, lookup_props, require_label
-from queries.cypher_gen import PARTY_LABELS, query_name
-from queries.identity import (DEFAULT_MIN_IDENTITY_SCORE, LINK_COLUMNS, Resolution, add_links, check_score,
+from creditgraph.queries._base import fetch, lookup_props, require_label
+from creditgraph.queries.cypher_gen import PARTY_LABELS, query_name
+from creditgraph.queries.identity import (DEFAULT_MIN_IDENTITY_SCORE, LINK_COLUMNS, Resolution, add_links, check_score,
                               identities_of, resolve_of)
-from queries.result import AnalysisResult, Evidence, EvidenceBuilder, finish, format_ratio
+from creditgraph.queries.result import AnalysisResult, Evidence, EvidenceBuilder, finish, format_ratio
 
 MAX_DEPTH = 9  # the literal bound of the ownership queries
 MAX_PATHS = 200_000
@@ -120,7 +120,7 @@ def equity_penetration(store, uid: str, depth: int = 6,
     张三 holds 60% of 甲公司, which holds 50% of 乙公司; 李四 holds 50% of 乙公司 directly:
     张三's effective ratio in 乙公司 is 0.6 × 0.5 = 30%, 李四's is 50% (the controller).
 
-    >>> from queries.testing import toy_store
+    >>> from creditgraph.queries.testing import toy_store
     >>> s = toy_store([("Person", "ID:1", {"name": "张三"}), ("Person", "ID:2", {"name": "李四"}),
     ...                ("Enterprise", "E1", {"name": "甲公司"}), ("Enterprise", "E2", {"name": "乙公司"})],
     ...               [("HOLDS_SHARES", "ID:1", "E1", {"ratio": 0.6}), ("HOLDS_SHARES", "E1", "E2", {"ratio": 0.5}),
@@ -251,7 +251,7 @@ def controlled_by(store, uid: str, depth: int = 6) -> AnalysisResult:
 
     Example
     -------
-    >>> from queries.testing import toy_store
+    >>> from creditgraph.queries.testing import toy_store
     >>> s = toy_store([("Person", "ID:1", {"name": "张三"}), ("Enterprise", "E1", {"name": "甲公司"}),
     ...                ("Enterprise", "E2", {"name": "乙公司"})],
     ...               [("HOLDS_SHARES", "ID:1", "E1", {"ratio": 0.6}), ("HOLDS_SHARES", "E1", "E2", {"ratio": 0.5})])

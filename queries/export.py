@@ -20,7 +20,7 @@ told never to turn a string into a formula or a link. JSON keeps texts as they
 are (it is data, not a sheet).
 
 >>> import tempfile, pathlib
->>> from queries.result import EvidenceBuilder, finish
+>>> from creditgraph.queries.result import EvidenceBuilder, finish
 >>> b = EvidenceBuilder(); b.node("E1", "Enterprise", name="甲公司"); b.node("13912345678", "Phone")
 >>> b.path(["E1", "13912345678"], [("HAS_PHONE", True)])
 >>> r = finish("demo", {}, pd.DataFrame({"uid": ["E1"], "contact": ["13912345678"]}), {0: b.build()})
@@ -39,9 +39,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from graph.sheets import neutralise_formulas, write_csv, write_sheets  # noqa: F401  (part of this API)
-from graph.masking import mask_text, masked_email, masked_phone  # noqa: F401  (mask_text: part of this API)
-from queries.result import AnalysisResult, Evidence
+from creditgraph.graph.sheets import neutralise_formulas, write_csv, write_sheets  # noqa: F401  (part of this API)
+from creditgraph.graph.masking import mask_text, masked_email, masked_phone  # noqa: F401  (mask_text: part of this API)
+from creditgraph.queries.result import AnalysisResult, Evidence
 
 def _cell(v: Any) -> Any:
     """A cell value for CSV / Excel: lists joined, dates as ISO dates, texts masked."""

@@ -13,11 +13,11 @@ import pandas as pd
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
-from graph.store import isin as store_isin
+from creditgraph.graph.store import isin as store_isin
 
-from queries._base import check_rel_types, fetch, lookup_props
-from queries.identity import DEFAULT_MIN_IDENTITY_SCORE, Resolution, check_score, link_lines, resolve
-from queries.result import AnalysisResult, EvidenceBuilder, finish, node_name
+from creditgraph.queries._base import check_rel_types, fetch, lookup_props
+from creditgraph.queries.identity import DEFAULT_MIN_IDENTITY_SCORE, Resolution, check_score, link_lines, resolve
+from creditgraph.queries.result import AnalysisResult, EvidenceBuilder, finish, node_name
 
 GROUP_RELS = ("LEGAL_REP", "HOLDS_SHARES")
 EVIDENCE_LIMIT = 200  # relationships shown per group
@@ -104,7 +104,7 @@ def risk_groups(store, rel_types: Sequence[str] = GROUP_RELS, min_size: int = 2,
 
     Example
     -------
-    >>> from queries.testing import toy_store
+    >>> from creditgraph.queries.testing import toy_store
     >>> s = toy_store([("Person", "ID:1", {"name": "张三"}), ("Enterprise", "E1", {"name": "甲公司"}),
     ...                ("Enterprise", "E2", {"name": "乙公司"}),
     ...                ("PenaltyEvent", "AP:1", {"kind": "administrative_penalty", "status": "active"})],
@@ -226,7 +226,7 @@ def risk_propagation(store, alpha: float = 0.85, rel_types: Sequence[str] = GROU
     -------
     张三 runs a penalised company and a clean one: the clean one inherits risk through him.
 
-    >>> from queries.testing import toy_store
+    >>> from creditgraph.queries.testing import toy_store
     >>> s = toy_store([("Person", "ID:1", {"name": "张三"}), ("Enterprise", "E1", {"name": "甲公司"}),
     ...                ("Enterprise", "E2", {"name": "乙公司"}),
     ...                ("PenaltyEvent", "AP:1", {"kind": "administrative_penalty", "status": "active"})],

@@ -35,7 +35,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from queries._base import LOOKUP_BATCH, fetch
+from creditgraph.queries._base import LOOKUP_BATCH, fetch
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ def identities(store, min_identity_score: float = DEFAULT_MIN_IDENTITY_SCORE) ->
 
     Example
     -------
-    >>> from queries.testing import toy_store
+    >>> from creditgraph.queries.testing import toy_store
     >>> s = toy_store([("Person", u, {"name": "张三"}) for u in ("NM:A:张三", "NM:B:张三", "NM:C:张三")],
     ...               [("POSSIBLY_SAME_AS", "NM:A:张三", "NM:B:张三", {"score": 0.95, "evidence": "同名 + 同一电话"}),
     ...                ("POSSIBLY_SAME_AS", "NM:B:张三", "NM:C:张三", {"score": 0.6, "evidence": "同名"})])
@@ -162,7 +162,7 @@ def identity_links(store, uids: Iterable[str],
 
     Example
     -------
-    >>> from queries.testing import toy_store
+    >>> from creditgraph.queries.testing import toy_store
     >>> s = toy_store([("Person", "NM:A:张三", {"name": "张三"}), ("Person", "NM:B:张三", {"name": "张三"})],
     ...               [("POSSIBLY_SAME_AS", "NM:A:张三", "NM:B:张三",
     ...                 {"score": 0.95, "evidence": "同名 + 同一电话 132****7230"})])
@@ -198,7 +198,7 @@ def identities_of(store, uids: Iterable[str],
 
     Example
     -------
-    >>> from queries.testing import toy_store
+    >>> from creditgraph.queries.testing import toy_store
     >>> s = toy_store([("Person", u, {"name": "张三"}) for u in ("NM:A:张三", "NM:B:张三", "NM:C:张三")],
     ...               [("POSSIBLY_SAME_AS", "NM:A:张三", "NM:B:张三", {"score": 0.95}),
     ...                ("POSSIBLY_SAME_AS", "NM:B:张三", "NM:C:张三", {"score": 0.95})])

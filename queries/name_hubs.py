@@ -38,9 +38,9 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from queries._base import LOOKUP_BATCH, days, fetch, in_dense_window, lookup, lookup_props, region_names
-from queries.identity import DEFAULT_MIN_IDENTITY_SCORE, Resolution, check_score, resolve, resolve_of
-from queries.result import AnalysisResult, EvidenceBuilder, finish, mask_email, mask_phone
+from creditgraph.queries._base import LOOKUP_BATCH, days, fetch, in_dense_window, lookup, lookup_props, region_names
+from creditgraph.queries.identity import DEFAULT_MIN_IDENTITY_SCORE, Resolution, check_score, resolve, resolve_of
+from creditgraph.queries.result import AnalysisResult, EvidenceBuilder, finish, mask_email, mask_phone
 
 CONFIDENCE = {"corroborated": "有旁证 corroborated", "weak": "弱旁证 weak", "name only": "仅同名 name only"}
 STRONG = ("address", "phone", "email")
@@ -240,7 +240,7 @@ def name_hubs(store, min_companies: int = 5, window_days: int = 90, min_tied: in
     -------
     赵敏 heads three companies in Ningbo (3302) registered at one address:
 
-    >>> from queries.testing import toy_store
+    >>> from creditgraph.queries.testing import toy_store
     >>> ents = [("Enterprise", f"E{i}", {"name": f"甲{i}", "region": "330203"}) for i in (1, 2, 3)]
     >>> s = toy_store([*ents, *[("Person", f"NM:E{i}:赵敏", {"name": "赵敏"}) for i in (1, 2, 3)],
     ...                ("Address", "某路1号", {"text": "某路1号", "cluster": False})],
@@ -274,7 +274,7 @@ def name_hubs_of(store, uid: str, min_companies: int = 5, window_days: int = 90,
     """The name hubs (any confidence) a party belongs to: a name-only person, or an enterprise
     headed by one. Keyed reads by name only (for the profile page), O(records with that name).
 
-    >>> from queries.testing import toy_store
+    >>> from creditgraph.queries.testing import toy_store
     >>> s = toy_store([("Enterprise", "E1", {"name": "甲", "region": "330203"}),
     ...                ("Person", "NM:E1:赵敏", {"name": "赵敏"})], [("LEGAL_REP", "NM:E1:赵敏", "E1")])
     >>> len(name_hubs_of(s, "E1"))

@@ -13,9 +13,9 @@ from typing import Any
 
 import pandas as pd
 
-from queries._base import records, PARTY_RELS, check_rel_types, fetch, is_active, lookup_props, require_label
-from queries.cypher_gen import CENTRE_LABELS
-from queries.result import AnalysisResult, EvidenceBuilder, _clean, finish, node_caption, node_name
+from creditgraph.queries._base import records, PARTY_RELS, check_rel_types, fetch, is_active, lookup_props, require_label
+from creditgraph.queries.cypher_gen import CENTRE_LABELS
+from creditgraph.queries.result import AnalysisResult, EvidenceBuilder, _clean, finish, node_caption, node_name
 
 MAX_HOPS = 4
 NODE_PROPS = ("name", "text", "masked", "kind", "decided", "status", "cluster", "region", "id_masked")
@@ -87,7 +87,7 @@ def neighborhood(store, uid: str, hops: int = 2, rel_types: Sequence[str] | None
 
     Example
     -------
-    >>> from queries.testing import toy_store
+    >>> from creditgraph.queries.testing import toy_store
     >>> s = toy_store([("Person", "ID:1", {"name": "张三"}), ("Enterprise", "E1", {"name": "甲公司"}),
     ...                ("PenaltyEvent", "AP:1", {"kind": "administrative_penalty", "decided": "2023-05-01",
     ...                                          "status": "active"})],

@@ -13,10 +13,10 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from queries._base import records, PARTY_RELS, check_rel_types, fetch, lookup_props, require_label
-from queries.cypher_gen import PARTY_LABELS, query_name
-from queries.neighborhood import _as_list, path_steps, rel_props
-from queries.result import AnalysisResult, EvidenceBuilder, finish
+from creditgraph.queries._base import records, PARTY_RELS, check_rel_types, fetch, lookup_props, require_label
+from creditgraph.queries.cypher_gen import PARTY_LABELS, query_name
+from creditgraph.queries.neighborhood import _as_list, path_steps, rel_props
+from creditgraph.queries.result import AnalysisResult, EvidenceBuilder, finish
 
 MAX_HOPS = 6
 
@@ -52,7 +52,7 @@ def paths(store, a: str, b: str, max_hops: int = 6, all_paths: bool = False, lim
     -------
     Two companies share a shareholder; a third holds shares in both.
 
-    >>> from queries.testing import toy_store
+    >>> from creditgraph.queries.testing import toy_store
     >>> s = toy_store([("Enterprise", "E1", {"name": "甲公司"}), ("Enterprise", "E2", {"name": "乙公司"}),
     ...                ("Person", "ID:1", {"name": "张三"})],
     ...               [("HOLDS_SHARES", "ID:1", "E1", {"ratio": 0.6}), ("HOLDS_SHARES", "ID:1", "E2", {"ratio": 0.3})])

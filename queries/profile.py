@@ -33,10 +33,10 @@ from typing import Any, Mapping
 
 import pandas as pd
 
-from graph.model import MODEL
-from graph.store import GraphStore
-from queries.lifecycle import is_end_status
-from queries.search import region_name, regions
+from creditgraph.graph.model import MODEL
+from creditgraph.graph.store import GraphStore
+from creditgraph.queries.lifecycle import is_end_status
+from creditgraph.queries.search import region_name, regions
 
 __all__ = ["profile", "active_counts", "NotFound", "LIST_KINDS", "penalty_kind_zh", "penalty_status_zh", "rows_mentioning"]
 
@@ -230,7 +230,7 @@ def _analysis_signals(store: GraphStore, uid: str, label: str, analyses: Mapping
         analyses = {}
         q: ModuleType | None
         try:
-            import queries as q
+            from creditgraph import queries as q
         except ImportError:  # pragma: no cover
             q = None
         for name in SIGNAL_ANALYSES:
@@ -275,7 +275,7 @@ def _name_hub_signals(store: GraphStore, uid: str) -> list[dict]:
     """The name hub (同名集中任职, queries.name_hubs) this party belongs to: a name-only person, or an
     enterprise headed by one. Keyed reads by name: cheap enough for every profile."""
     try:
-        from queries.name_hubs import name_hubs_of
+        from creditgraph.queries.name_hubs import name_hubs_of
 
         hubs = name_hubs_of(store, uid)
     except Exception as exc:  # noqa: BLE001 — a failed signal must not take the profile down

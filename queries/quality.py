@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from graph.identifiers import keyed_hash
+from creditgraph.graph.identifiers import keyed_hash
 
 
 def load_truth(path: str | Path) -> dict:
@@ -73,8 +73,8 @@ def _enterprise_uid(code: pd.Series) -> pd.Series:
 
 def record_uids(records: pd.DataFrame, id_key: str | bytes) -> pd.Series:
     """The graph uid of each ground-truth record (columns uscc, name, id_shown, role, event), as the ETL keys it."""
-    from graph.identifiers import validate_resident_id
-    from graph.normalize import normalize_text
+    from creditgraph.graph.identifiers import validate_resident_id
+    from creditgraph.graph.normalize import normalize_text
 
     key = id_key.encode("utf-8") if isinstance(id_key, str) else id_key
     v = validate_resident_id(records["id_shown"].astype("string"))
@@ -314,7 +314,7 @@ def evaluate(store, truth: dict, id_key: str | bytes, run: Callable | None = Non
     ``run(name, fn, **kwargs)`` may wrap each call (the benchmark times them);
     by default the analysis is simply called.
     """
-    from queries import (cross_region_links, equity_penetration, phoenix_cases, repeat_offenders,
+    from creditgraph.queries import (cross_region_links, equity_penetration, phoenix_cases, repeat_offenders,
                          shell_company_candidates)
 
     run = run or (lambda name, fn, **kw: fn(store, **kw))

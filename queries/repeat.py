@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from graph.inputs import preview  # error messages never echo a huge input
-from queries._base import LOOKUP_BATCH, days, fetch, in_dense_window, lookup, lookup_props
-from queries.lifecycle import company_ends
-from queries.identity import DEFAULT_MIN_IDENTITY_SCORE, add_links, check_score, penalised_people, resolve
-from queries.result import ACTIVE, AnalysisResult, EvidenceBuilder, finish
+from creditgraph.graph.inputs import preview  # error messages never echo a huge input
+from creditgraph.queries._base import LOOKUP_BATCH, days, fetch, in_dense_window, lookup, lookup_props
+from creditgraph.queries.lifecycle import company_ends
+from creditgraph.queries.identity import DEFAULT_MIN_IDENTITY_SCORE, add_links, check_score, penalised_people, resolve
+from creditgraph.queries.result import ACTIVE, AnalysisResult, EvidenceBuilder, finish
 
 LEVELS = ("enterprise", "person")
 
@@ -82,7 +82,7 @@ def repeat_offenders(store, window_days: int = 730, min_events: int = 3, level: 
 
     Example
     -------
-    >>> from queries.testing import toy_store
+    >>> from creditgraph.queries.testing import toy_store
     >>> ev = [("PenaltyEvent", f"AP:{i}", {"kind": "administrative_penalty", "decided": d, "status": st})
     ...       for i, d, st in [(1, "2023-01-01", "active"), (2, "2023-06-01", "active"), (3, "2024-02-01", "repaired")]]
     >>> s = toy_store([("Enterprise", "E1", {"name": "甲公司"}), *ev],
@@ -228,7 +228,7 @@ def phoenix_cases(store, window_days: int = 365, include_history: bool = False,
     -------
     A was revoked (吊销) with no date known; its last listing was on 2023-03-01:
 
-    >>> from queries.testing import toy_store
+    >>> from creditgraph.queries.testing import toy_store
     >>> s = toy_store([("Person", "ID:1", {"name": "张三"}),
     ...                ("Enterprise", "A", {"name": "旧公司", "status": "吊销"}),
     ...                ("Enterprise", "B", {"name": "新公司", "founded": "2023-05-01"}),

@@ -36,8 +36,8 @@ from typing import Any
 
 import pandas as pd
 
-from graph.model import MODEL
-from graph.masking import mask_email, mask_phone  # noqa: F401  (re-exported for the analyses)
+from creditgraph.graph.model import MODEL
+from creditgraph.graph.masking import mask_email, mask_phone  # noqa: F401  (re-exported for the analyses)
 
 NODE_COLUMNS = ["uid", "label", "name", "caption", "props"]
 REL_COLUMNS = ["src", "dst", "type", "caption", "props"]

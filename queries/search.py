@@ -31,9 +31,9 @@ from typing import Iterable
 
 import pandas as pd
 
-from graph.inputs import clean_text, preview
-from graph.model import MODEL
-from graph.store import GraphStore
+from creditgraph.graph.inputs import clean_text, preview
+from creditgraph.graph.model import MODEL
+from creditgraph.graph.store import GraphStore
 
 __all__ = ["search", "fulltext_phrase", "lookup", "query_kind", "normalize_code", "name_query_key", "regions", "region_name", "COLUMNS"]
 
@@ -46,7 +46,7 @@ _SPACE = re.compile(r"\s+")
 
 
 def _normalize_text(text: str) -> str:
-    from graph.normalize import normalize_text
+    from creditgraph.graph.normalize import normalize_text
 
     out = normalize_text(pd.Series([text], dtype="string")).iloc[0]
     return "" if pd.isna(out) else str(out)
@@ -59,7 +59,7 @@ def normalize_code(text: str) -> str:
 
 def name_query_key(text: str) -> str:
     """The company-name key of the query (same rule as ``Enterprise.name_key``)."""
-    from graph.normalize import name_key
+    from creditgraph.graph.normalize import name_key
 
     out = name_key(pd.Series([text], dtype="string")).iloc[0]
     return "" if pd.isna(out) else str(out)

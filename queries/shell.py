@@ -38,12 +38,12 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from graph.inputs import preview  # error messages never echo a huge input
-from queries._base import (LOOKUP_BATCH, UNREACHABLE_REASON, add_nodes, days, fetch, in_dense_window,
+from creditgraph.graph.inputs import preview  # error messages never echo a huge input
+from creditgraph.queries._base import (LOOKUP_BATCH, UNREACHABLE_REASON, add_nodes, days, fetch, in_dense_window,
                            lookup, lookup_props)
-from queries.identity import DEFAULT_MIN_IDENTITY_SCORE, Resolution, add_links, check_score, resolve
-from queries.lifecycle import company_ends
-from queries.result import AnalysisResult, EvidenceBuilder, finish, format_ratio, mask_email, mask_phone
+from creditgraph.queries.identity import DEFAULT_MIN_IDENTITY_SCORE, Resolution, add_links, check_score, resolve
+from creditgraph.queries.lifecycle import company_ends
+from creditgraph.queries.result import AnalysisResult, EvidenceBuilder, finish, format_ratio, mask_email, mask_phone
 
 SIGNALS = {
     "hub_legal_rep": "法定代表人集中注册多家企业",
@@ -190,7 +190,7 @@ def shell_company_candidates(store, min_companies: int = 5, window_days: int = 1
     张三 registers three companies within a month at one (non-cluster) address:
     with ``min_companies=3`` the hub and shared-address signals fire (0.35 + 0.20).
 
-    >>> from queries.testing import toy_store
+    >>> from creditgraph.queries.testing import toy_store
     >>> ents = [("Enterprise", f"E{i}", {"name": f"壳{i}", "founded": f"2024-01-0{i}"}) for i in (1, 2, 3)]
     >>> s = toy_store([("Person", "ID:1", {"name": "张三"}), ("Address", "A1", {"text": "某路1号", "cluster": False}),
     ...                *ents],

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from queries._base import records, fetch, lookup_props, require_label
-from queries.cypher_gen import PARTY_LABELS, query_name
-from queries.result import AnalysisResult, EvidenceBuilder, finish, node_name
+from creditgraph.queries._base import records, fetch, lookup_props, require_label
+from creditgraph.queries.cypher_gen import PARTY_LABELS, query_name
+from creditgraph.queries.result import AnalysisResult, EvidenceBuilder, finish, node_name
 
 VIA_REL = {"Address": "HAS_ADDRESS", "Phone": "HAS_PHONE", "Email": "HAS_EMAIL"}
 VIA_ZH = {"Address": "同一住所", "Phone": "同一电话", "Email": "同一邮箱"}
@@ -35,7 +35,7 @@ def suspected_relations(store, uid: str) -> AnalysisResult:
 
     Example
     -------
-    >>> from queries.testing import toy_store
+    >>> from creditgraph.queries.testing import toy_store
     >>> s = toy_store([("Enterprise", "E1", {"name": "甲公司"}), ("Enterprise", "E2", {"name": "乙公司"}),
     ...                ("Phone", "13912345678", {})],
     ...               [("HAS_PHONE", "E1", "13912345678"), ("HAS_PHONE", "E2", "13912345678")])

@@ -26,7 +26,7 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-from graph.model import MODEL
+from creditgraph.graph.model import MODEL
 
 NodeSpec = tuple[str, str, dict[str, Any]]
 RelSpec = tuple[str, str, str, dict[str, Any]]
@@ -67,7 +67,7 @@ def load(store, nodes: Iterable[NodeSpec], rels: Iterable[RelSpec] = ()) -> None
 
 def toy_store(nodes: Iterable[NodeSpec], rels: Iterable[RelSpec] = (), root: str | Path | None = None):
     """An :class:`~graph.embedded.EmbeddedStore` holding exactly these nodes and relationships."""
-    from graph.embedded import EmbeddedStore
+    from creditgraph.graph.embedded import EmbeddedStore
 
     owned = root is None
     root = Path(root) if root is not None else Path(tempfile.mkdtemp(prefix="creditgraph-toy-"))

@@ -13,7 +13,7 @@ python_env "[test]"
 npm ci --prefix tools/cypher-lint --no-audit --no-fund --loglevel=error
 export CREDITGRAPH_REQUIRE_LINT=1 CREDITGRAPH_REQUIRE_BROWSER=1 CREDITGRAPH_REQUIRE_NEO4J=1
 python -m ruff check .               # style and complexity (pyproject [tool.ruff])
-python -m mypy                       # types (pyproject [tool.mypy])
-python -m app.lint
+bash scripts/typecheck.sh          # types (pyproject [tool.mypy], on the creditgraph package)
+python -m creditgraph.app.lint
 [ -n "${NEO4J_URI:-}" ] || neo4j_local_build_and_guard
 python -m pytest "$@"

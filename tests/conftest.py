@@ -23,11 +23,11 @@ def every_graph_verifies_after_the_test(request, tmp_path):
         return
     import dataclasses
 
-    from etl.pipeline import last_counts
-    from graph import snapshots
-    from graph.config import load_settings
-    from graph.embedded import EmbeddedStore
-    from graph.verify import verify
+    from creditgraph.etl.pipeline import last_counts
+    from creditgraph.graph import snapshots
+    from creditgraph.graph.config import load_settings
+    from creditgraph.graph.embedded import EmbeddedStore
+    from creditgraph.graph.verify import verify
 
     for root in graph_roots(tmp_path):
         version = snapshots.current_name(root)
@@ -49,7 +49,7 @@ def extract(tmp_path) -> Path:
 
 @pytest.fixture
 def embedded_store(tmp_path):
-    from graph.embedded import EmbeddedStore
+    from creditgraph.graph.embedded import EmbeddedStore
 
     store = EmbeddedStore(tmp_path / "graph")
     yield store
@@ -79,7 +79,7 @@ def neo4j_store(neo4j_server):
 def store(request, tmp_path):
     """The store contract runs on both stores (the Neo4j server is started only when asked for)."""
     if request.param == "embedded":
-        from graph.embedded import EmbeddedStore
+        from creditgraph.graph.embedded import EmbeddedStore
 
         s = EmbeddedStore(tmp_path / "graph")
     else:

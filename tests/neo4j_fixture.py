@@ -50,7 +50,7 @@ def unavailable(reason: str):
 
 def env_settings():
     """Neo4jSettings from the environment only (a local creditgraph.toml cannot redirect the tests)."""
-    from graph.config import Neo4jSettings
+    from creditgraph.graph.config import Neo4jSettings
 
     env = os.environ
     return Neo4jSettings(
@@ -99,7 +99,7 @@ class LocalServer:
             self._script("stop", 120)
 
     def settings(self):
-        from graph.config import Neo4jSettings
+        from creditgraph.graph.config import Neo4jSettings
 
         env = read_env_file(self.home / "env")
         LOCAL_URIS.add(env["NEO4J_URI"])
@@ -137,7 +137,7 @@ def neo4j_store_factory(settings=None):
     settings = settings or env_settings()
     if not settings.uri:
         unavailable(SKIP_REASON)
-    from graph.neo4j_store import Neo4jStore
+    from creditgraph.graph.neo4j_store import Neo4jStore
 
     store = Neo4jStore.from_settings(settings, connection_timeout=15.0)
     try:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from queries import cross_region_links
-from queries.testing import load
+from creditgraph.queries import cross_region_links
+from creditgraph.queries.testing import load
 
 
 def ent(uid, region):

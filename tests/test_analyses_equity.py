@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from queries import controlled_by, equity_penetration
-from queries.testing import load
+from creditgraph.queries import controlled_by, equity_penetration
+from creditgraph.queries.testing import load
 
 
 def ent(uid):

@@ -6,8 +6,8 @@ import json
 import pandas as pd
 import pytest
 
-from queries import cross_region_links, export, neighborhood
-from queries.testing import load
+from creditgraph.queries import cross_region_links, export, neighborhood
+from creditgraph.queries.testing import load
 
 PHONE, EMAIL = "13912345678", "boss@example.com"
 NODES = [

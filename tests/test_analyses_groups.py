@@ -7,8 +7,8 @@ import networkx as nx
 import pandas as pd
 import pytest
 
-from queries import risk_groups, risk_propagation
-from queries.testing import load
+from creditgraph.queries import risk_groups, risk_propagation
+from creditgraph.queries.testing import load
 
 
 def ev(uid, status="active"):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from queries import equity_penetration, phoenix_cases, repeat_offenders
-from queries.identity import MAX_IDENTITY_SIZE, identities, identities_of, identity_links
-from queries.testing import load
+from creditgraph.queries import equity_penetration, phoenix_cases, repeat_offenders
+from creditgraph.queries.identity import MAX_IDENTITY_SIZE, identities, identities_of, identity_links
+from creditgraph.queries.testing import load
 
 
 def ent(uid, **props):
@@ -172,7 +172,7 @@ def _hub_graph(name, shared_address, n=6, city_region="330203"):
 
 
 def test_name_hub_sharing_an_address_is_corroborated(embedded_store):
-    from queries import ANALYSES, name_hubs
+    from creditgraph.queries import ANALYSES, name_hubs
 
     load(embedded_store, *_hub_graph("赵敏", shared_address=True))
     r = name_hubs(embedded_store)
@@ -186,7 +186,7 @@ def test_name_hub_sharing_an_address_is_corroborated(embedded_store):
 
 
 def test_common_name_with_nothing_shared_is_not_a_corroborated_hub(embedded_store):
-    from queries import name_hubs
+    from creditgraph.queries import name_hubs
 
     load(embedded_store, *_hub_graph("王伟", shared_address=False))
     assert name_hubs(embedded_store).table.empty                   # not in the default list
@@ -196,7 +196,7 @@ def test_common_name_with_nothing_shared_is_not_a_corroborated_hub(embedded_stor
 
 
 def test_name_hub_already_one_identity_is_not_a_name_hub(embedded_store):
-    from queries import name_hubs
+    from creditgraph.queries import name_hubs
 
     nodes, rels = _hub_graph("赵敏", shared_address=True)
     people = [u for _, u, _ in nodes if u.startswith("NM:")]
@@ -207,7 +207,7 @@ def test_name_hub_already_one_identity_is_not_a_name_hub(embedded_store):
 
 
 def test_profile_shows_the_name_hub(embedded_store):
-    from queries.profile import profile
+    from creditgraph.queries.profile import profile
 
     load(embedded_store, *_hub_graph("赵敏", shared_address=True))
     for uid in ("H2", "NM:H2:赵敏"):
@@ -219,7 +219,7 @@ def test_profile_shows_the_name_hub(embedded_store):
 # --- shell hub, cross-region and groups through resolved people ----------------------------------
 
 def test_shell_hub_counts_companies_per_identity(embedded_store):
-    from queries import shell_company_candidates
+    from creditgraph.queries import shell_company_candidates
 
     recs = [f"NM:S{i}:钱八" for i in range(5)]
     nodes = [*[("Person", u, {"name": "钱八"}) for u in recs],
@@ -239,7 +239,7 @@ def test_shell_hub_counts_companies_per_identity(embedded_store):
 
 
 def test_cross_region_through_two_records_of_one_person(embedded_store):
-    from queries import cross_region_links, risk_groups
+    from creditgraph.queries import cross_region_links, risk_groups
 
     nodes = [("Person", "NM:A:孙九", {"name": "孙九"}), ("Person", "NM:B:孙九", {"name": "孙九"}),
              ent("A", region="330211"), ent("B", region="320102"), ev("AP:1", "2024-01-01"), ev("AP:2", "2024-02-01")]

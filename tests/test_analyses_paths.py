@@ -7,8 +7,8 @@ import random
 import networkx as nx
 import pytest
 
-from queries import neighborhood, paths
-from queries.testing import load
+from creditgraph.queries import neighborhood, paths
+from creditgraph.queries.testing import load
 
 AP = {"kind": "administrative_penalty", "decided": "2023-05-01", "status": "active"}
 

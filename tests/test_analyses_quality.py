@@ -12,12 +12,12 @@ import dataclasses
 
 import pytest
 
-from etl.pipeline import run_load
-from etl.synth import generate
-from graph.config import load_settings
-from graph.embedded import EmbeddedStore
-from queries import cross_region_links, repeat_offenders
-from queries.quality import People, evaluate, headline, load_truth, score_cross_region
+from creditgraph.etl.pipeline import run_load
+from creditgraph.etl.synth import generate
+from creditgraph.graph.config import load_settings
+from creditgraph.graph.embedded import EmbeddedStore
+from creditgraph.queries import cross_region_links, repeat_offenders
+from creditgraph.queries.quality import People, evaluate, headline, load_truth, score_cross_region
 
 ID_KEY = "quality-key"
 FAMILIES = ("shell_clusters", "repeat_offenders.enterprise", "repeat_offenders.person", "phoenix_cases",

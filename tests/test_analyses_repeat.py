@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from queries import phoenix_cases, repeat_offenders
-from queries.testing import load
+from creditgraph.queries import phoenix_cases, repeat_offenders
+from creditgraph.queries.testing import load
 
 
 def ent(uid, **props):

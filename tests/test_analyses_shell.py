@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from queries import shell_company_candidates
-from queries.testing import load
+from creditgraph.queries import shell_company_candidates
+from creditgraph.queries.testing import load
 
 UNREACHABLE = "通过登记的住所或者经营场所无法联系的"
 

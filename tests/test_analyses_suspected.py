@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from queries import suspected_relations
-from queries.testing import load
+from creditgraph.queries import suspected_relations
+from creditgraph.queries.testing import load
 
 # 甲(E1) shares an ordinary address and a phone with 乙(E2), an e-mail with 丙(E3), and a declared
 # cluster address with 丁(E4); person 张三 shares E1's phone.

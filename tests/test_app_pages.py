@@ -36,9 +36,9 @@ class SynthGraph:
 @lru_cache(maxsize=None)
 def synth_graph(enterprises: int = ENTERPRISES, seed: int = SEED) -> SynthGraph:
     """Synthetic extract -> real ETL -> embedded store, once per test process (removed at exit)."""
-    from etl.pipeline import run_load
-    from etl.synth import generate
-    from graph.config import load_settings
+    from creditgraph.etl.pipeline import run_load
+    from creditgraph.etl.synth import generate
+    from creditgraph.graph.config import load_settings
 
     root = Path(tempfile.mkdtemp(prefix="creditgraph-app-test-"))
     atexit.register(shutil.rmtree, root, True)
@@ -189,7 +189,7 @@ def iframe_html(at) -> str:
 
 
 def test_graph_explorer_draws_an_offline_pyvis_graph_and_recentres(app, graph_db):
-    from app.graphview import remote_references
+    from creditgraph.app.graphview import remote_references
 
     cl = shell_cluster(graph_db)
     uscc = cl["members"][0]

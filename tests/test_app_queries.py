@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from queries.profile import NotFound, profile, rows_mentioning
-from queries.search import COLUMNS, lookup, normalize_code, query_kind, search
-from queries.testing import toy_store
+from creditgraph.queries.profile import NotFound, profile, rows_mentioning
+from creditgraph.queries.search import COLUMNS, lookup, normalize_code, query_kind, search
+from creditgraph.queries.testing import toy_store
 
 U1 = "91330503735242721D"  # valid USCCs (DOMAIN.md)
 U2 = "92330281MA2ENBUA1R"
@@ -171,7 +171,7 @@ def unescaped(page: str) -> str:
 
 
 def test_pyvis_page_is_offline_and_uses_the_model_names():
-    from app.graphview import build_html, remote_references
+    from creditgraph.app.graphview import build_html, remote_references
 
     nodes = pd.DataFrame([
         {"uid": "E1", "label": "Enterprise", "name": "甲公司", "props": {"name": "甲公司", "status": "存续", "uscc": U1}},
@@ -189,7 +189,7 @@ def test_pyvis_page_is_offline_and_uses_the_model_names():
 
 
 def test_risk_filters():
-    from app.riskfilters import date_bounds, filter_table, kind_options, region_options
+    from creditgraph.app.riskfilters import date_bounds, filter_table, kind_options, region_options
 
     t = pd.DataFrame({
         "uid": ["A", "B", "C"], "region": ["330211", "330503", "410105"], "score": [0.9, 0.5, 0.2],
@@ -208,7 +208,7 @@ def test_risk_filters():
 
 
 def test_serve_command_line_needs_no_config_file(tmp_path):
-    from app.serve import demo_is_current, server_env, streamlit_command
+    from creditgraph.app.serve import demo_is_current, server_env, streamlit_command
 
     cmd = streamlit_command(port=8765, host="127.0.0.1")
     for flag in ("--server.headless=true", "--browser.gatherUsageStats=false", "--server.address=127.0.0.1",
@@ -226,7 +226,7 @@ def test_serve_command_line_needs_no_config_file(tmp_path):
 def test_cli_has_serve_and_demo():
     from typer.testing import CliRunner
 
-    from app.cli import app
+    from creditgraph.app.cli import app
 
     out = CliRunner().invoke(app, ["--help"]).output
     assert "serve" in out and "demo" in out
@@ -237,9 +237,9 @@ def test_cli_has_serve_and_demo():
 def test_demo_generates_loads_and_skips_what_is_done(tmp_path, monkeypatch):
     import dataclasses
 
-    from app.serve import prepare_demo
-    from graph.config import load_settings
-    from graph.embedded import EmbeddedStore
+    from creditgraph.app.serve import prepare_demo
+    from creditgraph.graph.config import load_settings
+    from creditgraph.graph.embedded import EmbeddedStore
 
     settings = dataclasses.replace(load_settings(), store="embedded", db_path=tmp_path / "graph")
     said: list[str] = []

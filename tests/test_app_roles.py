@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from app import auth
+from creditgraph.app import auth
 from tests.test_app_pages import APP, TIMEOUT, frame, no_errors, shell_cluster, synth_graph
 
 PASSWORDS = {"ivy": "ivy-password-1", "sam": "sam-password-1", "ada": "ada-password-1"}
@@ -75,8 +75,8 @@ def phone_party(db: Path) -> tuple[str, str]:
     """A party (uid) that has a phone in the graph, and that phone in clear."""
     import dataclasses
 
-    from graph.config import load_settings
-    from graph.store import open_store
+    from creditgraph.graph.config import load_settings
+    from creditgraph.graph.store import open_store
 
     s = dataclasses.replace(load_settings(), store="embedded", db_path=db)
     with open_store(s, read_only=True) as store:
@@ -86,7 +86,7 @@ def phone_party(db: Path) -> tuple[str, str]:
 
 def resident_ids(text: str) -> list[str]:
     """18-character strings that pass the resident-ID check (GB 11643) and are not USCCs (GB 32100)."""
-    from graph.identifiers import validate_resident_id, validate_uscc
+    from creditgraph.graph.identifiers import validate_resident_id, validate_uscc
 
     cands = pd.Series(sorted(set(CLEAR_ID.findall(text))), dtype="string")
     if cands.empty:
@@ -108,7 +108,7 @@ def clear_personal_values(src: Path) -> set[str]:
                     if v and "*" not in v and v not in ("N/A", "\\n") and (len(v) >= 11 or "@" in v):
                         found.add(v.lower())
     # corporate shareholders carry a USCC in holder_id: that is no personal data
-    from graph.identifiers import validate_uscc
+    from creditgraph.graph.identifiers import validate_uscc
 
     vals = pd.Series(sorted(found), dtype="string")
     return set(vals[~validate_uscc(vals.str.upper())["kind"].eq("uscc").to_numpy()])

@@ -77,8 +77,8 @@ def site(tmp_path_factory):
     g = synth_graph()
     import dataclasses
 
-    from graph.config import load_settings
-    from graph.store import open_store
+    from creditgraph.graph.config import load_settings
+    from creditgraph.graph.store import open_store
 
     settings = dataclasses.replace(load_settings(), store="embedded", db_path=g.db)
     with open_store(settings, read_only=True) as store:

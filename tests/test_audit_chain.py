@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from app.audit import audit_event
-from app.cli import app as cli
+from creditgraph.app.audit import audit_event
+from creditgraph.app.cli import app as cli
 
 EVENTS = [("search", {"user": "ivy", "text": "宁波锦野"}), ("export", {"user": "sam", "rows": 3, "sha256": "ab" * 32}),
           ("reveal", {"user": "sam", "uid": "913302", "fields": ["Phone"], "count": 1}),
@@ -128,7 +128,7 @@ def test_a_legacy_prefix_is_reported_unverified_and_later_plain_lines_break_the_
     for event, fields in EVENTS[:2]:  # new entries appended after the old lines chain onto them
         audit_event(legacy, event, **fields)
     shutil.copy(legacy, log)
-    from app.audit import verify_chain
+    from creditgraph.app.audit import verify_chain
 
     res = verify_chain(log)
     assert res.ok and res.legacy == 3 and res.entries == 2
@@ -161,7 +161,7 @@ def test_concurrent_writers_keep_the_chain_whole(tmp_path, monkeypatch):
         p.start()
     for p in procs:
         p.join(120)
-    from app.audit import verify_chain
+    from creditgraph.app.audit import verify_chain
 
     res = verify_chain(log)
     assert res.ok, res.reason

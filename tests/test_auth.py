@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from app import auth
-from app.audit import audit_event, read_events
-from app.cli import app as cli
+from creditgraph.app import auth
+from creditgraph.app.audit import audit_event, read_events
+from creditgraph.app.cli import app as cli
 
 REPO = Path(__file__).resolve().parents[1]
 ADMIN_PW, INV_PW = "admin-password-1", "investigator-pw-1"
@@ -223,7 +223,7 @@ def test_audit_cuts_huge_fields_and_filters_by_time(tmp_path):
 
 
 def test_settings_repr_hides_secrets():
-    from graph.config import Neo4jSettings, Settings, redact_uri
+    from creditgraph.graph.config import Neo4jSettings, Settings, redact_uri
 
     s = Settings(neo4j=Neo4jSettings(uri="neo4j+s://neo4j:Pw-1234@db:7687", password="Pw-1234"), id_key="Key-5678",
                  raw={"neo4j": {"password": "Pw-1234"}})
@@ -235,7 +235,7 @@ def test_settings_repr_hides_secrets():
 def test_neo4j_errors_on_the_command_line_hold_no_password(uri, tmp_path):
     env = {**os.environ, "NEO4J_URI": uri, "NEO4J_PASSWORD": "Sup3r-Secret-Pw", "CREDITGRAPH_STORE": "neo4j",
            "PYTHONPATH": str(REPO), "CREDITGRAPH_CONFIG": str(tmp_path / "none.toml")}
-    p = subprocess.run([sys.executable, "-m", "app.cli", "counts"], cwd=tmp_path, env=env, capture_output=True,
+    p = subprocess.run([sys.executable, "-m", "creditgraph.app.cli", "counts"], cwd=tmp_path, env=env, capture_output=True,
                        text=True, timeout=120)
     out = p.stdout + p.stderr
     assert p.returncode != 0 and "Sup3r-Secret-Pw" not in out

@@ -77,7 +77,7 @@ def server():
     port = _free_port()
     env = {**os.environ, "CREDITGRAPH_DB": str(g.db), "PYTHONPATH": str(REPO)}
     env.pop("CREDITGRAPH_STORE", None)
-    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "creditgraph.app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
                             cwd=str(REPO), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
     try:

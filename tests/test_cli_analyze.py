@@ -9,16 +9,16 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from app.cli import app
+from creditgraph.app.cli import app
 
 runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
 def graph(tmp_path_factory):
-    from etl.pipeline import run_load
-    from etl.synth import generate
-    from graph.config import load_settings
+    from creditgraph.etl.pipeline import run_load
+    from creditgraph.etl.synth import generate
+    from creditgraph.graph.config import load_settings
 
     root = tmp_path_factory.mktemp("analyze")
     generate(enterprises=2000, seed=5, out=root / "src")
@@ -38,7 +38,7 @@ def env(graph, monkeypatch):
 
 
 def test_list_names_every_analysis(env):
-    import queries
+    from creditgraph import queries
 
     res = runner.invoke(app, ["analyze", "--list"])
     assert res.exit_code == 0, res.output

@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from app import auth
-from app.cli import app as cli
-from etl.pipeline import history as run_history
-from graph import snapshots
+from creditgraph.app import auth
+from creditgraph.app.cli import app as cli
+from creditgraph.etl.pipeline import history as run_history
+from creditgraph.graph import snapshots
 
 REPO = Path(__file__).resolve().parents[1]
 PASSWORDS = {"ada": "ada-password-1", "ivy": "ivy-password-1", "etl-job": "job-password-123"}
@@ -36,10 +36,10 @@ ENV_VARS = ("CREDITGRAPH_USER", "CREDITGRAPH_PASSWORD", "CREDITGRAPH_PASSWORD_FI
 @pytest.fixture(scope="module")
 def source(tmp_path_factory) -> dict:
     """A small synthetic extract, a flagged change extract of it, and the graph loaded from the first."""
-    from etl.pipeline import run_load
-    from etl.synth import generate
-    from etl.synth.changes import change_extract
-    from graph.config import load_settings
+    from creditgraph.etl.pipeline import run_load
+    from creditgraph.etl.synth import generate
+    from creditgraph.etl.synth.changes import change_extract
+    from creditgraph.graph.config import load_settings
 
     d = tmp_path_factory.mktemp("clisec")
     generate(enterprises=500, seed=5, out=d / "src")
@@ -83,8 +83,8 @@ def events(log: Path, **match) -> list[dict]:
 
 def phone_party(db: Path) -> tuple[str, str]:
     """An enterprise with a phone and that phone in clear (read straight from the store)."""
-    from graph.config import load_settings
-    from graph.store import open_store
+    from creditgraph.graph.config import load_settings
+    from creditgraph.graph.store import open_store
 
     with open_store(dataclasses.replace(load_settings(), store="embedded", db_path=db), read_only=True) as store:
         df = store.run("MATCH (e:Enterprise)-[:HAS_PHONE]->(t:Phone) RETURN e.uid AS uid, t.uid AS phone ORDER BY uid LIMIT 1")
@@ -169,7 +169,7 @@ def test_load_refresh_schema_and_demo_with_a_wrong_password_or_role_publish_noth
 
 
 def _settings():
-    from graph.config import load_settings
+    from creditgraph.graph.config import load_settings
 
     return dataclasses.replace(load_settings(), store="embedded")
 
@@ -195,7 +195,7 @@ def test_service_account_refreshes_unattended_from_a_password_file(site):
     env = {**os.environ, "CREDITGRAPH_USER": "etl-job", "CREDITGRAPH_PASSWORD_FILE": str(pw),
            "CREDITGRAPH_CONFIG": str(site["config"]), "PYTHONPATH": str(REPO)}
     # as cron runs it: no terminal, no prompt, credentials from the environment
-    p = subprocess.run([sys.executable, "-m", "app.cli", "refresh", str(site["chg"]), "--db", str(g), "--log-json"],
+    p = subprocess.run([sys.executable, "-m", "creditgraph.app.cli", "refresh", str(site["chg"]), "--db", str(g), "--log-json"],
                        cwd=site["dir"], env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr[-2000:]
     after = published(g)

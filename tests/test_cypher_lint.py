@@ -14,8 +14,8 @@ import sys
 
 import pytest
 
-from app import lint
-from graph.model import MODEL
+from creditgraph.app import lint
+from creditgraph.graph.model import MODEL
 
 REQUIRED = os.environ.get("CREDITGRAPH_REQUIRE_LINT") == "1"
 # Warnings that mean a query does not fit the graph model (a typo, a wrong direction).
@@ -38,8 +38,8 @@ def _json(proc: subprocess.CompletedProcess) -> dict:
 
 @pytest.fixture(scope="module")
 def repository_lint(linter_available) -> tuple[subprocess.CompletedProcess, dict]:
-    """`python -m app.lint --json`, exactly as CI runs it (plus --json)."""
-    proc = subprocess.run([sys.executable, "-m", "app.lint", "--json"], cwd=lint.ROOT,
+    """`python -m creditgraph.app.lint --json`, exactly as CI runs it (plus --json)."""
+    proc = subprocess.run([sys.executable, "-m", "creditgraph.app.lint", "--json"], cwd=lint.ROOT,
                           capture_output=True, text=True, encoding="utf-8", timeout=600)
     return proc, _json(proc)
 

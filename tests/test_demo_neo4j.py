@@ -6,7 +6,7 @@ import subprocess
 
 from typer.testing import CliRunner
 
-from app.cli import app
+from creditgraph.app.cli import app
 from tests.neo4j_fixture import SCRIPT, read_env_file
 
 
@@ -28,7 +28,7 @@ def test_demo_neo4j_loads_into_a_local_server_it_starts_and_stops(tmp_path, monk
         assert subprocess.run(["bash", str(SCRIPT), "status"], env=env, capture_output=True).returncode == 3
         # the graph is in the server's data folder: start it again and look
         assert subprocess.run(["bash", str(SCRIPT), "start"], env=env, capture_output=True).returncode == 0
-        from graph.neo4j_store import Neo4jStore
+        from creditgraph.graph.neo4j_store import Neo4jStore
 
         creds = read_env_file(home / "env")
         with Neo4jStore(creds["NEO4J_URI"], creds["NEO4J_USER"], creds["NEO4J_PASSWORD"]) as store:

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from etl.encoding import detect_encoding, detect_encoding_bytes, read_text_table
+from creditgraph.etl.encoding import detect_encoding, detect_encoding_bytes, read_text_table
 
 REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
 
@@ -249,10 +249,10 @@ def test_only_str_dtype():
 @pytest.mark.skipif(not (REALDATA / "registry").is_dir(),
                     reason=f"real registry rows not available at {REALDATA} (not shipped with the repository)")
 def test_realdata_registry():
-    from graph.identifiers import validate_uscc
-    from graph.mojibake import detect_mojibake
-    from graph.normalize import clean_missing
-    from graph.parse_values import parse_capital, parse_dates
+    from creditgraph.graph.identifiers import validate_uscc
+    from creditgraph.graph.mojibake import detect_mojibake
+    from creditgraph.graph.normalize import clean_missing
+    from creditgraph.graph.parse_values import parse_capital, parse_dates
 
     files = sorted((REALDATA / "registry").glob("*/*.csv"))
     assert files

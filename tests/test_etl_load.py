@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from graph.identifiers import make_resident_id, make_uscc
-from etl.pipeline import FatalLoadError, run_load
-from graph.config import load_settings
-from graph.embedded import EmbeddedStore
+from creditgraph.graph.identifiers import make_resident_id, make_uscc
+from creditgraph.etl.pipeline import FatalLoadError, run_load
+from creditgraph.graph.config import load_settings
+from creditgraph.graph.embedded import EmbeddedStore
 
 # valid codes (DOMAIN.md examples plus generated ones)
 U1, U2, U3 = "91330503735242721D", "92330281MA2ENBUA1R", "913303817345395239"
@@ -145,7 +145,7 @@ def test_quirky_extract_loads_good_rows_and_reports_bad_ones(extract, tmp_path):
 
 
 def _key(name: str) -> str:
-    from graph.normalize import name_key
+    from creditgraph.graph.normalize import name_key
 
     return name_key(pd.Series([name])).iloc[0]
 

@@ -20,9 +20,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from queries import export, neighborhood
-from queries.result import EvidenceBuilder, finish
-from queries.testing import toy_store
+from creditgraph.queries import export, neighborhood
+from creditgraph.queries.result import EvidenceBuilder, finish
+from creditgraph.queries.testing import toy_store
 from tests.hostile_strings import FORMULAS, HOSTILE
 
 # what a spreadsheet may take as the start of a formula (checked after leading blanks too)
@@ -159,7 +159,7 @@ def test_negative_numbers_stay_numbers_and_params_are_neutral(numbers_result, tm
 
 
 def test_the_apps_download_is_neutral_too(result):
-    from app.common import export_bytes
+    from creditgraph.app.common import export_bytes
 
     data = export_bytes(result, "xlsx")
     with zipfile.ZipFile(io.BytesIO(data)) as z:
@@ -174,7 +174,7 @@ def test_the_apps_download_is_neutral_too(result):
 
 def test_the_openpyxl_writer_never_writes_a_formula(result, tmp_path):
     """The fallback engine, used where xlsxwriter is missing, is just as safe."""
-    from queries.export import write_sheets
+    from creditgraph.queries.export import write_sheets
 
     frame = pd.DataFrame({"name": ["=1+2", "  =cmd|'/C calc'!A0", "ok"], "n": [-1, 2, 3]})
     path = write_sheets(tmp_path / "o.xlsx", {"s": frame}, engine="openpyxl")
@@ -183,9 +183,9 @@ def test_the_openpyxl_writer_never_writes_a_formula(result, tmp_path):
 
 
 def test_reject_report_of_a_real_load_is_neutral(tmp_path):
-    from graph.identifiers import make_uscc
-    from etl.pipeline import run_load
-    from graph.config import load_settings
+    from creditgraph.graph.identifiers import make_uscc
+    from creditgraph.etl.pipeline import run_load
+    from creditgraph.graph.config import load_settings
 
     good = make_uscc("91330100MA2B00005")
     bad_codes = ["=1+2", "+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0"]
@@ -223,7 +223,7 @@ def test_reject_report_of_a_real_load_is_neutral(tmp_path):
 
 def reference_mask_text(text: str) -> str:
     """The former three-pass masker (quadratic on long runs; fine on short texts): the oracle for the rewrite."""
-    from graph.masking import masked_email as _mask_email, masked_phone as _mask_phone
+    from creditgraph.graph.masking import masked_email as _mask_email, masked_phone as _mask_phone
 
     email = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
     mobile = re.compile(r"(?<![0-9A-Za-z])(?:\+?86[- ]?)?1[3-9]\d{9}(?![0-9A-Za-z])")
@@ -236,7 +236,7 @@ def reference_mask_text(text: str) -> str:
 @pytest.mark.parametrize("filler", ["x" * 200_000, "张" * 200_000, "a." * 100_000, "1" * 200_000, "a@" * 100_000],
                          ids=["letters", "cjk", "dots", "digits", "at-signs"])
 def test_masking_finds_every_phone_and_email_in_a_long_text(filler):
-    from queries.export import mask_text
+    from creditgraph.queries.export import mask_text
 
     text = ("13912345678 " + filler + " 电话13812345678，13712345678;0571-88886666 "
             + filler + " zhang.san@example.com,li@example.org " + filler + " 13612345678")
@@ -251,7 +251,7 @@ def test_masking_finds_every_phone_and_email_in_a_long_text(filler):
 
 
 def test_an_email_after_a_long_run_of_local_characters_is_still_masked():
-    from queries.export import mask_text
+    from creditgraph.queries.export import mask_text
 
     assert mask_text("x" * 100_000 + "@example.com") == "x***@example.com"
     assert mask_text("张" + "x" * 50_000 + "@example.com张") == "张x***@example.com张"
@@ -259,7 +259,7 @@ def test_an_email_after_a_long_run_of_local_characters_is_still_masked():
 
 
 def test_adjacent_and_edge_matches_agree_with_the_former_masker():
-    from queries.export import mask_text
+    from creditgraph.queries.export import mask_text
 
     cases = ["13912345678", "13912345678@qq.com", "+8613912345678", "86-13912345678", "_13912345678_",
              "x13912345678", "139123456789", "a@example.com;b@example.com", "a@example.coma@example.com",
@@ -272,7 +272,7 @@ def test_adjacent_and_edge_matches_agree_with_the_former_masker():
 def test_random_short_texts_agree_with_the_former_masker():
     from hypothesis import given, settings, strategies as st
 
-    from queries.export import mask_text
+    from creditgraph.queries.export import mask_text
 
     alphabet = st.sampled_from(list("abz019386-_.@+% 张,") + ["13912345678", "0571-", "example.com", "@q.cn"])
 
@@ -285,7 +285,7 @@ def test_random_short_texts_agree_with_the_former_masker():
 
 
 def test_mask_cells_masks_text_cells_and_leaves_others():
-    from app.masking import mask_cells
+    from creditgraph.app.masking import mask_cells
 
     df = pd.DataFrame({"t": ["电话13912345678", None, "无", "x" * 50_000 + " a@example.com"],
                        "n": [13912345678, 2, 3, 4], "o": [["13912345678"], "b@example.com", 5, None]})

@@ -19,7 +19,7 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from app.cli import app
+from creditgraph.app.cli import app
 from tests.hostile_strings import FORMULAS, HOSTILE
 from tests.test_export_injection import is_live
 from tests.test_injection import ENGINE_WORDS, fingerprint
@@ -29,7 +29,7 @@ BAD_WORDS = (*ENGINE_WORDS, "Error:\n", 'File "', "line ")
 
 
 def uscc(i: int) -> str:
-    from graph.identifiers import make_uscc
+    from creditgraph.graph.identifiers import make_uscc
 
     return make_uscc(f"91330100MA2C{i:05d}")
 
@@ -37,9 +37,9 @@ def uscc(i: int) -> str:
 @pytest.fixture(scope="module")
 def graph(tmp_path_factory):
     """A loaded graph: one person, legal representative of one company per formula name; a penalty each."""
-    from graph.identifiers import make_resident_id
-    from etl.pipeline import run_load
-    from graph.config import load_settings
+    from creditgraph.graph.identifiers import make_resident_id
+    from creditgraph.etl.pipeline import run_load
+    from creditgraph.graph.config import load_settings
 
     root = tmp_path_factory.mktemp("hostile_cli")
     src = root / "src"
@@ -79,7 +79,7 @@ def env(graph, monkeypatch):
 
 
 def graph_fingerprint(root) -> tuple[dict, str]:
-    from graph.embedded import EmbeddedStore
+    from creditgraph.graph.embedded import EmbeddedStore
 
     store = EmbeddedStore(root / "g", read_only=True)
     try:

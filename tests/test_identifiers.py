@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graph.identifiers import (
+from creditgraph.graph.identifiers import (
     ID_CHECK,
     USCC_CHARSET,
     id_check_char,

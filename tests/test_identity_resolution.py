@@ -9,11 +9,11 @@ from pathlib import Path
 import networkx as nx
 import pandas as pd
 
-from graph.identifiers import make_uscc, mask_phone
-from etl.pipeline import run_load
-from etl.refresh import run_refresh
-from graph.config import load_settings
-from graph.embedded import EmbeddedStore
+from creditgraph.graph.identifiers import make_uscc, mask_phone
+from creditgraph.etl.pipeline import run_load
+from creditgraph.etl.refresh import run_refresh
+from creditgraph.graph.config import load_settings
+from creditgraph.graph.embedded import EmbeddedStore
 
 ENT_HEADER = "uscc,name,kind,status,founded,dissolved,capital,address,region,legal_rep,phone,updated_at\n"
 REP_HEADER = "enterprise_uscc,person_name,id_no,position,mobile,email,updated_at\n"

@@ -11,11 +11,11 @@ import json
 
 import pytest
 
-import queries
-from graph.inputs import InputError, clean_text
-from queries.profile import profile
-from queries.search import lookup, search
-from queries.testing import toy_store
+from creditgraph import queries
+from creditgraph.graph.inputs import InputError, clean_text
+from creditgraph.queries.profile import profile
+from creditgraph.queries.search import lookup, search
+from creditgraph.queries.testing import toy_store
 from tests.hostile_strings import HOSTILE
 
 U1, U2, U3 = "91330503735242721D", "92330281MA2ENBUA1R", "913303817345395239"
@@ -58,7 +58,7 @@ def toy():
 
 def fingerprint(store) -> tuple[dict, str]:
     """Counts, and a SHA-256 of every node's and relationship's properties."""
-    from graph.model import MODEL
+    from creditgraph.graph.model import MODEL
 
     dump = []
     for label in MODEL.nodes:

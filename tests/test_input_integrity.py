@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from etl.encoding import detect_encoding_bytes
-from graph.identifiers import make_uscc
-from etl.pipeline import run_load
+from creditgraph.etl.encoding import detect_encoding_bytes
+from creditgraph.graph.identifiers import make_uscc
+from creditgraph.etl.pipeline import run_load
 from tests.test_etl_load import U1, U2, U3, graph, rejects, settings, write
 
 

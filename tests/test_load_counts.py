@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typer.testing import CliRunner
 
-from app.cli import app
-from graph.identifiers import make_resident_id, make_uscc
-from etl.pipeline import run_load
+from creditgraph.app.cli import app
+from creditgraph.graph.identifiers import make_resident_id, make_uscc
+from creditgraph.etl.pipeline import run_load
 from tests.test_etl_load import settings, write
 
 U = [make_uscc(f"91330100MA2C0000{i}") for i in range(3)]

@@ -19,14 +19,14 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from graph.identifiers import make_resident_id, make_uscc
-from etl.pipeline import last_counts, run_load
-from etl.refresh import run_refresh
-from graph import snapshots
-from graph.config import load_settings
-from graph.embedded import EmbeddedStore
-from graph.model import MODEL
-from graph.verify import verify
+from creditgraph.graph.identifiers import make_resident_id, make_uscc
+from creditgraph.etl.pipeline import last_counts, run_load
+from creditgraph.etl.refresh import run_refresh
+from creditgraph.graph import snapshots
+from creditgraph.graph.config import load_settings
+from creditgraph.graph.embedded import EmbeddedStore
+from creditgraph.graph.model import MODEL
+from creditgraph.graph.verify import verify
 
 N = 12
 USCC = [make_uscc(f"9133010{i:02d}MA2E0000") for i in range(N)]

@@ -7,8 +7,8 @@ import threading
 import pandas as pd
 import pytest
 
-from graph.model import MODEL
-from graph.neo4j_store import FULLTEXT_INDEX, Neo4jAuthError, Neo4jStore, fulltext_spec
+from creditgraph.graph.model import MODEL
+from creditgraph.graph.neo4j_store import FULLTEXT_INDEX, Neo4jAuthError, Neo4jStore, fulltext_spec
 
 pytestmark = pytest.mark.neo4j
 
@@ -140,9 +140,9 @@ def _plan_operators(plan) -> list[str]:
 
 
 def test_search_uses_the_fulltext_index_and_finds_what_the_embedded_store_finds(neo4j_store, embedded_store):
-    from graph.normalize import name_key
-    from graph import cypher
-    from queries.search import fulltext_phrase, search
+    from creditgraph.graph.normalize import name_key
+    from creditgraph.graph import cypher
+    from creditgraph.queries.search import fulltext_phrase, search
 
     names = pd.Series(SEARCH_NAMES)
     df = pd.DataFrame({"uid": [f"E{i}" for i in range(len(names))], "name": names, "name_key": name_key(names)})

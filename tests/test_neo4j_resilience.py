@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from etl.pipeline import run_load
-from etl.refresh import run_refresh
-from etl.synth import generate
-from etl.synth.changes import change_extract
-from graph.config import load_settings
-from graph.embedded import EmbeddedStore
-from graph.neo4j_store import Neo4jStore
+from creditgraph.etl.pipeline import run_load
+from creditgraph.etl.refresh import run_refresh
+from creditgraph.etl.synth import generate
+from creditgraph.etl.synth.changes import change_extract
+from creditgraph.graph.config import load_settings
+from creditgraph.graph.embedded import EmbeddedStore
+from creditgraph.graph.neo4j_store import Neo4jStore
 from tests.neo4j_fixture import LocalServer, unavailable
 
 REPO = Path(__file__).resolve().parents[1]
@@ -66,7 +66,7 @@ def cli(srv: LocalServer, tmp_path: Path, *args: str, pause: str | None = None) 
     env.pop("CREDITGRAPH_REFRESH_PAUSE", None)
     if pause:
         env["CREDITGRAPH_REFRESH_PAUSE"] = f"{pause}:{PAUSE}"
-    return subprocess.Popen([sys.executable, "-m", "app.cli", *args, "--neo4j"], cwd=REPO, env=env,
+    return subprocess.Popen([sys.executable, "-m", "creditgraph.app.cli", *args, "--neo4j"], cwd=REPO, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

@@ -22,13 +22,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from graph.config import Neo4jSettings
-from graph.model import MODEL
-from graph.neo4j_store import (
+from creditgraph.graph.config import Neo4jSettings
+from creditgraph.graph.model import MODEL
+from creditgraph.graph.neo4j_store import (
     DROP_FULLTEXT, Neo4jConnectionError, Neo4jStore, Neo4jStoreError, _Converter, frame_records,
     generated_statements, schema_statements,
 )
-from graph.store import MissingEndpoints
+from creditgraph.graph.store import MissingEndpoints
 
 PASSWORD = "pw-Zq8#never-print-me"
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graph.mojibake import detect_mojibake
-from graph.normalize import (
+from creditgraph.graph.mojibake import detect_mojibake
+from creditgraph.graph.normalize import (
     MISSING,
     clean_missing,
     name_key,
@@ -19,7 +19,7 @@ from graph.normalize import (
     normalize_text,
     to_halfwidth,
 )
-from graph.parse_values import parse_capital, parse_dates, parse_ratio
+from creditgraph.graph.parse_values import parse_capital, parse_dates, parse_ratio
 
 
 def test_clean_missing_tokens():

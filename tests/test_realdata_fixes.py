@@ -9,14 +9,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from graph.identifiers import make_resident_id, make_uscc
-from etl.pipeline import run_load
-from etl.read import read_extract
-from etl.profiles import load_profile
-from etl.report import RejectReport
-from etl.transform import clean_tables
-from graph.config import load_settings
-from graph.embedded import EmbeddedStore
+from creditgraph.graph.identifiers import make_resident_id, make_uscc
+from creditgraph.etl.pipeline import run_load
+from creditgraph.etl.read import read_extract
+from creditgraph.etl.profiles import load_profile
+from creditgraph.etl.report import RejectReport
+from creditgraph.etl.transform import clean_tables
+from creditgraph.graph.config import load_settings
+from creditgraph.graph.embedded import EmbeddedStore
 
 REALDATA_PROFILE = Path(__file__).parent / "profiles" / "realdata-registry.yaml"
 U_WENZHOU = "913303817345395239"          # registered in 330381 (瑞安, 温州, 浙江)
@@ -184,7 +184,7 @@ INVESTOR_IDS = {
 
 
 def test_classify_id_types():
-    from graph.identifiers import classify_id
+    from creditgraph.graph.identifiers import classify_id
 
     s = pd.Series(list(INVESTOR_IDS.values()) + [None, "G1234567X9"], dtype="string")
     kinds = classify_id(s).tolist()
@@ -219,8 +219,8 @@ def test_investor_ids_are_classified_and_only_resident_ids_checked(tmp_path):
 
 @pytest.mark.realdata
 def test_realdata_keeps_source_provinces_and_loses_no_row_for_an_optional_field(realdata, tmp_path):
-    from etl.encoding import read_text_table
-    from graph import normalize as nz
+    from creditgraph.etl.encoding import read_text_table
+    from creditgraph.graph import normalize as nz
 
     rep = run_load(realdata / "registry", str(REALDATA_PROFILE), settings(tmp_path))
     rj = rejects(rep)

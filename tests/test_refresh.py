@@ -14,16 +14,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from graph.identifiers import make_uscc
-from etl.pipeline import FatalLoadError, history, run_load
-from etl.refresh import run_refresh
-from etl.synth import generate
-from etl.synth.changes import change_extract
-from graph import snapshots
-from graph.config import load_settings
-from graph.embedded import EmbeddedStore
-from queries.neighborhood import neighborhood
-from queries.repeat import repeat_offenders
+from creditgraph.graph.identifiers import make_uscc
+from creditgraph.etl.pipeline import FatalLoadError, history, run_load
+from creditgraph.etl.refresh import run_refresh
+from creditgraph.etl.synth import generate
+from creditgraph.etl.synth.changes import change_extract
+from creditgraph.graph import snapshots
+from creditgraph.graph.config import load_settings
+from creditgraph.graph.embedded import EmbeddedStore
+from creditgraph.queries.neighborhood import neighborhood
+from creditgraph.queries.repeat import repeat_offenders
 from tests.test_etl_load import ENT_HEADER, ID1, U1, U2, U3, U4, write
 from tests.test_store_contract import snapshot
 
@@ -43,7 +43,7 @@ def dump(root: Path) -> dict:
 
 def cli(*args: str, env: dict | None = None, **kw) -> subprocess.Popen:
     e = {**os.environ, "CREDITGRAPH_ID_KEY": ID_KEY, **(env or {})}
-    return subprocess.Popen([sys.executable, "-m", "app.cli", *args], cwd=REPO, env=e,
+    return subprocess.Popen([sys.executable, "-m", "creditgraph.app.cli", *args], cwd=REPO, env=e,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
 
 
@@ -210,7 +210,7 @@ def test_sigkill_midway_leaves_previous_graph_and_next_refresh_completes(synthet
 def test_sigkill_midway_on_neo4j_rolls_back_and_the_next_refresh_completes(synthetic, graph_copy, tmp_path, neo4j_server,
                                                                           monkeypatch):
     """On Neo4j the refresh is one transaction: a client killed inside it leaves the graph as it was."""
-    from graph.neo4j_store import Neo4jStore
+    from creditgraph.graph.neo4j_store import Neo4jStore
     from tests.neo4j_fixture import neo4j_store_factory
 
     neo4j_store_factory(neo4j_server).close()  # wiped, schema created
@@ -246,7 +246,7 @@ def test_sigkill_midway_on_neo4j_rolls_back_and_the_next_refresh_completes(synth
 READER = r'''
 import json, sys, time
 from pathlib import Path
-from graph.embedded import EmbeddedStore
+from creditgraph.graph.embedded import EmbeddedStore
 
 def answer(store):
     ev = store.run("MATCH (v:PenaltyEvent) RETURN v.uid AS uid, v.status AS status ORDER BY uid")
@@ -312,7 +312,7 @@ def test_neo4j_reader_in_a_loop_sees_the_old_or_the_new_graph_never_a_mix(synthe
     ``graph_version`` before and after, keep answers where it did not move) never sees a mix."""
     import threading
 
-    from graph.neo4j_store import Neo4jStore
+    from creditgraph.graph.neo4j_store import Neo4jStore
     from tests.neo4j_fixture import neo4j_store_factory
 
     neo4j_store_factory(neo4j_server).close()
@@ -361,7 +361,7 @@ def target(request, tmp_path, monkeypatch):
     if request.param == "embedded":
         s = settings(tmp_path / "graph")
         return s, lambda: EmbeddedStore(s.db_path, read_only=True)
-    from graph.neo4j_store import Neo4jStore
+    from creditgraph.graph.neo4j_store import Neo4jStore
     from tests.neo4j_fixture import neo4j_store_factory
 
     server = request.getfixturevalue("neo4j_server")

@@ -17,13 +17,13 @@ import ladybug as lb
 import pandas as pd
 import pytest
 
-from etl.pipeline import history, run_load
-from etl.refresh import run_refresh
-from etl.synth import generate
-from graph import snapshots
-from graph.config import load_settings
-from graph.embedded import EmbeddedStore, UnsafeWriteError, new_snapshot, rel_property_set
-from graph.verify import verify
+from creditgraph.etl.pipeline import history, run_load
+from creditgraph.etl.refresh import run_refresh
+from creditgraph.etl.synth import generate
+from creditgraph.graph import snapshots
+from creditgraph.graph.config import load_settings
+from creditgraph.graph.embedded import EmbeddedStore, UnsafeWriteError, new_snapshot, rel_property_set
+from creditgraph.graph.verify import verify
 
 ID_KEY = "test-key"
 N_ENTERPRISES = 5000  # the smallest synthetic graph on which the engine bug showed every time (273 of 2,000 people)

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from graph.model import MODEL
-from graph.store import MissingEndpoints
+from creditgraph.graph.model import MODEL
+from creditgraph.graph.store import MissingEndpoints
 
 
 def enterprises(n: int, start: int = 0) -> pd.DataFrame:
@@ -189,7 +189,7 @@ def test_one_million_row_batch(store):
 def test_diff_fetches_stored_edges_by_either_end(store):
     """The refresh diff reads stored edges by the keys of one end; keys without edges, or naming
     no node, yield nothing, and each (type, source label) pair is read on its own."""
-    from etl.graphdiff import fetch_rels
+    from creditgraph.etl.graphdiff import fetch_rels
 
     store.upsert_nodes("Enterprise", enterprises(4))
     store.upsert_nodes("Person", pd.DataFrame({"uid": ["ID:a", "ID:b"], "name": ["王芳", "王芳"]}))

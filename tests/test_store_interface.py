@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from queries import cypher_gen
+from creditgraph.queries import cypher_gen
 
 REPO = Path(__file__).resolve().parents[1]
 ABOVE_THE_STORE = ("etl", "queries", "app")
@@ -44,7 +44,7 @@ def test_the_checker_sees_a_dialect_branch(tmp_path):
 
 
 def test_per_label_variants_are_expanded_in_memory_for_every_label_and_both_stores():
-    from graph import cypher
+    from creditgraph.graph import cypher
 
     expanded = cypher_gen.expand()
     assert not [p for p in expanded if p.exists()], "expanded variants must not be committed as files"
@@ -64,7 +64,7 @@ def test_per_label_variants_are_expanded_in_memory_for_every_label_and_both_stor
 
 def test_a_changed_template_changes_what_runs(tmp_path, monkeypatch):
     """No copy can drift: the registry reads the templates themselves."""
-    from graph import cypher
+    from creditgraph.graph import cypher
 
     templates = tmp_path / "templates"
     templates.mkdir()

@@ -14,10 +14,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import queries
-from etl.pipeline import run_load
-from etl.synth import generate
-from graph.config import load_settings
+from creditgraph import queries
+from creditgraph.etl.pipeline import run_load
+from creditgraph.etl.synth import generate
+from creditgraph.graph.config import load_settings
 
 pytestmark = pytest.mark.neo4j
 
@@ -35,7 +35,7 @@ def extract(tmp_path_factory) -> tuple[Path, dict]:
 @pytest.fixture(scope="module")
 def loaded(extract, neo4j_server):
     """Both stores loaded from the same extract: ``(embedded store, neo4j store, reports)``."""
-    from graph.embedded import EmbeddedStore
+    from creditgraph.graph.embedded import EmbeddedStore
     from tests.neo4j_fixture import neo4j_store_factory
 
     root, _ = extract
@@ -177,8 +177,8 @@ def test_every_analysis_gives_the_same_rows_and_evidence_on_both_stores(name, lo
 def test_a_refresh_gives_the_same_graph_on_both_stores(loaded, extract, neo4j_server):
     """A flagged 5% change extract (inserts, updates, deletes) applied by `refresh` to both stores
     leaves the same graph: every node's and edge's properties, and the same change counts."""
-    from etl.refresh import run_refresh
-    from etl.synth.changes import change_extract
+    from creditgraph.etl.refresh import run_refresh
+    from creditgraph.etl.synth.changes import change_extract
     from tests.test_store_contract import snapshot
 
     root, _ = extract
@@ -191,7 +191,7 @@ def test_a_refresh_gives_the_same_graph_on_both_stores(loaded, extract, neo4j_se
         "neo4j": run_refresh(root / "chg", "canonical",
                              dataclasses.replace(base, store="neo4j", db_path=root / "neo4j-runs", neo4j=neo4j_server)),
     }
-    from graph.embedded import EmbeddedStore
+    from creditgraph.graph.embedded import EmbeddedStore
 
     with EmbeddedStore(root / "embedded", read_only=True) as after:
         assert snapshot(neo) == snapshot(after)

@@ -20,8 +20,8 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from etl import synth
-from etl.canonical import TABLES
+from creditgraph.etl import synth
+from creditgraph.etl.canonical import TABLES
 
 ROOT = Path(synth.__file__).resolve().parents[1]  # etl/
 KIND_CODE = {"administrative_penalty": "AP", "abnormal_operation": "AO", "serious_illegal": "SI", "dishonest_debtor": "DD"}

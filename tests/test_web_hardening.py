@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from app import auth
+from creditgraph.app import auth
 from tests.test_app_pages import APP, TIMEOUT, synth_graph
 
 REPO = Path(__file__).resolve().parents[1]
@@ -84,7 +84,7 @@ def run_serve(tmp_path: Path, config_text: str, host: str) -> subprocess.Complet
     cfg.write_text(config_text, encoding="utf-8")
     env = {**os.environ, "CREDITGRAPH_CONFIG": str(cfg), "CREDITGRAPH_AUDIT_LOG": str(tmp_path / "audit.jsonl"),
            "PYTHONPATH": str(REPO)}
-    cmd = [sys.executable, "-m", "app.cli", "serve", "--host", host, "--port", str(free_port()),
+    cmd = [sys.executable, "-m", "creditgraph.app.cli", "serve", "--host", host, "--port", str(free_port()),
            "--db", str(synth_graph().db)]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True, cwd=REPO)
@@ -109,7 +109,7 @@ def test_serve_in_header_mode_on_every_interface_without_trusted_proxies_refuses
 
 
 def test_the_refusal_names_the_setting_and_loopback_or_trusted_proxies_are_fine():
-    from app.serve import listen_refusal
+    from creditgraph.app.serve import listen_refusal
 
     assert "trusted_proxies" in listen_refusal(header_config(), "0.0.0.0")
     assert "trusted_proxies" in listen_refusal(header_config(), "192.168.1.5")
@@ -124,7 +124,7 @@ def test_the_server_sees_the_tcp_peer_not_a_forwarded_for_header():
     """Uvicorn rewrites the peer from X-Forwarded-For when it comes from loopback, unless told to trust nobody."""
     from uvicorn.middleware.proxy_headers import _TrustedHosts
 
-    from app.serve import server_env
+    from creditgraph.app.serve import server_env
 
     trusted = _TrustedHosts(server_env(base={})["FORWARDED_ALLOW_IPS"])
     assert "127.0.0.1" not in trusted and "::1" not in trusted and "10.0.0.8" not in trusted
@@ -243,7 +243,7 @@ def test_the_server_hides_tracebacks_and_paths_from_the_browser():
     from streamlit.proto.Exception_pb2 import Exception as ExceptionProto
     from streamlit.testing.v1.util import patch_config_options
 
-    from app.serve import SERVER_OPTIONS
+    from creditgraph.app.serve import SERVER_OPTIONS
 
     try:
         with open(REPO / "no-such-dir" / "x"):  # an error whose message and traceback name server paths

@@ -6,11 +6,11 @@ from collections import defaultdict, deque
 import pandas as pd
 import streamlit as st
 
-from app import common as C
-from app import graphview
-from app import masking
-from app import session as S
-from graph.model import MODEL
+from creditgraph.app import common as C
+from creditgraph.app import graphview
+from creditgraph.app import masking
+from creditgraph.app import session as S
+from creditgraph.graph.model import MODEL
 
 DEFAULT_RELS = ["LEGAL_REP", "HOLDS_SHARES", "PENALIZED", "HAS_ADDRESS", "HAS_PHONE", "HAS_EMAIL", "POSSIBLY_SAME_AS"]
 CAPS = [20, 50, 100, 200, 300, 500]

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import common as C
-from app import graphview
-from app import masking
-from app import session as S
+from creditgraph.app import common as C
+from creditgraph.app import graphview
+from creditgraph.app import masking
+from creditgraph.app import session as S
 
 st.title("路径 Paths between two parties")
 S.require("explore", "路径 Paths")

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app import common as C
-from app import session as S
+from creditgraph.app import common as C
+from creditgraph.app import session as S
 
 st.title("信用画像 Credit profile")
 S.require("explore", "信用画像 Profile")
@@ -18,7 +18,7 @@ if not uid:
 
 with_signals = st.toggle("包含全图分析信号 Include whole-graph analysis signals (shell score, repeat offender…)",
                          value=True, key="profile_signals")
-from queries.profile import NotFound  # noqa: E402
+from creditgraph.queries.profile import NotFound  # noqa: E402
 
 ready = with_signals and C.signals_ready(key, version)
 try:

@@ -8,12 +8,12 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app import audit
-from app import common as C
-from app import graphview
-from app import masking
-from app import session as S
-from app import riskfilters as F
+from creditgraph.app import audit
+from creditgraph.app import common as C
+from creditgraph.app import graphview
+from creditgraph.app import masking
+from creditgraph.app import session as S
+from creditgraph.app import riskfilters as F
 
 LISTS = {
     "shell": ("空壳公司嫌疑 Shell-company candidates", "shell_company_candidates", {}),

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import common as C
-from app import session as S
+from creditgraph.app import common as C
+from creditgraph.app import session as S
 
 st.title("搜索 Search")
 S.require("explore", "搜索 Search")

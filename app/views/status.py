@@ -6,17 +6,17 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app import common as C
-from app import session as S
-from graph.config import redact_uri
-from graph.model import MODEL
+from creditgraph.app import common as C
+from creditgraph.app import session as S
+from creditgraph.graph.config import redact_uri
+from creditgraph.graph.model import MODEL
 
 st.title("数据状态 Data status")
 S.require("status", "数据状态 Data status")
 s = C.settings()
 st.caption(f"存储 Store: {s.store} · {s.db_path if s.store == 'embedded' else redact_uri(s.neo4j.uri)}")
 
-from etl.pipeline import history  # noqa: E402
+from creditgraph.etl.pipeline import history  # noqa: E402
 
 runs = history(s)
 if not runs:

@@ -45,8 +45,8 @@ True
 """
 from __future__ import annotations
 
-from etl.synth import identity as SI  # noqa: F401  (the identity rules the quality tests share)
-from etl.synth.base import AO_UNREACHABLE, GENERATOR_VERSION, id_valid, uscc_valid  # noqa: F401
-from etl.synth.output import generate, main  # noqa: F401
+from creditgraph.etl.synth import identity as SI  # noqa: F401  (the identity rules the quality tests share)
+from creditgraph.etl.synth.base import AO_UNREACHABLE, GENERATOR_VERSION, id_valid, uscc_valid  # noqa: F401
+from creditgraph.etl.synth.output import generate, main  # noqa: F401
 
 __all__ = ["generate", "main", "uscc_valid", "id_valid", "AO_UNREACHABLE", "GENERATOR_VERSION", "SI"]

@@ -1,4 +1,4 @@
-"""``python -m etl.synth``: generate a synthetic extract."""
-from etl.synth.output import main
+"""``python -m creditgraph.etl.synth``: generate a synthetic extract."""
+from creditgraph.etl.synth.output import main
 
 main()

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import numpy as np
-from etl.synth.base import ID_FULL, ID_MASKED, ID_NONE, KIND_MODEL, NO_DAY, REF, R_BG, R_CLUSTER, R_COMMON, R_REPAIRED, ST_ACTIVE, ST_REMOVED, _COMPANY_KIND, _day, _dups
-from etl.synth.world import _World
+from creditgraph.etl.synth.base import ID_FULL, ID_MASKED, ID_NONE, KIND_MODEL, NO_DAY, REF, R_BG, R_CLUSTER, R_COMMON, R_REPAIRED, ST_ACTIVE, ST_REMOVED, _COMPANY_KIND, _day, _dups
+from creditgraph.etl.synth.world import _World
 
 
 # --------------------------------------------------------------------------- background

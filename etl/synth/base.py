@@ -9,7 +9,7 @@ from typing import Sequence
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from etl.synth import names as W
+from creditgraph.etl.synth import names as W
 
 
 GENERATOR_VERSION = 2

@@ -13,7 +13,7 @@ Example
 -------
 >>> import tempfile
 >>> from pathlib import Path
->>> from etl.synth import generate
+>>> from creditgraph.etl.synth import generate
 >>> d = Path(tempfile.mkdtemp())
 >>> _ = generate(2000, seed=3, out=d / "src")
 >>> plan = change_extract(d / "src", d / "chg", fraction=0.05, seed=1)
@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.csv as pcsv
 
-from graph.identifiers import make_uscc
+from creditgraph.graph.identifiers import make_uscc
 
 STAMP = "2026-07-01 08:00:00"  # later than any synthetic updated_at
 

@@ -60,7 +60,7 @@ PLANTED_MASK_P = {"legal_reps": (0.7, 0.3), "shareholders": (0.3, 0.7), "penalti
 
 def render(idm: np.ndarray, shape: np.ndarray) -> pa.Array:
     """(k, 18) ASCII ID matrix + shape per row -> strings (HIDDEN rows come back null)."""
-    from etl.synth.base import _ascii_rows, _null_where
+    from creditgraph.etl.synth.base import _ascii_rows, _null_where
 
     keep = _KEEP[np.asarray(shape, np.int64)]
     m = np.where(keep, idm, np.uint8(ord("*")))

@@ -11,14 +11,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import yaml
-from etl.canonical import TABLES
-from etl.synth.background import _background_events, _background_people
-from etl.synth.base import ENCODINGS, EVENT_KINDS, FORMATS, PROFILES, USCC_CHARS, _Dates, _Geo, _cat, _replace_rows, _take, id_valid, uscc_valid
-from etl.synth.people import _identifiers, _people
-from etl.synth.plant import _assign_disclosure, _plant_chains, _plant_clusters, _plant_common_names, _plant_cross_region, _plant_groups, _plant_phoenix, _plant_repaired, _plant_repeat_enterprises, _plant_repeat_people, _plant_shells
-from etl.synth.tables import _build_tables
-from etl.synth.truth import _ground_truth, _plan
-from etl.synth.world import _World
+from creditgraph.etl.canonical import TABLES
+from creditgraph.etl.synth.background import _background_events, _background_people
+from creditgraph.etl.synth.base import ENCODINGS, EVENT_KINDS, FORMATS, PROFILES, USCC_CHARS, _Dates, _Geo, _cat, _replace_rows, _take, id_valid, uscc_valid
+from creditgraph.etl.synth.people import _identifiers, _people
+from creditgraph.etl.synth.plant import _assign_disclosure, _plant_chains, _plant_clusters, _plant_common_names, _plant_cross_region, _plant_groups, _plant_phoenix, _plant_repaired, _plant_repeat_enterprises, _plant_repeat_people, _plant_shells
+from creditgraph.etl.synth.tables import _build_tables
+from creditgraph.etl.synth.truth import _ground_truth, _plan
+from creditgraph.etl.synth.world import _World
 
 
 # --------------------------------------------------------------------------- layouts, bad rows, writing

@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from etl.synth import identity as SI
-from etl.synth import names as W
-from etl.synth.base import ID_FULL, ID_MASKED, IND_WORDS, KIND_COOP, KIND_DIGIT, KIND_INDIVIDUAL, KIND_MODEL, KIND_SOLE_PROPRIETOR, NO_DAY, R_BG, R_PLANTED, _ascii_rows, _cat, _civil, _day, _dups, _id_matrix, _istr, _mobiles, _null_where, _pad, _regno_matrix, _replace_rows, _s, _str_dups, _take, _uscc_matrix, _weights
-from etl.synth.world import _World
+from creditgraph.etl.synth import identity as SI
+from creditgraph.etl.synth import names as W
+from creditgraph.etl.synth.base import ID_FULL, ID_MASKED, IND_WORDS, KIND_COOP, KIND_DIGIT, KIND_INDIVIDUAL, KIND_MODEL, KIND_SOLE_PROPRIETOR, NO_DAY, R_BG, R_PLANTED, _ascii_rows, _cat, _civil, _day, _dups, _id_matrix, _istr, _mobiles, _null_where, _pad, _regno_matrix, _replace_rows, _s, _str_dups, _take, _uscc_matrix, _weights
+from creditgraph.etl.synth.world import _World
 
 
 # --------------------------------------------------------------------------- identifiers and names

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import math
 import numpy as np
-from etl.synth import identity as SI
-from etl.synth import names as W
-from etl.synth.base import AO_UNREACHABLE, BIG_CITIES, IND_NAMES, K_CORP_SOLO, K_JOINT, K_PERSONS, K_SOLO, NO_DAY, REF, R_CLUSTER, R_COMMON, R_GROUP, R_REPAIRED, ST_ACTIVE, ST_REMOVED, ST_REPAIRED, ST_WITHDRAWN, S_CUNXU, S_DIAOXIAO, S_ZHUXIAO, _day
-from etl.synth.world import _World
+from creditgraph.etl.synth import identity as SI
+from creditgraph.etl.synth import names as W
+from creditgraph.etl.synth.base import AO_UNREACHABLE, BIG_CITIES, IND_NAMES, K_CORP_SOLO, K_JOINT, K_PERSONS, K_SOLO, NO_DAY, REF, R_CLUSTER, R_COMMON, R_GROUP, R_REPAIRED, ST_ACTIVE, ST_REMOVED, ST_REPAIRED, ST_WITHDRAWN, S_CUNXU, S_DIAOXIAO, S_ZHUXIAO, _day
+from creditgraph.etl.synth.world import _World
 
 
 # --------------------------------------------------------------------------- planted patterns

@@ -5,10 +5,10 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from etl.synth import identity as SI
-from etl.synth import names as W
-from etl.synth.base import CURRENCIES, EVENT_KINDS, EVENT_STATUSES, ID_FOREIGN, ID_FULL, ID_MASKED, IND_NAMES, KIND_CODES, KIND_INDIVIDUAL, KIND_MODEL, KIND_SOLE_PROPRIETOR, NO_DAY, PROVINCE_ABBR, REF, R_BG, STATUSES, STYLES, ST_ACTIVE, ST_REMOVED, ST_REPAIRED, ST_WITHDRAWN, S_CUNXU, S_DIAOXIAO, S_ZAIYE, _cat, _civil, _day, _istr, _money_parts, _null_where, _pad, _replace_rows, _s, _set_where, _take, _weights
-from etl.synth.world import _World
+from creditgraph.etl.synth import identity as SI
+from creditgraph.etl.synth import names as W
+from creditgraph.etl.synth.base import CURRENCIES, EVENT_KINDS, EVENT_STATUSES, ID_FOREIGN, ID_FULL, ID_MASKED, IND_NAMES, KIND_CODES, KIND_INDIVIDUAL, KIND_MODEL, KIND_SOLE_PROPRIETOR, NO_DAY, PROVINCE_ABBR, REF, R_BG, STATUSES, STYLES, ST_ACTIVE, ST_REMOVED, ST_REPAIRED, ST_WITHDRAWN, S_CUNXU, S_DIAOXIAO, S_ZAIYE, _cat, _civil, _day, _istr, _money_parts, _null_where, _pad, _replace_rows, _s, _set_where, _take, _weights
+from creditgraph.etl.synth.world import _World
 
 
 # --------------------------------------------------------------------------- tables

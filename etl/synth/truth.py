@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import numpy as np
-from etl.synth import identity as SI
-from etl.synth.base import DEFINITIONS, EVENT_KINDS, EVENT_STATUSES, GENERATOR_VERSION, NO_DAY, REFERENCE_DATE, R_BG, R_GROUP, R_PLANTED, STATUSES, ST_ACTIVE, S_DIAOXIAO, S_QIANCHU, S_ZHUXIAO, _iso, _take
-from etl.synth.plant import PHOENIX_ENDS
-from etl.synth.world import _World
+from creditgraph.etl.synth import identity as SI
+from creditgraph.etl.synth.base import DEFINITIONS, EVENT_KINDS, EVENT_STATUSES, GENERATOR_VERSION, NO_DAY, REFERENCE_DATE, R_BG, R_GROUP, R_PLANTED, STATUSES, ST_ACTIVE, S_DIAOXIAO, S_QIANCHU, S_ZHUXIAO, _iso, _take
+from creditgraph.etl.synth.plant import PHOENIX_ENDS
+from creditgraph.etl.synth.world import _World
 
 
 # --------------------------------------------------------------------------- ground truth

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
-from etl.synth import names as W
-from etl.synth.base import _Dates, CURRENCIES, CURRENCY_P, EVENT_KINDS, IND_AGRI, IND_NAMES, IND_P, KIND_COOP, KIND_INDIVIDUAL, KIND_MODEL, K_PERSONS, NO_DAY, REF, R_PLANTED, ST_ACTIVE, S_CUNXU, S_DIAOXIAO, S_QIANCHU, S_ZAIYE, S_ZHUXIAO, _Geo, _day, _mobiles, _years_to_day
+from creditgraph.etl.synth import names as W
+from creditgraph.etl.synth.base import _Dates, CURRENCIES, CURRENCY_P, EVENT_KINDS, IND_AGRI, IND_NAMES, IND_P, KIND_COOP, KIND_INDIVIDUAL, KIND_MODEL, K_PERSONS, NO_DAY, REF, R_PLANTED, ST_ACTIVE, S_CUNXU, S_DIAOXIAO, S_QIANCHU, S_ZAIYE, S_ZHUXIAO, _Geo, _day, _mobiles, _years_to_day
 
 
 # --------------------------------------------------------------------------- the world
