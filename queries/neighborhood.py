@@ -4,10 +4,14 @@ Runs one named query per centre label (``neighborhood_enterprise``, …; see
 :mod:`queries.cypher_gen` for why per label): a shortest-path search from the
 centre over the chosen relationship types, nearest nodes first. Removed,
 repaired and withdrawn penalty events (and what is reached only through them)
-are left out unless ``include_history``.
+are left out unless ``include_history``. The subgraph then gets every
+relationship of those types between two of its nodes, not only the
+shortest-path tree: a person who heads ten of the companies shown is drawn
+with ten lines, a mutual shareholding in both directions.
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +22,7 @@ from creditgraph.queries.cypher_gen import CENTRE_LABELS
 from creditgraph.queries.result import AnalysisResult, EvidenceBuilder, _clean, finish, node_caption, node_name
 
 MAX_HOPS = 4
+LINK_PROPS = ("ratio", "position", "score")  # relationship properties the drawing captions and hover cards show
 NODE_PROPS = ("name", "text", "masked", "kind", "decided", "status", "cluster", "region", "id_masked")
 _LABEL_PROPS = {
     "Enterprise": ("name", "status", "region"),
@@ -57,6 +62,31 @@ def _as_list(v) -> list:
     return list(v)
 
 
+def add_links_among(store, b: EvidenceBuilder, rel_types: Sequence[str]) -> int:
+    """Add to ``b`` every ``rel_types`` relationship between two of its nodes; returns how many it did
+    not hold yet. One adjacency read per (type, source label, target label) of the model whose two
+    ends are among the nodes: O(nodes × degree), bounded by the caller's node limit."""
+    by_label: dict[str, list[str]] = defaultdict(list)
+    for node_uid, node_label in b.labels().items():
+        by_label[node_label].append(node_uid)
+    added = 0
+    for rel_type in rel_types:
+        rel = store.model.rel(rel_type)
+        stored = store.stored_properties(rel_type)
+        cols = [p for p in LINK_PROPS if p in rel.properties and (stored is None or p in stored)]
+        for src_label, dst_label in rel.pairs:
+            if src_label not in by_label or dst_label not in by_label:
+                continue
+            df = store.edges_by(rel_type, src_label, dst_label, by_label[src_label], by="src", cols=cols)
+            if df.empty:
+                continue
+            df = df[df["dst"].isin(set(by_label[dst_label])) & (df["src"] != df["dst"])]
+            for rec in df.to_dict("records"):
+                added += not b.has_rel(rec["src"], rec["dst"], rel_type)
+                b.rel(rec["src"], rec["dst"], rel_type, **{c: rec.get(c) for c in cols})
+    return added
+
+
 def neighborhood(store, uid: str, hops: int = 2, rel_types: Sequence[str] | None = None, limit: int = 500,
                  include_history: bool = False) -> AnalysisResult:
     """Nodes within ``hops`` hops of ``uid``, each with a shortest path from it.
@@ -83,7 +113,7 @@ def neighborhood(store, uid: str, hops: int = 2, rel_types: Sequence[str] | None
     AnalysisResult
         ``table``: one row per node (the centre first, ``hops`` 0): ``uid, label, name,
         hops, status, region, path``. ``evidence[row_id]``: the path from the centre.
-        ``subgraph``: all nodes and the shortest-path relationships at once.
+        ``subgraph``: all nodes and every relationship of ``rel_types`` among them.
 
     Example
     -------
@@ -142,6 +172,7 @@ def neighborhood(store, uid: str, hops: int = 2, rel_types: Sequence[str] | None
         rows.append({"uid": nid, "label": nlabel, "hops": int(rec["hops"]), "props": props, "path": (path, steps)})
         seen.add(nid)
 
+    add_links_among(store, b, types)
     subgraph = b.build()
     table = pd.DataFrame({
         "uid": [r["uid"] for r in rows],

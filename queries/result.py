@@ -195,9 +195,16 @@ class EvidenceBuilder:
     def has_node(self, uid: str) -> bool:
         return uid in self._nodes
 
+    def labels(self) -> dict[str, str]:
+        """``uid → label`` of every node added."""
+        return {uid: label for uid, (label, _) in self._nodes.items()}
+
     def node_info(self, uid: str) -> tuple[str, dict]:
         """``(label, props)`` of a node added before."""
         return self._nodes[uid]
+
+    def has_rel(self, src: str, dst: str, rel_type: str) -> bool:
+        return (rel_type, src, dst) in self._rels
 
     def rel_info(self, src: str, dst: str, rel_type: str) -> dict:
         """Properties of a relationship added before (empty when unknown)."""
