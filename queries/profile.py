@@ -35,7 +35,9 @@ import pandas as pd
 
 from creditgraph.graph.model import MODEL
 from creditgraph.graph.store import GraphStore
+from creditgraph.queries._base import lookup_props
 from creditgraph.queries.lifecycle import is_end_status
+from creditgraph.queries.result import format_ratio
 from creditgraph.queries.search import region_name, regions
 
 __all__ = ["profile", "active_counts", "NotFound", "LIST_KINDS", "penalty_kind_zh", "penalty_status_zh", "rows_mentioning"]
@@ -193,6 +195,63 @@ def _related(store: GraphStore, uid: str, label: str, region_table: pd.DataFrame
     return out[cols].reset_index(drop=True), raw
 
 
+def _direct_rows(label: str, reps: pd.DataFrame, sh: pd.DataFrame, hold: pd.DataFrame,
+                 roles: pd.DataFrame) -> pd.DataFrame:
+    """The party's own people and companies as related-party rows: ``uid, label, name, via``."""
+    parts = []
+    if label == "Enterprise" and len(reps):
+        parts.append(pd.DataFrame({"uid": reps["person_uid"], "label": "Person", "name": reps["person_name"],
+                                   "via": "本企业法定代表人 legal representative"}))
+    if label == "Enterprise" and len(sh):
+        parts.append(pd.DataFrame({"uid": sh["holder_uid"], "label": sh["holder_label"], "name": sh["holder_name"],
+                                   "via": "本企业股东 shareholder " + sh["ratio"].map(_ratio_text)}))
+    if label == "Person" and len(roles):
+        parts.append(pd.DataFrame({"uid": roles["uid"], "label": "Enterprise", "name": roles["name"],
+                                   "via": "本人任法定代表人 legal representative"}))
+    if len(hold):
+        parts.append(pd.DataFrame({"uid": hold["uid"], "label": "Enterprise", "name": hold["name"],
+                                   "via": "对外投资 holding " + hold["ratio"].map(_ratio_text)}))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["uid", "label", "name", "via"])
+
+
+def _ratio_text(r: Any) -> str:
+    return "" if _is_missing(r) else format_ratio(float(r))
+
+
+def _with_direct_parties(related: pd.DataFrame, label: str, reps: pd.DataFrame, sh: pd.DataFrame,
+                         hold: pd.DataFrame, roles: pd.DataFrame, store: GraphStore,
+                         region_table: pd.DataFrame) -> pd.DataFrame:
+    """Related parties including the party's own representatives, shareholders and companies, so that
+    the count agrees with the profile's signals ("legal representative of 9 other companies" beside
+    "related parties 9"); a party reached both ways gets both connections."""
+    direct = _direct_rows(label, reps, sh, hold, roles)
+    if direct.empty:
+        return related
+    direct = direct.groupby("uid", sort=False).agg(label=("label", "first"), name=("name", "first"),
+                                                   via=("via", lambda s: "；".join(dict.fromkeys(s)))).reset_index()
+    new = direct
+    if len(related):  # reached both ways: one row, both connections
+        extra = direct.set_index("uid")["via"]
+        related = related.copy()
+        both = related["uid"].isin(extra.index)
+        related.loc[both, "via"] = related.loc[both, "uid"].map(extra) + "；" + related.loc[both, "via"]
+        new = direct[~direct["uid"].isin(related["uid"])].reset_index(drop=True)
+    if new.empty:
+        return related
+    info = lookup_props(store, {lab: list(g["uid"]) for lab, g in new.groupby("label")})
+    new["status"] = [info.get(u, ("", {}))[1].get("status" if lab == "Enterprise" else "id_masked")
+                     for u, lab in zip(new["uid"], new["label"])]
+    new["region"] = [info.get(u, ("", {}))[1].get("region") for u in new["uid"]]
+    new["region_name"] = new["region"].map(lambda c: region_name(c, region_table) if not _is_missing(c) else "")
+    new["label_zh"] = new["label"].map(lambda lab: MODEL.node(lab).label_zh if lab in MODEL.nodes else lab)
+    new["via_kinds"] = "direct"
+    counts = active_counts(store, new["uid"].tolist())
+    new["active_penalties"] = new["uid"].map(counts).fillna(0).astype(int)
+    out = pd.concat([related, new[related.columns]], ignore_index=True) if len(related) else new[related.columns]
+    return out.sort_values(["active_penalties", "label", "name"], ascending=[False, True, True],
+                           kind="stable").reset_index(drop=True)
+
+
 def _mentions(value: Any, uid: str) -> bool:
     if isinstance(value, str):
         return value == uid
@@ -256,19 +315,54 @@ def _analysis_signals(store: GraphStore, uid: str, label: str, analyses: Mapping
         hits = rows_mentioning(table, uid)
         if hits.empty:
             continue
-        detail = []
         value = f"{len(hits)} 条 findings"
         if "score" in hits.columns:
             with contextlib.suppress(TypeError, ValueError):
                 value = f"评分 score {float(hits['score'].max()):.2f}"
-        for c in ("signals", "signals_text", "reason", "summary"):
-            if c in hits.columns:
-                vals = hits[c].dropna().astype(str).unique().tolist()[:3]
-                detail.extend(vals)
-                break
-        out.append({"signal": SIGNAL_ANALYSES.get(base, base), "value": value, "detail": "；".join(detail),
+        out.append({"signal": SIGNAL_ANALYSES.get(base, base), "value": value, "detail": finding_detail(hits, res),
                     "source": key, "level": "high"})
     return out
+
+
+def _date(v: Any) -> str:
+    return "" if _is_missing(v) else str(pd.Timestamp(v).date())
+
+
+def _finding_line(r: Mapping[str, Any]) -> str:
+    """One finding of an analysis in words, from the columns its table has."""
+    sig = r.get("signals")
+    if isinstance(sig, str) and sig:
+        return sig
+    if sig is not None and not isinstance(sig, float) and len(sig):  # a list of signal names
+        return "、".join(str(x) for x in sig)
+    if "events_in_window" in r:  # repeat offenders, enterprise level
+        return (f"{r['events_in_window']} 次 in {_date(r.get('window_start'))}–{_date(r.get('window_end'))}"
+                f"：{'、'.join(penalty_kind_zh(k) for k in str(r.get('kinds') or '').split('、') if k)}")
+    if "enterprise_names" in r:  # repeat offenders, person level
+        names = [str(n) for n in (r["enterprise_names"] if r["enterprise_names"] is not None else []) if n]
+        return f"{r.get('enterprises')} 家企业 companies：" + "、".join(names[:4]) + ("…" if len(names) > 4 else "")
+    if "a_name" in r and "b_name" in r and "days_after" in r:  # phoenix cases
+        return f"{r.get('person_name') or ''}：{r['a_name']} → {r['b_name']}（{r['days_after']} 天 days）"
+    return ""
+
+
+def finding_detail(hits: pd.DataFrame, res: Any = None, limit: int = 3) -> str:
+    """The detail of a profile's analysis signal: its findings in words, else the first line of each
+    finding's evidence (never empty when the analysis kept evidence).
+
+    >>> finding_detail(pd.DataFrame({"events_in_window": [3], "window_start": ["2021-01-04"],
+    ...                              "window_end": ["2022-06-30"], "kinds": ["行政处罚"]}))
+    '3 次 in 2021-01-04–2022-06-30：行政处罚'
+    """
+    lines = [line for line in (_finding_line(r) for r in hits.head(limit).to_dict("records")) if line]
+    evidence = getattr(res, "evidence", None)
+    if not lines and evidence is not None and "row_id" in hits.columns:
+        for rid in hits["row_id"].head(limit):
+            with contextlib.suppress(KeyError, IndexError):
+                text = evidence[rid].paths_text
+                if text:
+                    lines.append(text.splitlines()[0])
+    return "；".join(dict.fromkeys(lines))
 
 
 def _name_hub_signals(store: GraphStore, uid: str) -> list[dict]:
@@ -427,12 +521,7 @@ def profile(store: GraphStore, uid: str, analyses: Mapping[str, Any] | None = No
         hold = hold.sort_values(["ratio", "name"], ascending=[False, True], na_position="last").reset_index(drop=True)
     pen = _penalties(store, uid)
     related, raw_related = _related(store, uid, label, region_table)
-    own = set(hold["uid"]) if len(hold) else set()
-    if label == "Enterprise":
-        own |= set(reps["person_uid"]) if len(reps) else set()
-        own |= set(sh["holder_uid"]) if len(sh) else set()
-    if own and len(related):  # the party's own representatives, owners and holdings are listed on their own
-        related = related[~related["uid"].isin(own)].reset_index(drop=True)
+    related = _with_direct_parties(related, label, reps, sh, hold, roles, store, region_table)
     if label == "Enterprise":
         signals = _enterprise_signals(row, pen, sh, hold, raw_related, reps)
     else:

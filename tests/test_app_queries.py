@@ -127,7 +127,11 @@ def test_enterprise_profile(toy):
     for s in ("active penalties", "unreachable", "tiny paid-in", "mutual shareholding", "shared phone"):
         assert s in signals, s
     rel = p["related"]
-    assert U3 in set(rel["uid"]) and "ID:zs" not in set(rel["uid"])  # own people are listed apart
+    assert {U3, U2, "ID:zs"} <= set(rel["uid"])  # own people and holdings count as related parties too
+    via = rel.set_index("uid")["via"]
+    assert "法定代表人" in via["ID:zs"] and "股东" in via["ID:zs"] and "60%" in via["ID:zs"]
+    assert "对外投资" in via[U2]
+    assert rel["uid"].is_unique
     assert "138****1111" in rel.loc[rel["uid"] == U3, "via"].iloc[0]
     assert "13800001111" not in rel.to_string()  # the phone only masked
 
@@ -140,6 +144,33 @@ def test_person_profile(toy):
     assert p["roles"].set_index("uid").loc[U1, "active_penalties"] == 2
     assert p["holdings"]["uid"].tolist() == [U1]
     assert "legal representative" in " ".join(p["signals"]["signal"])
+    assert {U1, U2} <= set(p["related"]["uid"])  # the companies they head are related parties
+
+
+def test_profile_counts_agree_with_its_signals(tmp_path):
+    """A person heading ten companies alone has ten related parties; an enterprise whose representative
+    heads nine other companies has at least nine; the repeat-offender signal says what it found."""
+    from creditgraph.queries import repeat_offenders
+    from creditgraph.queries.testing import toy_store
+
+    cos = [f"9133010{i:02d}MA2HUB0{i:02d}X" for i in range(10)]
+    events = [("PenaltyEvent", f"AP:{i}", {"kind": "administrative_penalty", "decided": f"2022-0{i + 1}-10",
+                                           "status": "active"}) for i in range(3)]
+    s = toy_store([("Person", "ID:hub", {"name": "张露乐"}), *events,
+                   *[("Enterprise", u, {"name": f"禄百匠{i}号有限公司"}) for i, u in enumerate(cos)]],
+                  [*[("LEGAL_REP", "ID:hub", u) for u in cos], *[("PENALIZED", cos[0], f"AP:{i}") for i in range(3)]],
+                  root=tmp_path)
+    try:
+        person = profile(s, "ID:hub", analyses={})
+        assert len(person["roles"]) == 10 and set(person["related"]["uid"]) == set(cos)
+        ent = profile(s, cos[0], analyses={"repeat_offenders:enterprise": repeat_offenders(s, level="enterprise")})
+        sig = ent["signals"].set_index("signal")
+        assert sig.loc["法定代表人兼任 legal representative of other companies", "value"] == "9 家"
+        assert len(ent["related"]) >= 9
+        detail = sig.loc["屡次失信 repeat offender", "detail"]
+        assert "3 次" in detail and "2022-01-10" in detail and "2022-03-10" in detail
+    finally:
+        s.close()
 
 
 def test_profile_of_an_unknown_uid(toy):
