@@ -50,6 +50,26 @@ def status_zh(status: str) -> str:
     return MODEL.penalty_statuses.get(status, {}).get("label_zh", status)
 
 
+# risk levels as styled text (emoji render as boxes with the fonts an intranet machine has)
+LEVEL_TEXT = {"high": "高 high", "medium": "中 medium", "low": "低 low", "info": "提示 info"}
+LEVEL_COLORS = {"高 high": ("#FFFFFF", "#C0392B"), "中 medium": ("#FFFFFF", "#D9822B"), "低 low": ("#5C4B00", "#F4D35E"),
+                "提示 info": ("#333333", "#E0E0E0")}
+SOURCE_TEXT = {"profile": "本主体记录 this party's records", "shell_company_candidates": "空壳公司分析 shell analysis",
+               "repeat_offenders:enterprise": "屡次失信分析(企业) repeat offenders (enterprises)",
+               "repeat_offenders:person": "屡次失信分析(自然人) repeat offenders (people)",
+               "phoenix_cases": "金蝉脱壳分析 phoenix analysis", "name_hubs": "同名集中任职分析 name hubs"}
+
+
+def level_style(text: str) -> str:
+    """CSS for a risk level cell: a coloured badge (white on red for high, …)."""
+    fg, bg = LEVEL_COLORS.get(text, ("inherit", "transparent"))
+    return f"color: {fg}; background-color: {bg}; font-weight: 600"
+
+
+def source_zh(source: str) -> str:
+    return SOURCE_TEXT.get(source, source)
+
+
 PENALTY_KINDS = list(MODEL.penalty_kinds)
 PENALTY_STATUSES = list(MODEL.penalty_statuses)
 
@@ -409,7 +429,8 @@ def party_picker(key: str, label: str = "搜索主体 Search a party", default_u
         st.info("未找到 No match")
         return default_uid
     options = hits["uid"].tolist()
-    labels = {r.uid: f"{r.name} · {r.kind_zh} · {r.region_name or ''} {'⚠' * min(int(r.active_penalties), 3)}"
+    labels = {r.uid: f"{r.name} · {r.kind_zh} · {r.region_name or '-'}"
+                     + (f" · 有效处罚 {int(r.active_penalties)} 条 active penalties" if int(r.active_penalties) else "")
               for r in hits.itertuples()}
     uid = st.selectbox("选择 Choose", options, format_func=lambda u: labels.get(u, u), key=f"{key}_pick")
     if uid:

@@ -122,6 +122,11 @@ def node_color(label: str, props: Mapping[str, Any], active: int) -> dict:
     return {"background": base, "border": base, "highlight": {"background": base, "border": "#000"}}
 
 
+#: beyond this many nodes only enterprises, people and the centre carry a label, and lines none:
+#: the rest show on hover (a 3-hop picture of 200 nodes was unreadable with every label drawn)
+DENSE_NODES = 60
+
+
 def build_html(nodes: pd.DataFrame, rels: pd.DataFrame, centre: str | None = None,
                active: Mapping[str, int] | None = None, highlight: set[str] | None = None,
                height: int = 620) -> str:
@@ -129,7 +134,8 @@ def build_html(nodes: pd.DataFrame, rels: pd.DataFrame, centre: str | None = Non
 
     ``nodes``: ``uid, label, name`` (+ optional ``caption``, ``props`` dict);
     ``rels``: ``src, dst, type`` (+ optional ``caption``, ``props``) — the
-    columns of :class:`queries.result.Evidence`.
+    columns of :class:`queries.result.Evidence`. Above :data:`DENSE_NODES`
+    nodes, labels are kept for parties only (hover cards keep everything).
     """
     from pyvis.network import Network
 
@@ -138,6 +144,7 @@ def build_html(nodes: pd.DataFrame, rels: pd.DataFrame, centre: str | None = Non
     net = Network(height=f"{height}px", width="100%", directed=True, cdn_resources="in_line", bgcolor="#FFFFFF",
                   font_color="#222222")
     seen = set()
+    dense = nodes["uid"].nunique() > DENSE_NODES
     for r in nodes.to_dict("records"):
         uid = str(r["uid"])
         if uid in seen:
@@ -155,7 +162,7 @@ def build_html(nodes: pd.DataFrame, rels: pd.DataFrame, centre: str | None = Non
         if uid == centre or uid in highlight:
             opts["borderWidth"] = 4
             opts["color"] = {**color, "border": CENTRE_COLOR}
-        text = str(name)
+        text = str(name) if not dense or uid == centre or label in ("Enterprise", "Person") else ""
         net.add_node(uid, label=text if len(text) <= 18 else text[:17] + "…", shape=LABEL_SHAPES.get(label, "dot"), **opts)
     for r in rels.to_dict("records"):
         a, b = str(r["src"]), str(r["dst"])
@@ -170,7 +177,7 @@ def build_html(nodes: pd.DataFrame, rels: pd.DataFrame, centre: str | None = Non
             if rel and p in rel.properties and v is not None and p != "source":
                 title += f"\n{rel.properties[p].label_zh or p}: {v}"
         width = 3 if (a in highlight and b in highlight) else 1
-        net.add_edge(a, b, label=str(caption), title=title, arrows="to", width=width,
+        net.add_edge(a, b, label="" if dense else str(caption), title=title, arrows="to", width=width,
                      color="#888888" if width == 1 else "#1B1B1B", font={"size": 10, "align": "middle"})
     net.set_options(json.dumps({
         "physics": {"solver": "barnesHut", "stabilization": {"enabled": True, "iterations": 200, "fit": True},
@@ -191,6 +198,7 @@ def legend_markdown() -> str:
         if label in MODEL.nodes:
             parts.append(f"<span style='color:{colour}'>●</span> {MODEL.node(label).label_zh}")
     parts.append(f"<span style='color:{RISK_COLOR}'>●</span> 有效处罚的主体 party with active penalties")
+    parts.append("粗框 thick border: 中心/证据主体 centre or subject")
     return " &nbsp; ".join(parts)
 
 

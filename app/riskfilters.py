@@ -159,3 +159,46 @@ def displayable(df: pd.DataFrame) -> pd.DataFrame:
         if out[c].dtype == object and out[c].map(lambda v: _is_listlike(v) or isinstance(v, dict)).any():
             out[c] = out[c].map(lambda v: "、".join(map(str, _items(v))) if _is_listlike(v) else (str(v) if isinstance(v, dict) else v))
     return out
+
+
+PARAM_ZH = {
+    "level": "层级 level", "window_days": "时间窗(天) window (days)", "min_events": "最少事件数 min events",
+    "include_history": "含已移出/修复记录 incl. removed/repaired", "max_hops": "最大跳数 max hops",
+}
+VALUE_ZH = {"enterprise": "企业 enterprise", "person": "自然人 person", "province": "省 province", "city": "市 city",
+            "county": "区县 county", True: "是 yes", False: "否 no"}
+
+
+def params_text(params: dict[str, Any]) -> str:
+    """An analysis's parameters in words, for the list's heading.
+
+    >>> params_text({"level": "person", "window_days": 730, "include_history": False})
+    '层级 level: 自然人 person · 时间窗(天) window (days): 730 · 含已移出/修复记录 incl. removed/repaired: 否 no'
+    >>> params_text({})
+    '默认参数 default parameters'
+    """
+    if not params:
+        return "默认参数 default parameters"
+    parts = []
+    for k, v in params.items():
+        shown = VALUE_ZH.get(v, v) if isinstance(v, (str, bool)) else v
+        parts.append(f"{PARAM_ZH.get(k, k)}: {shown}")
+    return " · ".join(parts)
+
+
+def missing_filters(df: pd.DataFrame, has_period: bool) -> list[tuple[str, str]]:
+    """The filters a list does not offer because its table lacks their columns, in words (zh, en).
+
+    >>> missing_filters(pd.DataFrame({"uid": ["a"], "score": [1.0]}), has_period=False)
+    [('地区', 'region'), ('处罚类别', 'penalty kind'), ('日期', 'date')]
+    """
+    out = []
+    if not region_columns(df):
+        out.append(("地区", "region"))
+    if not kind_columns(df):
+        out.append(("处罚类别", "penalty kind"))
+    if "score" not in df.columns:
+        out.append(("评分", "score"))
+    if not has_period:
+        out.append(("日期", "date"))
+    return out

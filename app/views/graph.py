@@ -27,9 +27,11 @@ if not uid:
 c1, c2, c3, c4 = st.columns([1.2, 3, 2, 1.2])
 hops = c1.radio("深度 Depth", [1, 2, 3], index=1, horizontal=True, key="graph_hops")
 rels = c2.multiselect("关系类型 Relationship kinds", list(MODEL.rels), default=DEFAULT_RELS,
-                      format_func=lambda t: f"{MODEL.rel(t).label_zh} {t}", key="graph_rels")
+                      format_func=lambda t: f"{MODEL.rel(t).label_zh} {MODEL.rel(t).label_en}", key="graph_rels",
+                      placeholder="选择关系类型 Choose relationship kinds")
 statuses = c3.multiselect("处罚状态 Penalty status", C.PENALTY_STATUSES, default=["active"],
-                          format_func=lambda s: f"{C.status_zh(s)} {s}", key="graph_status")
+                          format_func=lambda s: f"{C.status_zh(s)} {s}", key="graph_status",
+                          placeholder="选择状态 Choose statuses")
 cap = c4.selectbox("节点上限 Node cap", CAPS, index=3, key="graph_cap")
 if not rels:
     st.warning("请至少选择一种关系 Choose at least one relationship kind.")
@@ -82,7 +84,9 @@ shown_nodes, shown_edges, private = masking.mask_subgraph(nodes, edges, C.mask_k
 html = graphview.build_html(shown_nodes, shown_edges, centre=private.get(uid, uid), active=active, height=640)
 st.iframe(html, height=660)
 st.markdown(graphview.legend_markdown(), unsafe_allow_html=True)
-st.caption("悬停查看详情 Hover a node or a line for details; 拖动、滚轮缩放 drag to move, scroll to zoom.")
+dense_note = (f" 超过 {graphview.DENSE_NODES} 个节点时只标注企业和自然人，其余悬停查看 Beyond {graphview.DENSE_NODES} nodes only "
+              "companies and people are labelled; hover for the rest." if len(nodes) > graphview.DENSE_NODES else "")
+st.caption("悬停查看详情 Hover a node or a line for details; 拖动、滚轮缩放 drag to move, scroll to zoom." + dense_note)
 
 others = nodes[nodes["uid"] != uid]
 if len(others):

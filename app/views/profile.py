@@ -62,11 +62,11 @@ sig = p["signals"]
 if sig.empty:
     st.success("未发现风险信号 No risk signal found.")
 else:
-    level = {"high": "🔴 高 high", "medium": "🟠 中 medium", "low": "🟡 低 low", "info": "⚪ 提示 info"}
-    st.dataframe(sig.assign(level=sig["level"].map(level)).rename(columns={
+    shown = sig.assign(level=sig["level"].map(C.LEVEL_TEXT), source=sig["source"].map(C.source_zh)).rename(columns={
         "signal": "信号 Signal", "value": "取值 Value", "detail": "依据 Detail", "level": "等级 Level",
-        "source": "来源 Source"})[["等级 Level", "信号 Signal", "取值 Value", "依据 Detail", "来源 Source"]],
-        hide_index=True, width="stretch", key="profile_signals_table")
+        "source": "来源 Source"})[["等级 Level", "信号 Signal", "取值 Value", "依据 Detail", "来源 Source"]]
+    st.dataframe(shown.style.map(C.level_style, subset=["等级 Level"]), hide_index=True, width="stretch",
+                 key="profile_signals_table")
     hubs = sig[sig["source"] == "name_hubs"]
     if len(hubs):
         st.caption("同名集中任职：同一姓名（仅有姓名、无证件号的记录）在同一城市任多家企业法定代表人；置信度取决于共同住所、电话、邮箱等旁证 · "

@@ -76,7 +76,7 @@ table = res.table
 regions = C.cached_regions(key, version)
 names = dict(zip(regions["uid"], regions["name"]))
 with c2:
-    st.markdown(f"**{title}** · 参数 parameters: `{dict(req_params)}` · 共 {len(table)} 条 rows")
+    st.markdown(f"**{title}** · {F.params_text(dict(req_params))} · 共 {len(table)} 条 rows")
     f1, f2 = st.columns(2)
     provinces = F.region_options(table, 2)
     prov = f1.selectbox("省 Province", [""] + provinces, key="risk_prov",
@@ -86,8 +86,8 @@ with c2:
                         format_func=lambda c: "全部 All" if not c else f"{names.get(c + '00', c)} ({c})")
     g1, g2 = st.columns(2)
     kinds_all = F.kind_options(table)
-    kinds = g1.multiselect("处罚类别 Penalty kind", kinds_all, key="risk_kinds",
-                           format_func=lambda k: f"{C.kind_zh(k)} {k}") if kinds_all else []
+    kinds = g1.multiselect("处罚类别 Penalty kind", kinds_all, key="risk_kinds", placeholder="全部类别 All kinds",
+                           format_func=C.kind_zh) if kinds_all else []
     min_score = None
     if "score" in table.columns and len(table):
         lo = float(pd.to_numeric(table["score"], errors="coerce").min())
@@ -104,6 +104,10 @@ with c2:
             if isinstance(picked, (tuple, list)) and len(picked) == 2:
                 period = (picked[0], picked[1])
 
+missing = F.missing_filters(table, has_period=bounds is not None)
+if missing:
+    st.caption(f"本名单没有{'、'.join(zh for zh, _ in missing)}，因此不提供这些筛选 "
+               f"This list has no {', '.join(en for _, en in missing)} columns, so those filters are not offered.")
 filtered = F.filter_table(table, region_prefix=city or prov or None, period=period, kinds=kinds, min_score=min_score)
 st.write(f"筛选后 {len(filtered)} / {len(table)} 条 rows after filters")
 shown = F.displayable(filtered)
@@ -149,7 +153,10 @@ if len(filtered):
     cells = shown[head].astype(object)
     text = cells.where(cells.notna(), "").astype(str).agg(" · ".join, axis=1) if head else pd.Series("", index=shown.index)
     labels = dict(zip(shown.index, ("#" + shown.index.astype(str) + " " + text).map(masking.mask_text)))
-    rid = st.selectbox("选择一行查看证据 Choose a row", filtered["row_id"].tolist(), key="risk_row",
+    # keyed per list and run: with one key the picker kept a row of the previous list and showed its label
+    # above the new list's evidence
+    rid = st.selectbox("选择一行查看证据 Choose a row", filtered["row_id"].tolist(),
+                       key=f"risk_row_{which}_{abs(hash(req_params)) % 10**8}",
                        format_func=lambda r: labels.get(r, f"#{r}"))
     ev = res.evidence[rid]
     st.code(masking.mask_text(ev.paths_text or "(无路径 no path)"), language=None)
@@ -158,3 +165,4 @@ if len(filtered):
         active = C.cached_active_counts(key, version, parties) if parties else {}
         shown_nodes, shown_rels, _ = masking.mask_subgraph(ev.nodes, ev.rels, C.mask_key())
         st.iframe(graphview.build_html(shown_nodes, shown_rels, active=active, height=460), height=480)
+        st.markdown(graphview.legend_markdown(), unsafe_allow_html=True)

@@ -17,7 +17,7 @@ with c1:
     text = st.text_input("关键词 Query", key="search_text", placeholder="例如 e.g. 宁波锦野贸易 / 91330203MAAG9DMH3R / 张伟")
 with c2:
     kinds = st.multiselect("主体类型 Kinds", ["Enterprise", "Person"], default=["Enterprise", "Person"],
-                           format_func=C.label_zh, key="search_kinds")
+                           format_func=C.label_zh, key="search_kinds", placeholder="选择主体类型 Choose kinds")
 limit = 50
 
 if text.strip() and kinds:
