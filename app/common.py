@@ -438,15 +438,19 @@ def party_picker(key: str, label: str = "搜索主体 Search a party", default_u
     return uid
 
 
-def export_bytes(result, fmt: str) -> bytes:
-    """The export file (CSV or XLSX, with evidence columns and masked personal data) as bytes."""
+def export_bytes(result, fmt: str, filters: dict[str, Any] | None = None) -> bytes:
+    """The export file (CSV or XLSX, with evidence columns and masked personal data) as bytes.
+
+    ``filters``: what the page filtered the rows by (region, penalty kinds, min score, period …), listed
+    on the XLSX's 参数 sheet (see :func:`queries.export.export`).
+    """
     import tempfile
 
     from creditgraph.queries.export import export
 
     with tempfile.TemporaryDirectory(prefix="creditgraph-export-") as d:
         path = Path(d) / f"export.{fmt}"
-        export(result, path)
+        export(result, path, filters=filters)
         return path.read_bytes()
 
 

@@ -12,7 +12,11 @@ Neo4j user             NEO4J_USER / NEO4J_USERNAME     [neo4j] user
 Neo4j password         NEO4J_PASSWORD                  [neo4j] password
 Neo4j database         NEO4J_DATABASE                  [neo4j] database
 person-ID hash key     CREDITGRAPH_ID_KEY              [identity] key
+names in exports       CREDITGRAPH_EXPORT_PERSON_NAMES [export] person_names
 =====================  ==============================  =========================
+
+``person_names``: ``masked`` (the default: ``张三丰`` → ``张*丰`` in every CSV / XLSX / JSON export) or
+``clear``; see ``docs/security.md`` ("Person names in exports").
 
 The config file is looked up at ``CREDITGRAPH_CONFIG`` or ``./creditgraph.toml``.
 """
@@ -27,6 +31,8 @@ from typing import Any
 DEFAULT_DB = Path("data") / "graph"
 # Used only when no key is configured; real deployments must set their own.
 DEMO_ID_KEY = "creditgraph-demo-key-change-me"
+# How exports write people's names: masked (张*丰, the default) or clear.
+EXPORT_PERSON_NAMES = ("masked", "clear")
 
 
 def redact_uri(uri: str | None) -> str | None:
@@ -65,6 +71,7 @@ class Settings:
     neo4j: Neo4jSettings = field(default_factory=Neo4jSettings)
     id_key: str = field(default=DEMO_ID_KEY, repr=False)  # a secret: never in logs
     raw: dict[str, Any] = field(default_factory=dict, repr=False)  # may hold the Neo4j password
+    export_person_names: str = "masked"  # "masked" or "clear" (EXPORT_PERSON_NAMES)
 
     @property
     def id_key_bytes(self) -> bytes:
@@ -98,4 +105,20 @@ def load_settings(path: Path | None = None) -> Settings:
         ),
         id_key=env.get("CREDITGRAPH_ID_KEY", doc.get("identity", {}).get("key", DEMO_ID_KEY)),
         raw=doc,
+        export_person_names=_choice("[export] person_names / CREDITGRAPH_EXPORT_PERSON_NAMES",
+                                    env.get("CREDITGRAPH_EXPORT_PERSON_NAMES",
+                                            doc.get("export", {}).get("person_names", "masked")),
+                                    EXPORT_PERSON_NAMES),
     )
+
+
+def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
+    """A setting that takes one of a few words (case and blanks ignored); anything else is an error.
+
+    >>> _choice("X", " Clear ", EXPORT_PERSON_NAMES)
+    'clear'
+    """
+    v = str(value).strip().lower()
+    if v not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {str(value)[:40]!r}")
+    return v

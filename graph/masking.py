@@ -2,6 +2,8 @@
 
 * :func:`mask_phone` / :func:`mask_email`: one value (``139****5678``, ``z***@example.com``);
 * :func:`mask_text`: every phone number and e-mail address inside a text, linear in its length;
+* :func:`mask_name` / :func:`mask_person_uid`: a person's name (``张三丰`` → ``张*丰``) and the name inside a
+  name-only person's uid (``NM:<enterprise>:<name>``), for exports (``export_person_names`` setting);
 * whole columns: :func:`graph.identifiers.mask_phone` / :func:`graph.identifiers.mask_email`
   (vectorised, with the numbers normalised first), which :func:`mask_text` uses for its matches.
 """
@@ -121,3 +123,33 @@ def masked_phone(s: str) -> str:
 def masked_email(s: str) -> str:
     """One e-mail address masked as a column of them is, else by :func:`mask_email`."""
     return _masked_all([s], masked_emails, _one_email)[0]
+
+
+def mask_name(name: str | None) -> str | None:
+    """A person's name masked for export: first and last character kept, the rest ``*`` (two characters: ``张*``).
+
+    Masking a masked name changes nothing; blanks around the name are dropped.
+
+    >>> mask_name("张三丰"), mask_name("张三"), mask_name("欧阳娜娜"), mask_name("王"), mask_name(" 张*丰 "), mask_name(None)
+    ('张*丰', '张*', '欧**娜', '*', '张*丰', None)
+    """
+    if name is None or (isinstance(name, float) and math.isnan(name)):
+        return None
+    s = str(name).strip()
+    if len(s) <= 1:
+        return "*" * len(s)
+    if len(s) == 2:
+        return s[0] + "*"
+    return s[0] + "*" * (len(s) - 2) + s[-1]
+
+
+def mask_person_uid(uid: str) -> str:
+    """A name-only person's uid (``NM:<enterprise>:<name>``) with the name masked; other uids unchanged.
+
+    >>> mask_person_uid("NM:91330106755578548Y:方航"), mask_person_uid("ID:3f2a"), mask_person_uid("E1")
+    ('NM:91330106755578548Y:方*', 'ID:3f2a', 'E1')
+    """
+    parts = uid.split(":", 2)
+    if parts[0] != "NM" or len(parts) < 3:
+        return uid
+    return f"NM:{parts[1]}:{mask_name(parts[2])}"

@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 
 from creditgraph.queries import export, neighborhood
+from creditgraph.queries.labels import column_label
 from creditgraph.queries.result import EvidenceBuilder, finish
 from creditgraph.queries.testing import toy_store
 from tests.hostile_strings import FORMULAS, HOSTILE
@@ -29,6 +30,11 @@ from tests.hostile_strings import FORMULAS, HOSTILE
 TRIGGER = re.compile(r"^(?:[\t\r]|\s*[=+\-@＝＋－＠])")
 PLAIN_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$")
 PERSON = "ID:zs"
+
+
+def h(name: str, analysis: str = "neighborhood") -> str:
+    """The export's (bilingual) header of a result column."""
+    return column_label(name, analysis)
 
 
 def is_live(cell: str) -> bool:
@@ -106,13 +112,13 @@ def test_csv_export_quotes_every_formula_and_keeps_the_rest(result, tmp_path):
     for row in rows:
         for cell in row:
             assert not is_live(cell), repr(cell)
-    names = [r[header.index("name")] for r in body]
+    names = [r[header.index(h("name"))] for r in body]
     for name in FORMULAS:
         expected = "'" + name if is_live(name) else name
         assert expected in names, (name, names)
     # nothing else changed: the table's own values, only quoted where live
-    assert [int(r[header.index("row_id")]) for r in body] == result.table["row_id"].tolist()
-    assert [int(r[header.index("hops")]) for r in body] == result.table["hops"].tolist()
+    assert [int(r[header.index(h("row_id"))]) for r in body] == result.table["row_id"].tolist()
+    assert [int(r[header.index(h("hops"))]) for r in body] == result.table["hops"].tolist()
 
 
 def test_xlsx_export_has_no_formula_in_any_sheet(result, tmp_path):
@@ -126,15 +132,15 @@ def test_xlsx_export_has_no_formula_in_any_sheet(result, tmp_path):
                 if isinstance(v, str):
                     assert not is_live(v), (title, repr(v))
     header, *body = sheets["结果"]
-    names = [r[header.index("name")] for r in body]
+    names = [r[header.index(h("name"))] for r in body]
     for name in FORMULAS:
         assert ("'" + name if is_live(name) else name) in names
-    # the evidence sheet starts each path with the centre's name "=1+2": quoted, not run
+    # the evidence sheet starts each path with the centre, the person "=1+2" (name masked: "=**2"): quoted, not run
     paths = [r[1] for r in sheets["证据"][1:]]
-    assert paths and all(p.startswith("'=1+2") for p in paths)
+    assert paths and all(p.startswith("'=**2(自然人)") for p in paths)
     # numbers are numeric cells, not text
-    assert all(isinstance(r[header.index("hops")], int) for r in body)
-    assert all(isinstance(r[header.index("row_id")], int) for r in body)
+    assert all(isinstance(r[header.index(h("hops"))], int) for r in body)
+    assert all(isinstance(r[header.index(h("row_id"))], int) for r in body)
 
 
 def test_negative_numbers_stay_numbers_and_params_are_neutral(numbers_result, tmp_path):
@@ -142,8 +148,8 @@ def test_negative_numbers_stay_numbers_and_params_are_neutral(numbers_result, tm
     header = rows[0]
     assert [r[header.index("delta")] for r in rows[1:]] == ["-3", "0", "7"]
     assert [r[header.index("ratio")] for r in rows[1:]] == ["-0.25", "1.5", ""]
-    assert [r[header.index("name")] for r in rows[1:]] == ["'=1+2", "-5", "普通公司"]
-    assert rows[1][header.index("evidence")].startswith("'-2+3+cmd")
+    assert [r[header.index(h("name", "demo"))] for r in rows[1:]] == ["'=1+2", "-5", "普通公司"]
+    assert rows[1][header.index(h("evidence", "demo"))].startswith("'-2+3+cmd")
 
     path = export(numbers_result, tmp_path / "n.xlsx")
     assert_no_formula_elements(path)
@@ -151,8 +157,9 @@ def test_negative_numbers_stay_numbers_and_params_are_neutral(numbers_result, tm
     header, *body = sheets["结果"]
     assert [r[header.index("delta")] for r in body] == [-3, 0, 7]
     assert [r[header.index("ratio")] for r in body][:2] == [-0.25, 1.5]
-    assert [r[header.index("name")] for r in body] == ["'=1+2", "-5", "普通公司"]
-    assert ["n", "-4"] in [list(r) for r in sheets["参数"]]
+    assert [r[header.index(h("name", "demo"))] for r in body] == ["'=1+2", "-5", "普通公司"]
+    params = [list(r) for r in sheets["参数"]]
+    assert ["参数 Parameter", "n", -4, "n"] in params and ["参数 Parameter", "q", "'=1+2", "q"] in params
     for row in sheets["参数"] + sheets["证据"]:
         for v in row:
             assert not (isinstance(v, str) and is_live(v)), repr(v)
