@@ -122,9 +122,11 @@ def node_color(label: str, props: Mapping[str, Any], active: int) -> dict:
     return {"background": base, "border": base, "highlight": {"background": base, "border": "#000"}}
 
 
-#: beyond this many nodes only enterprises, people and the centre carry a label, and lines none:
-#: the rest show on hover (a 3-hop picture of 200 nodes was unreadable with every label drawn)
+#: beyond this many nodes only enterprises, people and the centre carry a label, and beyond this many
+#: lines the lines carry none: the rest show on hover (a 3-hop picture of 200 nodes, or eleven records of
+#: one person linked pairwise, was unreadable with every label drawn)
 DENSE_NODES = 60
+DENSE_EDGES = 60
 
 
 def build_html(nodes: pd.DataFrame, rels: pd.DataFrame, centre: str | None = None,
@@ -145,6 +147,7 @@ def build_html(nodes: pd.DataFrame, rels: pd.DataFrame, centre: str | None = Non
                   font_color="#222222")
     seen = set()
     dense = nodes["uid"].nunique() > DENSE_NODES
+    dense_lines = dense or len(rels) > DENSE_EDGES
     for r in nodes.to_dict("records"):
         uid = str(r["uid"])
         if uid in seen:
@@ -175,9 +178,10 @@ def build_html(nodes: pd.DataFrame, rels: pd.DataFrame, centre: str | None = Non
         props = _props(r.get("props"))
         for p, v in props.items():
             if rel and p in rel.properties and v is not None and p != "source":
-                title += f"\n{rel.properties[p].label_zh or p}: {v}"
+                shown = f"{float(v) * 100:g}%" if p == "ratio" and isinstance(v, (int, float)) else v
+                title += f"\n{rel.properties[p].label_zh or p}: {shown}"
         width = 3 if (a in highlight and b in highlight) else 1
-        net.add_edge(a, b, label="" if dense else str(caption), title=title, arrows="to", width=width,
+        net.add_edge(a, b, label="" if dense_lines else str(caption), title=title, arrows="to", width=width,
                      color="#888888" if width == 1 else "#1B1B1B", font={"size": 10, "align": "middle"})
     net.set_options(json.dumps({
         "physics": {"solver": "barnesHut", "stabilization": {"enabled": True, "iterations": 200, "fit": True},

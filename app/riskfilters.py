@@ -29,6 +29,8 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
+from creditgraph.queries.labels import code_text, param_label
+
 _REGION_NAMES = ("region", "province", "city", "county")
 
 
@@ -161,10 +163,42 @@ def displayable(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-PARAM_ZH = {
-    "level": "层级 level", "window_days": "时间窗(天) window (days)", "min_events": "最少事件数 min events",
-    "include_history": "含已移出/修复记录 incl. removed/repaired", "max_hops": "最大跳数 max hops",
-}
+def _date_text(v: Any) -> str:
+    if v is None or v is pd.NaT or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    ts = pd.Timestamp(v)
+    return ts.date().isoformat() if ts == ts.normalize() else ts.strftime("%Y-%m-%d %H:%M")
+
+
+def readable(df: pd.DataFrame) -> pd.DataFrame:
+    """The table as a person reads it: dates without a midnight time, internal codes in Chinese
+    (``HOLDS_SHARES+LEGAL_REP`` → ``股东+法定代表人``), empty cells empty (not "None").
+
+    >>> t = readable(pd.DataFrame({"roles": ["HOLDS_SHARES+LEGAL_REP", None],
+    ...                            "window_start": pd.to_datetime(["2020-08-07", None])}))
+    >>> t.values.tolist()
+    [['股东+法定代表人', '2020-08-07'], ['', '']]
+    """
+    out = displayable(df)
+    for c in out.columns:
+        col = out[c]
+        if pd.api.types.is_datetime64_any_dtype(col) or (col.dtype == object and col.map(_is_date_value).any()):
+            out[c] = col.map(_date_text)
+        elif col.dtype == object or pd.api.types.is_string_dtype(col):
+            out[c] = col.map(lambda v, c=c: "" if _missing(v) else (code_text(c, v) if isinstance(v, str) else v))
+    return out
+
+
+def _is_date_value(v: Any) -> bool:
+    return isinstance(v, (pd.Timestamp, dt.date, np.datetime64))
+
+
+def _missing(v: Any) -> bool:
+    if v is None or v is pd.NaT:
+        return True
+    return isinstance(v, float) and np.isnan(v)
+
+
 VALUE_ZH = {"enterprise": "企业 enterprise", "person": "自然人 person", "province": "省 province", "city": "市 city",
             "county": "区县 county", True: "是 yes", False: "否 no"}
 
@@ -173,7 +207,7 @@ def params_text(params: dict[str, Any]) -> str:
     """An analysis's parameters in words, for the list's heading.
 
     >>> params_text({"level": "person", "window_days": 730, "include_history": False})
-    '层级 level: 自然人 person · 时间窗(天) window (days): 730 · 含已移出/修复记录 incl. removed/repaired: 否 no'
+    '层级 Level: 自然人 person · 时间窗(天) Window (days): 730 · 包含已移出/修复记录 Include removed/repaired records: 否 no'
     >>> params_text({})
     '默认参数 default parameters'
     """
@@ -182,7 +216,7 @@ def params_text(params: dict[str, Any]) -> str:
     parts = []
     for k, v in params.items():
         shown = VALUE_ZH.get(v, v) if isinstance(v, (str, bool)) else v
-        parts.append(f"{PARAM_ZH.get(k, k)}: {shown}")
+        parts.append(f"{param_label(k)}: {shown}")
     return " · ".join(parts)
 
 

@@ -11,6 +11,7 @@ Skipped when /usr/bin/chromium is missing, unless CREDITGRAPH_REQUIRE_BROWSER=1 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -23,6 +24,7 @@ from urllib.parse import urlparse
 import pandas as pd
 import pytest
 
+from creditgraph.graph.model import MODEL
 from tests.test_app_pages import synth_graph
 
 REPO = Path(__file__).resolve().parents[1]
@@ -185,3 +187,169 @@ def test_search_graph_risk_list_and_export_offline(server):
     assert outside == [], f"the browser asked hosts other than the local server: {outside}: " + str([u for u in requests if urlparse(u).hostname in outside][:5])
     assert len(requests) > 10
     assert time.monotonic() - t0 < 90
+
+
+# --- what a newcomer stumbled on (issue 17) ------------------------------------------------------------
+
+LIST_OPTIONS = {  # the risk page's list picker: option text per analysis list
+    "shell": "空壳公司嫌疑 Shell-company candidates",
+    "repeat_enterprise": "屡次失信企业 Repeat offenders (enterprises)",
+    "repeat_person": "屡次失信自然人 Repeat offenders (people)",
+    "phoenix": "金蝉脱壳 Phoenix cases",
+    "cross_region": "跨区域联合惩戒关联 Cross-region links",
+    "name_hubs": "同名集中任职 Name hubs (name-only people)",
+}
+# internal names a user must not meet: snake_case fields, relationship types, Python reprs, midnight times,
+# Streamlit's English placeholders
+INTERNAL = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b|\b[A-Z]+(?:_[A-Z]+)+\b|\bNone\b|\bnan\b|\bNaT\b|\d 00:00:00|\{'"
+                      r"|Choose options|Choose an option")
+EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF]")
+GRAPH_DATA = """() => { const n = document.querySelector('iframe').contentWindow.network.body.data;
+  return {nodes: n.nodes.get().map(x => x.id), edges: n.edges.get().map(e => [e.from, e.title.split(' ')[0], e.to])}; }"""
+
+
+def _page(p, width: int = 1440):
+    browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    page = browser.new_page(viewport={"width": width, "height": 1000}, locale="zh-CN")
+    page.set_default_timeout(30_000)
+    return browser, page
+
+
+def _choose(page, box: str, option: str | None = None, index: int | None = None) -> None:
+    page.get_by_role("heading", level=1).first.click()  # blur first: a re-created picker that kept the focus
+    page.get_by_role("combobox", name=box).click()     # does not open on a click
+    opts = page.get_by_role("option")
+    opts.first.wait_for()
+    (opts.get_by_text(option, exact=True) if option else opts.nth(index or 0)).first.click()
+    _wait_idle(page, 60_000)
+
+
+def _run_list(page, which: str) -> None:
+    _choose(page, "名单 List", LIST_OPTIONS[which])
+    page.get_by_role("button", name="运行 Run").click()
+    _wait_idle(page, 60_000)
+    from playwright.sync_api import expect
+
+    expect(page.locator("[data-testid=stMain] strong", has_text=LIST_OPTIONS[which])).to_be_visible(timeout=60_000)
+
+
+def _select_table_row(page, pos: int) -> None:
+    """Click the selection box of row ``pos`` of the risk table (the grid draws on a canvas)."""
+    grid = page.locator("[class*=st-key-risk_table_] [data-testid=stDataFrame]").first
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    assert box is not None
+    row_h = 35  # Streamlit's grid: a 35 px header, then 35 px rows
+    page.mouse.click(box["x"] + 18, box["y"] + row_h * (pos + 1) + row_h / 2)
+    _wait_idle(page, 60_000)
+
+
+def _evidence_row(page, row: int) -> tuple[str, str]:
+    """The evidence label and text once the label names row ``row`` (the rerun may still be going)."""
+    from playwright.sync_api import expect
+
+    box = page.locator("[class*=st-key-risk_evidence_row]").first
+    expect(box).to_have_text(re.compile(rf"^\s*#{row} "), timeout=60_000)
+    _wait_idle(page, 60_000)
+    return (box.text_content() or "").strip(), page.get_by_test_id("stCode").first.text_content() or ""
+
+
+def test_the_evidence_label_follows_the_list_switched_to(server):
+    """Select a later row of one list, switch lists: the evidence label is a row of the new list and the
+    evidence below is that row's (the bug showed the old list's row above the new evidence); selecting a
+    row then shows that row's label and evidence."""
+    from playwright.sync_api import sync_playwright
+
+    url, _ = server
+    with sync_playwright() as p:
+        browser, page = _page(p)
+        try:
+            page.goto(f"{url}/risk")
+            _run_list(page, "shell")
+            for which in ("repeat_person", "phoenix", "cross_region"):
+                _select_table_row(page, 2)
+                before, _ = _evidence_row(page, 2)  # waits for the label of the row selected
+                _run_list(page, which)
+                label, evidence = _evidence_row(page, 0)  # the new list's first row, not the old list's third
+                name = label.split(" · ")[1]
+                assert name and name in evidence, (which, before, label, evidence[:300])
+                _select_table_row(page, 1)
+                label, evidence = _evidence_row(page, 1)
+                assert label.split(" · ")[1] in evidence, (which, label, evidence[:300])
+        finally:
+            browser.close()
+
+
+def test_the_graph_explorer_draws_every_link_among_its_nodes(server):
+    """Around a planted shell company: every stored relationship between two drawn nodes is drawn (the
+    graph read directly), the shared phone has a line to every drawn cluster member, and there are more
+    lines than a tree could have."""
+    from playwright.sync_api import sync_playwright
+
+    from creditgraph.graph.embedded import EmbeddedStore
+
+    url, g = server
+    members = set(g.truth["shell_clusters"][0]["members"])
+    with sync_playwright() as p:
+        browser, page = _page(p)
+        try:
+            page.goto(f"{url}/graph?uid={sorted(members)[0]}")
+            page.wait_for_function(
+                "() => { const f = document.querySelector('iframe'); const w = f && f.contentWindow;"
+                " return w && w.network && w.network.body && Object.keys(w.network.body.nodes).length > 1; }")
+            data = page.evaluate(GRAPH_DATA)
+        finally:
+            browser.close()
+    nodes = set(data["nodes"])
+    zh = {r.label_zh: t for t, r in MODEL.rels.items()}
+    drawn = {(a, zh[t], b) for a, t, b in data["edges"]}
+    with EmbeddedStore(g.db, read_only=True) as s:  # phones and e-mails are drawn pseudonymised: compared apart
+        stored = s.scan("MATCH (a)-[r]->(b) WHERE a.uid IN $u AND b.uid IN $u RETURN a.uid AS a, label(r) AS t, b.uid AS b",
+                        {"u": sorted(nodes)})
+    want = set(zip(stored["a"], stored["t"], stored["b"]))
+    assert {e for e in drawn if e[1] not in ("HAS_PHONE", "HAS_EMAIL")} == want
+    shown_members = members & nodes
+    assert len(shown_members) >= 5 and len(drawn) > len(nodes) - 1  # more lines than a tree could have
+    reps = [b for a, t, b in drawn if t == "LEGAL_REP" and b in shown_members]
+    assert len(reps) >= len(shown_members) - 1  # members reached through the phone still show their representative
+    phones = [b for a, t, b in drawn if t == "HAS_PHONE" and a in shown_members]
+    assert phones and max(phones.count(x) for x in set(phones)) == len(shown_members)  # the shared phone: every member
+
+
+def test_no_internal_name_or_emoji_on_any_page(server):
+    """Every page's visible text (tables included: their accessible grid) as an investigator meets it."""
+    from playwright.sync_api import sync_playwright
+
+    url, g = server
+    member = g.truth["shell_clusters"][0]["members"][0]
+    found: dict[str, list[str]] = {}
+
+    def check(where: str) -> None:
+        _wait_idle(page, 60_000)
+        text = page.locator("[data-testid=stMain]").text_content() or ""
+        text += page.locator("[data-testid=stSidebar]").text_content() or ""
+        bad = sorted(set(INTERNAL.findall(text)) | set(EMOJI.findall(text)))
+        if bad:
+            found[where] = bad
+        assert len(text) > 100, where
+
+    with sync_playwright() as p:
+        browser, page = _page(p, width=3000)  # wide: the grids render every column
+        try:
+            for path in ("/", f"/profile?uid={member}", f"/graph?uid={member}", f"/paths?uid={member}"):
+                page.goto(url + path)
+                page.wait_for_timeout(1500)
+                check(path)
+                for tab in page.get_by_role("tab").all():
+                    tab.click()
+                    check(f"{path} tab {tab.text_content()}")
+            page.goto(f"{url}/risk")
+            page.wait_for_timeout(1500)
+            for which in LIST_OPTIONS:
+                _run_list(page, which)
+                check(which)
+            _select_table_row(page, 0)
+            check("risk evidence")
+        finally:
+            browser.close()
+    assert not found, found

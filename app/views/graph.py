@@ -84,8 +84,13 @@ shown_nodes, shown_edges, private = masking.mask_subgraph(nodes, edges, C.mask_k
 html = graphview.build_html(shown_nodes, shown_edges, centre=private.get(uid, uid), active=active, height=640)
 st.iframe(html, height=660)
 st.markdown(graphview.legend_markdown(), unsafe_allow_html=True)
-dense_note = (f" 超过 {graphview.DENSE_NODES} 个节点时只标注企业和自然人，其余悬停查看 Beyond {graphview.DENSE_NODES} nodes only "
-              "companies and people are labelled; hover for the rest." if len(nodes) > graphview.DENSE_NODES else "")
+dense_note = ""
+if len(nodes) > graphview.DENSE_NODES:
+    dense_note = (f" 超过 {graphview.DENSE_NODES} 个节点时只标注企业和自然人，其余悬停查看 Beyond {graphview.DENSE_NODES} nodes only "
+                  "companies and people are labelled; hover for the rest.")
+elif len(edges) > graphview.DENSE_EDGES:
+    dense_note = (f" 超过 {graphview.DENSE_EDGES} 条关系时关系名称悬停查看 Beyond {graphview.DENSE_EDGES} relationships their "
+                  "names show on hover.")
 st.caption("悬停查看详情 Hover a node or a line for details; 拖动、滚轮缩放 drag to move, scroll to zoom." + dense_note)
 
 others = nodes[nodes["uid"] != uid]

@@ -14,7 +14,7 @@ from creditgraph.app import graphview
 from creditgraph.app import masking
 from creditgraph.app import session as S
 from creditgraph.app import riskfilters as F
-from creditgraph.queries.labels import COLUMN_LABELS as COLUMN_ZH
+from creditgraph.queries.labels import column_label
 
 LISTS = {
     "shell": ("空壳公司嫌疑 Shell-company candidates", "shell_company_candidates", {}),
@@ -110,13 +110,17 @@ if missing:
                f"This list has no {', '.join(en for _, en in missing)} columns, so those filters are not offered.")
 filtered = F.filter_table(table, region_prefix=city or prov or None, period=period, kinds=kinds, min_score=min_score)
 st.write(f"筛选后 {len(filtered)} / {len(table)} 条 rows after filters")
-shown = F.displayable(filtered)
+shown = F.readable(filtered)
 view = shown.drop(columns=[c for c in HIDDEN if c in shown.columns])
 if "region" in view.columns:
     view.insert(list(view.columns).index("region") + 1, "region_name",
                 view["region"].map(lambda c: names.get(str(c)[:6], "") if isinstance(c, str) else ""))
-view = masking.mask_cells(view.rename(columns={c: COLUMN_ZH.get(c, c) for c in view.columns}))
-st.dataframe(view, hide_index=True, width="stretch", key="risk_table")
+view = masking.mask_cells(view.rename(columns={c: column_label(c, fn_name) for c in view.columns}))
+# a table of its own per list, run and filters: a row selected in one list does not carry over to another
+view_key = f"{which}_{abs(hash((req_params, city or prov, tuple(kinds), min_score, period))) % 10**8}"
+event = st.dataframe(view, hide_index=True, width="stretch", key=f"risk_table_{view_key}", on_select="rerun",
+                     selection_mode="single-row")
+picked = list(((event or {}).get("selection") or {}).get("rows") or [])
 
 # export: the rows shown, with evidence columns and masked personal data (queries.export)
 sig = (request, city or prov, tuple(kinds), min_score, period, len(filtered))
@@ -127,13 +131,13 @@ if not may_export:
 if may_export and e1.button("生成导出文件 Prepare export (CSV + XLSX)", key="risk_prepare", disabled=filtered.empty):
     with st.spinner("生成导出文件 Writing the export…"):
         sub = C.with_table(res, filtered)
-        files = {"csv": C.export_bytes(sub, "csv"), "xlsx": C.export_bytes(sub, "xlsx")}
+        applied = {"region": city or prov or None, "kinds": list(kinds), "min_score": min_score,
+                   "period": [str(p) for p in period] if period else None}
+        files = {fmt: C.export_bytes(sub, fmt, filters=applied) for fmt in ("csv", "xlsx")}
         st.session_state["risk_export"] = {"sig": sig, **files, "rows": len(filtered), "name": fn_name}
         for fmt, data in files.items():  # one audit line per file: what, how many rows, which bytes
             S.audit("export", name=fn_name, params=dict(req_params), format=fmt, rows=len(filtered),
-                    bytes=len(data), sha256=audit.bytes_sha256(data), masked=True,
-                    filters={"region": city or prov or None, "kinds": list(kinds), "min_score": min_score,
-                             "period": [str(p) for p in period] if period else None})
+                    bytes=len(data), sha256=audit.bytes_sha256(data), masked=True, filters=applied)
 exp = st.session_state.get("risk_export")
 if may_export and exp and exp["sig"] == sig:
     stamp = dt.datetime.now().strftime("%Y%m%d")
@@ -153,11 +157,14 @@ if len(filtered):
     cells = shown[head].astype(object)
     text = cells.where(cells.notna(), "").astype(str).agg(" · ".join, axis=1) if head else pd.Series("", index=shown.index)
     labels = dict(zip(shown.index, ("#" + shown.index.astype(str) + " " + text).map(masking.mask_text)))
-    # keyed per list and run: with one key the picker kept a row of the previous list and showed its label
-    # above the new list's evidence
-    rid = st.selectbox("选择一行查看证据 Choose a row", filtered["row_id"].tolist(),
-                       key=f"risk_row_{which}_{abs(hash(req_params)) % 10**8}",
-                       format_func=lambda r: labels.get(r, f"#{r}"))
+    # The row is chosen in the table itself (a selectbox kept the previous list's row label, and a re-keyed
+    # one kept it as its filter text); the label is built here, from the row whose evidence follows.
+    pos = picked[0] if picked and picked[0] < len(filtered) else 0
+    rid = filtered["row_id"].iloc[pos]
+    st.caption("在上表中点选一行（行首方框）查看其证据 Select a row in the table above (the box at its start) to see its "
+               "evidence; the first row is shown until you do.")
+    with st.container(key="risk_evidence_row"):
+        st.text(labels.get(rid, f"#{rid}"))
     ev = res.evidence[rid]
     st.code(masking.mask_text(ev.paths_text or "(无路径 no path)"), language=None)
     if len(ev.nodes):
