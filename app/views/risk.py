@@ -120,7 +120,7 @@ view = masking.mask_cells(view.rename(columns={c: column_label(c, fn_name) for c
 view_key = f"{which}_{abs(hash((req_params, city or prov, tuple(kinds), min_score, period))) % 10**8}"
 event = st.dataframe(view, hide_index=True, width="stretch", key=f"risk_table_{view_key}", on_select="rerun",
                      selection_mode="single-row")
-picked = list(((event or {}).get("selection") or {}).get("rows") or [])
+selected_rows: list[int] = list(getattr(getattr(event, "selection", None), "rows", None) or [])
 
 # export: the rows shown, with evidence columns and masked personal data (queries.export)
 sig = (request, city or prov, tuple(kinds), min_score, period, len(filtered))
@@ -159,7 +159,7 @@ if len(filtered):
     labels = dict(zip(shown.index, ("#" + shown.index.astype(str) + " " + text).map(masking.mask_text)))
     # The row is chosen in the table itself (a selectbox kept the previous list's row label, and a re-keyed
     # one kept it as its filter text); the label is built here, from the row whose evidence follows.
-    pos = picked[0] if picked and picked[0] < len(filtered) else 0
+    pos = selected_rows[0] if selected_rows and selected_rows[0] < len(filtered) else 0
     rid = filtered["row_id"].iloc[pos]
     st.caption("在上表中点选一行（行首方框）查看其证据 Select a row in the table above (the box at its start) to see its "
                "evidence; the first row is shown until you do.")
