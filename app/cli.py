@@ -6,13 +6,16 @@ import json
 import logging
 import sys
 from contextlib import contextmanager
+from enum import Enum
 from pathlib import Path
-from typing import Any, Optional
+from typing import Annotated, Any, Optional
 
 import typer
-from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+from creditgraph.app.cli_summary import (console, err, print_load_summary, print_refresh_summary, refresh_reasons,
+                                         warn_file_columns)
 
 app = typer.Typer(
     help="creditgraph: a credit knowledge graph and association analysis for the social credit system.",
@@ -20,11 +23,34 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
-err = Console(stderr=True)
+DbOpt = Annotated[Optional[Path], typer.Option("--db", help="embedded store folder (default ./data/graph or CREDITGRAPH_DB)")]
+Neo4jOpt = Annotated[bool, typer.Option("--neo4j", help="use the Neo4j store (NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD, NEO4J_DATABASE)")]
 
-DbOpt = typer.Option(None, "--db", help="embedded store folder (default ./data/graph or CREDITGRAPH_DB)")
-Neo4jOpt = typer.Option(False, "--neo4j", help="use the Neo4j store (NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD, NEO4J_DATABASE)")
+
+# the options that take one of a few words (typer lists them in --help and refuses any other word with exit 2);
+# tests/test_cli_ux.py checks them against etl.refresh.MODES and etl.synth.base PROFILES, FORMATS and ENCODINGS
+
+
+class RefreshMode(str, Enum):
+    auto = "auto"
+    incremental = "incremental"
+    snapshot = "snapshot"
+
+
+class SynthProfile(str, Enum):
+    canonical = "canonical"
+    zj_warehouse = "zj-warehouse"
+
+
+class SynthFormat(str, Enum):
+    csv = "csv"
+    parquet = "parquet"
+
+
+class CsvEncoding(str, Enum):
+    utf_8 = "utf-8"
+    utf_8_sig = "utf-8-sig"
+    gb18030 = "gb18030"
 
 
 def settings_for(db: Optional[Path], neo4j: bool):
@@ -78,51 +104,26 @@ def _progress_run(fn, *args, **kw):
         return out
 
 
-def print_load_summary(rep) -> None:
-    title = f"run {rep.run_id}: graph version {rep.version.get('old') or '-'} → {rep.version.get('new')}"
-    if rep.status == "unchanged":
-        title = f"run {rep.run_id}: the graph already holds this extract; nothing written (version {rep.version.get('new')})"
-    t = Table(title=title)
-    for c in ("table", "read", "loaded", "rejected", "superseded"):
-        t.add_column(c, justify="right" if c != "table" else "left")
-    for name, c in rep.tables.items():
-        t.add_row(name, f"{c['read']:,}", f"{c['loaded']:,}", f"{c['rejected']:,}", f"{c['superseded']:,}")
-    console.print(t)
-    for name, c in rep.tables.items():
-        if c.get("officers"):
-            console.print(f"{name}: {c['officers']:,} rows name other officers (not the legal representative): "
-                          "not loaded as LEGAL_REP (listed in the reject report as notes)")
-        if c.get("unaccounted"):
-            err.print(f"[yellow]{name}: {c['unaccounted']:,} rows read were neither loaded nor reported[/]")
-    g = Table(title="graph writes")
-    for c in ("label / type", "inserted", "updated", "unchanged", "skipped", "deleted"):
-        g.add_column(c, justify="right" if c != "label / type" else "left")
-    for k in sorted(set(rep.graph) | set(rep.deleted)):
-        w = rep.graph.get(k, {})
-        g.add_row(k, f"{w.get('inserted', 0):,}", f"{w.get('updated', 0):,}", f"{w.get('unchanged', 0):,}",
-                  f"{w.get('skipped', 0):,}", f"{rep.deleted.get(k, 0):,}")
-    console.print(g)
-    for f in rep.file_errors:
-        err.print(f"[yellow]file not loaded:[/] {f['path']}: {f['error']}")
-    secs = ", ".join(f"{k} {v:.1f}s" for k, v in rep.timings.items())
-    console.print(f"timings: {secs}")
-    console.print(f"manifest: {rep.manifest}\nreject report: {Path(rep.run_dir) / 'rejects.csv'}")
-
-
 @app.command()
 def load(
-    path: Path = typer.Argument(..., help="an extract file or a folder of extracts"),
-    profile: str = typer.Option("canonical", "--profile", "-p", help="built-in profile name (canonical, zj-warehouse) or a YAML profile path"),
-    db: Optional[Path] = DbOpt,
-    neo4j: bool = Neo4jOpt,
-    as_json: bool = typer.Option(False, "--json", help="print the run summary as JSON"),
+    path: Annotated[Path, typer.Argument(help="an extract file or a folder of extracts")],
+    profile: Annotated[str, typer.Option("--profile", "-p", help="built-in profile name (canonical, zj-warehouse) "
+                                         "or a YAML profile path")] = "canonical",
+    db: DbOpt = None,
+    neo4j: Neo4jOpt = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print the run summary as JSON")] = False,
 ) -> None:
     """Load source extracts into the graph (validated; rejects reported, good rows loaded).
 
+    The summary names the commonest reasons rows were rejected, the files passed over
+    (their name matches no table of the profile: listed as ignored, not an error), the
+    columns of each file the profile maps to nothing and, as a warning on stderr, the
+    columns the profile names that a file lacks.
+
     Exit codes: 0 loaded (rejected rows are in the reject report), 3 loaded but
-    some files could not be read, 1 fatal error (nothing loaded), 75 another
-    load or refresh holds the lock, 77 sign-in refused or role without ``refresh``
-    (with users configured; nothing read, nothing published).
+    some files that match a table could not be read, 1 fatal error (nothing loaded),
+    75 another load or refresh holds the lock, 77 sign-in refused or role without
+    ``refresh`` (with users configured; nothing read, nothing published).
     """
     from creditgraph.app.cli_security import audited, cli_user
     from creditgraph.etl.pipeline import run_load
@@ -135,6 +136,7 @@ def load(
         rec.update(_run_fields(rep))
         if as_json:
             console.print_json(json.dumps(dataclasses.asdict(rep), default=str, ensure_ascii=False))
+            warn_file_columns(rep.files)  # on stderr, beside the JSON
         else:
             print_load_summary(rep)
         raise typer.Exit(rep.exit_code)
@@ -147,15 +149,18 @@ def _run_fields(rep) -> dict:
 
 @app.command()
 def refresh(
-    path: Path = typer.Argument(..., help="a new extract: a file or a folder (rows with change flags, or full table snapshots)"),
-    profile: str = typer.Option("canonical", "--profile", "-p", help="built-in profile name or a YAML profile path"),
-    db: Optional[Path] = DbOpt,
-    neo4j: bool = Neo4jOpt,
-    mode: str = typer.Option("auto", "--mode", help="auto (flagged tables incremental, unflagged ones full snapshots), incremental or snapshot"),
-    max_delete: float = typer.Option(0.25, "--max-delete", help="refuse a full snapshot that would delete more than this share of a table"),
-    dry_run: bool = typer.Option(False, "--dry-run", help="compute and report the changes; write nothing"),
-    log_json: bool = typer.Option(False, "--log-json", help="JSON log lines on stderr (always written to the run folder's log.jsonl)"),
-    as_json: bool = typer.Option(False, "--json", help="print the run summary as JSON"),
+    path: Annotated[Path, typer.Argument(help="a new extract: a file or a folder (rows with change flags, or full table snapshots)")],
+    profile: Annotated[str, typer.Option("--profile", "-p", help="built-in profile name or a YAML profile path")] = "canonical",
+    db: DbOpt = None,
+    neo4j: Neo4jOpt = False,
+    mode: Annotated[RefreshMode, typer.Option("--mode", help="auto (flagged tables incremental, unflagged ones full "
+                                              "snapshots), incremental or snapshot")] = RefreshMode.auto,
+    max_delete: Annotated[float, typer.Option("--max-delete", help="refuse a full snapshot that would delete more than "
+                                              "this share of a table")] = 0.25,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="compute and report the changes; write nothing")] = False,
+    log_json: Annotated[bool, typer.Option("--log-json", help="JSON log lines on stderr (always written to the run "
+                                           "folder's log.jsonl)")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print the run summary as JSON")] = False,
 ) -> None:
     """Apply a new extract: only what changed is written, published atomically (see docs/operations.md).
 
@@ -167,8 +172,8 @@ def refresh(
 
     settings = settings_for(db, neo4j)
     who = cli_user(settings, ("refresh",))  # the admin's refresh permission, or a service account's
-    with audited(settings, who, "refresh", path=str(path), profile=profile, refresh_mode=mode, dry_run=dry_run) as rec:
-        _refresh(path, profile, settings, rec, mode=mode, max_delete=max_delete, dry_run=dry_run, log_json=log_json,
+    with audited(settings, who, "refresh", path=str(path), profile=profile, refresh_mode=mode.value, dry_run=dry_run) as rec:
+        _refresh(path, profile, settings, rec, mode=mode.value, max_delete=max_delete, dry_run=dry_run, log_json=log_json,
                  as_json=as_json)
 
 
@@ -182,39 +187,33 @@ def _refresh(path: Path, profile: str, settings, rec: dict, *, mode: str, max_de
         rep = run_refresh(path, profile, settings, **kw) if log_json else \
             _progress_run(run_refresh, path, profile, settings, **kw)
     rec.update(_run_fields(rep))
+    rep.reject_reasons = refresh_reasons(rep)
     if as_json:
         console.print_json(json.dumps(dataclasses.asdict(rep), default=str, ensure_ascii=False))
+        warn_file_columns(rep.files)
     else:
-        t = Table(title=f"refresh {rep.run_id}: {rep.status}, graph version {rep.version.get('old') or '-'} → {rep.version.get('new') or '-'}")
-        for c in ("label / type", "inserted", "updated", "deleted", "unchanged", "skipped"):
-            t.add_column(c, justify="left" if c == "label / type" else "right")
-        for k in sorted(set(rep.graph) | set(rep.deleted)):
-            w = rep.graph.get(k, {})
-            t.add_row(k, *(f"{w.get(c, 0):,}" for c in ("inserted", "updated")), f"{rep.deleted.get(k, 0):,}",
-                      *(f"{w.get(c, 0):,}" for c in ("unchanged", "skipped")))
-        console.print(t)
-        for f in rep.file_errors:
-            err.print(f"[yellow]file not read:[/] {f['path']}: {f['error']}")
-        console.print("timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in rep.timings.items()) + f"\nmanifest: {rep.manifest}")
+        print_refresh_summary(rep)
     raise typer.Exit(rep.exit_code)
 
 
 @app.command()
 def synth(
-    enterprises: int = typer.Option(10_000, "--enterprises", "-n", help="number of enterprises"),
-    seed: int = typer.Option(1, "--seed", help="same seed, same bytes"),
-    out: Path = typer.Option(Path("data/synth"), "--out", help="output folder"),
-    profile: str = typer.Option("canonical", "--profile", help="canonical or zj-warehouse layout"),
-    fmt: str = typer.Option("csv", "--format", help="csv or parquet"),
-    bad_rows: float = typer.Option(0.0, "--bad-rows", help="fraction of deliberately broken rows (listed in ground_truth.json)"),
-    encoding: str = typer.Option("utf-8", "--encoding", help="CSV encoding: utf-8, utf-8-sig or gb18030"),
+    enterprises: Annotated[int, typer.Option("--enterprises", "-n", help="number of enterprises")] = 10_000,
+    seed: Annotated[int, typer.Option("--seed", help="same seed, same bytes")] = 1,
+    out: Annotated[Path, typer.Option("--out", help="output folder")] = Path("data/synth"),
+    profile: Annotated[SynthProfile, typer.Option("--profile", help="layout: the file names and columns of that "
+                                                  "built-in profile")] = SynthProfile.canonical,
+    fmt: Annotated[SynthFormat, typer.Option("--format", help="file format")] = SynthFormat.csv,
+    bad_rows: Annotated[float, typer.Option("--bad-rows", help="fraction of deliberately broken rows (listed in "
+                                            "ground_truth.json)")] = 0.0,
+    encoding: Annotated[CsvEncoding, typer.Option("--encoding", help="CSV encoding")] = CsvEncoding.utf_8,
 ) -> None:
     """Generate synthetic credit extracts with planted risk patterns and ground_truth.json."""
     from creditgraph.etl.synth import generate
 
     with console.status(f"generating {enterprises:,} enterprises …"):
-        summary = generate(enterprises=enterprises, seed=seed, out=out, profile=profile, fmt=fmt,
-                           bad_rows=bad_rows, encoding=encoding)
+        summary = generate(enterprises=enterprises, seed=seed, out=out, profile=profile.value, fmt=fmt.value,
+                           bad_rows=bad_rows, encoding=encoding.value)
     t = Table(title=f"synthetic extract in {out}")
     t.add_column("file")
     t.add_column("rows", justify="right")
@@ -226,7 +225,7 @@ def synth(
 
 
 @app.command()
-def schema(db: Optional[Path] = DbOpt, neo4j: bool = Neo4jOpt) -> None:
+def schema(db: DbOpt = None, neo4j: Neo4jOpt = False) -> None:
     """Create or migrate the graph schema and show its version."""
     from creditgraph.app.cli_security import audited, cli_user
     from creditgraph.graph.store import open_store
@@ -246,7 +245,7 @@ def schema(db: Optional[Path] = DbOpt, neo4j: bool = Neo4jOpt) -> None:
 
 
 @app.command()
-def counts(db: Optional[Path] = DbOpt, neo4j: bool = Neo4jOpt) -> None:
+def counts(db: DbOpt = None, neo4j: Neo4jOpt = False) -> None:
     """Nodes per label and relationships per type."""
     from creditgraph.app.cli_security import audited, cli_user
     from creditgraph.graph.snapshots import NoGraph
@@ -270,10 +269,10 @@ def counts(db: Optional[Path] = DbOpt, neo4j: bool = Neo4jOpt) -> None:
 
 @app.command()
 def verify(
-    db: Optional[Path] = DbOpt,
-    neo4j: bool = Neo4jOpt,
-    full: bool = typer.Option(False, "--full", help="check every key (default: a sample per relationship end)"),
-    sample: int = typer.Option(2000, help="keys sampled per relationship end"),
+    db: DbOpt = None,
+    neo4j: Neo4jOpt = False,
+    full: Annotated[bool, typer.Option("--full", help="check every key (default: a sample per relationship end)")] = False,
+    sample: Annotated[int, typer.Option(help="keys sampled per relationship end")] = 2000,
 ) -> None:
     """Check the graph's integrity: each relationship the same from both ends and by scan, keys present
     and unique, no dangling or doubled edges, counts as the last load or refresh recorded. Exit 1 on any
@@ -306,7 +305,8 @@ def verify(
 
 
 @app.command()
-def history(db: Optional[Path] = DbOpt, neo4j: bool = Neo4jOpt, limit: int = typer.Option(20, help="runs to show")) -> None:
+def history(db: DbOpt = None, neo4j: Neo4jOpt = False,
+            limit: Annotated[int, typer.Option(help="runs to show")] = 20) -> None:
     """Past loads and refreshes, newest first (from their manifests)."""
     from creditgraph.app.cli_security import audited, cli_user
     from creditgraph.etl.pipeline import history as runs
@@ -339,13 +339,15 @@ Parameters go as -p KEY=VALUE (lists comma-separated, booleans true/false);
 
 @app.command(help=ANALYZE_HELP)
 def analyze(
-    name: Optional[str] = typer.Argument(None, help="analysis name (see --list)"),
-    param: list[str] = typer.Option([], "--param", "-p", help="KEY=VALUE, repeatable"),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="output file: .csv, .xlsx or .json"),
-    show: int = typer.Option(10, "--show", help="rows to print"),
-    list_: bool = typer.Option(False, "--list", help="list the analyses and their parameters"),
-    db: Optional[Path] = DbOpt,
-    neo4j: bool = Neo4jOpt,
+    # a word, not an Enum: the analyses are the queries package's registry (queries.ANALYSES), checked below
+    # with the list in the message, and importing it for --help would slow every command down
+    name: Annotated[Optional[str], typer.Argument(help="analysis name (see --list)")] = None,
+    param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="KEY=VALUE, repeatable")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="output file: .csv, .xlsx or .json")] = None,
+    show: Annotated[int, typer.Option("--show", help="rows to print")] = 10,
+    list_: Annotated[bool, typer.Option("--list", help="list the analyses and their parameters")] = False,
+    db: DbOpt = None,
+    neo4j: Neo4jOpt = False,
 ) -> None:
     from creditgraph import queries
     from creditgraph.app.cli_security import audited, cli_user, masked_frame
@@ -362,7 +364,7 @@ def analyze(
     if name not in queries.ANALYSES:
         fail(f"unknown analysis {name[:40]!r}; one of {', '.join(queries.ANALYSES)}", 2)
     raw = {}
-    for item in param:
+    for item in param or []:
         key, sep, value = item.partition("=")
         if not sep:
             fail(f"parameter {item[:40]!r}: write KEY=VALUE", 2)
@@ -396,18 +398,29 @@ def analyze(
 
 @app.command()
 def serve(
-    db: Optional[Path] = DbOpt,
-    port: int = typer.Option(8501, "--port", help="port to listen on"),
-    host: str = typer.Option("127.0.0.1", "--host", help="address to listen on (0.0.0.0: every interface)"),
+    db: DbOpt = None,
+    port: Annotated[int, typer.Option("--port", help="port to listen on")] = 8501,
+    host: Annotated[str, typer.Option("--host", help="address to listen on (0.0.0.0: every interface)")] = "127.0.0.1",
 ) -> None:
-    """Serve the Streamlit app (read-only on the graph; offline: no CDN, no telemetry)."""
-    from creditgraph.app.serve import ServeRefused, check_listen, run
+    """Serve the Streamlit app (read-only on the graph; offline: no CDN, no telemetry).
+
+    The embedded store's folder (--db, CREDITGRAPH_DB, default ./data/graph) must hold a graph: a folder
+    without one (a typo, or nothing loaded yet) is refused with exit 1 and the command that loads one
+    (`creditgraph load PATH`, or `creditgraph demo` for synthetic data); nothing is served and nothing is
+    written there. The app's audit log goes to CREDITGRAPH_AUDIT_LOG or [audit] path when set, else
+    beside the graph (FOLDER/audit.jsonl).
+    """
+    from creditgraph.app.serve import ServeRefused, check_listen, no_graph_message, run
 
     settings = settings_for(db, False)
     try:
         check_listen(host)  # before saying where it serves: a refusal prints its one-line reason only
     except ServeRefused as exc:
         fail(str(exc), 78)
+    if settings.store == "embedded":
+        missing = no_graph_message(settings.db_path, named=db is not None)
+        if missing:
+            fail(missing, 1)
     where = settings.db_path if settings.store == "embedded" else settings.neo4j.uri
     console.print(f"creditgraph app on [bold]http://{host}:{port}[/] (store: {settings.store} {where}); Ctrl+C stops it")
     raise typer.Exit(run(settings.db_path if settings.store == "embedded" else None, port, host))
@@ -415,16 +428,17 @@ def serve(
 
 @app.command()
 def demo(
-    enterprises: int = typer.Option(20_000, "--enterprises", "-n", help="number of synthetic enterprises"),
-    seed: int = typer.Option(1, "--seed", help="generator seed"),
-    port: int = typer.Option(8501, "--port", help="port to serve on"),
-    host: str = typer.Option("127.0.0.1", "--host", help="address to serve on"),
-    db: Optional[Path] = DbOpt,
-    out: Path = typer.Option(Path("data/demo-src"), "--out", help="where the demo extract is written"),
-    no_serve: bool = typer.Option(False, "--no-serve", help="generate and load only"),
-    reload: bool = typer.Option(False, "--reload", help="load again even when the graph already holds this data"),
-    neo4j: bool = typer.Option(False, "--neo4j", help="use Neo4j: NEO4J_URI's server, else the project's local one "
-                               "(scripts/neo4j.sh, data in data/neo4j-demo), started for the demo and stopped after it"),
+    enterprises: Annotated[int, typer.Option("--enterprises", "-n", help="number of synthetic enterprises")] = 20_000,
+    seed: Annotated[int, typer.Option("--seed", help="generator seed")] = 1,
+    port: Annotated[int, typer.Option("--port", help="port to serve on")] = 8501,
+    host: Annotated[str, typer.Option("--host", help="address to serve on")] = "127.0.0.1",
+    db: DbOpt = None,
+    out: Annotated[Path, typer.Option("--out", help="where the demo extract is written")] = Path("data/demo-src"),
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="generate and load only")] = False,
+    reload: Annotated[bool, typer.Option("--reload", help="load again even when the graph already holds this data")] = False,
+    neo4j: Annotated[bool, typer.Option("--neo4j", help="use Neo4j: NEO4J_URI's server, else the project's local one "
+                                        "(scripts/neo4j.sh, data in data/neo4j-demo), started for the demo and "
+                                        "stopped after it")] = False,
 ) -> None:
     """Generate demo data with planted risk patterns, load it into the embedded store (or Neo4j), serve the app."""
     from creditgraph.etl.pipeline import EXIT_FATAL

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -75,6 +76,32 @@ def check_listen(host: str) -> None:
     reason = listen_refusal(cfg, host)
     if reason:
         raise ServeRefused(reason)
+
+
+def no_graph_message(db: Path | str, named: bool = True) -> str | None:
+    """Why the embedded store folder ``db`` cannot be served, in one line with the command that loads a graph
+    there (``named``: the folder was given as ``--db``); None when it holds a published graph. Only reads:
+    a folder without a graph gets no file (the app would write its audit log there).
+
+    >>> import tempfile
+    >>> msg = no_graph_message(tempfile.mkdtemp(), named=False)
+    >>> msg.startswith("no graph at "), "`creditgraph demo`" in msg
+    (True, True)
+    """
+    from creditgraph.graph import snapshots
+
+    root = Path(db)
+    if root.is_dir():
+        name = snapshots.current_name(root)
+        if name is not None and (root / name).is_dir():
+            return None
+        what = "its CURRENT names a missing snapshot" if name else "no published graph in it"
+    else:
+        what = "not a folder" if root.exists() else "no such folder"
+    opt = f" --db {shlex.quote(str(db))}" if named else ""
+    return (f"no graph at {db} ({what}): nothing served and nothing written there; load one first with "
+            f"`creditgraph load PATH{opt}` (PATH: an extract file or folder) or `creditgraph demo{opt}` "
+            "(synthetic demo data, then served)")
 
 
 def streamlit_command(port: int = 8501, host: str = "127.0.0.1", python: str | None = None) -> list[str]:

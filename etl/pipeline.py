@@ -53,6 +53,14 @@ class LoadReport:
     files: list[dict] = field(default_factory=list)
     run_dir: str = ""
     manifest: str = ""
+    # the commonest reasons rows did not load: [{table, column, reason, count}] (RejectReport.top_reasons)
+    reject_reasons: list[dict] = field(default_factory=list)
+    # files passed over because their name matches no table of the profile: [{path, reason}]
+    ignored: list[dict] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.ignored:  # from the inputs (a refresh's report too)
+            self.ignored = [{"path": f.get("path"), "reason": f["ignored"]} for f in self.files if f.get("ignored")]
 
     @property
     def file_errors(self) -> list[dict]:
@@ -356,6 +364,9 @@ def run_load(source: str | Path, profile: str = "canonical", settings: Settings 
     timings["read"] = time.perf_counter() - t
     if not extract.tables:
         errors = "; ".join(f"{Path(f.path).name}: {f.error}" for f in extract.files if f.error) or "no rows"
+        if all(f.ignored for f in extract.files):
+            errors = f"no file name matches a table of profile {prof.name!r} (ignored: " \
+                     + ", ".join(Path(f.path).name for f in extract.files[:10]) + ")"
         raise FatalLoadError(f"nothing to load from {source}: {errors}")
 
     t = time.perf_counter()
@@ -373,7 +384,7 @@ def run_load(source: str | Path, profile: str = "canonical", settings: Settings 
     out = LoadReport(
         run_id=run_id, status="loaded" if w.published else "unchanged", tables=tables, graph=w.graph,
         deleted=w.deleted, rejects=report.counts(), timings={k: round(v, 3) for k, v in timings.items()},
-        version=w.version, files=[vars(f) for f in extract.files],
+        version=w.version, files=[vars(f) for f in extract.files], reject_reasons=report.top_reasons(5),
     )
     folder = runs_dir(settings) / run_id
     paths = report.write(folder)
@@ -381,7 +392,8 @@ def run_load(source: str | Path, profile: str = "canonical", settings: Settings 
         "run_id": run_id, "kind": kind, "status": out.status, "store": settings.store,
         "started": started.isoformat(), "finished": dt.datetime.now(dt.timezone.utc).isoformat(),
         "source": str(source), "profile": prof.name, "inputs": out.files, "tables": tables,
-        "graph": w.graph, "deleted": w.deleted, "rejects": out.rejects, "reject_report": paths,
+        "graph": w.graph, "deleted": w.deleted, "rejects": out.rejects, "reject_reasons": out.reject_reasons,
+        "ignored": out.ignored, "reject_report": paths,
         "timings": out.timings, "version": out.version, "published": w.published,
     }
     if w.counts is not None:

@@ -37,6 +37,12 @@ class InputFile:
     warnings: list[str] = field(default_factory=list)
     # workbooks: per sheet {sheet, table, rows, status (loaded | ignored | error), reason}
     sheets: list[dict] | None = None
+    # why the file was passed over (its name matches no table of the profile; not an error)
+    ignored: str | None = None
+    # the file's columns that the profile maps to no field (not loaded)
+    unmapped_columns: list[str] = field(default_factory=list)
+    # the columns the profile maps that the file does not have (their fields load empty)
+    missing_columns: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -53,17 +59,29 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def discover(path: Path) -> list[Path]:
+def discover(path: Path, every: bool = False) -> list[Path]:
+    """The files to read: ``path`` itself, or those under the folder with a suffix the reader knows
+    (``every``: all files under the folder, the others to be listed as ignored)."""
     path = Path(path)
     if path.is_file():
         return [path]
     if not path.is_dir():
         raise FileNotFoundError(f"{path}: no such file or folder")
-    return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+    return sorted(p for p in path.rglob("*") if p.is_file() and (every or p.suffix.lower() in SUFFIXES))
+
+
+def _unknown_type(f: Path, profile: Profile) -> InputFile:
+    """A file of a type the reader does not know (a README, an archive, an old .xls), listed as ignored."""
+    tables = sorted({s.table for s in profile.match(f.name)})
+    why = f"not a file type creditgraph reads ({', '.join(sorted(SUFFIXES))})"
+    if tables:
+        why += f", although its name matches table {', '.join(tables)}: save it as CSV or XLSX to load it"
+    return InputFile(path=str(f), table=None, sha256="", bytes=f.stat().st_size, ignored=why)
 
 
 def read_extract(path: Path, profile: Profile, report: RejectReport) -> Extract:
-    """Read every file the profile recognises; unrecognised files are reported, not guessed.
+    """Read every file the profile recognises; a file whose name matches no table is listed as
+    ignored (``InputFile.ignored``), not guessed and not an error (a README, notes, an answer key).
 
     A workbook (XLSX) is read sheet by sheet: each sheet whose header maps to a table is a
     source of that table (its rows numbered per sheet, its file named ``book.xlsx#Sheet``);
@@ -71,20 +89,22 @@ def read_extract(path: Path, profile: Profile, report: RejectReport) -> Extract:
     """
     out = Extract()
     parts: dict[str, list[pd.DataFrame]] = {}
-    files = discover(path)
-    if not files:
+    files = discover(path, every=True)
+    single = Path(path).is_file()  # a file named on the command line is read whatever its suffix
+    if not any(single or f.suffix.lower() in SUFFIXES for f in files):
         raise FileNotFoundError(f"{path}: no CSV, XLSX, JSON-lines or Parquet files found")
     limit = max_field_chars()
     for f in files:
+        if not single and f.suffix.lower() not in SUFFIXES:
+            out.files.append(_unknown_type(f, profile))
+            continue
         info = InputFile(path=str(f), table=None, sha256=sha256(f), bytes=f.stat().st_size)
         out.files.append(info)
         sources = profile.match(f.name)
         workbook = f.suffix.lower() in WORKBOOK_SUFFIXES
         if not sources and not workbook:
-            if f.name == "ground_truth.json":
-                continue
-            info.error = f"no table of profile {profile.name!r} matches this file name"
-            report.add_file(str(f), info.error)
+            info.ignored = ("the synthetic generator's answer key, not an extract table" if f.name == "ground_truth.json"
+                            else f"no table of profile {profile.name!r} matches this file name")
             continue
         if len({s.table for s in sources}) > 1:
             # one file, several sources: only fine if they are the same table
@@ -164,6 +184,11 @@ def _read_workbook(path: Path, src: Source | None, profile: Profile, report: Rej
         info.error = "; ".join(errors)
     elif not out:
         reasons = "; ".join(f"{e['sheet']!r}: {e['reason']}" for e in info.sheets)
+        named = src is not None or any(profile.match(e["sheet"]) or profile.match(e["sheet"] + path.suffix)
+                                       for e in info.sheets)
+        if not named:  # neither the file nor a sheet is named after a table: an extra file, passed over
+            info.ignored = f"neither the file name nor a sheet name matches a table of profile {profile.name!r}"
+            return out
         info.error = f"no sheet maps to a table of profile {profile.name!r} ({reasons})"
         report.add_file(str(path), info.error, table=info.table or "")
     return out
@@ -208,6 +233,7 @@ def _source_frame(df: pd.DataFrame, problems: list[dict], src: Source, profile: 
             if p.get("row") is None:
                 info.warnings.append(p["reason"])
     header = [c for c in df.columns if c != "_row"]
+    _unmatched_columns(src, header, info)
     damaged = [h for h in header if any(ch in _CONTROL for ch in h)]
     for h in damaged:
         why = (f"column name {h!r} holds control characters (a damaged header?): it is not matched to "
@@ -237,6 +263,17 @@ def _source_frame(df: pd.DataFrame, problems: list[dict], src: Source, profile: 
     canon = _too_long_fields(canon, oversize, ren, src.table, report)
     _control_characters(canon, list(ren.values()), src.table, report)
     return canon
+
+
+def _unmatched_columns(src: Source, header: list[str], info: InputFile) -> None:
+    """Add to ``info`` the header's columns the profile maps to nothing, and the columns it maps that the
+    header lacks (an explicit mapping only: ``columns: identity`` names no column of its own)."""
+    mapped = src.rename_map(header)
+    present = set(header)
+    unmapped = [h for h in header if h not in mapped]
+    missing = [] if src.identity else [col for col in src.columns.values() if col not in present]
+    info.unmapped_columns += [c for c in unmapped if c not in info.unmapped_columns]
+    info.missing_columns += [c for c in missing if c not in info.missing_columns]
 
 
 def missing_key(src: Source, header: list[str]) -> list[tuple[str, str]]:

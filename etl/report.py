@@ -59,6 +59,10 @@ class RejectReport:
         df = self.frame()
         return {s: int((df["severity"] == s).sum()) for s in ("rejected", "superseded", "note")}
 
+    def top_reasons(self, n: int = 5, severity: str = "rejected") -> list[dict]:
+        """The ``n`` commonest (table, column, reason) of one severity, with counts (:func:`top_reasons`)."""
+        return top_reasons(self.frame(), n, severity)
+
     def rejected_rows(self) -> int:
         """Distinct source rows that did not load."""
         df = self.frame()
@@ -74,3 +78,19 @@ class RejectReport:
         write_csv(df, csv)
         df.to_parquet(parquet, index=False)
         return {"csv": str(csv), "parquet": str(parquet)}
+
+
+def top_reasons(frame: pd.DataFrame, n: int = 5, severity: str = "rejected") -> list[dict]:
+    """The ``n`` commonest (table, column, reason) among a reject report's rows of one severity, commonest
+    first (ties by table, column and reason): ``[{table, column, reason, count}]``.
+
+    One ``value_counts`` over the report, so a run's summary can say why rows did not load without anyone
+    opening ``rejects.csv``. ``frame``: :meth:`RejectReport.frame` or a written ``rejects.parquet``.
+    """
+    df = frame.loc[frame["severity"] == severity, ["table", "column", "reason"]].astype("string").fillna("")
+    if df.empty:
+        return []
+    vc = df.value_counts(sort=False).rename("count").reset_index()
+    vc = vc.sort_values(["count", "table", "column", "reason"], ascending=[False, True, True, True], kind="stable")
+    return [{"table": str(t), "column": str(c), "reason": str(r), "count": int(k)}
+            for t, c, r, k in vc.head(n).itertuples(index=False)]
