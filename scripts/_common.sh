@@ -20,7 +20,10 @@ python_env() {  # python_env EXTRAS : a virtual environment with creditgraph ins
   fi
   [ -x "$VENV/bin/python" ] || $PY -m venv "$VENV"
   "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
-  "$VENV/bin/python" -m pip install -q -e ".$1"
+  # setuptools prints a notice for every editable install of a package-dir mapping (the layers map into
+  # `creditgraph`): shown only when the install fails
+  local out
+  if ! out=$("$VENV/bin/python" -m pip install -q -e ".$1" 2>&1); then echo "$out" >&2; exit 1; fi
   export PATH="$PWD/$VENV/bin:$PATH"
 }
 
