@@ -208,6 +208,17 @@ GRAPH_DATA = """() => { const n = document.querySelector('iframe').contentWindow
   return {nodes: n.nodes.get().map(x => x.id), edges: n.edges.get().map(e => [e.from, e.title.split(' ')[0], e.to])}; }"""
 
 
+GRIDS_DRAWN = """() => Array.from(document.querySelectorAll('[data-testid=stDataFrame]'))
+  .filter(e => e.offsetParent !== null && !e.closest('details:not([open])'))
+  .every(e => (e.textContent || '').length > 0)"""
+
+
+def _wait_grids(page) -> None:
+    """Until every visible table has drawn its accessible grid (it lags the script run)."""
+    _wait_idle(page, 60_000)
+    page.wait_for_function(GRIDS_DRAWN, timeout=30_000)
+
+
 def _page(p, width: int = 1440):
     browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
     page = browser.new_page(viewport={"width": width, "height": 1000}, locale="zh-CN")
@@ -325,7 +336,7 @@ def test_no_internal_name_or_emoji_on_any_page(server):
     found: dict[str, list[str]] = {}
 
     def check(where: str) -> None:
-        _wait_idle(page, 60_000)
+        _wait_grids(page)
         text = page.locator("[data-testid=stMain]").text_content() or ""
         text += page.locator("[data-testid=stSidebar]").text_content() or ""
         bad = sorted(set(INTERNAL.findall(text)) | set(EMOJI.findall(text)))
@@ -343,13 +354,51 @@ def test_no_internal_name_or_emoji_on_any_page(server):
                 for tab in page.get_by_role("tab").all():
                     tab.click()
                     check(f"{path} tab {tab.text_content()}")
+                for summary in page.locator("[data-testid=stExpander] summary").all():
+                    summary.click()
+                    check(f"{path} expander {summary.text_content()}")
             page.goto(f"{url}/risk")
             page.wait_for_timeout(1500)
             for which in LIST_OPTIONS:
                 _run_list(page, which)
                 check(which)
+                main = page.locator("[data-testid=stMain]")
+                # every evidence graph has its legend; a list without penalty kinds says why it offers no such filter
+                if main.locator("iframe").count():
+                    assert main.get_by_text("有效处罚的主体 party with active penalties").count() >= 1, which
+                if not page.get_by_text("处罚类别 Penalty kind", exact=True).count():
+                    assert main.get_by_text("因此不提供这些筛选", exact=False).count() == 1, which
             _select_table_row(page, 0)
             check("risk evidence")
         finally:
             browser.close()
     assert not found, found
+
+
+def test_the_profile_counts_agree(server):
+    """The person heading the most companies (read from the graph): the profile's 关联方 Related parties
+    counts at least those companies, as its legal-representative signal does (a person heading ten
+    companies showed "Related parties 0")."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from creditgraph.graph.embedded import EmbeddedStore
+
+    url, g = server
+    with EmbeddedStore(g.db, read_only=True) as s:
+        top = s.scan("MATCH (p:Person)-[:LEGAL_REP]->(e:Enterprise) RETURN p.uid AS uid, count(DISTINCT e) AS n "
+                     "ORDER BY n DESC, uid LIMIT 1")
+    uid, heads = top["uid"].iloc[0], int(top["n"].iloc[0])
+    assert heads >= 2
+    with sync_playwright() as p:
+        browser, page = _page(p, width=3000)
+        try:
+            page.goto(f"{url}/profile?uid={uid}")
+            _wait_idle(page, 60_000)
+            expect(page.get_by_test_id("stDataFrame").first).to_contain_text("信号 Signal", timeout=30_000)
+            metric = page.get_by_test_id("stMetric").filter(has_text="关联方 Related parties")
+            related = int((metric.get_by_test_id("stMetricValue").text_content() or "").strip())
+            text = page.get_by_test_id("stDataFrame").first.text_content() or ""
+        finally:
+            browser.close()
+    assert f"担任法定代表人 legal representative{heads} 家" in text, text[:1000]
+    assert related >= heads
