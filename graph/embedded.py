@@ -119,6 +119,7 @@ class EmbeddedStore(GraphStore):
         self.model = model
         self.root = Path(root)
         self.read_only = read_only
+        self._stored: dict[str, set[str]] = {}
         if snapshot is None:
             if snapshots.current_name(self.root) is None:
                 if read_only:
@@ -211,12 +212,17 @@ class EmbeddedStore(GraphStore):
         return self.run_arrow(text, params).to_pandas(date_as_object=False)
 
     KEYS_CLAUSE = "LOAD FROM $keys"  # a one-column Arrow table: column k
+    REL_TYPE_FUNCTION = "label"
 
     def _keys_param(self, keys: pd.Series):
         return pa.table({"k": pa.array(keys, type=pa.string(), from_pandas=True)})
 
     def stored_properties(self, table: str) -> set[str] | None:
-        return self._columns(table)
+        if not self.read_only:  # a writer may migrate the schema: ask each time
+            return self._columns(table)
+        if table not in self._stored:  # a read-only snapshot's schema cannot change
+            self._stored[table] = self._columns(table)
+        return self._stored[table]
 
     def node_keys(self, label: str) -> pd.Series:
         self.model.node(label)

@@ -153,6 +153,7 @@ class GraphStore(ABC):
 
     # --- keyed reads: how the ETL, the refresh and verify read stored rows ------------------
     KEYS_CLAUSE = "UNWIND $keys AS k"  # binds each key of ``$keys`` to ``k``
+    REL_TYPE_FUNCTION = "type"  # the Cypher function naming a relationship's type
 
     def _keys_param(self, keys: pd.Series):
         """``$keys`` as this store takes it."""
@@ -182,6 +183,20 @@ class GraphStore(ABC):
         df = self.keyed_read(keyed_edges_text(self.KEYS_CLAUSE, rel_type, src_label, dst_label, by, list(cols)), keys)
         if len(df):
             df = df[df["src"].notna() & df["dst"].notna()].reset_index(drop=True)
+        return df
+
+    def edges_out(self, src_label: str, keys: Iterable[str], rel_types: Iterable[str],
+                  cols: Iterable[str] = ()) -> pd.DataFrame:
+        """``src, type, dst`` and ``cols`` of the edges of any of ``rel_types`` leaving the ``src_label``
+        nodes ``keys``: one adjacency read for several types (a column a type lacks comes back null)."""
+        self.model.node(src_label)
+        types = [t for t in rel_types if src_label in self.model.rel(t).sources]
+        if not types:
+            return pd.DataFrame(columns=["src", "type", "dst", *cols])
+        text = keyed_out_edges_text(self.KEYS_CLAUSE, self.REL_TYPE_FUNCTION, src_label, types, list(cols))
+        df = self.keyed_read(text, keys)
+        if len(df):
+            df = df[df["dst"].notna()].reset_index(drop=True)
         return df
 
     def stored_properties(self, table: str) -> set[str] | None:
@@ -283,6 +298,17 @@ def keyed_edges_text(keys_clause: str, rel_type: str, src_label: str, dst_label:
     edge = f"(x)-[r:{rel_type}]->(y:{dst_label})" if by == "src" else f"(x:{src_label})-[r:{rel_type}]->(y)"
     ret = ", ".join([f"x.{KEY} AS src", f"y.{KEY} AS dst"] + [f"r.{c} AS {c}" for c in cols])
     return f"{keys_clause} MATCH {anchor} OPTIONAL MATCH {edge} RETURN {ret}"
+
+
+def keyed_out_edges_text(keys_clause: str, type_fn: str, src_label: str, rel_types: list[str], cols: list[str]) -> str:
+    """Edges of several types leaving each key's node, matched from the node (see :func:`keyed_edges_text`).
+
+    >>> keyed_out_edges_text("UNWIND $keys AS k", "type", "Person", ["LEGAL_REP", "HOLDS_SHARES"], ["ratio"])
+    'UNWIND $keys AS k MATCH (x:Person {uid: k}) OPTIONAL MATCH (x)-[r:LEGAL_REP|HOLDS_SHARES]->(y) RETURN x.uid AS src, type(r) AS type, y.uid AS dst, r.ratio AS ratio'
+    """
+    ret = ", ".join([f"x.{KEY} AS src", f"{type_fn}(r) AS type", f"y.{KEY} AS dst"] + [f"r.{c} AS {c}" for c in cols])
+    return (f"{keys_clause} MATCH (x:{src_label} {{{KEY}: k}}) OPTIONAL MATCH (x)-[r:{'|'.join(rel_types)}]->(y) "
+            f"RETURN {ret}")
 
 
 def open_store(settings=None, read_only: bool = False) -> GraphStore:

@@ -64,27 +64,34 @@ def _as_list(v) -> list:
 
 def add_links_among(store, b: EvidenceBuilder, rel_types: Sequence[str]) -> int:
     """Add to ``b`` every ``rel_types`` relationship between two of its nodes; returns how many it did
-    not hold yet. One adjacency read per (type, source label, target label) of the model whose two
-    ends are among the nodes: O(nodes × degree), bounded by the caller's node limit."""
+    not hold yet. One adjacency read per source label among the nodes (all types at once):
+    O(nodes × degree), bounded by the caller's node limit."""
+    labels = b.labels()
     by_label: dict[str, list[str]] = defaultdict(list)
-    for node_uid, node_label in b.labels().items():
+    for node_uid, node_label in labels.items():
         by_label[node_label].append(node_uid)
     added = 0
-    for rel_type in rel_types:
-        rel = store.model.rel(rel_type)
-        stored = store.stored_properties(rel_type)
-        cols = [p for p in LINK_PROPS if p in rel.properties and (stored is None or p in stored)]
-        for src_label, dst_label in rel.pairs:
-            if src_label not in by_label or dst_label not in by_label:
+    for src_label, keys in by_label.items():
+        types = [t for t in rel_types if src_label in store.model.rel(t).sources]
+        if not types:
+            continue
+        df = store.edges_out(src_label, keys, types, cols=_link_cols(store, types))
+        for rec in df.to_dict("records"):
+            dst_label = labels.get(rec["dst"])
+            if dst_label is None or rec["src"] == rec["dst"] or (src_label, dst_label) not in store.model.rel(rec["type"]).pairs:
                 continue
-            df = store.edges_by(rel_type, src_label, dst_label, by_label[src_label], by="src", cols=cols)
-            if df.empty:
-                continue
-            df = df[df["dst"].isin(set(by_label[dst_label])) & (df["src"] != df["dst"])]
-            for rec in df.to_dict("records"):
-                added += not b.has_rel(rec["src"], rec["dst"], rel_type)
-                b.rel(rec["src"], rec["dst"], rel_type, **{c: rec.get(c) for c in cols})
+            added += not b.has_rel(rec["src"], rec["dst"], rec["type"])
+            b.rel(rec["src"], rec["dst"], rec["type"], **{c: rec.get(c) for c in LINK_PROPS if c in rec})
     return added
+
+
+def _link_cols(store, types: Sequence[str]) -> list[str]:
+    """The captioned properties at least one of ``types`` holds in the stored schema."""
+    held: set[str] = set()
+    for t in types:
+        stored = store.stored_properties(t)
+        held |= {c for c in store.model.rel(t).properties if stored is None or c in stored}
+    return [c for c in LINK_PROPS if c in held]
 
 
 def neighborhood(store, uid: str, hops: int = 2, rel_types: Sequence[str] | None = None, limit: int = 500,

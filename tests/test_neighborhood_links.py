@@ -59,3 +59,17 @@ def test_the_drawn_links_keep_their_properties_and_follow_the_chosen_kinds(store
     back = r[(r["src"] == COMPANIES[2]) & (r["dst"] == COMPANIES[1])]
     assert back["props"].iloc[0]["ratio"] == pytest.approx(0.3)
     assert back["caption"].iloc[0].endswith("30%")
+
+
+def test_edges_out_reads_several_types_at_once(store):
+    """The store operation under the drawing: every edge of the asked types leaving the keyed nodes, a
+    property a type lacks as null, a key without such edges absent."""
+    nodes, rels = cluster()
+    load(store, nodes, rels)
+    df = store.edges_out("Person", [HUB, "ID:other", "ID:nobody"], ["LEGAL_REP", "HOLDS_SHARES"], cols=["ratio"])
+    got = sorted((r.src, r.type, r.dst) for r in df.itertuples())
+    assert got == sorted([(HUB, "LEGAL_REP", u) for u in COMPANIES] + [("ID:other", "HOLDS_SHARES", COMPANIES[0])])
+    ratio = df.set_index(["src", "type"])["ratio"]
+    assert ratio[("ID:other", "HOLDS_SHARES")].item() == pytest.approx(1.0)
+    assert ratio[(HUB, "LEGAL_REP")].isna().all()
+    assert store.edges_out("Phone", [PHONE], ["LEGAL_REP"]).empty  # no such type leaves a phone
