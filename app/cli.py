@@ -516,6 +516,11 @@ from creditgraph.app.cli_security import audit_cmd, users_app  # noqa: E402
 app.add_typer(users_app, name="users")
 app.command("audit")(audit_cmd)
 
+# batch credit checks (app/cli_check.py)
+from creditgraph.app.cli_check import check  # noqa: E402
+
+app.command("check")(check)
+
 
 def main() -> None:
     from creditgraph.graph.inputs import InputError

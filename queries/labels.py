@@ -60,6 +60,15 @@ COLUMN_LABELS: dict[str, str] = {
 }
 
 
+#: the batch credit check's columns (queries.check)
+CHECK_LABELS: dict[str, str] = {
+    "row": "行号 Row", "input": "输入 Input", "match": "匹配方式代码 Match code", "match_zh": "匹配方式 Match",
+    "score": "相似度 Score", "uscc": "统一社会信用代码 USCC", "active_penalties": "有效处罚/名单 Active penalties",
+    "lists": "当前名单 Current lists", "linked_risk": "关联风险主体数 Linked risky parties",
+    "linked_subjects": "关联的被核查主体数 Linked checked subjects", "candidates": "候选 Candidates",
+}
+
+
 def _party(side: str, zh: str) -> dict[str, str]:
     """The columns of one party of a cross-region link (主体甲 Party A / 主体乙 Party B)."""
     p = side.lower()
@@ -81,6 +90,8 @@ ANALYSIS_COLUMN_LABELS: dict[str, dict[str, str]] = {
     "repeat_offenders": {"events": "关联企业事件数 Events", "enterprises": "关联企业数 Companies"},
     "risk_propagation": {"score": "传导风险分 Propagated risk", "events": "自身事件数 Own events"},
     "risk_groups": {"enterprises": "企业数 Companies", "events": "事件数 Events"},
+    "credit_check": {**CHECK_LABELS, "uid": "匹配企业主键 Matched uid", "name": "匹配企业名称 Matched name",
+                     "status": "登记状态 Status"},
 }
 
 ANALYSIS_LABELS: dict[str, str] = {
@@ -89,7 +100,7 @@ ANALYSIS_LABELS: dict[str, str] = {
     "repeat_offenders": "屡次失信 Repeat offenders", "phoenix_cases": "金蝉脱壳 Phoenix cases",
     "cross_region_links": "跨区域联合惩戒关联 Cross-region links", "suspected_relations": "疑似关联 Suspected relations",
     "risk_groups": "风险关联群组 Risk groups", "risk_propagation": "风险传导 Risk propagation",
-    "name_hubs": "同名集中任职 Name hubs",
+    "name_hubs": "同名集中任职 Name hubs", "credit_check": "信用核查 Credit check",
 }
 
 PARAM_LABELS: dict[str, str] = {
@@ -106,6 +117,7 @@ PARAM_LABELS: dict[str, str] = {
     "include_seeds": "包含风险源 Include seeds", "labels": "主体类型 Kinds of party", "max_iter": "最大迭代次数 Max iterations",
     "tol": "收敛阈值 Tolerance", "min_tied": "最少有旁证企业数 Min tied companies",
     "include_name_only": "包含仅同名 Include name-only",
+    "subjects": "核查主体数 Subjects checked", "purpose": "核查用途 Purpose",
 }
 
 #: The risk page's filters (``export(..., filters=...)``).

@@ -347,7 +347,7 @@ def test_no_internal_name_or_emoji_on_any_page(server):
     with sync_playwright() as p:
         browser, page = _page(p, width=3000)  # wide: the grids render every column
         try:
-            for path in ("/", f"/profile?uid={member}", f"/graph?uid={member}", f"/paths?uid={member}"):
+            for path in ("/", f"/profile?uid={member}", f"/graph?uid={member}", f"/paths?uid={member}", "/check"):
                 page.goto(url + path)
                 page.wait_for_timeout(1500)
                 check(path)
