@@ -174,3 +174,19 @@ def test_the_app_page_checks_pasted_subjects(tmp_path, monkeypatch):
     assert len(links) == 1 and "法定代表人" in links["关联路径 Path"].iloc[0]
     audit = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [a for a in audit if a["event"] == "check"][-1]["purpose"] == "招标项目 ZB-118"
+
+
+def test_three_hops_find_what_two_hops_find_and_the_batch_reads_agree_with_neighbourhoods(store):
+    """Two hops are read for the whole batch at once (queries/check_links.py), three through one
+    neighbourhood per subject: the two ways agree on what two hops hold, and three hops lose nothing."""
+    from creditgraph.queries.check import _linked_by_neighbourhood
+
+    load(store, *world())
+    subjects = [E1, "杭州明远国际贸易发展有限公司", "杭州丙丁市政工程有限公司", E7]
+    two = check_subjects(store, subjects, hops=2)
+    checked = {u: i for i, u in enumerate(two.subjects["uid"])}
+    links, risks = _linked_by_neighbourhood(store, checked, 2)
+    assert set(zip(links["row_a"], links["row_b"])) == set(zip(two.links["row_a"], two.links["row_b"]))
+    assert set(zip(risks["row"], risks["uid"])) == set(zip(two.risks["row"], two.risks["uid"]))
+    three = check_subjects(store, subjects, hops=3)
+    assert set(zip(two.links["row_a"], two.links["row_b"])) <= set(zip(three.links["row_a"], three.links["row_b"]))
