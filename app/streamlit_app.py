@@ -39,6 +39,7 @@ pages = {
     "paths": st.Page(VIEWS / "paths.py", title="路径 Paths", icon=":material/route:", url_path="paths"),
     "risk": st.Page(VIEWS / "risk.py", title="风险名单 Risk lists", icon=":material/flag:", url_path="risk"),
     "check": st.Page(VIEWS / "check.py", title="信用核查 Credit check", icon=":material/fact_check:", url_path="check"),
+    "alerts": st.Page(VIEWS / "alerts.py", title="预警 Alerts", icon=":material/notifications:", url_path="alerts"),
     "status": st.Page(VIEWS / "status.py", title="数据状态 Data status", icon=":material/database:", url_path="status"),
 }
 common.PAGES.update(pages)
@@ -46,7 +47,8 @@ common.PAGES.update(pages)
 session.gate()  # sign-in (or the local-mode banner); stops here until someone is signed in
 common.start_warmup()  # whole-graph risk signals compute in the background, once per graph version
 sections = {"调查 Investigate": [pages["search"], pages["profile"], pages["graph"], pages["paths"]],
-            "监管 Supervise": [pages["risk"], pages["check"]] + ([pages["status"]] if session.can("status") else [])}
+            "监管 Supervise": [pages["risk"], pages["check"], pages["alerts"]]
+            + ([pages["status"]] if session.can("status") else [])}
 if not session.can("explore"):
     sections = {"监管 Supervise": [pages["status"]] if session.can("status") else [pages["search"]]}
 nav = st.navigation(sections)

@@ -1,0 +1,75 @@
+"""Monitoring (监测预警): what the graph says now about watched enterprises, as comparable items, and
+the alerts that the difference between two such observations raises.
+
+An observation (:func:`observe`) is one row per item a watcher cares about:
+
+* ``penalty``: an active penalty or list entry of the subject itself;
+* ``linked_penalty``: an active penalty of a party within ``hops`` of the subject (with the path);
+* ``legal_rep`` / ``shareholder``: a person or company in that role now.
+
+:func:`new_items` keeps the items of a later observation that the earlier one lacked: these are the
+alerts (a refresh that changes nothing raises none; applying the same refresh twice raises its alerts
+once, because the second observation equals the first). Both stores: only current state is read.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+import pandas as pd
+
+from creditgraph.graph.store import GraphStore
+from creditgraph.queries.check_links import captions, path_texts, reach
+from creditgraph.queries.profile import penalty_kind_zh
+
+COLUMNS = ["subject", "kind", "item", "detail", "path"]
+KIND_ZH = {"penalty": "本主体新增处罚/名单 new penalty or list entry", "linked_penalty": "关联方新增处罚 new penalty linked",
+           "legal_rep": "新任法定代表人 new legal representative", "shareholder": "新增股东 new shareholder"}
+
+
+def _events(store: GraphStore, uids: list[str]) -> pd.DataFrame:
+    """Active events of enterprises: ``subject, event, kind, decided``."""
+    if not uids:
+        return pd.DataFrame(columns=["subject", "event", "kind", "decided"])
+    return store.query("events_of", {"uids": uids, "history": False})
+
+
+def observe(store: GraphStore, subjects: Sequence[str], hops: int = 2) -> pd.DataFrame:
+    """The items (:data:`COLUMNS`) the graph holds now about the watched enterprises ``subjects``."""
+    subjects = list(dict.fromkeys(subjects))
+    if not subjects:
+        return pd.DataFrame(columns=COLUMNS)
+    rows = []
+    own = _events(store, subjects)
+    rows += [(s, "penalty", e, f"{penalty_kind_zh(k)} {str(d)[:10]}", "") for s, e, k, d in
+             zip(own["subject"], own["event"], own["kind"], own["decided"])]
+    found = reach(store, subjects, hops)
+    firms = found[found["party_label"] == "Enterprise"]
+    theirs = _events(store, firms["party"].drop_duplicates().tolist())
+    hits = firms.merge(theirs, left_on="party", right_on="subject", suffixes=("", "_ev"))
+    hits = hits[hits["party"] != hits["subject"]]
+    if len(hits):
+        b = captions(store, hits)
+        texts = path_texts(b, hits)
+        rows += [(s, "linked_penalty", e, f"{penalty_kind_zh(k)} {str(d)[:10]}", p) for s, e, k, d, p in
+                 zip(hits["subject"], hits["event"], hits["kind"], hits["decided"], texts)]
+    for rel, kind in (("LEGAL_REP", "legal_rep"), ("HOLDS_SHARES", "shareholder")):
+        for src_label in ("Person", "Enterprise") if rel == "HOLDS_SHARES" else ("Person",):
+            df = store.edges_by(rel, src_label, "Enterprise", subjects, by="dst")
+            rows += [(d, kind, s, src_label, "") for s, d in zip(df["src"], df["dst"])]
+    out = pd.DataFrame(rows, columns=COLUMNS)
+    return out.drop_duplicates(["subject", "kind", "item"]).sort_values(["subject", "kind", "item"]).reset_index(drop=True)
+
+
+def alert_id(watchlist: str, subject: str, kind: str, item: str) -> str:
+    """A stable id: the same finding on the same list is one alert, however often it is observed."""
+    return hashlib.sha256(f"{watchlist}\x1f{subject}\x1f{kind}\x1f{item}".encode()).hexdigest()[:16]
+
+
+def new_items(before: pd.DataFrame | None, after: pd.DataFrame) -> pd.DataFrame:
+    """The items of ``after`` that ``before`` lacked (all of them when there was no ``before``)."""
+    if before is None or before.empty:
+        return after.copy()
+    seen = set(zip(before["subject"], before["kind"], before["item"]))
+    keep = [(s, k, i) not in seen for s, k, i in zip(after["subject"], after["kind"], after["item"])]
+    return after[keep].reset_index(drop=True)
