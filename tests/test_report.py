@@ -1,0 +1,49 @@
+"""The credit report (信用报告, issue 19) of a planted shell-cluster member, printed to PDF by Chromium:
+opened, its pages rendered to PNG and read back: Chinese text present, names masked, the relationship
+picture embedded. The first page goes to docs/screenshots/report.png with CREDITGRAPH_SCREENSHOTS."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.test_app_pages import synth_graph
+from tests.test_browser_e2e import ARTIFACTS, _require_browser
+
+REPO = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.browser
+
+
+def test_the_report_of_a_shell_member_is_a_readable_pdf_with_its_picture(tmp_path):
+    _require_browser()
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    from creditgraph.app.report import write_report
+    from creditgraph.graph.embedded import EmbeddedStore
+
+    g = synth_graph()
+    member = g.truth["shell_clusters"][0]["members"][0]
+    out = tmp_path / "report.pdf"
+    with EmbeddedStore(g.db, read_only=True) as store:
+        write_report(store, member, out, names_masked=True, version=store.version)
+    pdf = pdfium.PdfDocument(str(out))
+    assert len(pdf) >= 1
+    text = "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    for words in (g.names[member], "信用报告", "法定代表人", "处罚与失信记录", "关系图"):
+        assert words in text, words
+    hub = g.truth["shell_clusters"][0]["hub"]["name"]
+    assert hub not in text and hub[0] + "*" in text  # the representative's name masked
+    images = [obj for i in range(len(pdf)) for obj in pdf[i].get_objects() if obj.type == pdfium_c.FPDF_PAGEOBJ_IMAGE]
+    assert images, "the relationship picture is missing"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    png = ARTIFACTS / "report.png"
+    pdf[0].render(scale=1.5).to_pil().save(png)
+    assert png.stat().st_size > 20_000  # a page with text, not a blank one
+    extra = os.environ.get("CREDITGRAPH_SCREENSHOTS")
+    if extra:
+        folder = Path(extra) if Path(extra).is_absolute() else REPO / extra
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(png, folder / "report.png")
