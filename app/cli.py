@@ -521,6 +521,20 @@ from creditgraph.app.cli_check import check  # noqa: E402
 
 app.command("check")(check)
 
+# the HTTP JSON API and its client keys (app/cli_api.py)
+from creditgraph.app.cli_api import api_cmd, api_keys_app  # noqa: E402
+
+app.command("api")(api_cmd)
+app.add_typer(api_keys_app, name="api-keys")
+
+# watchlists, alerts and credit reports (app/cli_watch.py, app/cli_report.py)
+from creditgraph.app.cli_report import report  # noqa: E402
+from creditgraph.app.cli_watch import alerts_app, watch_app  # noqa: E402
+
+app.add_typer(watch_app, name="watch")
+app.add_typer(alerts_app, name="alerts")
+app.command("report")(report)
+
 
 def main() -> None:
     from creditgraph.graph.inputs import InputError

@@ -24,7 +24,6 @@ def report(
     from creditgraph.app.report import write_report
     from creditgraph.etl.read import sha256
     from creditgraph.graph.store import open_store
-    from creditgraph.queries.profile import NotFound
 
     settings = settings_for(db, neo4j)
     who = cli_user(settings, ("explore", "export"), local_actions=("export",))
@@ -34,7 +33,7 @@ def report(
             try:
                 path = write_report(store, uid, out, names_masked=settings.export_person_names == "masked",
                                     version=version)
-            except NotFound as exc:
+            except KeyError as exc:  # NotFound, or the picture's lookup of an unknown uid
                 fail(str(exc).strip("'\""), 1)
         rec.update(file=str(path), sha256=sha256(path))
     console.print(f"report written to {path} (personal data masked)")

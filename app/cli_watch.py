@@ -38,7 +38,8 @@ def watch_add(
     who = cli_user(settings, ("explore",))
     with audited(settings, who, "watch_add", watchlist=name, subjects=len(uids)):
         with open_store(settings, read_only=True) as store:
-            found = set(store.nodes_by("Enterprise", "uid", uids)["uid"]) if uids else set()
+            known = store.nodes_by("Enterprise", "uid", uids)
+            found = set(known["uid"]) if len(known) else set()
         missing = [u for u in uids if u not in found]
         if missing:
             fail(f"no enterprise with uid {', '.join(missing[:5])}; search for it first (creditgraph analyze …)", 1)

@@ -96,3 +96,34 @@ def test_the_inbox_page_lists_unread_alerts_and_marks_them_read(tmp_path, monkey
     at.button(key="alerts_mark").click().run()
     assert read_alerts(settings, unread_only=True) == []
     assert any('"alert_read"' in line for line in (tmp_path / "audit.jsonl").read_text(encoding="utf-8").splitlines())
+
+
+def test_the_command_line_watches_and_prints_each_alert_once_as_a_json_line(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from creditgraph.app.cli import app
+    from creditgraph.graph.embedded import EmbeddedStore
+
+    monkeypatch.setenv("CREDITGRAPH_WATCH_DIR", str(tmp_path / "watch"))
+    monkeypatch.setenv("CREDITGRAPH_AUDIT_LOG", str(tmp_path / "audit.jsonl"))
+    monkeypatch.delenv("CREDITGRAPH_CONFIG", raising=False)
+    db = str(tmp_path / "g")
+    with EmbeddedStore(tmp_path / "g") as s:
+        load(s, *world())
+    cli = CliRunner()
+    assert cli.invoke(app, ["watch", "add", "tender-118", E1, "--db", db]).exit_code == 0
+    refused = cli.invoke(app, ["watch", "add", "tender-118", "91330100NOSUCHCO01", "--db", db])
+    assert refused.exit_code == 1 and "no enterprise" in refused.output
+    first = cli.invoke(app, ["alerts", "run", "--db", db])
+    assert first.exit_code == 0 and first.stdout.strip() == ""  # the baseline
+    with EmbeddedStore(tmp_path / "g") as s:
+        load(s, [enterprise(E3), ("PenaltyEvent", "AP:9", {"kind": "serious_illegal", "decided": "2026-11-01",
+                                                        "status": "active"})], [("PENALIZED", E3, "AP:9")])
+    second = cli.invoke(app, ["alerts", "run", "--db", db])
+    lines = [json.loads(line) for line in second.stdout.splitlines() if line.strip()]
+    assert [(a["kind"], a["item"]) for a in lines] == [("linked_penalty", "AP:9")]
+    assert cli.invoke(app, ["alerts", "run", "--db", db]).stdout.strip() == ""
+    unread = cli.invoke(app, ["alerts", "list", "--unread", "--db", db]).stdout.splitlines()
+    assert len(unread) == 1
+    assert "1 marked read" in cli.invoke(app, ["alerts", "read", lines[0]["id"], "--db", db]).output
+    assert cli.invoke(app, ["alerts", "list", "--unread", "--db", db]).stdout.strip() == ""

@@ -47,3 +47,26 @@ def test_the_report_of_a_shell_member_is_a_readable_pdf_with_its_picture(tmp_pat
         folder = Path(extra) if Path(extra).is_absolute() else REPO / extra
         folder.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(png, folder / "report.png")
+
+
+def test_the_command_line_writes_an_audited_report_and_refuses_an_unknown_party(tmp_path, monkeypatch):
+    _require_browser()
+    import json
+
+    from typer.testing import CliRunner
+
+    from creditgraph.app.cli import app
+
+    g = synth_graph()
+    member = g.truth["shell_clusters"][0]["members"][0]
+    monkeypatch.setenv("CREDITGRAPH_AUDIT_LOG", str(tmp_path / "audit.jsonl"))
+    monkeypatch.delenv("CREDITGRAPH_CONFIG", raising=False)
+    out = tmp_path / "r.html"
+    res = CliRunner().invoke(app, ["report", member, "--out", str(out), "--purpose", "贷前审查", "--db", str(g.db)])
+    assert res.exit_code == 0, res.output
+    page = out.read_text(encoding="utf-8")
+    assert g.names[member] in page and "data:image/png;base64," in page
+    line = [json.loads(x) for x in (tmp_path / "audit.jsonl").read_text(encoding="utf-8").splitlines()][-1]
+    assert (line["event"], line["uid"], line["purpose"]) == ("report", member, "贷前审查")
+    bad = CliRunner().invoke(app, ["report", "91330100NOSUCHCO01", "--out", str(tmp_path / "x.pdf"), "--db", str(g.db)])
+    assert bad.exit_code == 1 and "91330100NOSUCHCO01" in bad.output and "Traceback" not in bad.output
