@@ -39,7 +39,7 @@ from creditgraph.app.audit import audit_event
 from creditgraph.graph.config import Settings, config_path
 from creditgraph.graph.inputs import InputError, clean_key, preview
 from creditgraph.graph.masking import mask_name
-from creditgraph.queries.export import _Out
+from creditgraph.queries.export import OutputMasking
 
 log = logging.getLogger("creditgraph.api")
 API_VERSION = "1"
@@ -248,7 +248,7 @@ class _Mask:
 
     def __init__(self, settings: Settings):
         self.setting = settings.export_person_names
-        self.out = _Out(names=self.setting != "clear")
+        self.out = OutputMasking(names=self.setting != "clear")
         self.names: set[str] = set()  # people's names seen: masked inside the free texts too
 
     def person(self, name: Any) -> Any:

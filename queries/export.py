@@ -111,7 +111,7 @@ def _mask_captions(line: str) -> str:
 
 
 @dataclass(frozen=True)
-class _Out:
+class OutputMasking:
     """How values go out: ``names`` masks people's names (the ``export_person_names`` setting)."""
 
     names: bool = True
@@ -188,7 +188,7 @@ def _person_rows(table: pd.DataFrame, analysis: str) -> np.ndarray:
     return np.zeros(len(table), dtype=bool)
 
 
-def _mask_person_names(table: pd.DataFrame, analysis: str, out: _Out) -> pd.DataFrame:
+def _mask_person_names(table: pd.DataFrame, analysis: str, out: OutputMasking) -> pd.DataFrame:
     """A copy of ``table`` whose person-name cells are masked (when ``out.names``): the person-name columns,
     ``name`` on the rows that are people, and the names of connectors that are people."""
     if not out.names:
@@ -207,7 +207,7 @@ def _mask_person_names(table: pd.DataFrame, analysis: str, out: _Out) -> pd.Data
     return t
 
 
-def _connector_names(uids: Any, names: Any, out: _Out) -> Any:
+def _connector_names(uids: Any, names: Any, out: OutputMasking) -> Any:
     if not isinstance(names, (list, tuple, np.ndarray)) or not isinstance(uids, (list, tuple, np.ndarray)):
         return names
     return [out.name(n) if isinstance(u, str) and u.startswith(PERSON_UID) else n for u, n in zip(uids, names)]
@@ -227,7 +227,7 @@ def _scrub(text: str, names: list[str]) -> str:
     return text
 
 
-def _evidence_lines(ev: Evidence, out: _Out) -> list[str]:
+def _evidence_lines(ev: Evidence, out: OutputMasking) -> list[str]:
     """The evidence's path lines, masked; with ``out.names`` also every Person node's name wherever it occurs."""
     lines = [out.text(x) for x in ev.path_lines]
     if not out.names or not len(ev.nodes):
@@ -236,7 +236,7 @@ def _evidence_lines(ev: Evidence, out: _Out) -> list[str]:
     return [_scrub(x, names) for x in lines]
 
 
-def _masked_evidence(ev: Evidence, out: _Out) -> dict:
+def _masked_evidence(ev: Evidence, out: OutputMasking) -> dict:
     """Evidence as plain data with Phone / Email uids masked (and people's names, when ``out.names``)."""
     private = {u: (p.get("masked") or (masked_phone(u) if label == "Phone" else masked_email(u)))
                for u, label, p in zip(ev.nodes["uid"], ev.nodes["label"], ev.nodes["props"]) if label in ("Phone", "Email")}
@@ -274,7 +274,7 @@ def _evidence_rows(result: AnalysisResult, max_rows: int | None) -> list:
     return ids if max_rows is None else ids[:max_rows]
 
 
-def _table(result: AnalysisResult, evidence: bool, max_rows: int | None, out: _Out) -> pd.DataFrame:
+def _table(result: AnalysisResult, evidence: bool, max_rows: int | None, out: OutputMasking) -> pd.DataFrame:
     """The result table as people read it: labelled headers, readable values, masked."""
     t = _mask_person_names(result.table, result.analysis, out)
     cols = list(t.columns)
@@ -313,7 +313,7 @@ def export(result: AnalysisResult, path: str | Path, evidence: bool = True, max_
     if suffix not in (".csv", ".xlsx", ".json"):
         raise ValueError(f"cannot write {path.name}: use a .csv, .xlsx or .json file name")
     names = _setting(person_names)
-    out = _Out(names=names == "masked")
+    out = OutputMasking(names=names == "masked")
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":
         write_csv(_table(result, evidence, max_evidence_rows, out), path)
@@ -335,7 +335,7 @@ def _now() -> str:
     return dt.datetime.now().astimezone().isoformat(timespec="seconds")
 
 
-def _xlsx(result: AnalysisResult, path: Path, evidence: bool, max_rows: int | None, filters: dict, out: _Out) -> None:
+def _xlsx(result: AnalysisResult, path: Path, evidence: bool, max_rows: int | None, filters: dict, out: OutputMasking) -> None:
     table = _table(result, evidence, max_rows, out)
     lines = []
     if evidence:
@@ -354,7 +354,7 @@ SECTION_ANALYSIS, SECTION_PARAM, SECTION_FILTER, SECTION_EXPORT = (
 NONE_TEXT = "不限 none"
 
 
-def _words(key: str, v: Any, out: _Out) -> Any:
+def _words(key: str, v: Any, out: OutputMasking) -> Any:
     """A parameter or filter value in words: 是/否, lists joined with 、, codes in Chinese, periods as from–to."""
     if isinstance(v, np.ndarray):
         v = v.tolist()
@@ -386,7 +386,7 @@ def _is_missing_param(v: Any) -> bool:
     return _missing(v)
 
 
-def parameters_sheet(result: AnalysisResult, filters: Mapping[str, Any], out: _Out | None = None,
+def parameters_sheet(result: AnalysisResult, filters: Mapping[str, Any], out: OutputMasking | None = None,
                      evidence: bool = True, max_rows: int | None = None) -> pd.DataFrame:
     """The 参数 sheet: one row per fact (the analysis, each parameter, each filter, the export's time, rows
     and name setting), with bilingual names, values in words and the internal key.
@@ -401,7 +401,7 @@ def parameters_sheet(result: AnalysisResult, filters: Mapping[str, Any], out: _O
      ['处罚类别 Penalty kinds', '严重违法失信名单', 'kinds'],
      ['最低评分 Min score', '不限 none', 'min_score']]
     """
-    out = out or _Out()
+    out = out or OutputMasking()
     rows: list[list[Any]] = [[SECTION_ANALYSIS, "分析 Analysis", analysis_label(result.analysis), result.analysis]]
     rows += [[SECTION_PARAM, param_label(k), _words(k, v, out), k] for k, v in result.params.items()]
     if filters:
