@@ -1,0 +1,112 @@
+"""HTTP API throughput: ``creditgraph api`` on loopback against a loaded graph, driven by a bounded
+Python load loop (threads, keep-alive connections) issuing ``GET /v1/profile/{uid}`` for enterprises
+drawn with a fixed seed. Prints requests per second, p50 / p95 latency and the errors.
+
+Target (issue 19): >= 100 requests/s of profile lookups, p95 <= 200 ms, no error, at 1M enterprises.
+
+    python bench/api_bench.py --db /tmp/g1m [--seconds 20] [--threads 8] [--port 8690]
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+
+from creditgraph.graph.embedded import EmbeddedStore
+
+TARGET_RPS, TARGET_P95_MS = 100.0, 200.0
+
+
+def start_server(db: Path, port: int, env: dict) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-m", "creditgraph.app.cli", "api", "--host", "127.0.0.1", "--port",
+                             str(port), "--db", str(db)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/health", timeout=2):
+                return proc
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError("the API did not come up within 60 s")
+
+
+def make_key(env: dict) -> str:
+    out = subprocess.run([sys.executable, "-m", "creditgraph.app.cli", "api-keys", "add", "bench", "--role",
+                          "investigator", "--rate", "100000"], env=env, capture_output=True, text=True, check=True)
+    return next(w for w in out.stdout.split() if w.startswith("cg_"))
+
+
+def load_loop(port: int, key: str, uids: list[str], seconds: float, threads: int) -> tuple[list[float], int]:
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def worker(offset: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        i = offset
+        mine, bad = [], 0
+        while time.monotonic() < stop:
+            t0 = time.perf_counter()
+            conn.request("GET", f"/v1/profile/{uids[i % len(uids)]}", headers={"X-API-Key": key})
+            resp = conn.getresponse()
+            resp.read()
+            mine.append((time.perf_counter() - t0) * 1000)
+            bad += resp.status != 200
+            i += threads
+        with lock:
+            latencies.extend(mine)
+            errors[0] += bad
+
+    pool = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    return latencies, errors[0]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--db", type=Path, required=True)
+    ap.add_argument("--seconds", type=float, default=20)
+    ap.add_argument("--threads", type=int, default=8)
+    ap.add_argument("--port", type=int, default=8690)
+    ap.add_argument("--seed", type=int, default=1)
+    a = ap.parse_args()
+    with EmbeddedStore(a.db, read_only=True) as store:
+        uids = store.node_keys("Enterprise").sample(2000, random_state=a.seed).tolist()
+    with tempfile.TemporaryDirectory(prefix="creditgraph-api-bench-") as tmp:
+        env = {**os.environ, "CREDITGRAPH_CONFIG": str(Path(tmp) / "creditgraph.toml"),
+               "CREDITGRAPH_AUDIT_LOG": str(Path(tmp) / "audit.jsonl"), "CREDITGRAPH_LOCAL_ROLE": "admin",
+               "CREDITGRAPH_USER": "bench"}
+        key = make_key(env)
+        proc = start_server(a.db, a.port, env)
+        try:
+            load_loop(a.port, key, uids[:50], 3, a.threads)  # warm-up
+            lat, errors = load_loop(a.port, key, uids, a.seconds, a.threads)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+    arr = np.array(lat)
+    rps = len(arr) / a.seconds
+    p50, p95 = np.percentile(arr, 50), np.percentile(arr, 95)
+    print(f"{len(arr):,} profile lookups in {a.seconds:.0f} s with {a.threads} threads: {rps:.1f} requests/s, "
+          f"p50 {p50:.1f} ms, p95 {p95:.1f} ms, errors {errors}")
+    ok = rps >= TARGET_RPS and p95 <= TARGET_P95_MS and errors == 0
+    print(f"target >= {TARGET_RPS:.0f} requests/s, p95 <= {TARGET_P95_MS:.0f} ms, no error: {'met' if ok else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
