@@ -57,6 +57,10 @@ SIGNAL_ANALYSES = {
 }
 
 
+#: how a person's record was identified (Person.scope), in words
+SCOPE_ZH = {"id_number": "证件号码 by ID number", "name_in_enterprise": "仅姓名(限本企业) by name within one company"}
+
+
 class NotFound(KeyError):
     """No enterprise or person has this uid."""
 
@@ -93,6 +97,7 @@ def _facts(label: str, row: Mapping[str, Any]) -> pd.DataFrame:
         v = row[p]
         if _is_missing(v):
             continue
+        v = SCOPE_ZH.get(v, v) if p == "scope" else v
         rows.append({"field": p, "label_zh": node.properties[p].label_zh or p, "value": v,
                      "featured": p in node.featured})
     return pd.DataFrame(rows, columns=["field", "label_zh", "value", "featured"])

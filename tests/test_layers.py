@@ -107,3 +107,10 @@ def test_no_module_patches_the_import_path():
     found = [f"{p.relative_to(REPO)}" for folder in CODE_DIRS for p in (REPO / folder).rglob("*.py")
              if any(s in p.read_text(encoding="utf-8") for s in patches)]
     assert not found, found
+
+
+def test_no_module_of_the_package_is_above_600_lines():
+    """Small modules (issue 16): split a module that grows past 600 lines by what its parts do."""
+    big = [f"{p.relative_to(REPO)}: {n} lines" for layer in LAYERS for p in sorted((REPO / layer).rglob("*.py"))
+           if (n := len(p.read_text(encoding="utf-8").splitlines())) > 600]
+    assert not big, big
