@@ -49,6 +49,22 @@ class InputFile:
 class Extract:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     files: list[InputFile] = field(default_factory=list)
+    #: per table, the constants of each source read (``{"kind": "abnormal_operation"}`` for a per-kind
+    #: file): what a full snapshot of the table covers, even where it delivered no row of a kind
+    delivered: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+
+    def covered(self, table: str, field_name: str) -> set[str] | None:
+        """The values of ``field_name`` the sources read for ``table`` cover: None when a source carries
+        the field as a column (it covers every value), else the constants of the sources read.
+
+        >>> e = Extract(delivered={"penalties": [{"kind": "abnormal_operation"}]})
+        >>> e.covered("penalties", "kind"), Extract(delivered={"penalties": [{}]}).covered("penalties", "kind")
+        ({'abnormal_operation'}, None)
+        """
+        consts = self.delivered.get(table, [])
+        if any(field_name not in c for c in consts):
+            return None
+        return {c[field_name] for c in consts}
 
 
 def sha256(path: Path) -> str:
@@ -135,6 +151,7 @@ def read_extract(path: Path, profile: Profile, report: RejectReport) -> Extract:
         info.rows = len(df)
         parts.setdefault(src.table, []).append(canon)
     for table, frames in parts.items():
+        out.delivered[table] = [f.attrs.get("constants", {}) for f in frames]
         df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         for fld in TABLES[table].fields:
             if fld not in df.columns:
@@ -259,6 +276,7 @@ def _source_frame(df: pd.DataFrame, problems: list[dict], src: Source, profile: 
     canon = df[list(ren) + ["_row"]].rename(columns=ren)
     for k, v in src.constants.items():
         canon[k] = v
+    canon.attrs["constants"] = dict(src.constants)
     canon["_file"] = label
     canon = _too_long_fields(canon, oversize, ren, src.table, report)
     _control_characters(canon, list(ren.values()), src.table, report)

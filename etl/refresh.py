@@ -238,7 +238,10 @@ def snapshot_deletes(store: GraphStore, modes: dict[str, str], extract, batch, s
     if "penalties" in snap:
         raw = extract.tables["penalties"]
         ev = batch.node_frame("PenaltyEvent")
-        kinds = sorted(set(ev["kind"].dropna())) if len(ev) else []
+        # the kinds this snapshot covers: every kind when a file carries the kind as a column (a kind
+        # with no row left is then gone), else the kinds of the per-kind files delivered
+        covered = extract.covered("penalties", "kind")
+        kinds = sorted(store.model.penalty_kinds if covered is None else covered | set(ev["kind"].dropna()))
         scoped = store.scan(SCOPED_PENALTIES, {"s": source, "kinds": kinds})
         keep_ids = nz.clean_missing(raw["record_id"].astype("string")).str.strip()
         gone = ~isin(scoped["uid"], ev["uid"] if len(ev) else pd.Series(dtype="string")) & ~isin(scoped["source_id"], keep_ids)

@@ -417,3 +417,57 @@ def test_dry_run_reports_changes_and_writes_nothing(synthetic, graph_copy):
     rep = run_refresh(synthetic["chg"], "canonical", settings(graph_copy), dry_run=True)
     assert rep.status == "dry-run" and rep.changes > 0 and not rep.published
     assert snapshots.current_name(graph_copy) == version and dump(graph_copy) == before
+
+
+# --- what a full snapshot of penalties covers -----------------------------------------------------------
+def _event_uids(open_graph) -> set[str]:
+    with open_graph() as g:
+        return set(g.node_keys("PenaltyEvent"))
+
+
+def test_a_snapshot_without_any_row_of_a_kind_deletes_that_kinds_records(tmp_path, target):
+    """The canonical penalties file carries the kind as a column, so its full snapshot covers every kind:
+    the last abnormal-operation entry missing from it is deleted (it was kept, as if the kind had not been
+    delivered: found by the load-sequence property test)."""
+    graph_settings, open_graph = target
+    write(tmp_path / "base", "enterprises.csv", ENT_HEADER + f"{U1},湖州某某贸易有限公司,,存续,2008-6-16,,10,湖州,,张三,,2024-01-01\n")
+    rows = (f"行政处罚,AP1,{U1},,2023-01-01,虚假宣传,罚款2000元,湖州市市场监督管理局,330502,,,,,2024-01-01\n",
+            f"abnormal_operation,AO1,{U1},,2023-06-01,通过登记的住所或者经营场所无法联系的,,湖州市市场监督管理局,330502,,,,,2024-01-01\n")
+    write(tmp_path / "base", "penalties.csv", PEN_HEADER + "".join(rows))
+    run_load(tmp_path / "base", "canonical", graph_settings)
+    assert {"AP:AP1", "AO:AO1"} <= _event_uids(open_graph)
+    write(tmp_path / "snap", "penalties.csv", PEN_HEADER + rows[0])
+    rep = run_refresh(tmp_path / "snap", "canonical", graph_settings, mode="snapshot", max_delete=1.0)
+    assert rep.tables["penalties"]["deleted"] == 1
+    events = _event_uids(open_graph)
+    assert "AP:AP1" in events and "AO:AO1" not in events
+
+
+def test_a_snapshot_of_one_kinds_file_leaves_the_other_kinds(tmp_path, target):
+    """A warehouse delivers one file per kind: a full snapshot of the abnormal-operation file covers that
+    kind only; the administrative penalties, not delivered, stay."""
+    graph_settings, open_graph = target
+    write(tmp_path / "base", "enterprises.csv", ENT_HEADER + f"{U1},湖州某某贸易有限公司,,存续,2008-6-16,,10,湖州,,张三,,2024-01-01\n")
+    write(tmp_path / "base", "penalties.csv", PEN_HEADER
+          + f"行政处罚,AP1,{U1},,2023-01-01,虚假宣传,罚款2000元,湖州市市场监督管理局,330502,,,,,2024-01-01\n"
+          + f"abnormal_operation,AO1,{U1},,2023-06-01,通过登记的住所或者经营场所无法联系的,,湖州市市场监督管理局,330502,,,,,2024-01-01\n"
+          + f"abnormal_operation,AO2,{U1},,2023-07-01,未按规定公示年度报告,,湖州市市场监督管理局,330502,,,,,2024-01-01\n")
+    run_load(tmp_path / "base", "canonical", graph_settings)
+    profile = tmp_path / "per-kind.yaml"
+    profile.write_text(
+        "name: canonical\ntables:\n"  # the same source as the base load, delivered one file per kind
+        "  penalties:\n"
+        "    - files: ['abnormal*']\n"
+        "      constants: {kind: abnormal_operation}\n"
+        "      columns: {record_id: record_id, subject_uscc: subject_uscc, decided: decided, reason: reason,\n"
+        "                authority: authority, region: region, updated_at: updated_at}\n"
+        "    - files: ['admin_penalty*']\n"
+        "      constants: {kind: administrative_penalty}\n"
+        "      columns: {record_id: record_id, subject_uscc: subject_uscc, decided: decided, reason: reason,\n"
+        "                authority: authority, region: region, updated_at: updated_at}\n", encoding="utf-8")
+    write(tmp_path / "snap", "abnormal_2024.csv", "record_id,subject_uscc,decided,reason,authority,region,updated_at\n"
+          f"AO1,{U1},2023-06-01,通过登记的住所或者经营场所无法联系的,湖州市市场监督管理局,330502,2024-01-01\n")
+    rep = run_refresh(tmp_path / "snap", str(profile), graph_settings, mode="snapshot", max_delete=1.0)
+    assert rep.tables["penalties"]["deleted"] == 1
+    events = _event_uids(open_graph)
+    assert {"AP:AP1", "AO:AO1"} <= events and "AO:AO2" not in events
