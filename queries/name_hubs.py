@@ -38,7 +38,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from creditgraph.queries._base import LOOKUP_BATCH, days, fetch, in_dense_window, lookup, lookup_props, region_names
+from creditgraph.queries._base import days, fetch, in_dense_window, lookup, lookup_props, region_names
 from creditgraph.queries.identity import DEFAULT_MIN_IDENTITY_SCORE, Resolution, check_score, resolve, resolve_of
 from creditgraph.queries.result import AnalysisResult, EvidenceBuilder, finish, mask_email, mask_phone
 
@@ -90,17 +90,46 @@ def _candidates(reps: pd.DataFrame, res: Resolution, min_companies: int) -> pd.D
 
 
 def _traces(store, ents: list[str], people: list[str]) -> pd.DataFrame:
-    frames = []
-    for i in range(0, max(len(ents), len(people)), LOOKUP_BATCH):
-        frames.append(fetch(store, "name_hub_traces", {"uids": ents[i:i + LOOKUP_BATCH],
-                                                       "people": people[i:i + LOOKUP_BATCH]}, arrow=True))
+    """The traces that may tie a name hub's companies to one person: each enterprise's address (declared
+    cluster addresses, 集中办公区, left out: sharing one is legal), phones, e-mails and registering
+    authority, and the phones and e-mails of the name-only people heading them. One row per
+    (enterprise, kind, trace). Keyed reads from the nodes (``edges_by`` / ``nodes_by``): a
+    ``UNWIND $keys MATCH`` query scanned the relationship tables (601 -> 30 ms a profile at 1M)."""
+    frames: list[pd.DataFrame] = []
+
+    def add(df: pd.DataFrame, ent: str, trace: str, kind: str) -> None:
+        if len(df):
+            frames.append(pd.DataFrame({"enterprise": df[ent].astype(object), "kind": kind,
+                                        "trace": df[trace].astype(object)}))
+
+    if ents:
+        addr = store.edges_by("HAS_ADDRESS", "Enterprise", "Address", ents, by="src")
+        if len(addr):
+            cl = store.nodes_by("Address", "uid", addr["dst"].drop_duplicates(), cols=["cluster"])
+            clustered = set(cl.loc[cl["cluster"].fillna(False).astype(bool), "uid"]) if len(cl) else set()
+            add(addr[~addr["dst"].isin(clustered)], "src", "dst", "address")
+        add(store.edges_by("HAS_PHONE", "Enterprise", "Phone", ents, by="src"), "src", "dst", "phone")
+        add(store.edges_by("HAS_EMAIL", "Enterprise", "Email", ents, by="src"), "src", "dst", "email")
+        auth = store.nodes_by("Enterprise", "uid", ents, cols=["authority"])
+        if len(auth):
+            add(auth[auth["authority"].notna()], "uid", "authority", "authority")
+    if people:
+        reps = store.edges_by("LEGAL_REP", "Person", "Enterprise", people, by="src").rename(columns={"src": "p", "dst": "e"})
+        for rel, label, kind in (("HAS_PHONE", "Phone", "phone"), ("HAS_EMAIL", "Email", "email")):
+            own = store.edges_by(rel, "Person", label, people, by="src").rename(columns={"src": "p", "dst": "c"})
+            if len(reps) and len(own):
+                add(reps.merge(own, on="p"), "e", "c", kind)
+        phones = store.nodes_by("Person", "uid", people, cols=["phone"])
+        if len(reps) and len(phones):
+            add(reps.merge(phones[phones["phone"].notna()].rename(columns={"uid": "p"}), on="p"), "e", "phone", "phone")
     if not frames:
         return pd.DataFrame(columns=["enterprise", "kind", "trace"])
     t = pd.concat(frames, ignore_index=True).dropna()
     phone = t["kind"] == "phone"
     t.loc[phone, "trace"] = t.loc[phone, "trace"].astype(str).str.replace(r"\D", "", regex=True)
     t["trace"] = t["trace"].astype(str).str.strip()
-    return t[t["trace"] != ""].drop_duplicates()
+    # in key order: evidence then reads the same whatever order the store returned the rows in
+    return t[t["trace"] != ""].drop_duplicates().sort_values(["enterprise", "kind", "trace"], ignore_index=True)
 
 
 def _assess(ents: list[str], traces: pd.DataFrame, founded: dict, same_person: list[list[str]],
