@@ -120,6 +120,7 @@ def test_the_app_page_checks_pasted_subjects(tmp_path, monkeypatch):
         load(s, *world())
     monkeypatch.setenv("CREDITGRAPH_DB", str(tmp_path / "g"))
     monkeypatch.setenv("CREDITGRAPH_AUDIT_LOG", str(tmp_path / "audit.jsonl"))
+    monkeypatch.setenv("CREDITGRAPH_WATCH_DIR", str(tmp_path / "watch"))
     monkeypatch.delenv("CREDITGRAPH_STORE", raising=False)
     monkeypatch.delenv("CREDITGRAPH_CONFIG", raising=False)
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
@@ -136,6 +137,12 @@ def test_the_app_page_checks_pasted_subjects(tmp_path, monkeypatch):
     assert len(links) == 1 and "法定代表人" in links["关联路径 Path"].iloc[0]
     audit = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [a for a in audit if a["event"] == "check"][-1]["purpose"] == "招标项目 ZB-118"
+    # the matched companies onto a watchlist, from the page
+    at.text_input(key="check_watchlist").set_value("tender-ZB-118").run()
+    at.button(key="check_watch").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    lists = json.loads((tmp_path / "watch" / "watchlists.json").read_text(encoding="utf-8"))
+    assert lists["tender-ZB-118"]["subjects"] == sorted([E1, E3])
 
 
 def test_three_hops_find_what_two_hops_find_and_the_batch_reads_agree_with_neighbourhoods(store):
