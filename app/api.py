@@ -18,11 +18,9 @@ and the platform is offline).
 """
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
 import re
-import threading
 import uuid
 from typing import Annotated, Any, Literal
 
@@ -36,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from creditgraph.app import auth
 from creditgraph.app.api_keys import ApiKey, KeyRing, RateLimiter
 from creditgraph.app.audit import audit_event
+from creditgraph.app.stores import StoreHolder, store_version
 from creditgraph.graph.config import Settings, config_path
 from creditgraph.graph.inputs import InputError, clean_key, preview
 from creditgraph.graph.masking import mask_name
@@ -193,50 +192,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 
 # --- the store, following published versions --------------------------------------------------------
 
-class _Store:
-    """One read-only store, reopened when a newer snapshot is published (as the app's StoreHolder);
-    the store it replaces is closed one swap later, so a request still reading it is not cut off."""
-
-    def __init__(self, settings: Settings):
-        self.settings = settings
-        self.lock = threading.Lock()
-        self.store: Any = None
-        self.retired: list = []
-
-    def get(self):
-        from creditgraph.graph.store import open_store
-
-        with self.lock:
-            if self.store is None:
-                self.store = open_store(self.settings, read_only=True)
-            elif getattr(self.store, "is_stale", None) is not None and self.store.is_stale():
-                new = open_store(self.settings, read_only=True)
-                self.retired.append(self.store)
-                self.store = new
-                while len(self.retired) > 1:
-                    with contextlib.suppress(Exception):
-                        self.retired.pop(0).close()
-            return self.store
-
-    def close(self) -> None:
-        with self.lock:
-            for s in [*self.retired, self.store]:
-                if s is not None:
-                    with contextlib.suppress(Exception):
-                        s.close()
-            self.store, self.retired = None, []
-
-
-def graph_version(store) -> str:
-    v = getattr(store, "version", None)
-    if v:
-        return str(v)
-    try:
-        return str(store.get_meta("graph_version") or "0")
-    except Exception:  # noqa: BLE001
-        return "0"
-
-
 # --- masking (as queries.export does) ----------------------------------------------------------------
 
 class _Mask:
@@ -380,14 +335,14 @@ def create_app(settings: Settings, keys: KeyRing | None = None) -> FastAPI:
                   description="Read-only credit checks on the credit knowledge graph. Every call but /v1/health "
                               "needs an X-API-Key; personal data is masked as in exports. See docs/api.md.")
     app.state.settings = settings
-    app.state.store = _Store(settings)
+    app.state.store = StoreHolder(settings)
     app.state.security = _Security(settings, keys)
     _handlers(app)
 
     @app.get("/v1/health", response_model=Health, tags=["status"], responses={503: _ERRORS[503]})
     def health(request: Request) -> Health:
         """Whether the API can read the graph, and which version it reads (no key needed)."""
-        return Health(status="ok", api_version=API_VERSION, graph_version=graph_version(_store(request)))
+        return Health(status="ok", api_version=API_VERSION, graph_version=store_version(_store(request)))
 
     @app.get("/v1/search", response_model=SearchResponse, tags=["explore"], responses=_ERRORS)
     def search(request: Request, client: Annotated[ApiKey, Depends(require("explore"))],
@@ -410,7 +365,7 @@ def create_app(settings: Settings, keys: KeyRing | None = None) -> FastAPI:
             if r.get("kind") == "Enterprise":
                 r["detail"] = m.person(r.get("detail"))  # the legal representative's name
         request.state.audit["hits"] = len(recs)
-        return SearchResponse(graph_version=graph_version(store), query=m.value(text), kinds=looked,
+        return SearchResponse(graph_version=store_version(store), query=m.value(text), kinds=looked,
                               hits=[SearchHit(**m.value(r)) for r in recs])
 
     @app.get("/v1/profile/{uid}", response_model=Profile, tags=["explore"], responses={**_ERRORS, 404: {"model": ErrorBody}})
@@ -441,7 +396,7 @@ def create_app(settings: Settings, keys: KeyRing | None = None) -> FastAPI:
             if f.get("field") == "legal_rep_name" or (p["kind"] == "Person" and f.get("field") == "name"):
                 f["value"] = m.person(f.get("value"))
         head = {k: m.value(v) for k, v in head.items()}
-        return Profile.model_validate({"graph_version": graph_version(store), "uid": m.value(uid),
+        return Profile.model_validate({"graph_version": store_version(store), "uid": m.value(uid),
                                        "person_names": m.setting, **head, "facts": [m.value(f) for f in facts],
                                        **{k: [m.value(r) for r in v] for k, v in tables.items()}})
 
@@ -465,7 +420,7 @@ def create_app(settings: Settings, keys: KeyRing | None = None) -> FastAPI:
         subjects, links = m.rows(res.subjects), m.rows(res.links)
         request.state.audit.update(links=len(links), risks=len(risks))
         return CheckResponse.model_validate({
-            "graph_version": graph_version(store), "purpose": purpose, "hops": body.hops, "person_names": m.setting,
+            "graph_version": store_version(store), "purpose": purpose, "hops": body.hops, "person_names": m.setting,
             "subjects": [m.value(r) for r in subjects], "links": [m.value(r) for r in links],
             "risks": [m.value(r) for r in risks]})
 

@@ -23,13 +23,14 @@ def report(
     from creditgraph.app.cli_security import audited, cli_user
     from creditgraph.app.report import write_report
     from creditgraph.etl.read import sha256
+    from creditgraph.app.stores import store_version
     from creditgraph.graph.store import open_store
 
     settings = settings_for(db, neo4j)
     who = cli_user(settings, ("explore", "export"), local_actions=("export",))
     with audited(settings, who, "report", uid=uid, purpose=purpose) as rec:
         with open_store(settings, read_only=True) as store:
-            version = str(getattr(store, "version", None) or store.get_meta("graph_version") or "0")
+            version = store_version(store)
             try:
                 path = write_report(store, uid, out, names_masked=settings.export_person_names == "masked",
                                     version=version)

@@ -65,6 +65,7 @@ def alerts_run(db: DbOpt = None, neo4j: Neo4jOpt = False) -> None:
     """Observe every watchlist on the current graph; print each new alert as a JSON line."""
     from creditgraph.app.cli import settings_for
     from creditgraph.app.cli_security import audited, cli_user
+    from creditgraph.app.stores import store_version
     from creditgraph.app.watch import run_alerts
     from creditgraph.graph.store import open_store
 
@@ -72,7 +73,7 @@ def alerts_run(db: DbOpt = None, neo4j: Neo4jOpt = False) -> None:
     who = cli_user(settings, ("explore",))
     with audited(settings, who, "alerts_run") as rec:
         with open_store(settings, read_only=True) as store:
-            version = str(getattr(store, "version", None) or store.get_meta("graph_version") or "0")
+            version = store_version(store)
             raised = run_alerts(settings, store, version)
         rec["alerts"] = len(raised)
     for a in raised:

@@ -11,7 +11,6 @@ history) only.
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
 import threading
@@ -22,6 +21,7 @@ import pandas as pd
 import streamlit as st
 
 from creditgraph.graph.config import Settings, load_settings
+from creditgraph.app.stores import StoreHolder, store_version  # noqa: F401  (store_version: part of this module's API)
 from creditgraph.graph.model import MODEL
 
 # --- labels from the graph model -------------------------------------------------------
@@ -114,35 +114,6 @@ def store_key(s: Settings) -> str:
     return f"{s.store}:{Path(s.db_path).resolve() if s.store == 'embedded' else s.neo4j.uri}"
 
 
-class StoreHolder:
-    """One read-only store per server process, reopened when a newer snapshot is published.
-
-    The store it replaces is closed one swap later, so a page still running a
-    query on it is not cut off.
-    """
-
-    def __init__(self, s: Settings):
-        self.settings = s
-        self.lock = threading.Lock()
-        self.store = None
-        self.retired: list = []
-
-    def get(self):
-        from creditgraph.graph.store import open_store
-
-        with self.lock:
-            if self.store is None:
-                self.store = open_store(self.settings, read_only=True)
-            elif getattr(self.store, "is_stale", None) is not None and self.store.is_stale():
-                new = open_store(self.settings, read_only=True)
-                self.retired.append(self.store)
-                self.store = new
-                while len(self.retired) > 1:
-                    with contextlib.suppress(Exception):  # closing an old snapshot must not break a page
-                        self.retired.pop(0).close()
-            return self.store
-
-
 @st.cache_resource(show_spinner=False)
 def _holder(key: str, _s: Settings) -> StoreHolder:
     return StoreHolder(_s)
@@ -162,16 +133,6 @@ def get_store():
     except Exception as exc:  # noqa: BLE001 — say what is wrong instead of a traceback
         st.error(f"无法打开图数据库 Cannot open the graph store: {exc}")
         st.stop()
-
-
-def store_version(store) -> str:
-    v = getattr(store, "version", None)
-    if v:
-        return str(v)
-    try:
-        return str(store.get_meta("graph_version") or "0")
-    except Exception:  # noqa: BLE001
-        return "0"
 
 
 def ctx() -> tuple[Any, str, str]:
