@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,20 @@ def fetch(store, name: str, params: dict | None = None, arrow: bool = False) -> 
     """Run a named query (:meth:`GraphStore.query`). ``arrow``: a whole-graph scan of flat
     columns, which the embedded store reads through Arrow (3× faster; dates as datetime64)."""
     return store.query(name, params, scan=arrow)
+
+
+def is_missing(v: Any) -> bool:
+    """None, NaN, NaT or NA (pandas' test, for any scalar; a list or text is not missing).
+
+    >>> is_missing(None), is_missing(float("nan")), is_missing(pd.NaT), is_missing("x"), is_missing([1])
+    (True, True, True, False, False)
+    """
+    if v is None:
+        return True
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
 
 
 def _missing(v) -> bool:

@@ -55,6 +55,7 @@ import pandas as pd
 from creditgraph.graph.config import EXPORT_PERSON_NAMES, load_settings
 from creditgraph.graph.masking import mask_name, mask_person_uid, mask_text, masked_email, masked_phone  # noqa: F401  (mask_text: part of this API)
 from creditgraph.graph.sheets import neutralise_formulas, write_csv, write_sheets  # noqa: F401  (part of this API)
+from creditgraph.queries._base import is_missing as _missing
 from creditgraph.queries.labels import analysis_label, code_text, column_label, filter_label, param_label
 from creditgraph.queries.result import AnalysisResult, Evidence
 from creditgraph.queries.shell import SIGNALS
@@ -70,15 +71,6 @@ _CAPTION = re.compile(r"([^\s\[\]<>()（）:：,，;；、]+)\(自然人\)")
 _UID_HASH = re.compile(r"[0-9a-f]{16,64}")  # the tail of an ``ID:`` uid: a keyed hash, not a name
 _NM_UID = re.compile(r"NM:([^:\s;,，、]+):([^\s;,，、()\[\]<>]+)")
 YES, NO = "是", "否"
-
-
-def _missing(v: Any) -> bool:
-    if v is None:
-        return True
-    try:
-        return bool(pd.isna(v))
-    except (TypeError, ValueError):
-        return False
 
 
 def _date_text(v: Any) -> str:

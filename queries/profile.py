@@ -35,7 +35,7 @@ import pandas as pd
 
 from creditgraph.graph.model import MODEL
 from creditgraph.graph.store import GraphStore
-from creditgraph.queries._base import lookup_props
+from creditgraph.queries._base import is_missing as _is_missing, lookup_props
 from creditgraph.queries.lifecycle import is_end_status
 from creditgraph.queries.result import format_ratio
 from creditgraph.queries.search import region_name, regions
@@ -75,15 +75,6 @@ def penalty_status_zh(status: str | None) -> str:
     if status is None or (isinstance(status, float) and pd.isna(status)):
         return ""
     return MODEL.penalty_statuses.get(status, {}).get("label_zh", str(status))
-
-
-def _is_missing(v: Any) -> bool:
-    if v is None:
-        return True
-    try:
-        return bool(pd.isna(v))
-    except (TypeError, ValueError):
-        return False
 
 
 def _facts(label: str, row: Mapping[str, Any]) -> pd.DataFrame:
