@@ -67,12 +67,12 @@ def run_alerts(settings, store, version: str) -> list[dict]:
     """Observe every watchlist, append the new alerts to ``alerts.jsonl`` and return them."""
     out: list[dict] = []
     now = dt.datetime.now().isoformat(timespec="seconds")
+    known = {a["id"] for a in read_alerts(settings)}  # raised by an earlier run: not again
     for name, wl in sorted(watchlists(settings).items()):
         after = observe(store, wl["subjects"], int(wl.get("hops", 2)))
         path = _state_path(settings, name)
         before = pd.read_parquet(path) if path.exists() else None
         fresh = new_items(before, after) if before is not None else after.iloc[0:0]
-        known = {a["id"] for a in read_alerts(settings)}
         for r in fresh.to_dict("records"):
             aid = alert_id(name, r["subject"], r["kind"], r["item"])
             if aid in known:

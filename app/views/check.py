@@ -52,6 +52,9 @@ if run:
         res = check_subjects(store, subjects, hops=hops)
     res.params["purpose"] = purpose
     st.session_state["check_result"] = (version, res)
+    # the workbook is written once per check, not on every rerun of the page
+    st.session_state["check_export"] = (C.export_bytes(res.as_analysis(), "xlsx", filters={"purpose": purpose})
+                                        if S.can("export") else None)
     S.audit("check", purpose=purpose, subjects=len(subjects), hops=hops, links=len(res.links), risks=len(res.risks))
 
 stored = st.session_state.get("check_result")
@@ -77,14 +80,14 @@ if len(res.risks):
         "active_penalties": "有效处罚 Active", "path": "路径 Path"})
     st.dataframe(masking.mask_cells(risks), hide_index=True, width="stretch", key="check_risks")
 
-if S.can("export"):
-    data = C.export_bytes(res.as_analysis(), "xlsx", filters={"purpose": purpose})
+workbook: bytes | None = st.session_state.get("check_export")
+if S.can("export") and workbook:
     stamp = dt.datetime.now().strftime("%Y%m%d")
-    if st.download_button("下载核查结果 Download the result (XLSX)", lambda b=data: b,  # type: ignore[misc]
+    if st.download_button("下载核查结果 Download the result (XLSX)", lambda b=workbook: b,  # type: ignore[misc]
                           file_name=f"credit-check-{stamp}.xlsx", key="check_dl",
                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"):
-        S.audit("export", name="credit_check", format="xlsx", rows=len(res.subjects), bytes=len(data),
-                sha256=audit.bytes_sha256(data), masked=True, purpose=purpose)
+        S.audit("export", name="credit_check", format="xlsx", rows=len(res.subjects), bytes=len(workbook),
+                sha256=audit.bytes_sha256(workbook), masked=True, purpose=res.params.get("purpose", purpose))
 
 # monitoring: the matched subjects onto a watchlist (alerts after each load or refresh, page 预警 Alerts)
 matched = sorted({u for u in res.subjects["uid"].dropna()})
