@@ -77,11 +77,12 @@ def print_load_summary(rep) -> None:
             err.print(f"[yellow]{name}: {c['unaccounted']:,} rows read were neither loaded nor reported[/]")
     print_reject_reasons(rep.reject_reasons, Path(rep.run_dir) / "rejects.csv" if rep.run_dir else None)
     g = Table(title="graph writes")
-    for c in ("label / type", "inserted", "updated", "unchanged", "skipped", "deleted"):
+    for c in ("label / type", "inserted", "updated", "closed", "unchanged", "skipped", "deleted"):
         g.add_column(c, justify="right" if c != "label / type" else "left")
     for k in sorted(set(rep.graph) | set(rep.deleted)):
         w = rep.graph.get(k, {})
-        g.add_row(k, f"{w.get('inserted', 0):,}", f"{w.get('updated', 0):,}", f"{w.get('unchanged', 0):,}",
+        g.add_row(k, f"{w.get('inserted', 0):,}", f"{w.get('updated', 0):,}", f"{w.get('closed', 0):,}",
+                  f"{w.get('unchanged', 0):,}",
                   f"{w.get('skipped', 0):,}", f"{rep.deleted.get(k, 0):,}")
     console.print(g)
     print_file_notes(rep.files)
@@ -108,11 +109,11 @@ def refresh_reasons(rep) -> list[dict]:
 def print_refresh_summary(rep) -> None:
     t = Table(title=f"refresh {rep.run_id}: {rep.status}, graph version {rep.version.get('old') or '-'} → "
                     f"{rep.version.get('new') or '-'}")
-    for c in ("label / type", "inserted", "updated", "deleted", "unchanged", "skipped"):
+    for c in ("label / type", "inserted", "updated", "closed", "deleted", "unchanged", "skipped"):
         t.add_column(c, justify="left" if c == "label / type" else "right")
     for k in sorted(set(rep.graph) | set(rep.deleted)):
         w = rep.graph.get(k, {})
-        t.add_row(k, *(f"{w.get(c, 0):,}" for c in ("inserted", "updated")), f"{rep.deleted.get(k, 0):,}",
+        t.add_row(k, *(f"{w.get(c, 0):,}" for c in ("inserted", "updated", "closed")), f"{rep.deleted.get(k, 0):,}",
                   *(f"{w.get(c, 0):,}" for c in ("unchanged", "skipped")))
     console.print(t)
     print_reject_reasons(refresh_reasons(rep), Path(rep.run_dir) / "rejects.csv" if rep.run_dir else None)

@@ -16,6 +16,7 @@ Identity rules (DOMAIN.md, "People are the hard part"):
 """
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass, field
 from importlib import resources
@@ -27,7 +28,8 @@ from creditgraph.graph import identifiers as ids
 from creditgraph.graph import normalize as nz
 from creditgraph.etl.identity import link_identities
 from creditgraph.etl.report import RejectReport
-from creditgraph.etl.transform import FLAG_DELETE
+from creditgraph.etl import roles
+from creditgraph.etl.transform import FLAG_CORRECT, FLAG_DELETE
 from creditgraph.graph.store import isin, lookup
 
 REL_FRAMES = list[tuple[str, str, str, pd.DataFrame]]
@@ -46,6 +48,8 @@ class GraphBatch:
     # source rows per table that became graph records (inserts, updates or deletes), for the load summary
     rows: dict[str, int] = field(default_factory=dict)
     identity_seconds: float = 0.0  # of the resolve stage, the identity links (etl.identity)
+    # the day a role ends or starts when the source says nothing better (docs/time.md)
+    effective: dt.date = field(default_factory=dt.date.today)
 
     def count_rows(self, table: str, n: int) -> None:
         self.rows[table] = self.rows.get(table, 0) + int(n)
@@ -227,18 +231,31 @@ class Builder:
         df = df[~officers].copy()
         self.batch.count_rows("legal_reps", len(df))
         df["person_uid"] = self.person_uid(df, "person_name", "enterprise_uid")
-        dele = (df["change_flag"] == FLAG_DELETE).to_numpy()
-        if dele.any():
-            d = df[dele]
-            self.batch.delete_rels.append(("LEGAL_REP", "Person", "Enterprise", pd.DataFrame({"src": d["person_uid"], "dst": d["enterprise_uid"]})))
-        if dele.any():
-            df = df[~dele]
+        df = self._end_roles(df, "LEGAL_REP", "person_uid", lambda d: pd.Series("Person", index=d.index))
         self.batch.add_nodes("Person", self.persons(df, df["person_uid"], "person_name", df["phone"]))
         self.batch.add_rels("LEGAL_REP", "Person", "Enterprise", pd.DataFrame({
-            "src": df["person_uid"], "dst": df["enterprise_uid"], "position": df["position"], "since": df["since"],
+            "src": df["person_uid"], "dst": df["enterprise_uid"], "position": df["position"], **roles.bounds(df),
             "source": self.source}))
         self._contacts(df.assign(uid=df["person_uid"]), "Person")
-        return df["enterprise_uid"].astype("string").drop_duplicates()
+        return df.loc[df["until"].isna().to_numpy(), "enterprise_uid"].astype("string").drop_duplicates()
+
+    def _end_roles(self, df: pd.DataFrame, rtype: str, src_col: str, src_label) -> pd.DataFrame:
+        """Rows flagged delete close their role (an end frame); rows flagged correct remove it.
+        Returns the other rows."""
+        ending = df["change_flag"].isin([FLAG_DELETE, FLAG_CORRECT]).to_numpy()
+        if not ending.any():
+            return df
+        d = df[ending]
+        label = src_label(d)
+        fix = (d["change_flag"] == FLAG_CORRECT).to_numpy()
+        when = roles.end_dates(d, self.batch.effective)
+        for lab in label.unique():
+            on = (label == lab).to_numpy()
+            for mask, why in ((on & ~fix, roles.ENDED_DELETE_FLAG), (on & fix, roles.CORRECTION)):
+                if mask.any():
+                    self.batch.delete_rels.append((rtype, lab, "Enterprise", roles.end_frame(
+                        d[src_col][mask], d["enterprise_uid"][mask], when[mask], why)))
+        return df[~ending]
 
     def legal_reps_from_subjects(self, ents: pd.DataFrame, covered: pd.Series,
                                  stored: pd.DataFrame | None = None) -> None:
@@ -258,7 +275,8 @@ class Builder:
             return
         uid = "NM:" + e["uid"] + ":" + e["legal_rep"]
         self.batch.add_nodes("Person", pd.DataFrame({"uid": uid, "name": e["legal_rep"], "scope": "name_in_enterprise", "source": self.source}))
-        self.batch.add_rels("LEGAL_REP", "Person", "Enterprise", pd.DataFrame({"src": uid, "dst": e["uid"], "source": self.source}))
+        self.batch.add_rels("LEGAL_REP", "Person", "Enterprise", pd.DataFrame({
+            "src": uid, "dst": e["uid"], "valid_from": pd.NaT, "valid_to": pd.NaT, "source": self.source}))
 
     def _against_stored_reps(self, e: pd.DataFrame, stored: pd.DataFrame) -> pd.DataFrame:
         """Drop subject rows whose stored legal rep has the same name; delete stored reps that were replaced."""
@@ -270,7 +288,10 @@ class Builder:
         same = (lookup(st["dst"], named) == nz.name_key(st["name"].astype("string"))).fillna(False).to_numpy()
         replaced = st[~same & ~isin(st["dst"], st.loc[same, "dst"])]
         if len(replaced):
-            self.batch.delete_rels.append(("LEGAL_REP", "Person", "Enterprise", replaced[["src", "dst"]].reset_index(drop=True)))
+            when = roles.end_dates(lookup(replaced["dst"], e.drop_duplicates("uid", keep="last").set_index("uid")["updated_at"])
+                                   .to_frame("updated_at"), self.batch.effective)
+            self.batch.delete_rels.append(("LEGAL_REP", "Person", "Enterprise", roles.end_frame(
+                replaced["src"], replaced["dst"], when, roles.ENDED_REPLACED)))
         return e[~isin(e["uid"], st.loc[same, "dst"])]
 
     def shareholders(self, df: pd.DataFrame, directory: pd.DataFrame, changes: pd.DataFrame | None) -> None:
@@ -297,24 +318,19 @@ class Builder:
         people = ~is_ent
         holder[people] = self.person_uid(df[people], "holder_name", "enterprise_uid")
         df["holder_uid"] = holder
-        dele = (df["change_flag"] == FLAG_DELETE).to_numpy()
-        if dele.any():
-            d = df[dele]
-            for lab, m in (("Person", ~d["holder_is_enterprise"].to_numpy()), ("Enterprise", d["holder_is_enterprise"].to_numpy())):
-                if m.any():
-                    self.batch.delete_rels.append(("HOLDS_SHARES", lab, "Enterprise", pd.DataFrame({"src": d["holder_uid"][m], "dst": d["enterprise_uid"][m]})))
-        if dele.any():
-            df = df[~dele]
+        df = self._end_roles(df, "HOLDS_SHARES", "holder_uid",
+                             lambda d: pd.Series(np.where(d["holder_is_enterprise"], "Enterprise", "Person"), index=d.index))
         # one edge per (holder, enterprise): the latest report year, then the latest update
         df = df.sort_values(["report_year", "updated_at", "_row"], na_position="first", kind="stable")
         df = df.drop_duplicates(["holder_uid", "enterprise_uid"], keep="last")
-        total = df.groupby("enterprise_uid")["subscribed"].transform("sum")
+        total = df["subscribed"].where(df["until"].isna()).groupby(df["enterprise_uid"]).transform("sum")  # current holders
         derived = df["ratio"].isna().to_numpy()
         df["ratio"] = df["ratio"].fillna(df["subscribed"] / total.where(total > 0))
         if changes is not None and len(changes):
             before = df["ratio"]
-            df = self._apply_equity_changes(df, changes)
-            derived = derived[before.index.get_indexer(df.index)] & (df["ratio"] == before.loc[df.index]).fillna(True).to_numpy()
+            ch = changes[changes["change_flag"] != FLAG_DELETE]
+            df = roles.equity_history(df, ch)
+            derived = derived & (df["ratio"] == before).fillna(True).to_numpy()
         self.batch.derived_ratios = pd.DataFrame({"src": df["holder_uid"][derived], "dst": df["enterprise_uid"][derived]}, dtype="string")
         ent_holders = df[df["holder_is_enterprise"].to_numpy()]
         unr = ent_holders[ent_holders["holder_uid"].str.startswith("UNR:")]
@@ -337,16 +353,8 @@ class Builder:
                 "src": part["holder_uid"], "dst": part["enterprise_uid"], "ratio": part["ratio"],
                 "subscribed": part["subscribed"], "paid": part["paid"], "currency": part["currency"],
                 "subscribed_date": part["subscribed_date"], "paid_date": part["paid_date"],
-                "report_year": part["report_year"], "source": self.source}))
-
-    def _apply_equity_changes(self, sh: pd.DataFrame, ch: pd.DataFrame) -> pd.DataFrame:
-        """The latest equity change per (enterprise, holder name) sets the ratio."""
-        ch = ch[ch["change_flag"] != FLAG_DELETE].dropna(subset=["enterprise_ref", "ratio_after"])
-        ch = ch.sort_values(["change_date", "_row"], na_position="first").drop_duplicates(["enterprise_ref", "holder_name"], keep="last")
-        m = pd.Series(ch["ratio_after"].to_numpy(), index=(ch["enterprise_ref"] + "|" + ch["holder_name"]).to_numpy())
-        newer = (sh["enterprise_uid"] + "|" + sh["holder_name"]).map(m)
-        sh = sh.assign(ratio=newer.fillna(sh["ratio"]))
-        return sh[~(sh["ratio"] == 0).fillna(False).to_numpy()]
+                "report_year": part["report_year"], **roles.bounds(part),
+                "changes": part["changes"] if "changes" in part.columns else None, "source": self.source}))
 
     def penalties(self, df: pd.DataFrame, directory: pd.DataFrame) -> None:
         dele = (df["change_flag"] == FLAG_DELETE).to_numpy()

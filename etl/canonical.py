@@ -105,7 +105,8 @@ TABLES: dict[str, Table] = {
             Field("phone", "phone"),
             Field("mobile", "phone"),
             Field("email", "email"),
-            Field("since", "date"),
+            Field("since", "date", doc="start of the role (任职日期)"),
+            Field("until", "date", doc="end of the role (卸任日期): a row with it is a former legal representative"),
         ),
         _t(
             "shareholders", "Shareholders and contributions (股东及出资信息).", ("enterprise_uscc", "enterprise_subject_id", "holder_name", "holder_id"),
@@ -121,6 +122,8 @@ TABLES: dict[str, Table] = {
             Field("paid_date", "date"),
             Field("ratio", "ratio", doc="share of the company, 0–1 or a percentage; computed from subscribed amounts when absent"),
             Field("report_year", "int"),
+            Field("since", "date", doc="start of the holding (成为股东日期)"),
+            Field("until", "date", doc="end of the holding (退出日期): a row with it is a former shareholder"),
         ),
         _t(
             "equity_changes", "Equity changes (股权变更).", ("enterprise_uscc", "holder_name", "change_date"),

@@ -22,8 +22,9 @@ import numpy as np
 import pandas as pd
 
 from creditgraph.etl.build import GraphBatch
+from creditgraph.etl.roles import CORRECTION, ENDED_DELETE_FLAG
 from creditgraph.graph.model import KEY, coerce_frame
-from creditgraph.graph.store import GraphStore, isin, pair_key
+from creditgraph.graph.store import GraphStore, isin, lookup, pair_key
 
 NODE_ORDER = ["Region", "Enterprise", "Person", "PenaltyEvent", "Address", "Phone", "Email"]
 
@@ -64,7 +65,8 @@ class ChangeSet:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def count(self, name: str, **kw: int) -> None:
-        c = self.counts.setdefault(name, {"inserted": 0, "updated": 0, "unchanged": 0, "deleted": 0, "skipped": 0})
+        c = self.counts.setdefault(name, {"inserted": 0, "updated": 0, "unchanged": 0, "deleted": 0, "skipped": 0,
+                                          "closed": 0})
         for k, v in kw.items():
             c[k] += int(v)
 
@@ -75,7 +77,7 @@ class ChangeSet:
 
     @property
     def total(self) -> int:
-        return sum(c["inserted"] + c["updated"] + c["deleted"] for c in self.counts.values())
+        return sum(c["inserted"] + c["updated"] + c["deleted"] + c["closed"] for c in self.counts.values())
 
 
 # --- fetching stored rows by key (the store's keyed reads, typed by the model) ---------------
@@ -116,7 +118,8 @@ def fetch_rels(store: GraphStore, rtype: str, a: str, b: str, keys: pd.Series, b
 def stored_legal_reps(store: GraphStore, enterprise_uids: pd.Series) -> pd.DataFrame:
     """``src`` (person uid), ``dst`` (enterprise uid) and the person's ``name`` of the stored
     legal representatives of ``enterprise_uids``."""
-    reps = fetch_rels(store, "LEGAL_REP", "Person", "Enterprise", enterprise_uids, by="dst")
+    reps = fetch_rels(store, "LEGAL_REP", "Person", "Enterprise", enterprise_uids, by="dst", cols=["valid_to"])
+    reps = reps[reps["valid_to"].isna().to_numpy()].drop(columns="valid_to")  # former representatives stay former
     if reps.empty:
         return reps.assign(name=pd.Series(dtype="string"))
     names = fetch_nodes(store, "Person", reps["src"], ["name"]).drop_duplicates(KEY)
@@ -260,7 +263,7 @@ def diff_batch(store: GraphStore, batch: GraphBatch, owned: dict[str, pd.Series]
     del_rels = _plan_edge_reads(d, frames_of, owned, del_rels)
     new_pairs = _diff_edges(d, frames_of)
     del_rels += _stale_owned_edges(d, owned, new_pairs)
-    _diff_edge_deletes(d, del_rels)
+    _diff_edge_deletes(d, del_rels, new_pairs)
     return d.cs
 
 
@@ -332,7 +335,9 @@ def _plan_edge_reads(d: _Diff, frames_of: EdgeFrames, owned: dict[str, pd.Series
         keys = owned.get(owner)
         if keys is not None and len(keys):
             d.edges.need(rtype, a, b, end, keys)
-    typed = [(t, a, b, d.store.prepare_relationships(t, a, b, x[["src", "dst"]])) for t, a, b, x in del_rels]
+    end_cols = ("src", "dst", "valid_to", "ended_by")  # an end frame closes a dated edge (etl.roles)
+    typed = [(t, a, b, d.store.prepare_relationships(t, a, b, x[[c for c in x.columns if c in end_cols]]))
+             for t, a, b, x in del_rels]
     for rtype, a, b, df in typed:
         d.edges.need(rtype, a, b, "src", df["src"])
     return typed
@@ -349,6 +354,8 @@ def _diff_edges(d: _Diff, frames_of: EdgeFrames) -> dict[tuple[str, str, str], p
         if len(frames) > 1:
             given = _given(frames, lambda x: pair_key(x["src"], x["dst"]), cols)
             f = _keep_ungiven(f, old, pair_key(f["src"], f["dst"]), pair_key(old["src"], old["dst"]), given)
+        if rtype in d.store.model.dated_rels and "valid_from" in f.columns:
+            f = _role_starts(d, f, old, b)
         is_new, changed, diff = _changed(f, old, ["src", "dst"], cols)
         ok = np.ones(len(f), dtype=bool)
         if is_new.any():
@@ -377,8 +384,30 @@ def _stale_owned_edges(d: _Diff, owned: dict[str, pd.Series], new_pairs: dict) -
     return out
 
 
-def _diff_edge_deletes(d: _Diff, del_rels: Rels) -> None:
-    """Deletions of edges that exist (each once)."""
+def _role_starts(d: _Diff, f: pd.DataFrame, old: pd.DataFrame, b: str) -> pd.DataFrame:
+    """Start dates of dated edges (docs/time.md): a start the batch does not give keeps the stored
+    one; a new role of an enterprise already in the graph, or a reopened role, starts on the
+    batch's effective date when no start is given."""
+    key, old_key = pair_key(f["src"], f["dst"]), pair_key(old["src"], old["dst"])
+    stored_from = lookup(key, pd.Series(old["valid_from"].to_numpy(), index=old_key.to_numpy()))
+    stored_to = lookup(key, pd.Series(old["valid_to"].to_numpy(), index=old_key.to_numpy()))
+    exists = isin(key, old_key)
+    reopen = exists & stored_to.notna().to_numpy() & f["valid_to"].isna().to_numpy()
+    vf = f["valid_from"].where(f["valid_from"].notna() | reopen, stored_from)
+    fresh = ~exists & vf.isna().to_numpy()
+    if fresh.any():
+        fresh[fresh] = isin(f["dst"][fresh], fetch_nodes(d.store, b, f["dst"][fresh], [])[KEY])
+    start_now = vf.isna().to_numpy() & (fresh | reopen)
+    if start_now.any():
+        vf = vf.copy()
+        vf[start_now] = pd.Timestamp(d.batch.effective)
+    return f.assign(valid_from=vf.astype(f["valid_from"].dtype))
+
+
+def _diff_edge_deletes(d: _Diff, del_rels: Rels, given: dict[tuple[str, str, str], pd.Series]) -> None:
+    """Deletions of edges that exist (each once). For dated edges (roles, holdings) a deletion
+    closes the stored edge unless it is a correction (etl.roles); an edge the batch also gives
+    is not closed."""
     seen: dict[tuple[str, str, str], pd.Series] = {}
     for rtype, a, b, df in del_rels:
         if df.empty:
@@ -388,8 +417,30 @@ def _diff_edge_deletes(d: _Diff, del_rels: Rels) -> None:
         hit = hit[~isin(pair_key(hit["src"], hit["dst"]), seen.get((rtype, a, b), _NONE))]
         if len(hit):
             seen[(rtype, a, b)] = pd.concat([seen.get((rtype, a, b), _NONE), pair_key(hit["src"], hit["dst"])])
-            d.cs.delete_rels.append((rtype, a, b, hit[["src", "dst"]].reset_index(drop=True)))
-            d.cs.count(rtype, deleted=len(hit))
+            if rtype in d.store.model.dated_rels:
+                hit = _close_roles(d, rtype, a, b, hit, old, given.get((rtype, a, b), _NONE))
+            if len(hit):
+                d.cs.delete_rels.append((rtype, a, b, hit[["src", "dst"]].reset_index(drop=True)))
+                d.cs.count(rtype, deleted=len(hit))
+
+
+def _close_roles(d: _Diff, rtype: str, a: str, b: str, hit: pd.DataFrame, old: pd.DataFrame,
+                 given: pd.Series) -> pd.DataFrame:
+    """Close the open edges among ``hit`` (an update of ``valid_to``, ``ended_by``); return the
+    corrections, which are deleted."""
+    why = hit["ended_by"] if "ended_by" in hit.columns else pd.Series(pd.NA, index=hit.index, dtype="string")
+    fix = (why == CORRECTION).fillna(False).to_numpy()
+    ends = hit[~fix & ~isin(pair_key(hit["src"], hit["dst"]), given)]
+    open_ = old.loc[old["valid_to"].isna().to_numpy(), ["src", "dst"]]
+    ends = ends[isin(pair_key(ends["src"], ends["dst"]), pair_key(open_["src"], open_["dst"]))]
+    if len(ends):
+        when = ends["valid_to"] if "valid_to" in ends.columns else pd.Series(pd.NaT, index=ends.index)
+        close = pd.DataFrame({"src": ends["src"], "dst": ends["dst"],
+                              "valid_to": when.fillna(pd.Timestamp(d.batch.effective)),
+                              "ended_by": why[ends.index].fillna(ENDED_DELETE_FLAG)}).reset_index(drop=True)
+        d.cs.rel_updates.append((rtype, a, b, d.store.prepare_relationships(rtype, a, b, close)))
+        d.cs.count(rtype, closed=len(close))
+    return hit[fix]
 
 
 def apply_changes(store: GraphStore, cs: ChangeSet, progress=None) -> None:

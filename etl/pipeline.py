@@ -221,7 +221,7 @@ class _Loader:
 
 
 def _change_counts(cs: ChangeSet) -> tuple[dict, dict]:
-    graph = {k: {x: v[x] for x in ("inserted", "updated", "unchanged", "skipped")} for k, v in cs.counts.items()}
+    graph = {k: {x: v[x] for x in ("inserted", "updated", "closed", "unchanged", "skipped")} for k, v in cs.counts.items()}
     return graph, {k: v["deleted"] for k, v in cs.counts.items() if v["deleted"]}
 
 

@@ -38,6 +38,8 @@ DEFAULT_FLAGS = {
     "insert": ["i", "I", "1", "insert", "新增", "A", "a", "add"],
     "update": ["u", "U", "2", "update", "修改", "M", "m"],
     "delete": ["d", "D", "3", "delete", "删除"],
+    # a delete that corrects wrong data: removes a role or holding instead of ending it (docs/time.md)
+    "correct": ["x", "X", "correct", "correction", "更正"],
 }
 
 
@@ -130,9 +132,13 @@ def parse_profile(doc: dict, where: str = "profile") -> Profile:
             sources.append(Source(table, tuple(files), cols, consts, identity))
     flags = dict(DEFAULT_FLAGS)
     cf = doc.get("change_flag") or {}
-    for k in ("insert", "update", "delete"):
+    for k in DEFAULT_FLAGS:
         if k in cf:
             flags[k] = [str(v) for v in cf[k]]
+    named = {str(v) for k in DEFAULT_FLAGS if k in cf for v in cf[k]}
+    for k in DEFAULT_FLAGS:  # a code the profile names wins over the defaults of another kind
+        if k not in cf:
+            flags[k] = [v for v in flags[k] if v not in named]
     return Profile(
         name=str(doc.get("name", where)),
         description=str(doc.get("description", "")),

@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, cast
 import pandas as pd
 
 from creditgraph.graph import normalize as nz
+from creditgraph.etl import roles
 from creditgraph.etl.build import build
 from creditgraph.etl.graphdiff import ChangeSet, Rels, apply_changes, diff_batch, fetch_rels
 from creditgraph.etl.joblog import JobLog
@@ -258,8 +259,9 @@ def snapshot_deletes(store: GraphStore, modes: dict[str, str], extract, batch, s
             old = fetch_rels(store, rtype, a, b, covered, by="dst")
             keep = pd.concat([pair_key(d["src"], d["dst"]) for d in given], ignore_index=True) if given else pd.Series(dtype="string")
             stale = old[~isin(pair_key(old["src"], old["dst"]), keep)]
-            if len(stale):
-                rels.append((rtype, a, b, stale))
+            if len(stale):  # roles and holdings the snapshot no longer lists end (etl.roles): closed, not deleted
+                rels.append((rtype, a, b, roles.end_frame(stale["src"], stale["dst"], pd.Timestamp(batch.effective),
+                                                          roles.ENDED_SNAPSHOT)))
     return nodes, rels
 
 
@@ -413,7 +415,7 @@ def run_refresh(source: str | Path, profile: str = "canonical", settings: Settin
     run.timings["total"] = round(time.perf_counter() - t0, 3)
     status = "dry-run" if dry_run else ("refreshed" if published else "unchanged")
     tables = table_counts(extract, report, clean, cs, modes)
-    graph = {k: {x: v[x] for x in ("inserted", "updated", "unchanged", "skipped")} for k, v in cs.counts.items()}
+    graph = {k: {x: v[x] for x in ("inserted", "updated", "closed", "unchanged", "skipped")} for k, v in cs.counts.items()}
     deleted = {k: v["deleted"] for k, v in cs.counts.items() if v["deleted"]}
     out = RefreshReport(run_id=run_id, status=status, tables=tables, graph=graph, deleted=deleted,
                         rejects=report.counts(), timings=run.timings, version=version,

@@ -23,6 +23,10 @@ from creditgraph.etl.report import RejectReport
 from creditgraph.graph.model import MODEL
 
 FLAG_INSERT, FLAG_UPDATE, FLAG_DELETE = "insert", "update", "delete"
+# A delete that corrects wrong data (the record never was true), not the end of a role or holding:
+# roles and holdings keep it apart (docs/time.md); every other table reads it as a delete.
+FLAG_CORRECT = "correct"
+ROLE_TABLES = ("legal_reps", "shareholders")
 # dates of things that happened: a future date or the 9999 sentinel there is dropped with a note
 EVENT_DATES = frozenset({"founded", "decided", "since", "change_date", "paid_date"})
 DOUBLE_UTF8_NOTE = ("double-encoded text (UTF-8 read as Latin-1/Windows-1252 and saved again): repaired "
@@ -121,7 +125,10 @@ class Cleaner:
         bad = (raw.notna() & flag.isna()).to_numpy()
         df = self._reject(df.assign(change_flag=raw), bad, table, "change_flag",
                           "unknown change flag: use i/u/d (or the profile's change_flag values)")
-        df["change_flag"] = flag.loc[df.index].fillna(FLAG_UPDATE).astype("string")
+        flag = flag.loc[df.index].fillna(FLAG_UPDATE)
+        if table not in ROLE_TABLES:
+            flag = flag.replace(FLAG_CORRECT, FLAG_DELETE)
+        df["change_flag"] = flag.astype("string")
         text = nz.clean_missing(df["updated_at"].astype("string"))
         up = pv.parse_dates(text)
         df = self._reject(df, up["invalid"].to_numpy(), table, "updated_at", "not a date/time")
@@ -152,6 +159,17 @@ class Cleaner:
             df[c] = d["date"]
             df[c + "_open"] = d["open_ended"].to_numpy()
         return df
+
+    def _role_dates(self, df: pd.DataFrame, table: str) -> pd.DataFrame:
+        """``since`` and ``until`` of a role or holding; ``until`` 9999-… (open-ended) means no end,
+        an end before the start rejects the row."""
+        for c in ("since", "until"):
+            if c not in df.columns:
+                df[c] = pd.NA
+        df = self._dates(df, table, ["since", "until"])
+        df["until"] = df["until"].where(~df["until_open"].to_numpy(dtype=bool))
+        backwards = (df["until"] < df["since"]).fillna(False).to_numpy(dtype=bool)
+        return self._reject(df, backwards, table, "until", "end of the role before its start (since)")
 
     def _names(self, df: pd.DataFrame, table: str, cols, required=()) -> pd.DataFrame:
         for c in cols:
@@ -285,7 +303,7 @@ class Cleaner:
         df = self._subject_code(df, "enterprise", t, "enterprise_subject_id", "enterprise_name")
         self._text(df, ["enterprise_subject_id", "position", "id_type"], t)
         df = self._person_id(df, t, "id_no", declared="id_type")
-        df = self._dates(df, t, ["since"])
+        df = self._role_dates(df, t)
         flag = nz.clean_missing(df["is_legal_rep"].astype("string"))
         df["is_legal_rep"] = ~flag.isin(["0", "N", "n", "否", "false", "False", "FALSE"]).to_numpy()
         df["phone"] = nz.normalize_phone(df["mobile"].astype("string")).fillna(nz.normalize_phone(df["phone"].astype("string")))
@@ -299,6 +317,7 @@ class Cleaner:
         df = self._subject_code(df, "enterprise", t, "enterprise_subject_id", "enterprise_name")
         self._text(df, ["enterprise_subject_id", "holder_kind", "holder_id"], t)
         df = self._dates(df, t, ["subscribed_date", "paid_date"])
+        df = self._role_dates(df, t)
         for c in ("subscribed", "paid"):
             df, cap = self._capital(df, t, c, "amount not understood (e.g. 50(万元), 500000)")
             df[c] = cap["amount"]

@@ -103,6 +103,12 @@ class GraphModel:
         }
         return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:12]
 
+    @cached_property
+    def dated_rels(self) -> tuple[str, ...]:
+        """Relationship types that are intervals (``valid_from`` / ``valid_to``): roles and holdings.
+        Ending one closes it; only a correction deletes it."""
+        return tuple(t for t, r in self.rels.items() if {"valid_from", "valid_to"} <= set(r.properties))
+
     def kind_code(self, kind: str) -> str:
         return self.penalty_kinds[kind]["code"]
 

@@ -204,7 +204,8 @@ def test_any_sequence_of_loads_and_refreshes_equals_a_fresh_load(steps):
 
 def reps_per_company(root: Path) -> dict[str, list[str]]:
     with EmbeddedStore(root, read_only=True) as s:
-        df = s.run("MATCH (p:Person)-[:LEGAL_REP]->(e:Enterprise) RETURN e.uid AS e, p.uid AS p, p.name AS name")
+        df = s.run("MATCH (p:Person)-[r:LEGAL_REP]->(e:Enterprise) WHERE r.valid_to IS NULL "
+                   "RETURN e.uid AS e, p.uid AS p, p.name AS name")  # today's representatives
     return {e: sorted(g["name"]) for e, g in df.groupby("e")}
 
 

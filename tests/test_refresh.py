@@ -79,7 +79,8 @@ def test_flagged_insert_update_delete(extract, tmp_path):
     assert rep.status == "refreshed" and rep.version["old"] != rep.version["new"]
     t = rep.tables["enterprises"]
     assert (t["flag_insert"], t["flag_update"], t["inserted"], t["updated"]) == (1, 1, 1, 1)
-    assert rep.deleted == {"PenaltyEvent": 1, "LEGAL_REP": 1, "HAS_ADDRESS": 1}
+    assert rep.deleted == {"PenaltyEvent": 1, "HAS_ADDRESS": 1}
+    assert rep.graph["LEGAL_REP"]["closed"] == 1                    # the ended role is closed, not deleted
     with EmbeddedStore(root, read_only=True) as g:
         e = g.run("MATCH (e:Enterprise) RETURN e.uid AS uid, e.capital AS capital, e.address AS address").set_index("uid")
         assert new in e.index and e.loc[U2, "capital"] == pytest.approx(6_000_000)
@@ -87,8 +88,10 @@ def test_flagged_insert_update_delete(extract, tmp_path):
         assert addr == ["浙江省宁波市镇海区新路8号"]                  # the old address edge went with the move
         assert sorted(g.node_keys("PenaltyEvent")) == ["AO:AO001", "SI:SI001"]
         assert U1 in set(g.node_keys("Enterprise"))                  # deleting an event leaves its subject
-        assert g.run("MATCH (p:Person {name: '张三'})-[r]->(e:Enterprise {uid: $u}) RETURN label(r) AS t",
-                     {"u": U1})["t"].tolist() == ["HOLDS_SHARES"]     # only the legal-rep edge was deleted
+        got = g.run("MATCH (p:Person {name: '张三'})-[r]->(e:Enterprise {uid: $u}) RETURN label(r) AS t, "
+                    "r.valid_to AS until, r.ended_by AS why ORDER BY t", {"u": U1})
+        assert got["t"].tolist() == ["HOLDS_SHARES", "LEGAL_REP"]
+        assert str(got["until"][1])[:10] == "2024-06-01" and got["why"][1] == "delete_flag"  # dated by the row
     # manifest, JSON log lines and history
     m = json.loads(Path(rep.manifest).read_text(encoding="utf-8"))
     assert m["kind"] == "refresh" and m["version"] == rep.version and len(m["inputs"][0]["sha256"]) == 64
