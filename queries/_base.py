@@ -1,6 +1,7 @@
 """Helpers shared by the analyses: running named queries, looking nodes up, date windows."""
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -18,6 +19,54 @@ DISSOLVED_STATUSES = ("注销", "吊销", "已注销", "已吊销", "吊销未�
 UNREACHABLE_REASON = "无法联系"
 LOOKUP_BATCH = 50_000  # keys per keyed read: LadybugDB costs about the same for 5K and 50K keys (~0.45 s at 1M)
 _EPOCH = np.datetime64("1970-01-01", "D")
+
+
+# Attribution of a penalty to the people behind a company (queries.repeat):
+# "decision": the roles valid on the penalty's decision date (default);
+# "current": the roles valid on ``as_of``, whenever the penalty was decided.
+ATTRIBUTIONS = ("decision", "current")
+
+
+def as_of_date(as_of: Any = None) -> dt.date:
+    """The day an analysis looks at the graph: ``as_of`` (a date, datetime, Timestamp or ISO
+    text) or today. Relationships with a validity (roles, holdings: ``GraphModel.dated_rels``)
+    count only when valid on that day, and penalties decided after it do not count.
+
+    >>> as_of_date("2021-06-01"), as_of_date(dt.datetime(2021, 6, 1, 8, 30))
+    (datetime.date(2021, 6, 1), datetime.date(2021, 6, 1))
+    """
+    if as_of is None or (isinstance(as_of, str) and not as_of.strip()):
+        return dt.date.today()
+    if isinstance(as_of, dt.datetime):
+        return as_of.date()
+    if isinstance(as_of, dt.date):
+        return as_of
+    try:
+        ts = pd.Timestamp(str(as_of).strip())
+    except (ValueError, TypeError):
+        ts = pd.NaT
+    if pd.isna(ts):
+        raise ValueError(f"as_of must be a date such as 2021-06-01, not {preview(as_of)}")
+    return ts.date()
+
+
+def check_attribution(attribution: str) -> str:
+    if attribution not in ATTRIBUTIONS:
+        raise ValueError(f"attribution must be one of {ATTRIBUTIONS}, not {preview(attribution)}")
+    return attribution
+
+
+def valid_on(valid_from, valid_to, day) -> np.ndarray:
+    """Mask of intervals [valid_from, valid_to) holding ``day`` (one day, or one per row);
+    a missing bound is open.
+
+    >>> valid_on(["2018-01-01", "2022-03-01", None], ["2022-03-01", None, "2020-01-01"], "2021-06-01").tolist()
+    [True, False, False]
+    """
+    f, t = days(valid_from), days(valid_to)
+    d = days(day) if not isinstance(day, (str, dt.date)) else np.full(len(f), days([day])[0])
+    missing = np.iinfo(np.int64).min
+    return ((f == missing) | (f <= d)) & ((t == missing) | (t > d))
 
 
 def fetch(store, name: str, params: dict | None = None, arrow: bool = False) -> pd.DataFrame:

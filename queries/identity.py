@@ -35,7 +35,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from creditgraph.queries._base import LOOKUP_BATCH, fetch
+from creditgraph.queries._base import LOOKUP_BATCH, as_of_date, check_attribution, fetch
 
 log = logging.getLogger(__name__)
 
@@ -348,18 +348,23 @@ def members_column(res: Resolution, ids) -> list[list[str]]:
     return [res.members(i) for i in ids]
 
 
-def penalised_people(store, res: Resolution, history: bool, kinds: list[str] | None = None) -> pd.DataFrame:
+def penalised_people(store, res: Resolution, history: bool, kinds: list[str] | None = None,
+                     as_of=None, attribution: str = "decision") -> pd.DataFrame:
     """``penalised_parties`` rows of people who count as someone: records with an ID number
     (``ID:``) and records of resolved identities (name-only records are never a person across
     companies on their own), with their ``identity``. Parties that are enterprises are kept
-    as they are (identity = uid)."""
-    params = {"history": bool(history), "kinds": list(kinds or [])}
+    as they are (identity = uid). A role counts for a penalty by ``attribution`` (docs/time.md):
+    valid on its decision date ("decision") or on ``as_of`` ("current"); ``valid_from`` /
+    ``valid_to`` give the role's period."""
+    params = {"history": bool(history), "kinds": list(kinds or []), "as_of": as_of_date(as_of),
+              "by_decision": check_attribution(attribution) == "decision"}
     pp = fetch(store, "penalised_parties", params, arrow=True)
     extra = [u for u in res.resolved_uids() if not u.startswith("ID:")]
     frames = [pp] + [fetch(store, "penalised_parties_of", {"uids": extra[i:i + LOOKUP_BATCH], **params}, arrow=True)
                      for i in range(0, len(extra), LOOKUP_BATCH)]
     out = pd.concat([f for f in frames if len(f)] or [pp], ignore_index=True)
-    out = out.drop_duplicates(["party", "role", "enterprise"]).reset_index(drop=True)
+    cols = ["party", "party_label", "role", "enterprise", "ratio", "valid_from", "valid_to"]
+    out = out.reindex(columns=cols).drop_duplicates(["party", "role", "enterprise"]).reset_index(drop=True)
     is_person = (out["party_label"] == "Person").to_numpy()
     ident = out["party"].to_numpy(dtype=object).copy()
     if is_person.any():

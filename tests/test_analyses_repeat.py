@@ -108,7 +108,9 @@ def test_person_level(people):
     assert t.loc["ID:mover", "events"] == 2
     rid = int(r.table.index[r.table["uid"] == "ID:sh"][0])
     assert r.evidence[rid].path_lines == ["王五(自然人) -[持股 20%]-> A公司 -[受到处罚]-> 行政处罚2021-03-01",
-                                          "王五(自然人) -[法定代表人]-> D公司 -[受到处罚]-> 行政处罚2020-03-01"]
+                                          "王五(自然人) -[法定代表人]-> D公司 -[受到处罚]-> 行政处罚2020-03-01",
+                                          "归责 attribution: 处罚决定日在任 / in office on the decision date",
+                                          "任职期间 role periods: A公司: 股东 不详 至今；D公司: 法定代表人 不详 至今"]
 
 
 def test_person_level_history(people):
