@@ -13,12 +13,14 @@ once, because the second observation equals the first). Both stores: only curren
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Sequence
 
 import pandas as pd
 
 from creditgraph.graph.store import GraphStore
+from creditgraph.queries._base import valid_on
 from creditgraph.queries.check_links import captions, path_texts, reach
 from creditgraph.queries.profile import penalty_kind_zh
 
@@ -55,7 +57,9 @@ def observe(store: GraphStore, subjects: Sequence[str], hops: int = 2) -> pd.Dat
                  zip(hits["subject"], hits["event"], hits["kind"], hits["decided"], texts)]
     for rel, kind in (("LEGAL_REP", "legal_rep"), ("HOLDS_SHARES", "shareholder")):
         for src_label in ("Person", "Enterprise") if rel == "HOLDS_SHARES" else ("Person",):
-            df = store.edges_by(rel, src_label, "Enterprise", subjects, by="dst")
+            df = store.edges_by(rel, src_label, "Enterprise", subjects, by="dst", cols=["valid_from", "valid_to"])
+            if len(df):  # today's roles (docs/time.md)
+                df = df[valid_on(df["valid_from"], df["valid_to"], dt.date.today())]
             rows += [(d, kind, s, src_label, "") for s, d in zip(df["src"], df["dst"])]
     out = pd.DataFrame(rows, columns=COLUMNS)
     return out.drop_duplicates(["subject", "kind", "item"]).sort_values(["subject", "kind", "item"]).reset_index(drop=True)
