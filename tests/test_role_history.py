@@ -122,3 +122,42 @@ def test_an_end_before_the_start_is_rejected(tmp_path):
     rep = run_load(tmp_path / "src", "canonical", s)
     assert rep.rejects["rejected"] == 1
     assert any("before its start" in r["reason"] for r in rep.reject_reasons)
+
+
+@pytest.mark.realdata
+def test_real_rows_whose_legal_representative_changed_close_the_old_role(realdata, tmp_path):
+    """One year of real Zhejiang registry rows (legal representatives by name only, from the
+    subject rows); the next extract names another representative for 300 companies."""
+    from pathlib import Path
+
+    from creditgraph.etl.encoding import read_text_table
+    from creditgraph.graph import normalize as nz
+
+    profile = str(Path(__file__).parent / "profiles" / "realdata-registry.yaml")
+    s = dataclasses.replace(load_settings(), store="embedded", db_path=tmp_path / "graph", id_key=ID_KEY)
+    src = tmp_path / "y1995"
+    src.mkdir()
+    raw, _ = read_text_table(realdata / "registry" / "浙江" / "1995.csv")
+    raw.to_csv(src / "1995.csv", index=False)
+    run_load(src, profile, s)
+    before = roles(lambda: EmbeddedStore(s.db_path, read_only=True))
+    assert before["valid_to"].isna().all() and len(before) > 3000
+    # 300 companies with a representative get the representative of another company
+    rep = nz.clean_missing(raw["法人代表"].astype("string"))
+    named = raw.index[rep.notna().to_numpy()][:600]
+    changed = raw.copy()
+    donors = changed.loc[named[300:], "法人代表"].to_numpy()
+    differ = changed.loc[named[:300], "法人代表"].to_numpy() != donors
+    changed.loc[named[:300], "法人代表"] = donors
+    nxt = tmp_path / "y1995b"
+    nxt.mkdir()
+    changed.to_csv(nxt / "1995.csv", index=False)
+    out = run_refresh(nxt, profile, s)
+    after = roles(lambda: EmbeddedStore(s.db_path, read_only=True))
+    closed = after[after["valid_to"].notna()]
+    assert out.graph["LEGAL_REP"]["closed"] == len(closed) == int(differ.sum())
+    assert set(closed["ended_by"]) == {"replaced"}
+    assert len(after) == len(before) + len(closed)  # the former representatives stay, the new ones join
+    # every company has exactly one representative today
+    today = after[after["valid_to"].isna()]
+    assert not today["ent"].duplicated().any()
