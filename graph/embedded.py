@@ -107,6 +107,10 @@ class UnsafeWriteError(RuntimeError):
     """A statement would SET properties of existing relationships (corrupts LadybugDB 0.22)."""
 
 
+class OlderGraph(RuntimeError):
+    """A read-only open of a graph written by an older model: it needs an upgrade (a writable open)."""
+
+
 class CopyGuardError(RuntimeError):
     """A COPY would have met an existing or repeated key (which crashes LadybugDB)."""
 
@@ -140,6 +144,16 @@ class EmbeddedStore(GraphStore):
         self._conn = lb.Connection(self._db)
         if not read_only:
             self.create_schema()
+        else:
+            self._require_current_model()
+
+    def _require_current_model(self) -> None:
+        stored = self.get_meta("model_version")
+        if stored and int(stored) < self.model.version:
+            self.close()
+            raise OlderGraph(f"the graph at {self.root} was written by model version {stored}; this creditgraph reads "
+                             f"version {self.model.version}: run `creditgraph upgrade --db {self.root}` (or any load or "
+                             "refresh) once to migrate it")
 
     # --- lifecycle ------------------------------------------------------------
     def close(self) -> None:
@@ -181,7 +195,22 @@ class EmbeddedStore(GraphStore):
             else:
                 for p in set(rel.properties) - self._columns(rtype):
                     self._conn.execute(f"ALTER TABLE {rtype} ADD {p} {rel.properties[p].type}")
+        self._move_renamed()
         self._stamp_model()
+
+    def _move_renamed(self) -> None:
+        """Values of relationship properties an older model named otherwise (``renamed_from``) move to
+        the new name through the edge re-creation path (no in-place SET), then the old column goes."""
+        for rtype, old, new in self.model.renamed():
+            if old not in self._columns(rtype):
+                continue
+            for a, b in self.model.rel(rtype).pairs:
+                df = self.run(f"MATCH (x:{a})-[r:{rtype}]->(y:{b}) WHERE r.{old} IS NOT NULL AND r.{new} IS NULL "
+                              f"RETURN x.{KEY} AS src, y.{KEY} AS dst, r.{old} AS {new}")
+                if len(df):
+                    self._replace_edges(rtype, a, b, df)
+            self._conn.execute(f"ALTER TABLE {rtype} DROP {old}")
+            self._stored.pop(rtype, None)
 
     # --- meta ---------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:

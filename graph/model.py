@@ -34,6 +34,7 @@ class Property:
     label_zh: str = ""
     index: bool = False
     fulltext: bool = False
+    renamed_from: str = ""  # the property's name in an older model: a writable open moves its values
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,12 @@ class GraphModel:
         """Relationship types that are intervals (``valid_from`` / ``valid_to``): roles and holdings.
         Ending one closes it; only a correction deletes it."""
         return tuple(t for t, r in self.rels.items() if {"valid_from", "valid_to"} <= set(r.properties))
+
+    def renamed(self) -> list[tuple[str, str, str]]:
+        """``(relationship type, old name, new name)`` of the relationship properties renamed since an
+        older model; a writable store moves the values across when it opens an older graph."""
+        return [(t, p.renamed_from, p.name) for t, r in self.rels.items() for p in r.properties.values()
+                if p.renamed_from]
 
     def kind_code(self, kind: str) -> str:
         return self.penalty_kinds[kind]["code"]

@@ -294,7 +294,19 @@ class Neo4jStore(GraphStore):
             self._write(DROP_FULLTEXT)
         for text in ddl[1:]:
             self._write(text)
+        self._move_renamed()
         self._stamp_model()
+
+    def _move_renamed(self, batch: int = 10_000) -> None:
+        """Values of relationship properties an older model named otherwise (``renamed_from``) move to
+        the new name, in batches."""
+        for rtype, old, new in self.model.renamed():
+            while True:
+                rows, _ = self._write(f"MATCH ()-[r:{rtype}]->() WHERE r.{old} IS NOT NULL WITH r LIMIT $n "
+                                      f"SET r.{new} = coalesce(r.{new}, r.{old}) REMOVE r.{old} RETURN count(r) AS c",
+                                      {"n": batch})
+                if not rows or not rows[0][0]:
+                    break
 
     def _fulltext_differs(self) -> bool:
         """An index named like ours exists with other labels, properties or analyzer (e.g. made by an

@@ -26,7 +26,6 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-from creditgraph.graph.model import MODEL
 
 NodeSpec = tuple[str, str, dict[str, Any]]
 RelSpec = tuple[str, str, str, dict[str, Any]]
@@ -42,7 +41,7 @@ def load(store, nodes: Iterable[NodeSpec], rels: Iterable[RelSpec] = ()) -> None
         by_label[label].append({"uid": uid, **(props or {})})
     for label, rows in by_label.items():
         df = pd.DataFrame(rows)
-        for col, prop in MODEL.node(label).properties.items():
+        for col, prop in store.model.node(label).properties.items():
             if col in df.columns and prop.type == "DATE":
                 df[col] = pd.to_datetime(df[col])
         store.upsert_nodes(label, df)
@@ -57,7 +56,7 @@ def load(store, nodes: Iterable[NodeSpec], rels: Iterable[RelSpec] = ()) -> None
     for (rtype, a, b), rows in by_rel.items():
         df = pd.DataFrame(rows)
         # give every model property a column: a COPY into a relationship table expects them all
-        for col, prop in MODEL.rel(rtype).properties.items():
+        for col, prop in store.model.rel(rtype).properties.items():
             if col not in df.columns:
                 df[col] = None
             elif prop.type == "DATE":
