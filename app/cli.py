@@ -331,9 +331,12 @@ def history(db: DbOpt = None, neo4j: Neo4jOpt = False,
 ANALYZE_HELP = """Run an association analysis and write it with evidence (CSV, XLSX or JSON; personal data masked).
 
 Parameters go as -p KEY=VALUE (lists comma-separated, booleans true/false);
-`creditgraph analyze --list` shows every analysis and its parameters. Example:
+`creditgraph analyze --list` shows every analysis and its parameters. --as-of looks at the
+graph as of a day (roles and holdings valid that day, penalties decided by then; default
+today), --attribution says whose roles a penalty counts against (repeat_offenders, phoenix_cases).
+Example:
 
-  creditgraph analyze repeat_offenders -p level=person -p window_days=1095 --out ro.xlsx
+  creditgraph analyze repeat_offenders -p level=person -p window_days=1095 --as-of 2023-12-31 --out ro.xlsx
 """
 
 
@@ -346,6 +349,12 @@ def analyze(
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="output file: .csv, .xlsx or .json")] = None,
     show: Annotated[int, typer.Option("--show", help="rows to print")] = 10,
     list_: Annotated[bool, typer.Option("--list", help="list the analyses and their parameters")] = False,
+    as_of: Annotated[Optional[str], typer.Option(
+        "--as-of", help="the day to look at, YYYY-MM-DD: roles and holdings valid that day, penalties decided by "
+                        "then (default today)")] = None,
+    attribution: Annotated[Optional[str], typer.Option(
+        "--attribution", help="repeat_offenders (people), phoenix_cases: a penalty counts against the people in office "
+                              "on its decision date (decision, the default) or on the --as-of day (current)")] = None,
     db: DbOpt = None,
     neo4j: Neo4jOpt = False,
 ) -> None:
@@ -369,6 +378,9 @@ def analyze(
         if not sep:
             fail(f"parameter {item[:40]!r}: write KEY=VALUE", 2)
         raw[key.strip()] = value
+    from creditgraph.app.cli_time import time_params
+
+    raw = time_params(name, raw, as_of, attribution)
     try:
         params = queries.coerce(name, raw)
     except ValueError as exc:

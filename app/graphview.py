@@ -13,6 +13,7 @@ properties the model marks ``personal`` are never shown.
 """
 from __future__ import annotations
 
+import datetime as dt
 import html as _html
 import json
 import re
@@ -21,6 +22,7 @@ from typing import Any, Mapping
 import pandas as pd
 
 from creditgraph.graph.model import MODEL
+from creditgraph.queries.labels import ENDED_BY
 
 LABEL_COLORS = {
     "Enterprise": "#4C78A8",
@@ -113,6 +115,34 @@ def _props(value: Any) -> dict:
     return {}
 
 
+def _blank(v: Any) -> bool:
+    if v is None or (isinstance(v, str) and not v):
+        return True
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def edge_value(prop: str, v: Any) -> str:
+    """A relationship property as its hover card shows it: ratios as percentages, dates without a time,
+    how a role ended in words (docs/time.md).
+
+    >>> edge_value("ratio", 0.3), edge_value("valid_to", pd.Timestamp("2022-03-01")), edge_value("ended_by", "replaced")
+    ('30%', '2022-03-01', '法定代表人变更 another legal representative registered')
+    """
+    if prop == "ratio" and isinstance(v, (int, float)):
+        return f"{float(v) * 100:g}%"
+    if prop == "ended_by":
+        return ENDED_BY.get(str(v), str(v))
+    if isinstance(v, (pd.Timestamp, dt.date)):
+        ts = pd.Timestamp(v)
+        return ts.date().isoformat() if ts == ts.normalize() else ts.strftime("%Y-%m-%d %H:%M")
+    if isinstance(v, str) and len(v) >= 10 and v[:4].isdigit() and v[4] == "-" and v[10:].strip("T0: ") == "":
+        return v[:10]  # an ISO date that went through JSON
+    return str(v)
+
+
 def node_color(label: str, props: Mapping[str, Any], active: int) -> dict:
     base = LABEL_COLORS.get(label, "#97C2FC")
     if label == "PenaltyEvent":
@@ -177,9 +207,8 @@ def build_html(nodes: pd.DataFrame, rels: pd.DataFrame, centre: str | None = Non
         title = f"{rel.label_zh} {rel.label_en}" if rel else rtype
         props = _props(r.get("props"))
         for p, v in props.items():
-            if rel and p in rel.properties and v is not None and p != "source":
-                shown = f"{float(v) * 100:g}%" if p == "ratio" and isinstance(v, (int, float)) else v
-                title += f"\n{rel.properties[p].label_zh or p}: {shown}"
+            if rel and p in rel.properties and p != "source" and not _blank(v):
+                title += f"\n{rel.properties[p].label_zh or p}: {edge_value(p, v)}"
         width = 3 if (a in highlight and b in highlight) else 1
         net.add_edge(a, b, label="" if dense_lines else str(caption), title=title, arrows="to", width=width,
                      color="#888888" if width == 1 else "#1B1B1B", font={"size": 10, "align": "middle"})

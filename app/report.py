@@ -1,5 +1,7 @@
 """The credit report of one party (信用报告) as a PDF: its facts, people and owners, holdings, penalties
 and lists (history included), risk signals and related parties, with a picture of its relationships.
+People, owners and holdings are those of a day (``as_of``, default today); the former ones (ended by
+then) follow in their own tables with their period and how they ended (docs/time.md).
 
 The report is HTML printed to PDF by the same Debian Chromium the browser tests use (Playwright; no
 network: fonts are the machine's, the picture is drawn locally and embedded as PNG). Personal data is
@@ -31,14 +33,23 @@ th,td{border:1px solid #ccc;padding:3px 5px;text-align:left;vertical-align:top} 
 .note{color:#666;font-size:10px} img{max-width:100%;border:1px solid #ddd}
 </style>"""
 # the profile's tables, with the columns shown and their headers
+PERIOD = {"period": "期间", "ended_by_text": "终止依据"}
 SECTIONS = [
     ("legal_reps", "法定代表人 Legal representatives", {"person_name": "姓名", "id_masked": "证件号码(脱敏)", "position": "职务",
-                                                      "since": "任职日期"}),
+                                                      "valid_from": "任职日期"}),
+    ("former_legal_reps", "历任法定代表人 Former legal representatives", {"person_name": "姓名", "id_masked": "证件号码(脱敏)",
+                                                                    "position": "职务", **PERIOD}),
     ("shareholders", "股东及出资 Shareholders", {"holder_name": "股东", "holder_label_zh": "类型", "ratio": "持股比例",
-                                             "subscribed": "认缴(元)", "paid": "实缴(元)"}),
+                                             "subscribed": "认缴(元)", "paid": "实缴(元)", "changes": "股权变更记录"}),
+    ("former_shareholders", "历任股东 Former shareholders", {"holder_name": "股东", "holder_label_zh": "类型",
+                                                         "ratio": "最后持股比例", **PERIOD, "changes": "股权变更记录"}),
     ("roles", "担任法定代表人 Legal representative of", {"name": "企业", "status": "登记状态", "region_name": "地区",
-                                                  "active_penalties": "有效处罚"}),
-    ("holdings", "对外投资 Holdings", {"name": "被投资企业", "status": "登记状态", "ratio": "持股比例"}),
+                                                  "valid_from": "任职日期", "active_penalties": "有效处罚"}),
+    ("former_roles", "曾任法定代表人 Former legal representative of", {"name": "企业", "status": "登记状态", "region_name": "地区",
+                                                                 **PERIOD}),
+    ("holdings", "对外投资 Holdings", {"name": "被投资企业", "status": "登记状态", "ratio": "持股比例", "changes": "股权变更记录"}),
+    ("former_holdings", "已退出的投资 Former holdings", {"name": "被投资企业", "status": "登记状态", "ratio": "最后持股比例",
+                                                   **PERIOD}),
     ("penalties", "处罚与失信记录 Penalties and lists (history included)", {"decided": "日期", "kind_zh": "类别",
                                                                    "status_zh": "状态", "reason": "事由",
                                                                    "authority": "决定机关", "removed": "移出/修复"}),
@@ -54,8 +65,9 @@ class _Names:
     def __init__(self, p: dict, masked: bool) -> None:
         found: set[str] = set()
         if masked:
-            for key, col, label_col in (("legal_reps", "person_name", None), ("shareholders", "holder_name", "holder_label"),
-                                        ("related", "name", "label")):
+            for key, col, label_col in (("legal_reps", "person_name", None), ("former_legal_reps", "person_name", None),
+                                        ("shareholders", "holder_name", "holder_label"),
+                                        ("former_shareholders", "holder_name", "holder_label"), ("related", "name", "label")):
                 df = p.get(key)
                 if df is None or df.empty or col not in df.columns:
                     continue
@@ -97,20 +109,27 @@ def _table(df: pd.DataFrame, columns: dict[str, str], names: _Names, limit: int 
     return f"<table><tr>{head}</tr>{rows}</table>{more}"
 
 
-def report_html(store, uid: str, picture_png: bytes | None, names_masked: bool = True, version: str = "") -> str:
-    """The report page: every section of the party's profile, and the picture when given."""
-    p = profile(store, uid, analyses={})
+ENTERPRISE_ONLY = ("legal_reps", "former_legal_reps", "shareholders", "former_shareholders")
+PERSON_ONLY = ("roles", "former_roles")
+
+
+def report_html(store, uid: str, picture_png: bytes | None, names_masked: bool = True, version: str = "",
+                as_of: Any = None) -> str:
+    """The report page: every section of the party's profile as of ``as_of`` (default today), and the
+    picture when given."""
+    p = profile(store, uid, analyses={}, as_of=as_of)
     names = _Names(p, names_masked)
     name = names(str(p["name"]))
     facts = p["facts"]
     parts = [f"<h1>{html.escape(str(name))} 信用报告 Credit report</h1>",
              f'<div class="meta">{html.escape(p["kind_zh"])} · {html.escape(p["region_name"] or "-")} · uid {html.escape(uid)}'
+             f" · 截至 as of {html.escape(p['as_of'])}"
              f" · 图版本 graph version {html.escape(version)} · 生成 {dt.datetime.now():%Y-%m-%d %H:%M}"
              " · 个人信息已脱敏 personal data masked</div>",
              "<h2>基本信息 Facts</h2>", _table(facts, {"label_zh": "项目", "value": "内容"}, names)]
     for key, title, columns in SECTIONS:
         df = p.get(key)
-        if key in ("roles",) and p["kind"] != "Person" or key in ("legal_reps", "shareholders") and p["kind"] != "Enterprise":
+        if key in PERSON_ONLY and p["kind"] != "Person" or key in ENTERPRISE_ONLY and p["kind"] != "Enterprise":
             continue
         parts += [f"<h2>{html.escape(title)}</h2>", _table(df, columns, names)]
     if picture_png:
@@ -119,10 +138,10 @@ def report_html(store, uid: str, picture_png: bytes | None, names_masked: bool =
     return f"<!doctype html><html><head><meta charset='utf-8'>{STYLE}</head><body>{''.join(parts)}</body></html>"
 
 
-def picture_page(store, uid: str, names_masked: bool = True) -> str:
+def picture_page(store, uid: str, names_masked: bool = True, as_of: Any = None) -> str:
     """The party's one-hop neighbourhood drawn offline (pyvis), as the graph explorer draws it (people's
-    names masked as in the report's text)."""
-    res = neighborhood(store, uid, hops=1, limit=60)
+    names masked as in the report's text), as of ``as_of`` where the neighbourhood takes a day."""
+    res = neighborhood(store, uid, hops=1, limit=60, as_of=as_of)
     sub = res.subgraph
     if sub is None:
         return ""
@@ -135,8 +154,9 @@ def picture_page(store, uid: str, names_masked: bool = True) -> str:
     return graphview.build_html(nodes, sub.rels, centre=uid, active=active, height=520)
 
 
-def write_report(store, uid: str, out: Path, names_masked: bool = True, version: str = "") -> Path:
-    """Draw the picture, build the page and print it to ``out`` (PDF; ``.html`` writes the page)."""
+def write_report(store, uid: str, out: Path, names_masked: bool = True, version: str = "", as_of: Any = None) -> Path:
+    """Draw the picture, build the page and print it to ``out`` (PDF; ``.html`` writes the page); as of
+    ``as_of`` (default today)."""
     from playwright.sync_api import sync_playwright
 
     out = Path(out)
@@ -146,14 +166,14 @@ def write_report(store, uid: str, out: Path, names_masked: bool = True, version:
         try:
             page = browser.new_page(viewport={"width": 1000, "height": 560})
             picture = None
-            drawing = picture_page(store, uid, names_masked)
+            drawing = picture_page(store, uid, names_masked, as_of)
             if drawing:
                 page.set_content(drawing)
                 page.wait_for_function("() => window.network && Object.keys(window.network.body.nodes).length > 0",
                                        timeout=30_000)
                 page.wait_for_timeout(1500)  # the layout settles
                 picture = page.locator("canvas").first.screenshot()
-            doc = report_html(store, uid, picture, names_masked, version)
+            doc = report_html(store, uid, picture, names_masked, version, as_of)
             if out.suffix.lower() == ".html":
                 out.write_text(doc, encoding="utf-8")
                 return out

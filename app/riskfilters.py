@@ -24,12 +24,13 @@ Example
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterable
+import inspect
+from typing import Any, Callable, Iterable
 
 import numpy as np
 import pandas as pd
 
-from creditgraph.queries.labels import code_text, param_label
+from creditgraph.queries.labels import ATTRIBUTION, code_text, param_label
 
 _REGION_NAMES = ("region", "province", "city", "county")
 
@@ -199,8 +200,8 @@ def _missing(v: Any) -> bool:
     return isinstance(v, float) and np.isnan(v)
 
 
-VALUE_ZH = {"enterprise": "企业 enterprise", "person": "自然人 person", "province": "省 province", "city": "市 city",
-            "county": "区县 county", True: "是 yes", False: "否 no"}
+VALUE_ZH: dict[Any, str] = {"enterprise": "企业 enterprise", "person": "自然人 person", "province": "省 province", "city": "市 city",
+            "county": "区县 county", True: "是 yes", False: "否 no", **ATTRIBUTION}
 
 
 def params_text(params: dict[str, Any]) -> str:
@@ -236,3 +237,49 @@ def missing_filters(df: pd.DataFrame, has_period: bool) -> list[tuple[str, str]]
     if not has_period:
         out.append(("日期", "date"))
     return out
+
+
+# --- as_of and attribution (docs/time.md) ---------------------------------------------------------
+
+#: the choices of ``attribution`` (person-level repeat offenders, phoenix cases), in words
+ATTRIBUTION_TEXT = ATTRIBUTION
+#: the earliest day a date field offers
+FIRST_DAY = dt.date(1949, 10, 1)
+
+
+def takes(fn: Callable, name: str) -> bool:
+    """Whether the analysis ``fn`` has a parameter ``name``.
+
+    >>> takes(lambda store, as_of=None: None, "as_of"), takes(lambda store: None, "as_of")
+    (True, False)
+    """
+    try:
+        return name in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def as_of_params(fn: Callable, day: dt.date | None, today: dt.date | None = None) -> dict[str, str]:
+    """``{"as_of": "2021-06-01"}`` for an analysis that takes ``as_of``; nothing for today (every analysis's
+    default, so that the result computed for the default parameters serves it) or when it takes none.
+
+    >>> f = lambda store, as_of=None: None
+    >>> as_of_params(f, dt.date(2021, 6, 1), today=dt.date(2024, 1, 1)), as_of_params(f, dt.date(2024, 1, 1), dt.date(2024, 1, 1))
+    ({'as_of': '2021-06-01'}, {})
+    """
+    today = today or dt.date.today()
+    if day is None or day == today or not takes(fn, "as_of"):
+        return {}
+    return {"as_of": day.isoformat()}
+
+
+def as_of_text(params: dict[str, Any], result_params: dict[str, Any] | None = None) -> str:
+    """The day a result looked at, in words: the one asked for, else the one the analysis used, else today.
+
+    >>> as_of_text({"as_of": "2021-06-01"}), as_of_text({}, {"as_of": dt.date(2022, 1, 31)})
+    ('截至 2021-06-01 as of', '截至 2022-01-31 as of')
+    """
+    day = params.get("as_of") or (result_params or {}).get("as_of") or dt.date.today()
+    if isinstance(day, (dt.date, pd.Timestamp)):
+        day = pd.Timestamp(day).date().isoformat()
+    return f"截至 {day} as of"

@@ -43,11 +43,12 @@ def as_of_date(as_of: Any = None) -> dt.date:
         return as_of
     try:
         ts = pd.Timestamp(str(as_of).strip())
-    except (ValueError, TypeError):
-        ts = pd.NaT
-    if pd.isna(ts):
+        day = None if pd.isna(ts) else ts.date()
+    except (ValueError, TypeError, NotImplementedError):  # NotImplementedError: a year outside 1..9999 ("-0")
+        day = None
+    if day is None:
         raise ValueError(f"as_of must be a date such as 2021-06-01, not {preview(as_of)}")
-    return ts.date()
+    return day
 
 
 def check_attribution(attribution: str) -> str:

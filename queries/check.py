@@ -14,9 +14,13 @@ Matching, per subject (:func:`match_subject`):
 Linked risk: the parties within ``hops`` of a matched subject (one neighbourhood read each) that have
 active penalties or list entries, each with its path. Links among subjects: another checked subject
 inside that neighbourhood, with the path.
+
+Time (docs/time.md): links and linked risk follow the roles and holdings valid on ``as_of`` (default
+today); penalties and list entries count when decided on or before it.
 """
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 from collections.abc import Sequence
@@ -28,6 +32,8 @@ import pyarrow.compute as pc
 
 from creditgraph.graph.inputs import clean_text
 from creditgraph.graph.store import GraphStore
+from creditgraph.queries._asof import decided_by, iso
+from creditgraph.queries._base import as_of_date
 from creditgraph.queries.check_links import links_and_risk
 from creditgraph.queries.neighborhood import neighborhood
 from creditgraph.queries.profile import active_counts
@@ -199,14 +205,16 @@ def match_subject(store: GraphStore, text: str) -> Match:
     return match_subjects(store, [text])[0]
 
 
-def _linked_by_neighbourhood(store: GraphStore, checked: dict[str, int], hops: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Links and linked risk beyond two hops: one neighbourhood query per subject (slower; see
-    :mod:`queries.check_links` for one and two hops)."""
+def _linked_by_neighbourhood(store: GraphStore, checked: dict[str, int], hops: int,
+                             as_of: dt.date | str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Links and linked risk beyond two hops, on ``as_of`` (default today): one neighbourhood query per
+    subject (slower; see :mod:`queries.check_links` for one and two hops)."""
+    day = as_of_date(as_of)
     risk_frames, link_rows = [], []
     for uid, i in checked.items():
-        res = neighborhood(store, uid, hops=hops, rel_types=CHECK_RELS, limit=500)
+        res = neighborhood(store, uid, hops=hops, rel_types=CHECK_RELS, limit=500, as_of=day)
         near = res.table[(res.table["hops"] > 0) & res.table["label"].isin(["Enterprise", "Person"])]
-        counts = active_counts(store, near["uid"].tolist()) if len(near) else {}
+        counts = active_counts(store, near["uid"].tolist(), as_of=day) if len(near) else {}
         risky = near.assign(active_penalties=near["uid"].map(counts).fillna(0).astype(int))
         risky = risky[risky["active_penalties"] > 0][["uid", "name", "label", "hops", "active_penalties", "path"]]
         if len(risky):
@@ -219,27 +227,30 @@ def _linked_by_neighbourhood(store: GraphStore, checked: dict[str, int], hops: i
     return links, risks[["row", "uid", "name", "label", "hops", "active_penalties", "path"]]
 
 
-def check_subjects(store: GraphStore, subjects: Sequence[str], hops: int = 2) -> CheckResult:
+def check_subjects(store: GraphStore, subjects: Sequence[str], hops: int = 2,
+                   as_of: dt.date | str | None = None) -> CheckResult:
     """Check a list of subjects (codes or enterprise names); see the module's description.
 
-    ``hops``: how far linked risk and links among subjects are looked for (1 to 3).
+    ``hops``: how far linked risk and links among subjects are looked for (1 to 3). ``as_of``: the day
+    the graph is seen on (default today; recorded in ``params``).
     """
     if not 1 <= int(hops) <= 3:
         raise ValueError(f"hops must be between 1 and 3, not {hops}")
+    day = as_of_date(as_of)
     matches = match_subjects(store, subjects)
     uids = [m.uid for m in matches if m.uid]
     info = store.query("lookup_enterprise", {"uids": uids}) if uids else pd.DataFrame(columns=["uid"])
     info = info.set_index("uid") if len(info) else info
-    active = active_counts(store, uids) if uids else {}
-    lists = _list_memberships(store, uids)
+    active = active_counts(store, uids, as_of=day) if uids else {}
+    lists = _list_memberships(store, uids, day)
     checked: dict[str, int] = {}
     for i, m in enumerate(matches):  # a company listed twice is checked once, as its first row
         if m.uid and m.uid not in checked:
             checked[m.uid] = i
     if int(hops) <= 2:
-        links, risks = links_and_risk(store, checked, int(hops))
+        links, risks = links_and_risk(store, checked, int(hops), as_of=day)
     else:
-        links, risks = _linked_by_neighbourhood(store, checked, int(hops))
+        links, risks = _linked_by_neighbourhood(store, checked, int(hops), as_of=day)
     link_rows = list(zip(links["row_a"], links["row_b"], links["hops"], links["path"]))
     risk_rows = risks["row"].value_counts().to_dict()
     rows = []
@@ -259,16 +270,17 @@ def check_subjects(store: GraphStore, subjects: Sequence[str], hops: int = 2) ->
     names = dict(zip(subjects_df["row"], subjects_df["name"]))
     links = pd.DataFrame([{"row_a": a, "row_b": b, "name_a": names.get(a), "name_b": names.get(b), "hops": h, "path": p}
                           for a, b, h, p in link_rows], columns=["row_a", "row_b", "name_a", "name_b", "hops", "path"])
-    return CheckResult(subjects_df, risks, links, {"hops": int(hops), "subjects": len(subjects)})
+    return CheckResult(subjects_df, risks, links, {"hops": int(hops), "subjects": len(subjects), "as_of": iso(day)})
 
 
-def _list_memberships(store: GraphStore, uids: list[str]) -> dict[str, list[str]]:
-    """The lists (经营异常名录, 严重违法失信名单, 失信被执行人) each enterprise is on now."""
+def _list_memberships(store: GraphStore, uids: list[str], day: dt.date) -> dict[str, list[str]]:
+    """The lists (经营异常名录, 严重违法失信名单, 失信被执行人) each enterprise is on (active entries listed
+    on or before ``day``)."""
     from creditgraph.queries.profile import LIST_KINDS, penalty_kind_zh
 
     if not uids:
         return {}
-    ev = store.query("events_of", {"uids": uids, "history": False})  # active events only
+    ev = decided_by(store.query("events_of", {"uids": uids, "history": False}), day)  # active events only
     if ev.empty:
         return {}
     ev = ev[ev["kind"].isin(LIST_KINDS)]

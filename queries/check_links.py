@@ -7,15 +7,19 @@ Ring 2: what those connect to (the other companies a person heads or holds, the 
 address or phone, the records possibly of the same person). A connector with more than
 :data:`HUB_LIMIT` ties (a cluster address, a registration agent's phone) is not followed: it would tie
 everything to everything. Complexity: O(subjects × degree²) rows, read in O(model pairs) queries.
+Roles and holdings tie only when valid on ``as_of`` (default today), and only penalties decided on or
+before it count (docs/time.md).
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 import pandas as pd
 
 from creditgraph.graph.store import GraphStore
-from creditgraph.queries._base import lookup_props
+from creditgraph.queries._asof import valid_rows, validity_cols
+from creditgraph.queries._base import as_of_date, lookup_props
 from creditgraph.queries.profile import active_counts
 from creditgraph.queries.result import EvidenceBuilder
 
@@ -27,37 +31,42 @@ HUB_LIMIT = 200
 EDGE_COLUMNS = ["node", "other", "other_label", "type", "forward"]
 
 
-def adjacent(store: GraphStore, nodes: pd.DataFrame, rel_types: Sequence[str] = TIES) -> pd.DataFrame:
-    """Every ``rel_types`` edge at the ``nodes`` (``uid, label``), in both directions: ``node, other,
-    other_label, type, forward`` (``forward``: the edge points from ``node`` to ``other``)."""
+def adjacent(store: GraphStore, nodes: pd.DataFrame, rel_types: Sequence[str] = TIES,
+             as_of: dt.date | str | None = None) -> pd.DataFrame:
+    """Every ``rel_types`` edge at the ``nodes`` (``uid, label``), in both directions, roles and holdings
+    only when valid on ``as_of`` (default today): ``node, other, other_label, type, forward``
+    (``forward``: the edge points from ``node`` to ``other``)."""
+    day = as_of_date(as_of)
     frames = []
     for label, keys in nodes.groupby("label")["uid"]:
         keys = keys.drop_duplicates().tolist()
         for t in rel_types:
+            cols = validity_cols(store, [t])
             for a, b in store.model.rel(t).pairs:
                 if a == label:
-                    df = store.edges_by(t, a, b, keys, by="src")
+                    df = valid_rows(store.edges_by(t, a, b, keys, by="src", cols=cols), day)
                     frames.append(pd.DataFrame({"node": df["src"], "other": df["dst"], "other_label": b, "type": t,
                                                 "forward": True}))
                 if b == label:
-                    df = store.edges_by(t, a, b, keys, by="dst")
+                    df = valid_rows(store.edges_by(t, a, b, keys, by="dst", cols=cols), day)
                     frames.append(pd.DataFrame({"node": df["dst"], "other": df["src"], "other_label": a, "type": t,
                                                 "forward": False}))
     frames = [f for f in frames if len(f)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=EDGE_COLUMNS)
 
 
-def reach(store: GraphStore, subjects: Sequence[str], hops: int) -> pd.DataFrame:
-    """Every party within ``hops`` (1 or 2) of each subject enterprise, with one shortest path:
-    ``subject, party, party_label, hops, path_uids, path_steps``."""
-    ring1 = adjacent(store, pd.DataFrame({"uid": list(dict.fromkeys(subjects)), "label": "Enterprise"}))
+def reach(store: GraphStore, subjects: Sequence[str], hops: int, as_of: dt.date | str | None = None) -> pd.DataFrame:
+    """Every party within ``hops`` (1 or 2) of each subject enterprise on ``as_of`` (default today), with
+    one shortest path: ``subject, party, party_label, hops, path_uids, path_steps``."""
+    day = as_of_date(as_of)
+    ring1 = adjacent(store, pd.DataFrame({"uid": list(dict.fromkeys(subjects)), "label": "Enterprise"}), as_of=day)
     ring1 = ring1[ring1["other"] != ring1["node"]]
     rows = [pd.DataFrame({"subject": ring1["node"], "party": ring1["other"], "party_label": ring1["other_label"],
                           "hops": 1, "path_uids": [[a, b] for a, b in zip(ring1["node"], ring1["other"])],
                           "path_steps": [[(t, f)] for t, f in zip(ring1["type"], ring1["forward"])]})]
     if hops >= 2 and len(ring1):
         conn = ring1[["other", "other_label"]].drop_duplicates().rename(columns={"other": "uid", "other_label": "label"})
-        ring2 = adjacent(store, conn)
+        ring2 = adjacent(store, conn, as_of=day)
         degree = ring2.groupby("node")["other"].transform("size")
         ring2 = ring2[degree <= HUB_LIMIT]
         two = ring1.merge(ring2, left_on="other", right_on="node", suffixes=("1", "2"))
@@ -92,15 +101,18 @@ def path_texts(b: EvidenceBuilder, found: pd.DataFrame) -> list[str]:
     return texts
 
 
-def links_and_risk(store: GraphStore, subjects: dict[str, int], hops: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Pairs of checked subjects tied within ``hops`` (``row_a, row_b, hops, path``) and the parties with
-    active penalties within ``hops`` of each (``row, uid, label, hops, active_penalties, path``)."""
-    found = reach(store, list(subjects), hops)
+def links_and_risk(store: GraphStore, subjects: dict[str, int], hops: int,
+                   as_of: dt.date | str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Pairs of checked subjects tied within ``hops`` on ``as_of`` (default today; ``row_a, row_b, hops,
+    path``) and the parties with active penalties within ``hops`` of each (``row, uid, label, hops,
+    active_penalties, path``)."""
+    day = as_of_date(as_of)
+    found = reach(store, list(subjects), hops, as_of=day)
     ties = found[found["party"].isin(subjects.keys()) & (found["party_label"] == "Enterprise")].copy()
     ties["row_a"] = ties["subject"].map(subjects)
     ties["row_b"] = ties["party"].map(subjects)
     ties = ties[ties["row_a"] < ties["row_b"]]
-    counts = active_counts(store, found["party"].drop_duplicates().tolist()) if len(found) else {}
+    counts = active_counts(store, found["party"].drop_duplicates().tolist(), as_of=day) if len(found) else {}
     risky = found.assign(active_penalties=found["party"].map(counts).fillna(0).astype(int))
     risky = risky[risky["active_penalties"] > 0]
     b = captions(store, pd.concat([ties, risky]))

@@ -17,6 +17,7 @@ level at which the two differ.
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict, deque
 from collections.abc import Sequence
 
@@ -27,7 +28,8 @@ from scipy.sparse import coo_matrix, identity
 from creditgraph.graph.inputs import preview  # error messages never echo a huge input
 from creditgraph.graph.model import MODEL
 from creditgraph.graph.store import isin, pair_key
-from creditgraph.queries._base import days, fetch, lookup_props, region_names, region_parts
+from creditgraph.queries._asof import decided_by, fetch_as_of, iso
+from creditgraph.queries._base import as_of_date, days, fetch, lookup_props, region_names, region_parts
 from creditgraph.queries.identity import (DEFAULT_MIN_IDENTITY_SCORE, Resolution, add_links, check_score, link_path,
                               penalised_people, resolve)
 from creditgraph.queries.result import AnalysisResult, EvidenceBuilder, _clean, finish, node_name
@@ -62,12 +64,12 @@ def _near(da: np.ndarray, db: np.ndarray, window: int) -> bool:
     return bool((np.minimum(left, right) <= window).any())
 
 
-def _party_graph(store, res: Resolution):
+def _party_graph(store, res: Resolution, day: dt.date):
     """Undirected party graph (people who count as someone — ID records and resolved identities, each
-    identity one node — and enterprises; LEGAL_REP + HOLDS_SHARES) as CSR plus edge roles."""
-    lr = fetch(store, "scan_legal_reps", arrow=True).assign(type="LEGAL_REP", ratio=np.nan)
-    ph = fetch(store, "scan_person_holdings", arrow=True).assign(type="HOLDS_SHARES")
-    eh = fetch(store, "scan_enterprise_holdings", arrow=True).assign(type="HOLDS_SHARES")
+    identity one node — and enterprises; LEGAL_REP + HOLDS_SHARES valid on ``day``) as CSR plus edge roles."""
+    lr = fetch_as_of(store, "scan_legal_reps", {}, day, arrow=True).assign(type="LEGAL_REP", ratio=np.nan)
+    ph = fetch_as_of(store, "scan_person_holdings", {}, day, arrow=True).assign(type="HOLDS_SHARES")
+    eh = fetch_as_of(store, "scan_enterprise_holdings", {}, day, arrow=True).assign(type="HOLDS_SHARES")
     cols = ["src", "dst", "type", "ratio"]
     people = pd.concat([lr[cols], ph[cols]], ignore_index=True)
     people = people[people["src"].str.startswith("ID:") | people["src"].isin(set(res.resolved_uids()))]
@@ -107,7 +109,8 @@ def _bfs_path(adj, s: int, t: int, k: int) -> list[int] | None:
 
 def cross_region_links(store, level: str = "province", max_hops: int = 2, window_days: int | None = None,
                        kinds: Sequence[str] | None = None, include_history: bool = False,
-                       min_identity_score: float = DEFAULT_MIN_IDENTITY_SCORE) -> AnalysisResult:
+                       min_identity_score: float = DEFAULT_MIN_IDENTITY_SCORE,
+                       as_of: dt.date | str | None = None) -> AnalysisResult:
     """Penalised enterprises in different regions linked through shared people or owners.
 
     Parameters
@@ -128,6 +131,9 @@ def cross_region_links(store, level: str = "province", max_hops: int = 2, window
     min_identity_score : float
         Person records joined by POSSIBLY_SAME_AS links scoring at least this are one
         connecting person (default 0.9; see queries.identity).
+    as_of : date or str, optional
+        The day the graph is seen on (default today): only roles and holdings valid that day
+        connect, and only events decided on or before it count.
 
     Returns
     -------
@@ -162,13 +168,15 @@ def cross_region_links(store, level: str = "province", max_hops: int = 2, window
     >>> s.close()
     """
     params = _checked_params(level, max_hops, window_days, kinds, include_history, min_identity_score)
+    day = as_of_date(as_of)
+    params["as_of"] = iso(day)
     kind_list: list[str] = params["kinds"]
     res = resolve(store, min_identity_score)
-    ev, regions, ev_days = _penalised(store, include_history, kind_list)
+    ev, regions, ev_days = _penalised(store, include_history, kind_list, day)
     if int(max_hops) <= 2:
-        pairs = _near_pairs(store, res, include_history, kind_list, regions, level, int(max_hops))
+        pairs = _near_pairs(store, res, include_history, kind_list, regions, level, int(max_hops), day)
     else:
-        pairs = _far_pairs(store, res, regions, level, int(max_hops))
+        pairs = _far_pairs(store, res, regions, level, int(max_hops), day)
     rows = _kept_pairs(pairs, regions, level, window_days, ev_days)
     by_label = _parties_shown(rows)
     props = lookup_props(store, by_label)
@@ -196,9 +204,10 @@ def _checked_params(level, max_hops, window_days, kinds, include_history, min_id
             "include_history": include_history, "min_identity_score": check_score(min_identity_score)}
 
 
-def _penalised(store, include_history: bool, kinds: list[str]):
-    """The penalty events that count, each penalised enterprise's region parts, and its sorted days."""
-    ev = fetch(store, "scan_events", {"history": bool(include_history)}, arrow=True)
+def _penalised(store, include_history: bool, kinds: list[str], day: dt.date):
+    """The penalty events that count (decided by ``day``), each penalised enterprise's region parts, and
+    its sorted days."""
+    ev = decided_by(fetch(store, "scan_events", {"history": bool(include_history)}, arrow=True), day)
     if kinds:
         ev = ev[ev["kind"].isin(kinds)]
     ev = ev.drop_duplicates(["subject", "event"])
@@ -211,11 +220,12 @@ def _penalised(store, include_history: bool, kinds: list[str]):
 
 
 def _near_pairs(store, res: Resolution, include_history: bool, kinds: list[str], regions: dict, level: str,
-                max_hops: int) -> dict[tuple[str, str], dict]:
+                max_hops: int, day: dt.date) -> dict[tuple[str, str], dict]:
     """Pairs within 2 hops: (a, b) -> {"hops", "direct" or "via": [(connector, label, roles, ratios, chain)]}."""
     penalised = set(regions)
     pairs: dict[tuple[str, str], dict] = {}
-    pp = penalised_people(store, res, include_history, kinds)
+    # the roles valid on as_of connect (not those valid when each penalty was decided)
+    pp = penalised_people(store, res, include_history, kinds, as_of=day, attribution="current")
     pp = pp[pp["enterprise"].isin(penalised)].copy()
     pp["ratio"] = pp["ratio"].where(pp["role"] == "HOLDS_SHARES")
     pp = pp.sort_values(["identity", "enterprise", "party"], kind="stable")
@@ -244,9 +254,10 @@ def _near_pairs(store, res: Resolution, include_history: bool, kinds: list[str],
     return pairs
 
 
-def _far_pairs(store, res: Resolution, regions: dict, level: str, max_hops: int) -> dict[tuple[str, str], dict]:
+def _far_pairs(store, res: Resolution, regions: dict, level: str, max_hops: int,
+               day: dt.date) -> dict[tuple[str, str], dict]:
     """Pairs within 3–4 hops (sparse matrix powers, then one BFS per pair): (a, b) -> {"hops", "path", "roles"}."""
-    adj, nodes, edges = _party_graph(store, res)
+    adj, nodes, edges = _party_graph(store, res, day)
     pos = nodes.get_indexer(sorted(regions))
     pen_idx = pos[pos >= 0]
     reach = adj[pen_idx]
@@ -318,8 +329,8 @@ def _pair_table(rows: list[tuple], regions: dict, props: dict, names: dict, ev_b
         g = ev_by.get(e)
         if g is None:
             return []
-        return [node_name("PenaltyEvent", u, {"kind": k, "decided": _clean(dt)})
-                for u, k, dt in zip(g["event"], g["kind"], g["decided"])]
+        return [node_name("PenaltyEvent", u, {"kind": k, "decided": _clean(when)})
+                for u, k, when in zip(g["event"], g["kind"], g["decided"])]
 
     def side(prefix: str, e: str) -> dict:
         r = regions[e]
@@ -351,8 +362,8 @@ def _pair_evidence(bl: EvidenceBuilder, row, ev_by: dict, res: Resolution):
         g = ev_by.get(e)
         if g is None:
             continue
-        for u, k, dt, st in zip(g["event"], g["kind"], g["decided"], g["status"]):
-            bl.node(u, "PenaltyEvent", kind=k, decided=dt, status=st)
+        for u, k, when, st in zip(g["event"], g["kind"], g["decided"], g["status"]):
+            bl.node(u, "PenaltyEvent", kind=k, decided=when, status=st)
             bl.path([e, u], [("PENALIZED", True)])
     lines = []
     for c in dict.fromkeys(row["connectors"]):

@@ -13,12 +13,14 @@ known); one with neither is left out and reported in ``extras["missing"]``.
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 
 import numpy as np
 import pandas as pd
 
-from creditgraph.queries._base import fetch, lookup_props, require_label
+from creditgraph.queries._asof import iso
+from creditgraph.queries._base import as_of_date, fetch, lookup_props, require_label
 from creditgraph.queries.cypher_gen import PARTY_LABELS, query_name
 from creditgraph.queries.identity import (DEFAULT_MIN_IDENTITY_SCORE, LINK_COLUMNS, Resolution, add_links, check_score,
                               identities_of, resolve_of)
@@ -84,7 +86,8 @@ def _merge_identities(store, owners: dict[str, dict], labels: dict, min_identity
 
 
 def equity_penetration(store, uid: str, depth: int = 6,
-                       min_identity_score: float = DEFAULT_MIN_IDENTITY_SCORE) -> AnalysisResult:
+                       min_identity_score: float = DEFAULT_MIN_IDENTITY_SCORE,
+                       as_of: dt.date | str | None = None) -> AnalysisResult:
     """Ultimate owners of an enterprise with their effective ratios, and the actual-controller candidate.
 
     Ultimate owners are the people reached by following shareholdings upwards,
@@ -102,6 +105,8 @@ def equity_penetration(store, uid: str, depth: int = 6,
     min_identity_score : float
         Owner records joined by POSSIBLY_SAME_AS links scoring at least this are one
         owner and their ratios add up (default 0.9; see queries.identity).
+    as_of : date or str, optional
+        The day the ownership is seen on (default today): only holdings valid that day.
 
     Returns
     -------
@@ -136,8 +141,9 @@ def equity_penetration(store, uid: str, depth: int = 6,
     if not 1 <= int(depth) <= MAX_DEPTH:
         raise ValueError(f"depth must be between 1 and {MAX_DEPTH}, not {depth}")
     require_label(store, uid, ("Enterprise",))
-    params = {"uid": uid, "depth": depth, "min_identity_score": check_score(min_identity_score)}
-    raw = _in_key_order(fetch(store, "ownership_up", {"uid": uid, "depth": int(depth)}))
+    day = as_of_date(as_of)
+    params = {"uid": uid, "depth": depth, "min_identity_score": check_score(min_identity_score), "as_of": iso(day)}
+    raw = _in_key_order(fetch(store, "ownership_up", {"uid": uid, "depth": int(depth), "as_of": day}))
     edges, missing = _ratios(raw)
     labels = dict(zip(raw["src"], raw["src_label"]))
     labels[uid] = "Enterprise"
@@ -229,7 +235,7 @@ def _paths_evidence(found: list[tuple[list[str], float]], labels: dict, names: d
     return b.build(extra_lines=[*lines, f"有效持股 = {terms} = {format_ratio(total)}"])
 
 
-def controlled_by(store, uid: str, depth: int = 6) -> AnalysisResult:
+def controlled_by(store, uid: str, depth: int = 6, as_of: dt.date | str | None = None) -> AnalysisResult:
     """Everything a party holds, directly or through other enterprises, with effective ratios.
 
     Parameters
@@ -240,6 +246,8 @@ def controlled_by(store, uid: str, depth: int = 6) -> AnalysisResult:
         The holder: a person or an enterprise.
     depth : int
         Longest chain of shareholdings to follow, 1 to 9 (default 6).
+    as_of : date or str, optional
+        The day the holdings are seen on (default today): only holdings valid that day.
 
     Returns
     -------
@@ -262,8 +270,10 @@ def controlled_by(store, uid: str, depth: int = 6) -> AnalysisResult:
     if not 1 <= int(depth) <= MAX_DEPTH:
         raise ValueError(f"depth must be between 1 and {MAX_DEPTH}, not {depth}")
     label = require_label(store, uid, PARTY_LABELS)
-    params = {"uid": uid, "depth": depth}
-    raw = _in_key_order(fetch(store, query_name("ownership_down", label=label), {"uid": uid, "depth": int(depth)}))
+    day = as_of_date(as_of)
+    params = {"uid": uid, "depth": depth, "as_of": iso(day)}
+    raw = _in_key_order(fetch(store, query_name("ownership_down", label=label),
+                              {"uid": uid, "depth": int(depth), "as_of": day}))
     raw = raw.drop_duplicates(["src", "dst"])
     raw["ratio"] = pd.to_numeric(raw["ratio"], errors="coerce")
     missing, edges = raw[raw["ratio"].isna()], raw[raw["ratio"].notna()]

@@ -7,15 +7,16 @@ CSV and XLSX are for people (supervision staff open them in a spreadsheet):
   empty cells empty (never ``None`` or ``nan``), internal codes in Chinese where the graph model names
   them (penalty kinds and statuses, node labels, relationship types: ``HOLDS_SHARES+LEGAL_REP`` →
   ``股东+法定代表人``);
-* ``.csv``: the table plus an evidence column (each row's paths as text, one per line), UTF-8 with BOM
-  so that Excel shows Chinese;
+* ``.csv``: the table plus an evidence column (each row's paths as text, one per line) and, when the
+  analysis looked at the graph as of a day (``as_of`` in its parameters, docs/time.md), a last column
+  截至日期 As of with that day; UTF-8 with BOM so that Excel shows Chinese;
 * ``.xlsx``: sheet 结果 (the table and its evidence column), sheet 证据 (one line per evidence path),
-  sheet 参数 (the analysis, each parameter in words, the filters applied in the app, the export time,
-  the row count and how names were written); every sheet with a frozen header row, an autofilter and
-  column widths fitted to the content (:func:`graph.sheets.write_sheets`).
+  sheet 参数 (the analysis and the day it looked at, each parameter in words, the filters applied in
+  the app, the export time, the row count and how names were written); every sheet with a frozen
+  header row, an autofilter and column widths fitted to the content (:func:`graph.sheets.write_sheets`).
 
 JSON is data for programs and keeps the internal column names and codes: ``{"analysis", "params",
-"filters", "exported_at", "rows", "evidence": {row_id: {"nodes", "rels", "paths"}}}``.
+"as_of", "filters", "exported_at", "rows", "evidence": {row_id: {"nodes", "rels", "paths"}}}``.
 
 Personal data is masked on the way out, in every format: phone numbers and e-mail addresses (the uids
 of Phone and Email nodes, and anything in a text that looks like one) become ``139****5678`` /
@@ -55,7 +56,7 @@ import pandas as pd
 from creditgraph.graph.config import EXPORT_PERSON_NAMES, load_settings
 from creditgraph.graph.masking import mask_name, mask_person_uid, mask_text, masked_email, masked_phone  # noqa: F401  (mask_text: part of this API)
 from creditgraph.graph.sheets import neutralise_formulas, write_csv, write_sheets  # noqa: F401  (part of this API)
-from creditgraph.queries._base import is_missing as _missing
+from creditgraph.queries._base import as_of_date, is_missing as _missing
 from creditgraph.queries.labels import analysis_label, code_text, column_label, filter_label, param_label
 from creditgraph.queries.result import AnalysisResult, Evidence
 from creditgraph.queries.shell import SIGNALS
@@ -281,6 +282,23 @@ def _table(result: AnalysisResult, evidence: bool, max_rows: int | None, out: Ou
     return frame
 
 
+def as_of_text(result: AnalysisResult) -> str | None:
+    """The day the analysis looked at the graph (its ``as_of`` parameter) as an ISO date; today when it
+    recorded none; None when the analysis has no such parameter.
+
+    >>> from creditgraph.queries.result import finish
+    >>> as_of_text(finish("x", {"as_of": dt.date(2021, 6, 1)}, pd.DataFrame(), {})), as_of_text(finish("x", {}, pd.DataFrame(), {}))
+    ('2021-06-01', None)
+    """
+    if "as_of" not in result.params:
+        return None
+    v = result.params["as_of"]
+    try:
+        return as_of_date(None if _missing(v) else v).isoformat()
+    except ValueError:
+        return str(v)
+
+
 def _setting(person_names: str | None) -> str:
     if person_names is None:
         return load_settings().export_person_names
@@ -307,13 +325,17 @@ def export(result: AnalysisResult, path: str | Path, evidence: bool = True, max_
     names = _setting(person_names)
     out = OutputMasking(names=names == "masked")
     path.parent.mkdir(parents=True, exist_ok=True)
+    as_of = as_of_text(result)
     if suffix == ".csv":
-        write_csv(_table(result, evidence, max_evidence_rows, out), path)
+        table = _table(result, evidence, max_evidence_rows, out)
+        if as_of is not None:  # a CSV has no parameters sheet: the day goes on every row
+            table[column_label("as_of")] = as_of
+        write_csv(table, path)
     elif suffix == ".xlsx":
         _xlsx(result, path, evidence, max_evidence_rows, dict(filters or {}), out)
     else:
         rows = _mask_person_names(result.table, result.analysis, out)
-        doc = {"analysis": result.analysis, "params": out.jsonable(result.params),
+        doc = {"analysis": result.analysis, "params": out.jsonable(result.params), "as_of": as_of,
                "filters": out.jsonable(dict(filters or {})), "exported_at": _now(), "person_names": names,
                "rows": [out.jsonable(r) for r in rows.astype(object).to_dict("records")]}
         if evidence:
@@ -395,7 +417,10 @@ def parameters_sheet(result: AnalysisResult, filters: Mapping[str, Any], out: Ou
     """
     out = out or OutputMasking()
     rows: list[list[Any]] = [[SECTION_ANALYSIS, "分析 Analysis", analysis_label(result.analysis), result.analysis]]
-    rows += [[SECTION_PARAM, param_label(k), _words(k, v, out), k] for k, v in result.params.items()]
+    as_of = as_of_text(result)
+    if as_of is not None:
+        rows.append([SECTION_ANALYSIS, param_label("as_of"), as_of, "as_of"])
+    rows += [[SECTION_PARAM, param_label(k), _words(k, v, out), k] for k, v in result.params.items() if k != "as_of"]
     if filters:
         rows += [[SECTION_FILTER, filter_label(k), _words(k, v, out), k] for k, v in filters.items()]
     else:

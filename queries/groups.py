@@ -6,6 +6,7 @@ the enterprises' events (active only unless ``include_history``).
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 import numpy as np
@@ -15,7 +16,8 @@ from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 from creditgraph.graph.store import isin as store_isin
 
-from creditgraph.queries._base import check_rel_types, fetch, lookup_props
+from creditgraph.queries._asof import decided_by, edges_on, iso
+from creditgraph.queries._base import as_of_date, check_rel_types, fetch, lookup_props
 from creditgraph.queries.identity import DEFAULT_MIN_IDENTITY_SCORE, Resolution, check_score, link_lines, resolve
 from creditgraph.queries.result import AnalysisResult, EvidenceBuilder, finish, node_name
 
@@ -37,10 +39,11 @@ def _lists_by(keys: np.ndarray, values: np.ndarray) -> dict:
     return {k: g.tolist() for k, g in zip(keys[starts].tolist(), np.split(values, bounds))}
 
 
-def _graph(store, rel_types: Sequence[str], res: Resolution | None = None):
-    """Edges, node index, labels and the undirected CSR adjacency (with the identity links of ``res``
-    as ``POSSIBLY_SAME_AS`` edges: a resolved person's records join one group)."""
-    e = store.edges(list(rel_types))
+def _graph(store, rel_types: Sequence[str], day: dt.date, res: Resolution | None = None):
+    """Edges (roles and holdings valid on ``day``), node index, labels and the undirected CSR adjacency
+    (with the identity links of ``res`` as ``POSSIBLY_SAME_AS`` edges: a resolved person's records join
+    one group)."""
+    e = edges_on(store, rel_types, day)
     if res is not None and res and "POSSIBLY_SAME_AS" not in rel_types:
         people = e.loc[e["src_label"] == "Person", "src"].astype("string")
         links = res.edges()
@@ -64,14 +67,15 @@ def _graph(store, rel_types: Sequence[str], res: Resolution | None = None):
     return e, pd.Index(nodes), labels, adj, s, d
 
 
-def _event_counts(store, include_history: bool) -> pd.Series:
-    ev = fetch(store, "scan_events", {"history": bool(include_history)}, arrow=True)
+def _event_counts(store, include_history: bool, day: dt.date) -> pd.Series:
+    ev = decided_by(fetch(store, "scan_events", {"history": bool(include_history)}, arrow=True), day)
     return ev.drop_duplicates(["subject", "event"]).groupby("subject")["event"].size()
 
 
 def risk_groups(store, rel_types: Sequence[str] = GROUP_RELS, min_size: int = 2,
                 include_history: bool = False,
-                min_identity_score: float = DEFAULT_MIN_IDENTITY_SCORE) -> AnalysisResult:
+                min_identity_score: float = DEFAULT_MIN_IDENTITY_SCORE,
+                as_of: dt.date | str | None = None) -> AnalysisResult:
     """Connected groups of enterprises and the people behind them, with their penalties.
 
     Parameters
@@ -89,6 +93,9 @@ def risk_groups(store, rel_types: Sequence[str] = GROUP_RELS, min_size: int = 2,
         Person records joined by POSSIBLY_SAME_AS links scoring at least this are one
         person: their companies join one group and they count once in ``people``
         (default 0.9; see queries.identity).
+    as_of : date or str, optional
+        The day the graph is seen on (default today): only roles and holdings valid that day
+        join a group, and only events decided on or before it count.
 
     Returns
     -------
@@ -117,9 +124,11 @@ def risk_groups(store, rel_types: Sequence[str] = GROUP_RELS, min_size: int = 2,
     types = check_rel_types(rel_types, GROUP_RELS)
     params = {"rel_types": types, "min_size": min_size, "include_history": include_history,
               "min_identity_score": check_score(min_identity_score)}
+    day = as_of_date(as_of)
+    params["as_of"] = iso(day)
     res = resolve(store, min_identity_score)
-    e, nodes, labels, adj, s, d = _graph(store, types, res)
-    counts = _event_counts(store, include_history)
+    e, nodes, labels, adj, s, d = _graph(store, types, day, res)
+    counts = _event_counts(store, include_history, day)
     cols = ["group_id", "enterprises", "people", "penalised_enterprises", "events", "members", "member_names",
             "identity_members"]
     if len(nodes) == 0:
@@ -189,7 +198,7 @@ def risk_groups(store, rel_types: Sequence[str] = GROUP_RELS, min_size: int = 2,
 def risk_propagation(store, alpha: float = 0.85, rel_types: Sequence[str] = GROUP_RELS, top: int = 100,
                      include_history: bool = False, include_seeds: bool = False,
                      labels: Sequence[str] = ("Enterprise", "Person"), max_iter: int = 100,
-                     tol: float = 1e-10) -> AnalysisResult:
+                     tol: float = 1e-10, as_of: dt.date | str | None = None) -> AnalysisResult:
     """Risk propagated from penalised enterprises (personalised PageRank), top-N parties.
 
     The walk restarts at enterprises with active penalties (weighted by their event
@@ -215,6 +224,9 @@ def risk_propagation(store, alpha: float = 0.85, rel_types: Sequence[str] = GROU
         Which kinds of party to list (default enterprises and people).
     max_iter, tol : int, float
         Power-iteration limits (L1 change below ``tol`` stops it).
+    as_of : date or str, optional
+        The day the graph is seen on (default today): risk travels along the roles and holdings
+        valid that day, from events decided on or before it.
 
     Returns
     -------
@@ -243,8 +255,10 @@ def risk_propagation(store, alpha: float = 0.85, rel_types: Sequence[str] = GROU
     types = check_rel_types(rel_types, GROUP_RELS)
     params = {"alpha": alpha, "rel_types": types, "top": top, "include_history": include_history,
               "include_seeds": include_seeds, "labels": list(labels)}
-    e, nodes, node_labels, adj, s, d = _graph(store, types)
-    counts = _event_counts(store, include_history)
+    day = as_of_date(as_of)
+    params["as_of"] = iso(day)
+    e, nodes, node_labels, adj, s, d = _graph(store, types, day)
+    counts = _event_counts(store, include_history, day)
     cols = ["uid", "label", "name", "score", "seed", "events", "hops_to_seed", "nearest_seed"]
     n = len(nodes)
     seed_w = counts.reindex(nodes).fillna(0).to_numpy(np.float64) * (node_labels == "Enterprise")

@@ -55,6 +55,12 @@ COLUMN_LABELS: dict[str, str] = {
     "city": "城市代码 City code", "records": "记录数 Records", "identities": "身份数 Identities",
     "confidence": "置信度代码 Confidence code", "tied_companies": "有旁证企业数 Tied companies",
     "founding_window": "集中成立企业数 Founded together", "authority_share": "同一登记机关占比 Same authority",
+    # role and holding history (docs/time.md)
+    "valid_from": "起始日期 From", "valid_to": "终止日期 To", "ended_by": "终止依据 How it ended",
+    "changes": "股权变更记录 Equity changes", "as_of": "截至日期 As of", "attribution": "归责方式 Attribution",
+    "role_periods": "任职期间 Role periods", "role_period": "任职期间 Role period",
+    "exit_date": "离开日期 Left on", "exit_signal": "离开依据 How the person left",
+    "left_days_before": "离开后至处罚天数 Days from leaving to penalty",
     # added by the exports
     "evidence": "证据 Evidence",
 }
@@ -82,7 +88,8 @@ ANALYSIS_COLUMN_LABELS: dict[str, dict[str, str]] = {
     # the two parties are peers (the old / new company wording is the phoenix cases')
     "cross_region_links": {**_party("A", "主体甲"), **_party("B", "主体乙"), "hops": "关联跳数 Hops",
                            "path": "关联路径 Path"},
-    "phoenix_cases": {"a_events": "原企业事件数 A events"},
+    "phoenix_cases": {"a_events": "原企业事件数 A events", "role_period": "在原企业任职期间 Role period in A",
+                      "exit_date": "离开原企业日期 Left A on"},
     "neighborhood": {"status": "状态 Status", "hops": "距中心跳数 Hops from centre"},
     "name_hubs": {"name": "姓名 Name", "region": "地区代码 Region", "score": "评分 Score"},
     "equity_penetration": {"name": "股东名称 Owner", "paths": "持股路径数 Paths"},
@@ -118,6 +125,9 @@ PARAM_LABELS: dict[str, str] = {
     "tol": "收敛阈值 Tolerance", "min_tied": "最少有旁证企业数 Min tied companies",
     "include_name_only": "包含仅同名 Include name-only",
     "subjects": "核查主体数 Subjects checked", "purpose": "核查用途 Purpose",
+    "as_of": "截至日期 As of (roles and holdings valid that day)",
+    "left_before_days": "离开后仍归责天数 Days after leaving a penalty still counts",
+    "attribution": "处罚归责方式 Attribution of penalties to people",
 }
 
 #: The risk page's filters (``export(..., filters=...)``).
@@ -165,10 +175,25 @@ _RELS = {k: v.label_zh for k, v in MODEL.rels.items()}
 _ROLES = {**_RELS, "HOLDS_SHARES": "股东", "LEGAL_REP": "法定代表人"}
 _LEVELS = {"province": "省", "city": "市", "county": "区县", "enterprise": "企业", "person": "自然人"}
 
+#: How the end of a role or holding became known (``ended_by``, docs/time.md), in words.
+ENDED_BY: dict[str, str] = {
+    "source": "登记记载终止日期 end date in the record",
+    "delete_flag": "增量数据删除 deleted by an incremental extract",
+    "replaced": "法定代表人变更 another legal representative registered",
+    "equity_change": "股权变更退出 equity change to 0%",
+    "snapshot": "全量数据不再列出 no longer in a full extract",
+}
+#: Whose roles a penalty is attributed to (``attribution`` of repeat offenders and phoenix cases).
+ATTRIBUTION: dict[str, str] = {
+    "decision": "按处罚决定日在任 in office on the decision date",
+    "current": "按当前在任 in office on the as-of date",
+}
+
 #: Columns (and parameters) whose values hold internal codes, and the codes' Chinese text.
 CODE_TEXT: dict[str, dict[str, str]] = {
     "kinds": _KINDS, "kind": _KINDS, "statuses": _STATUSES, "status": _STATUSES, "label": _NODES, "labels": _NODES,
     "roles": _ROLES, "role_in_a": _ROLES, "rel_types": _RELS, "differs_at": _LEVELS, "level": _LEVELS,
+    "ended_by": ENDED_BY, "attribution": ATTRIBUTION,
 }
 _CODE = re.compile(r"[A-Za-z_]+")
 
@@ -180,6 +205,8 @@ def code_text(column: str, value: str) -> str:
     ('股东+法定代表人', '经营异常名录、行政处罚')
     >>> code_text("status", "active"), code_text("status", "存续"), code_text("name", "active")
     ('有效', '存续', 'active')
+    >>> code_text("ended_by", "replaced")
+    '法定代表人变更 another legal representative registered'
     """
     table = CODE_TEXT.get(column)
     if table is None:

@@ -8,16 +8,24 @@ are left out unless ``include_history``. The subgraph then gets every
 relationship of those types between two of its nodes, not only the
 shortest-path tree: a person who heads ten of the companies shown is drawn
 with ten lines, a mutual shareholding in both directions.
+
+Time (docs/time.md): the search, and the lines drawn among the nodes, follow
+only the roles and holdings valid on ``as_of`` (default today); penalty events
+decided after it (and what is reached only through them) are left out after the
+search, like removed ones.
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 
-from creditgraph.queries._base import records, PARTY_RELS, check_rel_types, fetch, is_active, lookup_props, require_label
+from creditgraph.queries._asof import iso, valid_rows, validity_cols
+from creditgraph.queries._base import (records, PARTY_RELS, as_of_date, check_rel_types, fetch, is_active, is_missing,
+                                       lookup_props, require_label)
 from creditgraph.queries.cypher_gen import CENTRE_LABELS
 from creditgraph.queries.result import AnalysisResult, EvidenceBuilder, _clean, finish, node_caption, node_name
 
@@ -56,16 +64,24 @@ def rel_props(row, i: int) -> dict:
     return out
 
 
+def _decided_after(v, day: dt.date) -> bool:
+    """An event decided after ``day`` (an undated one is not)."""
+    return not is_missing(v) and pd.Timestamp(v).date() > day
+
+
 def _as_list(v) -> list:
     if v is None or (isinstance(v, float) and pd.isna(v)):
         return []
     return list(v)
 
 
-def add_links_among(store, b: EvidenceBuilder, rel_types: Sequence[str]) -> int:
-    """Add to ``b`` every ``rel_types`` relationship between two of its nodes; returns how many it did
-    not hold yet. One adjacency read per source label among the nodes (all types at once):
-    O(nodes × degree), bounded by the caller's node limit."""
+def add_links_among(store, b: EvidenceBuilder, rel_types: Sequence[str],
+                    as_of: dt.date | str | None = None) -> int:
+    """Add to ``b`` every ``rel_types`` relationship between two of its nodes (roles and holdings only
+    when valid on ``as_of``, default today); returns how many it did not hold yet. One adjacency read
+    per source label among the nodes (all types at once): O(nodes × degree), bounded by the caller's
+    node limit."""
+    day = as_of_date(as_of)
     labels = b.labels()
     by_label: dict[str, list[str]] = defaultdict(list)
     for node_uid, node_label in labels.items():
@@ -75,7 +91,8 @@ def add_links_among(store, b: EvidenceBuilder, rel_types: Sequence[str]) -> int:
         types = [t for t in rel_types if src_label in store.model.rel(t).sources]
         if not types:
             continue
-        df = store.edges_out(src_label, keys, types, cols=_link_cols(store, types))
+        df = store.edges_out(src_label, keys, types, cols=[*_link_cols(store, types), *validity_cols(store, types)])
+        df = valid_rows(df, day)  # rows of undated types have null bounds: always valid
         for rec in df.to_dict("records"):
             dst_label = labels.get(rec["dst"])
             if dst_label is None or rec["src"] == rec["dst"] or (src_label, dst_label) not in store.model.rel(rec["type"]).pairs:
@@ -95,7 +112,7 @@ def _link_cols(store, types: Sequence[str]) -> list[str]:
 
 
 def neighborhood(store, uid: str, hops: int = 2, rel_types: Sequence[str] | None = None, limit: int = 500,
-                 include_history: bool = False) -> AnalysisResult:
+                 include_history: bool = False, as_of: dt.date | str | None = None) -> AnalysisResult:
     """Nodes within ``hops`` hops of ``uid``, each with a shortest path from it.
 
     Parameters
@@ -114,6 +131,9 @@ def neighborhood(store, uid: str, hops: int = 2, rel_types: Sequence[str] | None
         At most this many nodes besides the centre, nearest first (default 500).
     include_history : bool
         Also show removed / repaired / withdrawn penalty events (their ``status`` says which).
+    as_of : date or str, optional
+        The day the graph is seen on (default today): only roles and holdings valid that day
+        are followed, and only penalty events decided on or before it are reached.
 
     Returns
     -------
@@ -142,11 +162,14 @@ def neighborhood(store, uid: str, hops: int = 2, rel_types: Sequence[str] | None
         raise ValueError("limit must be at least 1")
     types = check_rel_types(rel_types, PARTY_RELS)
     label = require_label(store, uid, CENTRE_LABELS)
-    params = {"uid": uid, "hops": hops, "rel_types": types, "limit": limit, "include_history": include_history}
-    # Removed events are dropped after the search: ask for a margin so the limit still fills.
-    fetch_limit = int(limit) if include_history else int(limit) + min(int(limit), 500)
+    day = as_of_date(as_of)
+    params = {"uid": uid, "hops": hops, "rel_types": types, "limit": limit, "include_history": include_history,
+              "as_of": iso(day)}
+    # Removed events and events decided after as_of are dropped after the search: ask for a margin so
+    # the limit still fills.
+    fetch_limit = int(limit) + min(int(limit), 500)
     df = fetch(store, f"neighborhood_{label.lower()}",
-               {"uid": uid, "hops": int(hops), "types": types, "limit": fetch_limit})
+               {"uid": uid, "hops": int(hops), "types": types, "limit": fetch_limit, "as_of": day})
     centre = lookup_props(store, {label: [uid]}).get(uid, (label, {}))[1]
 
     b = EvidenceBuilder()
@@ -162,6 +185,10 @@ def neighborhood(store, uid: str, hops: int = 2, rel_types: Sequence[str] | None
         inner_uids = _as_list(rec["path_uids"])
         inner_labels = _as_list(rec["path_labels"])
         inner_status = _as_list(rec["path_status"])
+        if (nlabel == "PenaltyEvent" and _decided_after(rec.get("decided"), day)) or any(
+                lbl == "PenaltyEvent" and _decided_after(d, day)
+                for lbl, d in zip(inner_labels, _as_list(rec["path_decided"]))):
+            continue
         if not include_history:
             if nlabel == "PenaltyEvent" and not is_active(rec.get("status")):
                 continue
@@ -179,7 +206,7 @@ def neighborhood(store, uid: str, hops: int = 2, rel_types: Sequence[str] | None
         rows.append({"uid": nid, "label": nlabel, "hops": int(rec["hops"]), "props": props, "path": (path, steps)})
         seen.add(nid)
 
-    add_links_among(store, b, types)
+    add_links_among(store, b, types, day)
     subgraph = b.build()
     table = pd.DataFrame({
         "uid": [r["uid"] for r in rows],

@@ -5,15 +5,19 @@ shareholdings, penalties, shared addresses / phones / e-mails, possible
 same-person links); each step in the result keeps its stored direction and
 its details (shareholding ratio, position, score). Paths through a declared
 cluster address (集中办公区) are marked: companies registered there are not
-related by that alone.
+related by that alone. A path follows only the roles and holdings valid on
+``as_of`` (default today) and only penalty events decided on or before it
+(docs/time.md).
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 import pandas as pd
 
-from creditgraph.queries._base import records, PARTY_RELS, check_rel_types, fetch, lookup_props, require_label
+from creditgraph.queries._asof import iso
+from creditgraph.queries._base import records, PARTY_RELS, as_of_date, check_rel_types, fetch, lookup_props, require_label
 from creditgraph.queries.cypher_gen import PARTY_LABELS, query_name
 from creditgraph.queries.neighborhood import _as_list, path_steps, rel_props
 from creditgraph.queries.result import AnalysisResult, EvidenceBuilder, finish
@@ -22,7 +26,7 @@ MAX_HOPS = 6
 
 
 def paths(store, a: str, b: str, max_hops: int = 6, all_paths: bool = False, limit: int = 50,
-          rel_types: Sequence[str] | None = None) -> AnalysisResult:
+          rel_types: Sequence[str] | None = None, as_of: dt.date | str | None = None) -> AnalysisResult:
     """Shortest paths (or, with ``all_paths``, all simple paths) between two parties.
 
     Parameters
@@ -40,6 +44,9 @@ def paths(store, a: str, b: str, max_hops: int = 6, all_paths: bool = False, lim
         At most this many paths (default 50).
     rel_types : sequence of str, optional
         Relationship types to follow (default: the party relationships).
+    as_of : date or str, optional
+        The day the graph is seen on (default today): only roles and holdings valid that day,
+        only penalty events decided on or before it.
 
     Returns
     -------
@@ -68,9 +75,12 @@ def paths(store, a: str, b: str, max_hops: int = 6, all_paths: bool = False, lim
     types = check_rel_types(rel_types, PARTY_RELS)
     la = require_label(store, a, PARTY_LABELS)
     lb = require_label(store, b, PARTY_LABELS)
-    params = {"a": a, "b": b, "max_hops": max_hops, "all_paths": all_paths, "limit": limit, "rel_types": types}
+    day = as_of_date(as_of)
+    params = {"a": a, "b": b, "max_hops": max_hops, "all_paths": all_paths, "limit": limit, "rel_types": types,
+              "as_of": iso(day)}
     name = query_name("paths_all" if all_paths else "paths_shortest", a=la, b=lb)
-    df = fetch(store, name, {"a": a, "b": b, "max_hops": int(max_hops), "types": types, "limit": int(limit)})
+    df = fetch(store, name, {"a": a, "b": b, "max_hops": int(max_hops), "types": types, "limit": int(limit),
+                             "as_of": day})
 
     found: list[tuple[list[str], list[tuple[str, bool]], list[dict], list[str]]] = []
     by_label: dict[str, set[str]] = {la: {a}}

@@ -6,6 +6,9 @@
 * for an enterprise: its legal representative(s), its shareholders with
   subscribed and paid amounts and ratios, the enterprises it holds shares in;
 * for a person: the enterprises they represent and hold shares in;
+* history (docs/time.md): each of these as of a day ``as_of`` (default today): the roles and
+  holdings valid that day, and apart from them the former ones (ended by then) with their period
+  and how they ended (:mod:`queries.profile_history`); equity changes on the holding (``changes``);
 * the penalty timeline with each event's status (active / removed / repaired /
   withdrawn) and the list memberships among them (abnormal-operation list,
   serious-illegal-and-dishonest list, dishonest judgment debtors);
@@ -35,8 +38,9 @@ import pandas as pd
 
 from creditgraph.graph.model import MODEL
 from creditgraph.graph.store import GraphStore
-from creditgraph.queries._base import is_missing as _is_missing, lookup_props
+from creditgraph.queries._base import as_of_date, is_missing as _is_missing, lookup_props
 from creditgraph.queries.lifecycle import is_end_status
+from creditgraph.queries.profile_history import split_history
 from creditgraph.queries.result import format_ratio
 from creditgraph.queries.search import region_name, regions
 
@@ -119,12 +123,12 @@ def _lists(pen: pd.DataFrame) -> pd.DataFrame:
     }, columns=cols).reset_index(drop=True)
 
 
-def active_counts(store: GraphStore, uids: list[str]) -> dict[str, int]:
-    """Active penalty events per party (enterprises and people) for a list of uids."""
+def active_counts(store: GraphStore, uids: list[str], as_of=None) -> dict[str, int]:
+    """Active penalty events per party (enterprises and people) for a list of uids, decided by ``as_of``."""
     uids = sorted({u for u in uids if isinstance(u, str)})
     if not uids:
         return {}
-    df = store.query("profile_active_counts", {"uids": uids})
+    df = store.query("profile_active_counts", {"uids": uids, "as_of": as_of_date(as_of)})
     return dict(zip(df["uid"], df["active_penalties"].astype(int)))
 
 
@@ -156,10 +160,12 @@ def _via_text(r: Mapping[str, Any]) -> str:
     return str(name or "")
 
 
-def _related(store: GraphStore, uid: str, label: str, region_table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Related parties (one row per party, the connections joined) and the raw connection rows."""
+def _related(store: GraphStore, uid: str, label: str, region_table: pd.DataFrame,
+             day: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Related parties (one row per party, the connections joined) and the raw connection rows; a
+    connection through a role or holding counts when both are valid on ``day``."""
     name = "profile_related_enterprise" if label == "Enterprise" else "profile_related_person"
-    raw = store.query(name, {"uid": uid, "limit": RELATED_LIMIT})
+    raw = store.query(name, {"uid": uid, "limit": RELATED_LIMIT, "as_of": day})
     cols = ["uid", "label", "label_zh", "name", "status", "region_name", "via", "via_kinds", "active_penalties"]
     if raw.empty:
         return pd.DataFrame(columns=cols), raw
@@ -191,22 +197,30 @@ def _related(store: GraphStore, uid: str, label: str, region_table: pd.DataFrame
     return out[cols].reset_index(drop=True), raw
 
 
-def _direct_rows(label: str, reps: pd.DataFrame, sh: pd.DataFrame, hold: pd.DataFrame,
-                 roles: pd.DataFrame) -> pd.DataFrame:
-    """The party's own people and companies as related-party rows: ``uid, label, name, via``."""
+def _direct_rows(label: str, tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """The party's own people and companies, current and former (the profile's tables), as related-party
+    rows: ``uid, label, name, via``; a former one's connection names its period."""
     parts = []
-    if label == "Enterprise" and len(reps):
-        parts.append(pd.DataFrame({"uid": reps["person_uid"], "label": "Person", "name": reps["person_name"],
-                                   "via": "本企业法定代表人 legal representative"}))
-    if label == "Enterprise" and len(sh):
-        parts.append(pd.DataFrame({"uid": sh["holder_uid"], "label": sh["holder_label"], "name": sh["holder_name"],
-                                   "via": "本企业股东 shareholder " + sh["ratio"].map(_ratio_text)}))
-    if label == "Person" and len(roles):
-        parts.append(pd.DataFrame({"uid": roles["uid"], "label": "Enterprise", "name": roles["name"],
-                                   "via": "本人任法定代表人 legal representative"}))
-    if len(hold):
-        parts.append(pd.DataFrame({"uid": hold["uid"], "label": "Enterprise", "name": hold["name"],
-                                   "via": "对外投资 holding " + hold["ratio"].map(_ratio_text)}))
+    for key, former in (("", False), ("former_", True)):
+        reps, sh = tables.get(key + "legal_reps"), tables.get(key + "shareholders")
+        roles, hold = tables.get(key + "roles"), tables.get(key + "holdings")
+        when = (lambda df: " (" + df["period"] + ")") if former else (lambda df: "")
+        if label == "Enterprise" and reps is not None and len(reps):
+            text = "本企业原法定代表人 former legal representative" if former else "本企业法定代表人 legal representative"
+            parts.append(pd.DataFrame({"uid": reps["person_uid"], "label": "Person", "name": reps["person_name"],
+                                       "via": text + when(reps)}))
+        if label == "Enterprise" and sh is not None and len(sh):
+            text = "本企业原股东 former shareholder " if former else "本企业股东 shareholder "
+            parts.append(pd.DataFrame({"uid": sh["holder_uid"], "label": sh["holder_label"], "name": sh["holder_name"],
+                                       "via": text + sh["ratio"].map(_ratio_text) + when(sh)}))
+        if label == "Person" and roles is not None and len(roles):
+            text = "本人曾任法定代表人 former legal representative" if former else "本人任法定代表人 legal representative"
+            parts.append(pd.DataFrame({"uid": roles["uid"], "label": "Enterprise", "name": roles["name"],
+                                       "via": text + when(roles)}))
+        if hold is not None and len(hold):
+            text = "原对外投资 former holding " if former else "对外投资 holding "
+            parts.append(pd.DataFrame({"uid": hold["uid"], "label": "Enterprise", "name": hold["name"],
+                                       "via": text + hold["ratio"].map(_ratio_text) + when(hold)}))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["uid", "label", "name", "via"])
 
 
@@ -214,13 +228,12 @@ def _ratio_text(r: Any) -> str:
     return "" if _is_missing(r) else format_ratio(float(r))
 
 
-def _with_direct_parties(related: pd.DataFrame, label: str, reps: pd.DataFrame, sh: pd.DataFrame,
-                         hold: pd.DataFrame, roles: pd.DataFrame, store: GraphStore,
+def _with_direct_parties(related: pd.DataFrame, label: str, tables: Mapping[str, pd.DataFrame], store: GraphStore,
                          region_table: pd.DataFrame) -> pd.DataFrame:
-    """Related parties including the party's own representatives, shareholders and companies, so that
-    the count agrees with the profile's signals ("legal representative of 9 other companies" beside
-    "related parties 9"); a party reached both ways gets both connections."""
-    direct = _direct_rows(label, reps, sh, hold, roles)
+    """Related parties including the party's own representatives, shareholders and companies (current and
+    former), so that the count agrees with the profile's signals and tables ("legal representative of 9
+    other companies" beside "related parties 9"); a party reached both ways gets both connections."""
+    direct = _direct_rows(label, tables)
     if direct.empty:
         return related
     direct = direct.groupby("uid", sort=False).agg(label=("label", "first"), name=("name", "first"),
@@ -278,8 +291,9 @@ def rows_mentioning(table: pd.DataFrame, uid: str) -> pd.DataFrame:
     return table[mask.to_numpy()]
 
 
-def _analysis_signals(store: GraphStore, uid: str, label: str, analyses: Mapping[str, Any] | None) -> list[dict]:
-    """Findings of the whole-graph analyses that name this party."""
+def _analysis_signals(store: GraphStore, uid: str, label: str, analyses: Mapping[str, Any] | None,
+                      as_of: dt.date | None = None) -> list[dict]:
+    """Findings of the whole-graph analyses that name this party (run as of ``as_of`` when not given)."""
     out: list[dict] = []
     if analyses is None:
         analyses = {}
@@ -294,10 +308,10 @@ def _analysis_signals(store: GraphStore, uid: str, label: str, analyses: Mapping
                 continue
             try:
                 if name == "repeat_offenders":
-                    analyses[f"{name}:enterprise"] = fn(store, level="enterprise")
-                    analyses[f"{name}:person"] = fn(store, level="person")
+                    analyses[f"{name}:enterprise"] = fn(store, level="enterprise", as_of=as_of)
+                    analyses[f"{name}:person"] = fn(store, level="person", as_of=as_of)
                 else:
-                    analyses[name] = fn(store)
+                    analyses[name] = fn(store, as_of=as_of)
             except Exception as exc:  # an analysis that fails must not take the profile down
                 out.append({"signal": SIGNAL_ANALYSES[name], "value": "不可用 unavailable", "detail": str(exc)[:200],
                             "source": name, "level": "info"})
@@ -361,13 +375,13 @@ def finding_detail(hits: pd.DataFrame, res: Any = None, limit: int = 3) -> str:
     return "；".join(dict.fromkeys(lines))
 
 
-def _name_hub_signals(store: GraphStore, uid: str) -> list[dict]:
+def _name_hub_signals(store: GraphStore, uid: str, as_of: dt.date | None = None) -> list[dict]:
     """The name hub (同名集中任职, queries.name_hubs) this party belongs to: a name-only person, or an
     enterprise headed by one. Keyed reads by name: cheap enough for every profile."""
     try:
         from creditgraph.queries.name_hubs import name_hubs_of
 
-        hubs = name_hubs_of(store, uid)
+        hubs = name_hubs_of(store, uid, as_of=as_of)
     except Exception as exc:  # noqa: BLE001 — a failed signal must not take the profile down
         return [{"signal": "同名集中任职 name hub", "value": "不可用 unavailable", "detail": str(exc)[:200],
                  "source": "name_hubs", "level": "info"}]
@@ -462,8 +476,39 @@ def _person_signals(pen: pd.DataFrame, roles: pd.DataFrame, holdings: pd.DataFra
     return s
 
 
-def profile(store: GraphStore, uid: str, analyses: Mapping[str, Any] | None = None) -> dict:
-    """Everything the profile page shows about one party.
+def _tables(store: GraphStore, uid: str, label: str, day: dt.date, region_table: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The party's roles and holdings split by ``day``: ``legal_reps``, ``shareholders`` (an enterprise's),
+    ``roles`` (a person's), ``holdings``, each current and ``former_…`` (ended by ``day``)."""
+    out: dict[str, pd.DataFrame] = {}
+    if label == "Enterprise":
+        out["legal_reps"], out["former_legal_reps"] = split_history(store.query("profile_legal_reps", {"uid": uid}), day)
+        sh = store.query("profile_shareholders", {"uid": uid})
+        if len(sh):
+            sh["holder_label_zh"] = sh["holder_label"].map(lambda label: MODEL.node(label).label_zh)
+            sh["paid_ratio"] = (sh["paid"] / sh["subscribed"].where(sh["subscribed"] > 0)).astype("float64")
+        cur, old = split_history(sh, day)
+        out["shareholders"] = cur.sort_values(["ratio", "holder_name"], ascending=[False, True], na_position="last",
+                                              kind="stable").reset_index(drop=True) if len(cur) else cur
+        out["former_shareholders"] = old
+        out["roles"] = out["former_roles"] = pd.DataFrame()
+    else:
+        out["legal_reps"] = out["former_legal_reps"] = out["shareholders"] = out["former_shareholders"] = pd.DataFrame()
+        roles = store.query("profile_roles", {"uid": uid})
+        if len(roles):
+            roles["region_name"] = roles["region"].map(lambda c: region_name(c, region_table))
+        out["roles"], out["former_roles"] = split_history(roles, day, sort=["founded", "name"])
+    hold = store.query("profile_holdings", {"uid": uid})
+    if len(hold):
+        hold["region_name"] = hold["region"].map(lambda c: region_name(c, region_table))
+    cur, old = split_history(hold, day)
+    out["holdings"] = cur.sort_values(["ratio", "name"], ascending=[False, True], na_position="last",
+                                      kind="stable").reset_index(drop=True) if len(cur) else cur
+    out["former_holdings"] = old
+    return out
+
+
+def profile(store: GraphStore, uid: str, analyses: Mapping[str, Any] | None = None, as_of: Any = None) -> dict:
+    """Everything the profile page shows about one party, as of a day.
 
     Parameters
     ----------
@@ -473,56 +518,52 @@ def profile(store: GraphStore, uid: str, analyses: Mapping[str, Any] | None = No
         (``shell_company_candidates``, ``repeat_offenders:enterprise``, …) to
         draw risk signals from; ``None`` runs the analyses that exist (slow on
         big graphs: the app passes its cached results), ``{}`` skips them.
+    as_of : the day (a date or ISO text; default today): roles and holdings valid that day are
+        current, those ended by then former, those starting later not shown; related parties are
+        connected through roles and holdings valid that day.
 
     Returns
     -------
     dict with ``kind`` (``Enterprise`` / ``Person``), ``kind_zh``, ``uid``, ``name``,
-    ``status``, ``region``, ``region_name``, and DataFrames ``facts`` (field, label_zh,
-    value), ``legal_reps``, ``shareholders`` (with ``paid_ratio``), ``holdings``,
-    ``roles`` (a person's enterprises), ``penalties`` (newest first, with ``kind_zh``,
-    ``status_zh``, ``active``), ``lists`` (list memberships), ``signals`` (signal,
-    value, detail, source, level) and ``related`` (uid, label, name, via, active_penalties).
+    ``status``, ``region``, ``region_name``, ``as_of`` (the day, ISO), ``generated_at``, and
+    DataFrames ``facts`` (field, label_zh, value), ``legal_reps``, ``shareholders`` (with
+    ``paid_ratio``), ``holdings``, ``roles`` (a person's enterprises) — the current ones, each
+    with ``valid_from``, ``valid_to``, ``ended_by``, ``period`` and ``ended_by_text``; holdings
+    also ``changes`` (equity changes) — and ``former_legal_reps``, ``former_shareholders``,
+    ``former_holdings``, ``former_roles`` (ended by ``as_of``, latest end first);
+    ``penalties`` (newest first, with ``kind_zh``, ``status_zh``, ``active``), ``lists``
+    (list memberships), ``signals`` (signal, value, detail, source, level) and ``related``
+    (uid, label, name, via, active_penalties: every party of the tables above, current or
+    former, and the parties connected today through them or a shared address, phone, e-mail).
 
     Raises
     ------
     NotFound when no enterprise or person has this uid.
+    ValueError when ``as_of`` is not a date.
     """
+    day = as_of_date(as_of)
     region_table = regions(store)
     ent = store.query("profile_enterprise", {"uid": uid})
-    empty = pd.DataFrame()
     if len(ent):
         label = "Enterprise"
         row = ent.iloc[0].to_dict()
-        reps = store.query("profile_legal_reps", {"uid": uid})
-        sh = store.query("profile_shareholders", {"uid": uid})
-        if len(sh):
-            sh["holder_label_zh"] = sh["holder_label"].map(lambda label: MODEL.node(label).label_zh)
-            sh["paid_ratio"] = (sh["paid"] / sh["subscribed"].where(sh["subscribed"] > 0)).astype("float64")
-            sh = sh.sort_values(["ratio", "holder_name"], ascending=[False, True], na_position="last").reset_index(drop=True)
-        roles = empty
     else:
         per = store.query("profile_person", {"uid": uid})
         if per.empty:
             raise NotFound(f"no enterprise or person with uid {uid!r}; search for it first")
         label = "Person"
         row = per.iloc[0].to_dict()
-        reps, sh = empty, empty
-        roles = store.query("profile_roles", {"uid": uid})
-        if len(roles):
-            roles["region_name"] = roles["region"].map(lambda c: region_name(c, region_table))
-            roles = roles.sort_values(["founded", "name"], na_position="last").reset_index(drop=True)
-    hold = store.query("profile_holdings", {"uid": uid})
-    if len(hold):
-        hold["region_name"] = hold["region"].map(lambda c: region_name(c, region_table))
-        hold = hold.sort_values(["ratio", "name"], ascending=[False, True], na_position="last").reset_index(drop=True)
+    tables = _tables(store, uid, label, day, region_table)
+    reps, sh, hold, roles = tables["legal_reps"], tables["shareholders"], tables["holdings"], tables["roles"]
     pen = _penalties(store, uid)
-    related, raw_related = _related(store, uid, label, region_table)
-    related = _with_direct_parties(related, label, reps, sh, hold, roles, store, region_table)
+    related, raw_related = _related(store, uid, label, region_table, day)
+    related = _with_direct_parties(related, label, tables, store, region_table)
     if label == "Enterprise":
         signals = _enterprise_signals(row, pen, sh, hold, raw_related, reps)
     else:
         signals = _person_signals(pen, roles, hold, raw_related)
-    signals = _analysis_signals(store, uid, label, analyses) + _name_hub_signals(store, uid) + signals
+    signals = (_analysis_signals(store, uid, label, analyses, day if as_of is not None else None)
+               + _name_hub_signals(store, uid, day if as_of is not None else None) + signals)
     reg = row.get("region")
     return {
         "kind": label,
@@ -533,13 +574,11 @@ def profile(store: GraphStore, uid: str, analyses: Mapping[str, Any] | None = No
         "region": None if _is_missing(reg) else reg,
         "region_name": region_name(reg, region_table) if not _is_missing(reg) else "",
         "facts": _facts(label, row),
-        "legal_reps": reps,
-        "shareholders": sh,
-        "holdings": hold,
-        "roles": roles,
+        **tables,
         "penalties": pen,
         "lists": _lists(pen),
         "signals": pd.DataFrame(signals, columns=["signal", "value", "detail", "source", "level"]),
         "related": related,
-        "as_of": dt.datetime.now().isoformat(timespec="seconds"),
+        "as_of": day.isoformat(),
+        "generated_at": dt.datetime.now().isoformat(timespec="seconds"),
     }

@@ -28,7 +28,9 @@ import pandas as pd
 from creditgraph.graph.inputs import preview  # error messages never echo a huge input
 from creditgraph.queries._base import (LOOKUP_BATCH, as_of_date, check_attribution, days, fetch, in_dense_window,
                                       is_missing, lookup, lookup_props, valid_on)
+from creditgraph.queries.labels import code_text
 from creditgraph.queries.lifecycle import company_ends
+from creditgraph.queries.profile_history import period_text
 from creditgraph.queries.identity import DEFAULT_MIN_IDENTITY_SCORE, add_links, check_score, penalised_people, resolve
 from creditgraph.queries.result import ACTIVE, AnalysisResult, EvidenceBuilder, finish
 
@@ -41,16 +43,6 @@ def _events(store, include_history: bool, as_of: dt.date) -> pd.DataFrame:
     ev = fetch(store, "scan_events", {"history": bool(include_history)}, arrow=True)
     ev = ev[(ev["decided"].isna() | (pd.to_datetime(ev["decided"]) <= pd.Timestamp(as_of))).to_numpy()]
     return ev.drop_duplicates(["subject", "event"])
-
-
-def period_text(valid_from, valid_to) -> str:
-    """A role's period as people write it.
-
-    >>> period_text(pd.Timestamp("2018-01-01"), None), period_text(None, pd.Timestamp("2022-03-01"))
-    ('2018-01-01 至今', '不详 – 2022-03-01')
-    """
-    start = "不详" if is_missing(valid_from) else pd.Timestamp(valid_from).date().isoformat()
-    return f"{start} 至今" if is_missing(valid_to) else f"{start} – {pd.Timestamp(valid_to).date().isoformat()}"
 
 
 def _event_nodes(b: EvidenceBuilder, ev: pd.DataFrame) -> None:
@@ -422,7 +414,7 @@ def _phoenix_lines(row) -> list[str]:
     b_line = f"{row['days_after']} 天后 {row['person_name']} 任法定代表人的 {row['b_name']} 成立"
     if row["exit_signal"] == ROLE_EXIT_TEXT:
         lines = [f"离开依据 exit: {row['person_name']} 于 {exit_day} 卸任/退出 {row['a_name']}"
-                 f"（{row['role_in_a']}，{row['role_period']}）"]
+                 f"（{code_text('roles', row['role_in_a'])}，{row['role_period']}）"]
         if not is_missing(row["left_days_before"]):
             lines.append(f"离开 {row['left_days_before']} 天后 {row['a_name']} 受到处罚 (left just before the penalty)")
         return [*lines, b_line]

@@ -25,6 +25,7 @@ Example
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import re
 import weakref
 from typing import Iterable
@@ -34,6 +35,7 @@ import pandas as pd
 from creditgraph.graph.inputs import clean_text, preview
 from creditgraph.graph.model import MODEL
 from creditgraph.graph.store import GraphStore
+from creditgraph.queries._base import as_of_date
 
 __all__ = ["search", "fulltext_phrase", "lookup", "query_kind", "normalize_code", "name_query_key", "regions", "region_name", "COLUMNS"]
 
@@ -131,7 +133,8 @@ def _add_region_names(df: pd.DataFrame, store: GraphStore, column: str = "region
 # --- search ---------------------------------------------------------------------------
 
 
-def search(store: GraphStore, text: str, kinds: Iterable[str] = ("Enterprise", "Person"), limit: int = 50) -> pd.DataFrame:
+def search(store: GraphStore, text: str, kinds: Iterable[str] = ("Enterprise", "Person"), limit: int = 50,
+           as_of: dt.date | str | None = None) -> pd.DataFrame:
     """Enterprises and people matching ``text``, best matches first.
 
     Parameters
@@ -140,6 +143,8 @@ def search(store: GraphStore, text: str, kinds: Iterable[str] = ("Enterprise", "
     text : a company name (or part of it), a USCC / registration number, or a person's name
     kinds : which labels to look in (``Enterprise``, ``Person``)
     limit : most rows per label
+    as_of : the day the graph is seen on (default today; docs/time.md): the risk marker counts
+        events decided on or before it, a person's enterprises are the roles and holdings valid then
 
     Returns
     -------
@@ -154,19 +159,21 @@ def search(store: GraphStore, text: str, kinds: Iterable[str] = ("Enterprise", "
     if unknown:
         raise ValueError(f"search looks in Enterprise and Person only, not {preview(unknown)}")
     limit = int(max(1, min(int(limit), 1000)))
+    day = as_of_date(as_of)
     what = query_kind(text)
     if what == "empty":
         return _empty()
     frames = []
     if what == "code":
         if "Enterprise" in kinds:
-            df = store.query("search_enterprise_code", {"code": normalize_code(text), "limit": limit})
+            df = store.query("search_enterprise_code", {"code": normalize_code(text), "limit": limit, "as_of": day})
             frames.append(df.assign(kind="Enterprise", rank=0))
     else:
         if "Enterprise" in kinds:
             key = name_query_key(text)
             if key:
-                df = store.query("search_enterprise_name", {"key": key, "ft": fulltext_phrase(key), "limit": limit})
+                df = store.query("search_enterprise_name", {"key": key, "ft": fulltext_phrase(key), "limit": limit,
+                                                           "as_of": day})
                 if len(df):
                     exact = (df["name"].astype("string").map(lambda n: name_query_key(n) if pd.notna(n) else "") == key)
                     df = df.assign(kind="Enterprise", rank=(~exact.to_numpy()).astype(int))
@@ -174,7 +181,7 @@ def search(store: GraphStore, text: str, kinds: Iterable[str] = ("Enterprise", "
         if "Person" in kinds:
             name = _SPACE.sub("", _normalize_text(text))
             if name:
-                df = store.query("search_person_name", {"name": name, "limit": limit})
+                df = store.query("search_person_name", {"name": name, "limit": limit, "as_of": day})
                 if len(df):
                     ents = df.pop("enterprises")
                     df["detail"] = ents.map(_join_names)

@@ -30,6 +30,7 @@ combination runs in pandas/SciPy.
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -39,8 +40,9 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from creditgraph.graph.inputs import preview  # error messages never echo a huge input
-from creditgraph.queries._base import (LOOKUP_BATCH, UNREACHABLE_REASON, add_nodes, days, fetch, in_dense_window,
-                           lookup, lookup_props)
+from creditgraph.queries._asof import decided_by, fetch_as_of, iso
+from creditgraph.queries._base import (LOOKUP_BATCH, UNREACHABLE_REASON, add_nodes, as_of_date, days, fetch,
+                                       in_dense_window, lookup, lookup_props)
 from creditgraph.queries.identity import DEFAULT_MIN_IDENTITY_SCORE, Resolution, add_links, check_score, resolve
 from creditgraph.queries.lifecycle import company_ends
 from creditgraph.queries.result import AnalysisResult, EvidenceBuilder, finish, format_ratio, mask_email, mask_phone
@@ -66,14 +68,16 @@ DEFAULT_WEIGHTS = {
 EVIDENCE_FANOUT = 30  # at most this many companies per hub / address / contact in one row's evidence
 
 
-def _hubs(store, min_companies: int, window_days: int, res: Resolution) -> tuple[dict[str, list[str]], dict]:
+def _hubs(store, min_companies: int, window_days: int, res: Resolution,
+          day: dt.date) -> tuple[dict[str, list[str]], dict]:
     """identity -> enterprises in a dense founding window (the windows of qualifying size), and
-    (identity, enterprise) -> the person record that represents it. A resolved person's records
-    count together (:mod:`queries.identity`)."""
-    df = fetch(store, "shell_hub_reps", {"min_companies": int(min_companies)}, arrow=True)
+    (identity, enterprise) -> the person record that represents it, counting the roles valid on
+    ``day``. A resolved person's records count together (:mod:`queries.identity`)."""
+    df = fetch(store, "shell_hub_reps", {"min_companies": int(min_companies), "as_of": day}, arrow=True)
     extra = res.resolved_uids()
     if extra:
-        more = pd.concat([fetch(store, "legal_reps_of_people", {"uids": extra[i:i + LOOKUP_BATCH]}, arrow=True)
+        more = pd.concat([fetch_as_of(store, "legal_reps_of_people", {"uids": extra[i:i + LOOKUP_BATCH]}, day,
+                                      arrow=True)
                           for i in range(0, len(extra), LOOKUP_BATCH)], ignore_index=True)
         df = pd.concat([df, more[["person", "enterprise", "founded"]]], ignore_index=True)
         df = df.drop_duplicates(["person", "enterprise"])
@@ -92,9 +96,10 @@ def _hubs(store, min_companies: int, window_days: int, res: Resolution) -> tuple
     return dict(out), rep
 
 
-def _cycles(store) -> tuple[dict[str, int], pd.DataFrame]:
-    """Enterprises on a shareholding cycle -> strongly connected component id; and the edges inside them."""
-    eh = fetch(store, "scan_enterprise_holdings", arrow=True)
+def _cycles(store, day: dt.date) -> tuple[dict[str, int], pd.DataFrame]:
+    """Enterprises on a cycle of shareholdings valid on ``day`` -> strongly connected component id;
+    and the edges inside them."""
+    eh = fetch_as_of(store, "scan_enterprise_holdings", {}, day, arrow=True)
     eh = eh[eh["src"] != eh["dst"]]
     if eh.empty:
         return {}, eh
@@ -110,12 +115,12 @@ def _cycles(store) -> tuple[dict[str, int], pd.DataFrame]:
     return members, inner
 
 
-def _contacts(store) -> tuple[dict[str, list[str]], dict[str, str], dict[str, set[str]]]:
-    """Shared contacts whose enterprises include two without a common legal representative.
+def _contacts(store, day: dt.date) -> tuple[dict[str, list[str]], dict[str, str], dict[str, set[str]]]:
+    """Shared contacts whose enterprises include two without a common legal representative (on ``day``).
 
     Returns (contact -> enterprises, contact -> kind, enterprise -> contacts it fires on).
     """
-    df = fetch(store, "shell_shared_contacts", arrow=True)
+    df = fetch(store, "shell_shared_contacts", {"as_of": day}, arrow=True)
     groups: dict[str, list[str]] = {}
     kinds: dict[str, str] = {}
     fired: dict[str, set[str]] = defaultdict(set)
@@ -148,7 +153,8 @@ def shell_company_candidates(store, min_companies: int = 5, window_days: int = 1
                              min_shared_address: int = 3, short_life_days: int = 730,
                              weights: dict[str, float] | None = None, min_score: float = 0.5,
                              include_history: bool = False,
-                             min_identity_score: float = DEFAULT_MIN_IDENTITY_SCORE) -> AnalysisResult:
+                             min_identity_score: float = DEFAULT_MIN_IDENTITY_SCORE,
+                             as_of: dt.date | str | None = None) -> AnalysisResult:
     """Score every enterprise on the shell-company signals; return those scoring at least ``min_score``.
 
     Parameters
@@ -174,6 +180,9 @@ def shell_company_candidates(store, min_companies: int = 5, window_days: int = 1
     min_identity_score : float
         Hub signal: person records joined by POSSIBLY_SAME_AS links scoring at least this
         are one person and their companies count together (default 0.9).
+    as_of : date or str, optional
+        The day the graph is seen on (default today): only roles and holdings valid that day,
+        listings decided on or before it, ends of life on or before it.
 
     Returns
     -------
@@ -212,10 +221,12 @@ def shell_company_candidates(store, min_companies: int = 5, window_days: int = 1
               "min_shared_address": min_shared_address, "short_life_days": short_life_days, "weights": w,
               "min_score": min_score, "include_history": include_history,
               "min_identity_score": check_score(min_identity_score)}
+    day = as_of_date(as_of)
+    params["as_of"] = iso(day)
     fired: dict[str, set[str]] = {k: set() for k in SIGNALS}
 
     res = resolve(store, min_identity_score)
-    hubs, hub_rep = _hubs(store, min_companies, window_days, res)
+    hubs, hub_rep = _hubs(store, min_companies, window_days, res, day)
     hub_of: dict[str, list[str]] = defaultdict(list)
     for p, es in hubs.items():
         for e in es:
@@ -230,21 +241,21 @@ def shell_company_candidates(store, min_companies: int = 5, window_days: int = 1
             addr_of[e].append(a)
     fired["shared_address"] = set(addr_of)
 
-    unr = fetch(store, "shell_unreachable", {"reason": UNREACHABLE_REASON, "history": bool(include_history)},
-                arrow=True)
+    unr = fetch(store, "shell_unreachable", {"reason": UNREACHABLE_REASON, "history": bool(include_history),
+                                             "as_of": day}, arrow=True)
     fired["unreachable"] = set(unr["enterprise"])
 
-    paid = fetch(store, "shell_paid_in", {"max_paid_ratio": float(max_paid_ratio)}, arrow=True)
+    paid = fetch(store, "shell_paid_in", {"max_paid_ratio": float(max_paid_ratio), "as_of": day}, arrow=True)
     paid_of = {e: (s_, p_) for e, s_, p_ in zip(paid["enterprise"], paid["subscribed"], paid["paid"])}
     fired["low_paid_in"] = set(paid_of)
 
-    cycle_of, cycle_edges = _cycles(store)
+    cycle_of, cycle_edges = _cycles(store, day)
     fired["circular_holding"] = set(cycle_of)
 
-    contact_members, contact_kind, contacts_fired = _contacts(store)
+    contact_members, contact_kind, contacts_fired = _contacts(store, day)
     fired["shared_contact"] = set(contacts_fired)
 
-    life = _short_life(store, short_life_days, include_history)
+    life = _short_life(store, short_life_days, include_history, day)
     life_of = {e: (f, d, st if k == "dissolved_date" else f"{st}（终止依据 {sig}）", n) for e, f, d, st, n, k, sig in
                zip(life["enterprise"], life["founded"], life["end_date"], life["status"], life["life_days"],
                    life["end_signal_key"], life["end_signal"])}
@@ -318,7 +329,7 @@ def shell_company_candidates(store, min_companies: int = 5, window_days: int = 1
     context = _Fired(hubs=hubs, hub_of=hub_of, hub_rep=hub_rep, res=res, addr_members=addr_members, addr_of=addr_of,
                      unr=unr, paid_of=paid_of, cycle_of=cycle_of, cycle_edges=cycle_edges,
                      contact_members=contact_members, contact_kind=contact_kind, contacts_fired=contacts_fired,
-                     life_of=life_of, max_paid_ratio=max_paid_ratio)
+                     life_of=life_of, max_paid_ratio=max_paid_ratio, day=day)
 
     def build(row):
         return _evidence(store, row["uid"], context)
@@ -326,16 +337,17 @@ def shell_company_candidates(store, min_companies: int = 5, window_days: int = 1
     return finish("shell_company_candidates", params, table, build, extras={"clusters": clusters})
 
 
-def _short_life(store, short_life_days: int, include_history: bool) -> pd.DataFrame:
+def _short_life(store, short_life_days: int, include_history: bool, day: dt.date) -> pd.DataFrame:
     """Enterprises that ended (:mod:`queries.lifecycle`: a dissolved date, or an end status dated by
-    the latest event) within ``short_life_days`` of founding."""
+    the latest event decided by ``day``) on or before ``day``, within ``short_life_days`` of founding."""
     ended = fetch(store, "shell_short_life", arrow=True)
     undated = ended.loc[ended["dissolved"].isna(), "enterprise"].tolist()
     frames = [fetch(store, "events_of", {"uids": undated[i:i + LOOKUP_BATCH], "history": bool(include_history)},
                     arrow=True) for i in range(0, len(undated), LOOKUP_BATCH)]
     events = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["subject", "kind", "decided"])
-    ends = company_ends(ended.rename(columns={"enterprise": "uid"}), events)
+    ends = company_ends(ended.rename(columns={"enterprise": "uid"}), decided_by(events, day))
     ends = ends[ends["end_signal_key"].isin(["dissolved_date", "status"]) & ends["end_date"].notna()]
+    ends = ends[pd.to_datetime(ends["end_date"], errors="coerce") <= pd.Timestamp(day)]
     life = ended.merge(ends, left_on="enterprise", right_on="enterprise")
     span = days(life["end_date"]) - days(life["founded"])
     return life.assign(life_days=span)[(span >= 0) & (span <= int(short_life_days))]
@@ -377,6 +389,7 @@ class _Fired:
     contacts_fired: dict   # enterprise -> its shared contacts that fired
     life_of: dict          # enterprise -> (founded, ended, status, days) of a short life
     max_paid_ratio: float
+    day: dt.date           # as_of: the roles and holdings shown are those valid that day
 
 
 @dataclass
@@ -443,7 +456,7 @@ def _capital_picture(store, pic: _Picture, c: _Fired) -> pd.DataFrame | None:
     """The holders behind a tiny paid-in share (read here: only companies where it fired)."""
     if pic.e not in c.paid_of:
         return None
-    holders = fetch(store, "holders_of", {"uid": pic.e})
+    holders = fetch_as_of(store, "holders_of", {"uid": pic.e}, c.day)
     for h, hl in zip(holders["src"], holders["src_label"]):
         (pic.persons if hl == "Person" else pic.ents).add(h)
     sub, paid = c.paid_of[pic.e]

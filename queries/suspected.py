@@ -2,12 +2,17 @@
 
 Declared cluster addresses (集中办公区) are left out: companies registered there
 share an address by design. Phones and e-mail addresses are shown masked.
+Addresses, phones and e-mails carry no period (docs/time.md): ``as_of`` is
+taken like every analysis's and recorded, and changes nothing here.
 """
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 
-from creditgraph.queries._base import records, fetch, lookup_props, require_label
+from creditgraph.queries._asof import iso
+from creditgraph.queries._base import as_of_date, records, fetch, lookup_props, require_label
 from creditgraph.queries.cypher_gen import PARTY_LABELS, query_name
 from creditgraph.queries.result import AnalysisResult, EvidenceBuilder, finish, node_name
 
@@ -15,7 +20,7 @@ VIA_REL = {"Address": "HAS_ADDRESS", "Phone": "HAS_PHONE", "Email": "HAS_EMAIL"}
 VIA_ZH = {"Address": "同一住所", "Phone": "同一电话", "Email": "同一邮箱"}
 
 
-def suspected_relations(store, uid: str) -> AnalysisResult:
+def suspected_relations(store, uid: str, as_of: dt.date | str | None = None) -> AnalysisResult:
     """Parties that share a (non-cluster) address, a phone or an e-mail with ``uid``.
 
     Parameters
@@ -24,6 +29,9 @@ def suspected_relations(store, uid: str) -> AnalysisResult:
         The graph.
     uid : str
         The party: an enterprise or a person.
+    as_of : date or str, optional
+        The day the graph is seen on (default today); shared identifiers have no period, so
+        it is only recorded.
 
     Returns
     -------
@@ -46,6 +54,7 @@ def suspected_relations(store, uid: str) -> AnalysisResult:
     甲公司 -[联系电话]-> 139****5678 <-[联系电话]- 乙公司
     >>> s.close()
     """
+    day = as_of_date(as_of)
     label = require_label(store, uid, PARTY_LABELS)
     df = fetch(store, query_name("suspected", label=label), {"uid": uid})
     me = lookup_props(store, {label: [uid]}).get(uid, (label, {}))[1]
@@ -79,4 +88,4 @@ def suspected_relations(store, uid: str) -> AnalysisResult:
             b.path([uid, x["via_uid"], r["uid"]], [(rel, True), (rel, False)])
         return b.build()
 
-    return finish("suspected_relations", {"uid": uid}, table, build)
+    return finish("suspected_relations", {"uid": uid, "as_of": iso(day)}, table, build)

@@ -220,12 +220,18 @@ def _wait_grids(page) -> None:
 
 
 def busiest_legal_rep(db) -> tuple[str, int]:
-    """The person heading the most companies, read from the graph: (uid, companies)."""
+    """The person heading the most companies today (roles valid today: the profile's current roles, docs/time.md),
+    read from the graph: (uid, companies)."""
+    import datetime as dt
+
     from creditgraph.graph.embedded import EmbeddedStore
+    from creditgraph.queries._base import valid_on
 
     with EmbeddedStore(db, read_only=True) as s:
-        top = s.scan("MATCH (p:Person)-[:LEGAL_REP]->(e:Enterprise) RETURN p.uid AS uid, count(DISTINCT e) AS n "
-                     "ORDER BY n DESC, uid LIMIT 1")
+        roles = s.scan("MATCH (p:Person)-[r:LEGAL_REP]->(e:Enterprise) RETURN p.uid AS uid, e.uid AS e, "
+                       "r.valid_from AS valid_from, r.valid_to AS valid_to")
+    roles = roles[valid_on(roles["valid_from"], roles["valid_to"], dt.date.today())]
+    top = roles.groupby("uid")["e"].nunique().reset_index(name="n").sort_values(["n", "uid"], ascending=[False, True])
     return str(top["uid"].iloc[0]), int(top["n"].iloc[0])
 
 

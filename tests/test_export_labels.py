@@ -142,7 +142,8 @@ def test_every_analysis_exports_readable_text(synth, tmp_path):
     for r in results:
         path = export(r, tmp_path / f"{r.analysis}.csv", max_evidence_rows=20)
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        assert list(frame.columns) == [column_label(c, r.analysis) for c in r.table.columns] + ["证据 Evidence"]
+        as_of = ["截至日期 As of"] if "as_of" in r.params else []  # the day the analysis looked at
+        assert list(frame.columns) == [column_label(c, r.analysis) for c in r.table.columns] + ["证据 Evidence", *as_of]
         assert len(frame) == len(r.table)
         for col in frame.columns:
             for v in frame[col]:
@@ -186,7 +187,8 @@ def test_xlsx_headers_values_and_parameters(g, tmp_path):
 
     csv = export(r, tmp_path / "p.csv", filters=FILTERS)
     frame = pd.read_csv(csv, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    assert list(frame.columns) == header and "Filter" not in csv.read_text(encoding="utf-8-sig")
+    as_of = ["截至日期 As of"] if "as_of" in r.params else []
+    assert list(frame.columns) == header + as_of and "Filter" not in csv.read_text(encoding="utf-8-sig")
     doc = json.loads(export(r, tmp_path / "p.json", filters=FILTERS).read_text(encoding="utf-8"))
     assert doc["filters"] == {"region": "33", "kinds": ["administrative_penalty", "serious_illegal"], "min_score": 0.5,
                               "period": ["2020-01-01", "2024-12-31"]}
@@ -258,7 +260,8 @@ def test_an_empty_table_still_has_labelled_headers_and_a_layout(g, tmp_path):
     assert ws.max_row == 1 and ws.freeze_panes == "A2" and ws.auto_filter.ref == f"A1:{get_column_letter(len(header))}1"
     assert ["筛选 Filter", "处罚类别 Penalty kinds", "不限 none", "kinds"] in sheets_of(path)["参数"]
     csv = export(r, tmp_path / "e.csv")
-    assert csv.read_text(encoding="utf-8-sig").strip() == ",".join(header)
+    as_of = ["截至日期 As of"] if "as_of" in r.params else []  # the day the analysis looked at
+    assert csv.read_text(encoding="utf-8-sig").strip() == ",".join(header + as_of)
 
 
 # --- person names -------------------------------------------------------------------------------------------

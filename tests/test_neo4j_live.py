@@ -2,6 +2,7 @@
 starts): what `schema` creates on the server, the routing scheme, credentials errors."""
 from __future__ import annotations
 
+import datetime
 import threading
 
 import pandas as pd
@@ -156,7 +157,7 @@ def test_search_uses_the_fulltext_index_and_finds_what_the_embedded_store_finds(
     assert search(neo4j_store, "杭州科技", kinds=("Enterprise",))["uid"].tolist() == ["E4", "E1"]
     # the plan of a Chinese-name search starts from the full-text index
     text = cypher.get("search_enterprise_name").text("neo4j")
-    params = {"key": "杭州科技", "ft": fulltext_phrase("杭州科技"), "limit": 50}
+    params = {"key": "杭州科技", "ft": fulltext_phrase("杭州科技"), "limit": 50, "as_of": datetime.date.today()}
     with neo4j_store._driver.session(database=neo4j_store.database) as session:
         plan = session.run("EXPLAIN " + text, params).consume().plan
     ops = " ".join(_plan_operators(plan))

@@ -1,6 +1,7 @@
 """关系图谱 Graph explorer: the neighbourhood of a party drawn with pyvis (offline), filtered and re-centrable."""
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict, deque
 
 import pandas as pd
@@ -9,6 +10,7 @@ import streamlit as st
 from creditgraph.app import common as C
 from creditgraph.app import graphview
 from creditgraph.app import masking
+from creditgraph.app import riskfilters as F
 from creditgraph.app import session as S
 from creditgraph.graph.model import MODEL
 
@@ -24,7 +26,7 @@ if not uid:
     st.info("先搜索并选择一个企业或自然人 Search for an enterprise or a person first.")
     st.stop()
 
-c1, c2, c3, c4 = st.columns([1.2, 3, 2, 1.2])
+c1, c2, c3, c4, c5 = st.columns([1.2, 3, 2, 1.2, 1.4])
 hops = c1.radio("深度 Depth", [1, 2, 3], index=1, horizontal=True, key="graph_hops")
 rels = c2.multiselect("关系类型 Relationship kinds", list(MODEL.rels), default=DEFAULT_RELS,
                       format_func=lambda t: f"{MODEL.rel(t).label_zh} {MODEL.rel(t).label_en}", key="graph_rels",
@@ -33,6 +35,8 @@ statuses = c3.multiselect("处罚状态 Penalty status", C.PENALTY_STATUSES, def
                           format_func=lambda s: f"{C.status_zh(s)} {s}", key="graph_status",
                           placeholder="选择状态 Choose statuses")
 cap = c4.selectbox("节点上限 Node cap", CAPS, index=3, key="graph_cap")
+as_of = c5.date_input("截至日期 As of", value=dt.date.today(), min_value=F.FIRST_DAY, max_value=dt.date(2100, 1, 1),
+                      key="graph_as_of", help="只显示该日有效的任职与持股 Only roles and holdings valid that day are drawn")
 if not rels:
     st.warning("请至少选择一种关系 Choose at least one relationship kind.")
     st.stop()
@@ -41,7 +45,7 @@ include_history = any(s != "active" for s in statuses)
 try:
     with st.spinner("展开邻域 Expanding the neighbourhood…"):
         res = C.run_analysis("neighborhood", uid=uid, hops=int(hops), rel_types=tuple(rels), limit=int(cap),
-                             include_history=include_history)
+                             include_history=include_history, **F.as_of_params(C.analysis_fn("neighborhood"), as_of))
 except (KeyError, ValueError) as exc:
     st.error(f"无法展开 Cannot expand: {exc}")
     st.stop()
@@ -74,7 +78,8 @@ active = C.cached_active_counts(key, version, parties) if parties else {}
 
 centre_name = nodes.loc[nodes["uid"] == uid, "name"]
 C.select(uid, centre_name.iloc[0] if len(centre_name) else None)
-st.markdown(f"**{C.name_of(uid)}** · {hops} 度邻域 {hops}-hop neighbourhood · {len(nodes)} 个节点 nodes · {len(edges)} 条关系 relationships")
+st.markdown(f"**{C.name_of(uid)}** · {hops} 度邻域 {hops}-hop neighbourhood · {len(nodes)} 个节点 nodes · {len(edges)} 条关系 relationships"
+            f" · {F.as_of_text({'as_of': as_of.isoformat()})}")
 if too_large:
     st.warning(f"邻域过大 The neighbourhood is too large: 仅显示距中心最近的 {cap} 个节点 only the {cap} nodes nearest to the centre"
                " are drawn. 请减小深度、减少关系类型或提高上限 Reduce the depth, drop relationship kinds or raise the cap.")

@@ -1,11 +1,14 @@
 """路径 Paths: how two parties are connected — shortest or all bounded paths, drawn and listed."""
 from __future__ import annotations
 
+import datetime as dt
+
 import streamlit as st
 
 from creditgraph.app import common as C
 from creditgraph.app import graphview
 from creditgraph.app import masking
+from creditgraph.app import riskfilters as F
 from creditgraph.app import session as S
 
 st.title("路径 Paths between two parties")
@@ -22,10 +25,12 @@ with c2:
     if b:
         st.session_state["path_b"] = b
 
-o1, o2, o3 = st.columns(3)
+o1, o2, o3, o4 = st.columns(4)
 max_hops = o1.slider("最大跳数 Max hops", 1, 6, 4, key="path_hops")
 all_paths = o2.toggle("全部路径 All paths (not only the shortest)", value=False, key="path_all")
 limit = o3.selectbox("最多路径数 Most paths", [10, 25, 50, 100], index=2, key="path_limit")
+as_of = o4.date_input("截至日期 As of", value=dt.date.today(), min_value=F.FIRST_DAY, max_value=dt.date(2100, 1, 1),
+                      key="path_as_of", help="只经过该日有效的任职与持股 Only through roles and holdings valid that day")
 
 if not a or not b:
     st.info("请选择起点和终点 Choose both parties (search above).")
@@ -36,12 +41,13 @@ if a == b:
 
 try:
     with st.spinner("查找路径 Finding paths…"):
-        res = C.run_analysis("paths", a=a, b=b, max_hops=int(max_hops), all_paths=bool(all_paths), limit=int(limit))
+        res = C.run_analysis("paths", a=a, b=b, max_hops=int(max_hops), all_paths=bool(all_paths), limit=int(limit),
+                             **F.as_of_params(C.analysis_fn("paths"), as_of))
 except (KeyError, ValueError) as exc:
     st.error(f"无法查找 Cannot search: {exc}")
     st.stop()
 
-st.markdown(f"**{C.name_of(a)}** ⟷ **{C.name_of(b)}**")
+st.markdown(f"**{C.name_of(a)}** ⟷ **{C.name_of(b)}** · {F.as_of_text({'as_of': as_of.isoformat()})}")
 if res.table.empty:
     st.info(f"{max_hops} 跳之内没有路径 No path within {max_hops} hops. 试试增加跳数 Try more hops.")
     st.stop()

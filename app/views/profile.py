@@ -82,7 +82,8 @@ def table(df: pd.DataFrame, columns: dict[str, str], key: str, empty: str = "无
     for c in view.columns:
         if c in ("ratio", "paid_ratio"):
             view[c] = view[c].map(C.fmt_ratio)
-        elif pd.api.types.is_datetime64_any_dtype(view[c]) or c in ("decided", "removed", "since", "founded", "dissolved", "listed"):
+        elif pd.api.types.is_datetime64_any_dtype(view[c]) or c in ("decided", "removed", "valid_from", "valid_to", "founded",
+                                                                     "dissolved", "listed"):
             view[c] = view[c].map(C.fmt_value)
     st.dataframe(view.rename(columns=columns), hide_index=True, width="stretch", key=key)
 
@@ -94,24 +95,49 @@ with tabs[0]:
     facts["value"] = facts["value"].map(C.fmt_value)
     st.dataframe(facts.rename(columns={"label_zh": "项目 Field", "value": "内容 Value"})[["项目 Field", "内容 Value"]],
                  hide_index=True, width="stretch", key="profile_facts")
+AS_OF = p.get("as_of") or ""
+HISTORY_NOTE = (f"在任与持股以 {AS_OF} 为准；已卸任、已退出的列在“历任”表中，含任职期间与终止依据 · Roles and holdings as "
+                f"of {AS_OF}; those ended by then are listed under former, with their period and how they ended.")
+PERIOD = {"period": "期间 Period", "ended_by_text": "终止依据 How it ended"}
 with tabs[1]:
+    st.caption(HISTORY_NOTE)
     if p["kind"] == "Enterprise":
         st.markdown("**法定代表人 Legal representative(s)**")
         table(p["legal_reps"], {"person_name": "姓名 Name", "id_masked": "证件号码(脱敏) ID (masked)",
-                                "position": "职务 Position", "since": "任职日期 Since"}, "profile_reps")
+                                "position": "职务 Position", "valid_from": "任职日期 Since"}, "profile_reps")
+        st.markdown("**历任法定代表人 Former legal representatives**")
+        table(p.get("former_legal_reps"), {"person_name": "姓名 Name", "id_masked": "证件号码(脱敏) ID (masked)",
+                                           "position": "职务 Position", **PERIOD}, "profile_former_reps",
+              "无已卸任的法定代表人 No former legal representative")
         st.markdown("**股东及出资 Shareholders**")
         table(p["shareholders"], {"holder_name": "股东 Shareholder", "holder_label_zh": "类型 Kind", "ratio": "持股比例 Ratio",
                                   "subscribed": "认缴(元) Subscribed", "paid": "实缴(元) Paid", "paid_ratio": "实缴比例 Paid %",
-                                  "currency": "币种", "report_year": "年报年度"}, "profile_shareholders")
+                                  "currency": "币种", "report_year": "年报年度", "valid_from": "持股起始 Since",
+                                  "changes": "股权变更记录 Equity changes"}, "profile_shareholders")
+        st.markdown("**历任股东 Former shareholders**")
+        table(p.get("former_shareholders"), {"holder_name": "股东 Shareholder", "holder_label_zh": "类型 Kind",
+                                             "ratio": "最后持股比例 Last ratio", **PERIOD,
+                                             "changes": "股权变更记录 Equity changes"}, "profile_former_shareholders",
+              "无已退出的股东 No former shareholder")
     else:
         st.markdown("**担任法定代表人 Legal representative of**")
         table(p["roles"], {"name": "企业 Enterprise", "status": "登记状态 Status", "region_name": "地区 Region",
-                           "position": "职务 Position", "founded": "成立 Founded", "dissolved": "注销/吊销 Dissolved",
-                           "active_penalties": "有效处罚 Active"}, "profile_roles")
+                           "position": "职务 Position", "valid_from": "任职日期 Since", "founded": "成立 Founded",
+                           "dissolved": "注销/吊销 Dissolved", "active_penalties": "有效处罚 Active"}, "profile_roles")
+        st.markdown("**曾任法定代表人 Former legal representative of**")
+        table(p.get("former_roles"), {"name": "企业 Enterprise", "status": "登记状态 Status", "region_name": "地区 Region",
+                                      "position": "职务 Position", **PERIOD, "active_penalties": "有效处罚 Active"},
+              "profile_former_roles", "无已卸任的职务 No former role")
 with tabs[2]:
+    st.caption(HISTORY_NOTE)
     table(p["holdings"], {"name": "被投资企业 Enterprise", "status": "登记状态 Status", "region_name": "地区 Region",
-                          "ratio": "持股比例 Ratio", "subscribed": "认缴(元) Subscribed", "paid": "实缴(元) Paid"},
-          "profile_holdings")
+                          "ratio": "持股比例 Ratio", "subscribed": "认缴(元) Subscribed", "paid": "实缴(元) Paid",
+                          "valid_from": "持股起始 Since", "changes": "股权变更记录 Equity changes"}, "profile_holdings")
+    st.markdown("**已退出的投资 Former holdings**")
+    table(p.get("former_holdings"), {"name": "被投资企业 Enterprise", "status": "登记状态 Status",
+                                     "region_name": "地区 Region", "ratio": "最后持股比例 Last ratio", **PERIOD,
+                                     "changes": "股权变更记录 Equity changes"}, "profile_former_holdings",
+          "无已退出的投资 No former holding")
 with tabs[3]:
     st.markdown("**处罚与失信记录时间线 Penalty timeline**（含已移出/修复/撤销 incl. removed, repaired, withdrawn）")
     table(pen, {"decided": "决定/列入日期 Date", "kind_zh": "类别 Kind", "status_zh": "状态 Status", "reason": "事由 Reason",

@@ -38,6 +38,17 @@ with c1:
     which = st.selectbox("名单 List", list(available), format_func=lambda k: available[k][0], key="risk_list")
     title, fn_name, fixed = available[which]
     params: dict[str, Any] = dict(fixed)
+    fn = C.analysis_fn(fn_name)
+    as_of = st.date_input("截至日期 As of", value=dt.date.today(), min_value=F.FIRST_DAY, max_value=dt.date(2100, 1, 1),
+                          key="risk_as_of", help="只看该日有效的任职与持股、该日及以前决定的处罚 Only roles and holdings valid "
+                          "that day, and penalties decided by then")
+    params.update(F.as_of_params(fn, as_of))
+    if which in ("repeat_person", "phoenix") and F.takes(fn, "attribution"):
+        params["attribution"] = st.radio(
+            "处罚归责 Attribution of penalties", list(F.ATTRIBUTION_TEXT), horizontal=True,
+            format_func=lambda a: F.ATTRIBUTION_TEXT[a], key="risk_attribution",
+            help="处罚归于决定日在任的法定代表人和股东，或截至日期在任者 A penalty counts against the people in office on its "
+                 "decision date, or against those in office on the as-of date")
     if which in ("repeat_enterprise", "repeat_person"):
         params["window_days"] = int(st.number_input("时间窗(天) Window (days)", 30, 3650, 730, step=30, key="risk_window"))
         params["min_events"] = int(st.number_input("最少事件数 Min events", 2, 20, 3, key="risk_min_events"))
@@ -76,7 +87,9 @@ table = res.table
 regions = C.cached_regions(key, version)
 names = dict(zip(regions["uid"], regions["name"]))
 with c2:
-    st.markdown(f"**{title}** · {F.params_text(dict(req_params))} · 共 {len(table)} 条 rows")
+    shown_params = {k: v for k, v in req_params if k != "as_of"}
+    st.markdown(f"**{title}** · {F.as_of_text(dict(req_params), res.params)} · {F.params_text(shown_params)}"
+                f" · 共 {len(table)} 条 rows")
     f1, f2 = st.columns(2)
     provinces = F.region_options(table, 2)
     prov = f1.selectbox("省 Province", [""] + provinces, key="risk_prov",

@@ -1,6 +1,9 @@
-// Every legal-representative edge of a name-only person ("NM:" uid), with the enterprise's
-// region codes: the input of the name-hub analysis (grouped by name and city in Python).
-MATCH (p:Person)-[:LEGAL_REP]->(e:Enterprise)
+// Every legal-representative edge of a name-only person ("NM:" uid) valid on $as_of
+// ([valid_from, valid_to), a null bound open; docs/time.md), with the enterprise's region
+// codes: the input of the name-hub analysis (grouped by name and city in Python).
+// params: as_of DATE
+MATCH (p:Person)-[r:LEGAL_REP]->(e:Enterprise)
 WHERE p.uid STARTS WITH 'NM:'
+  AND (r.valid_from IS NULL OR r.valid_from <= $as_of) AND (r.valid_to IS NULL OR r.valid_to > $as_of)
 RETURN p.uid AS person, p.name AS name, e.uid AS enterprise, e.region AS region, e.province AS province,
        e.city AS city

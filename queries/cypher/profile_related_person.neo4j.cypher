@@ -1,9 +1,13 @@
 // Parties related to a person: the people who share an enterprise with them (as legal
 // representative or shareholder), records that are possibly the same person (scored), and
 // parties sharing a phone or an e-mail (phone and e-mail shown masked only).
-// params: uid STRING, limit INT64
+// Roles and holdings count only when valid on $as_of: [valid_from, valid_to), a null
+// bound open (docs/time.md).
+// params: uid STRING, limit INT64, as_of DATE
 MATCH (p:Person {uid: $uid})-[r1:LEGAL_REP|HOLDS_SHARES]->(e:Enterprise)<-[r2:LEGAL_REP|HOLDS_SHARES]-(o:Person)
 WHERE o.uid <> $uid
+  AND (r1.valid_from IS NULL OR r1.valid_from <= $as_of) AND (r1.valid_to IS NULL OR r1.valid_to > $as_of)
+  AND (r2.valid_from IS NULL OR r2.valid_from <= $as_of) AND (r2.valid_to IS NULL OR r2.valid_to > $as_of)
 RETURN o.uid AS uid, 'Person' AS label, o.name AS name, o.id_masked AS status, o.region AS region,
        'Enterprise' AS via_label, e.uid AS via_uid, e.name AS via_name, type(r1) AS via_rel, type(r2) AS rel,
        null AS score

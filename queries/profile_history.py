@@ -1,0 +1,86 @@
+"""Role and holding history for the credit profile (docs/time.md).
+
+A legal representative's role (``LEGAL_REP``) and a holding (``HOLDS_SHARES``) are intervals
+``[valid_from, valid_to)``; a missing bound is open. On a day ``as_of`` a role is
+
+* current: valid that day (:func:`queries._base.valid_on`);
+* former: ended on or before that day (``valid_to`` ≤ ``as_of``);
+* not shown: it starts after that day.
+
+:func:`split_history` divides a profile table (``legal_reps``, ``shareholders``, ``roles``,
+``holdings``) into its current and former rows and adds the period and how the role ended in words.
+
+>>> t = pd.DataFrame({"name": ["甲", "乙", "丙"], "valid_from": ["2018-01-01", "2022-03-01", "2025-01-01"],
+...                   "valid_to": ["2022-03-01", None, None], "ended_by": ["replaced", None, None]})
+>>> cur, old = split_history(t, "2023-01-01")
+>>> cur["name"].tolist(), old["name"].tolist(), old["period"].tolist(), old["ended_by_text"].tolist()
+(['乙'], ['甲'], ['2018-01-01 – 2022-03-01'], ['法定代表人变更 another legal representative registered'])
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from creditgraph.queries._base import as_of_date, is_missing, valid_on
+from creditgraph.queries.labels import ENDED_BY
+
+__all__ = ["HISTORY_COLUMNS", "split_history", "period_text", "ended_by_text"]
+
+#: the columns every role or holding table of a profile carries (added when a query lacks them)
+HISTORY_COLUMNS = ("valid_from", "valid_to", "ended_by")
+UNKNOWN_START = "不详"
+
+
+def _date(v: Any) -> str:
+    if is_missing(v):
+        return ""
+    try:
+        return pd.Timestamp(v).date().isoformat()
+    except (TypeError, ValueError):
+        return str(v)
+
+
+def period_text(valid_from: Any, valid_to: Any) -> str:
+    """A role's period as people write it (as the repeat-offender and phoenix lists do): an unknown start
+    is 不详, an open end 至今.
+
+    >>> period_text("2018-01-01", "2022-03-01"), period_text(None, "2022-03-01"), period_text("2018-01-01", None)
+    ('2018-01-01 – 2022-03-01', '不详 – 2022-03-01', '2018-01-01 至今')
+    """
+    start = _date(valid_from) or UNKNOWN_START
+    end = _date(valid_to)
+    return f"{start} 至今" if not end else f"{start} – {end}"
+
+
+def ended_by_text(code: Any) -> str:
+    """How a role ended, in words (the code itself when unknown; empty when none)."""
+    if is_missing(code) or code == "":
+        return ""
+    return ENDED_BY.get(str(code), str(code))
+
+
+def split_history(df: pd.DataFrame, as_of: Any = None, sort: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows current on ``as_of`` and those ended by then (newest end first), each with ``period``
+    and ``ended_by_text``; rows starting after ``as_of`` are in neither. ``sort``: the current rows'
+    order is kept unless given (the caller sorts)."""
+    day = as_of_date(as_of)
+    df = df.copy()
+    for c in HISTORY_COLUMNS:
+        if c not in df.columns:
+            df[c] = None
+    if df.empty:
+        df["period"] = pd.Series(dtype=object)
+        df["ended_by_text"] = pd.Series(dtype=object)
+        return df.reset_index(drop=True), df.reset_index(drop=True)
+    df["period"] = [period_text(f, t) for f, t in zip(df["valid_from"], df["valid_to"])]
+    df["ended_by_text"] = df["ended_by"].map(ended_by_text)
+    current = valid_on(df["valid_from"], df["valid_to"], day)
+    end = pd.to_datetime(df["valid_to"], errors="coerce")
+    ended = (end.notna() & (end <= pd.Timestamp(day))).to_numpy()
+    cur = df[current].reset_index(drop=True)
+    if sort:
+        cur = cur.sort_values(sort, na_position="last", kind="stable").reset_index(drop=True)
+    old = df[ended & ~current].assign(_end=end[ended & ~current])
+    old = old.sort_values("_end", ascending=False, kind="stable").drop(columns="_end").reset_index(drop=True)
+    return cur, old
