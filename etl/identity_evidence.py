@@ -127,6 +127,7 @@ def stored_evidence(store, batch, ev: Evidence) -> Evidence:
     """``ev`` (the batch's evidence) plus what the graph holds about the touched people and their
     possible matches, fetched by key."""
     touched = ev.people["uid"]
+    gone = pd.Series(batch.delete_nodes.get("Enterprise", []), dtype="string")
     pool = _people_named(store, ev.people["name"].dropna().drop_duplicates())
     people = _merge_people(batch, ev.people, pool[isin(pool["uid"], touched)])
     people = pd.concat([people, pool[~isin(pool["uid"], touched)]], ignore_index=True)
@@ -147,6 +148,8 @@ def stored_evidence(store, batch, ev: Evidence) -> Evidence:
     cluster = fetch_nodes(store, "Address", addrs, ["cluster"])
     addrs = addrs[~isin(addrs, cluster.loc[cluster["cluster"].fillna(False).astype(bool), "uid"])]
     at = _fetch(store, "HAS_ADDRESS", "Enterprise", "Address", addrs, "dst").rename(columns={"src": "ent", "dst": "addr"})
+    # companies the batch deletes or moves are no longer at their stored address
+    at = at[~isin(at["ent"], gone) & ~isin(at["ent"], ev.addresses["ent"])]
     addresses = pd.concat([ev.addresses, at], ignore_index=True).drop_duplicates()
     size = addresses.groupby("addr")["ent"].transform("size")
     near = pd.concat([ents, links["b"], addresses.loc[(size <= ADDRESS_CAP).to_numpy(), "ent"]], ignore_index=True)
