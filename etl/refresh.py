@@ -184,10 +184,12 @@ def rederive_ratios(store: GraphStore, batch, modes: dict[str, str]) -> int:
     if modes.get("shareholders") != "incremental" or d.empty:
         return 0
     ents = d["dst"].drop_duplicates()
-    stored = pd.concat([fetch_rels(store, "HOLDS_SHARES", a, "Enterprise", ents, by="dst", cols=["subscribed"])
+    stored = pd.concat([fetch_rels(store, "HOLDS_SHARES", a, "Enterprise", ents, by="dst", cols=["subscribed", "valid_to"])
                         for a in ("Person", "Enterprise")], ignore_index=True)
+    stored = stored[stored["valid_to"].isna().to_numpy()]  # former holders hold no share of today's capital
     given = [(i, df) for i, (t, a, b, df) in enumerate(batch.rels) if t == "HOLDS_SHARES"]
-    rows = pd.concat([df[["src", "dst", "subscribed"]] for _, df in given], ignore_index=True)
+    rows = pd.concat([df[["src", "dst", "subscribed", "valid_to"]] for _, df in given], ignore_index=True)
+    rows = rows.assign(subscribed=rows["subscribed"].where(rows["valid_to"].isna()))
     dropped = [df[["src", "dst"]] for t, a, b, df in batch.delete_rels if t == "HOLDS_SHARES"]
     skip = pd.concat([pair_key(rows["src"], rows["dst"])] + [pair_key(x["src"], x["dst"]) for x in dropped], ignore_index=True)
     others = stored[~isin(pair_key(stored["src"], stored["dst"]), skip)]

@@ -157,7 +157,8 @@ def test_history_is_newest_first_within_one_second(tmp_path):
 
 
 # --- idempotence -------------------------------------------------------------------------------
-RATIOS = "MATCH (a)-[r:HOLDS_SHARES]->(e:Enterprise) RETURN e.uid AS e, sum(r.ratio) AS total, count(*) AS holders"
+RATIOS = ("MATCH (a)-[r:HOLDS_SHARES]->(e:Enterprise) WHERE r.valid_to IS NULL "  # today's holders
+          "RETURN e.uid AS e, sum(r.ratio) AS total, count(*) AS holders")
 
 
 def test_same_extract_twice_changes_nothing_the_second_time(synthetic, graph_copy):

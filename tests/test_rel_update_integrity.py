@@ -51,7 +51,7 @@ def root(loaded, tmp_path) -> Path:
 def legal_reps(root: Path) -> pd.DataFrame:
     with EmbeddedStore(root, read_only=True) as s:
         return s.run("MATCH (p:Person)-[r:LEGAL_REP]->(e:Enterprise) "
-                     "RETURN p.uid AS src, e.uid AS dst, r.position AS position, r.since AS since, r.source AS source")
+                     "RETURN p.uid AS src, e.uid AS dst, r.position AS position, r.valid_from AS valid_from, r.source AS source")
 
 
 def verified(root: Path, sample: int | None = None):
@@ -59,14 +59,14 @@ def verified(root: Path, sample: int | None = None):
         return verify(s, sample=sample, expected_counts=history(settings(root))[0].get("counts"))
 
 
-def _raw_rewrite(root: Path, how: str, part: slice = slice(None), props: str = "position, since, source") -> None:
+def _raw_rewrite(root: Path, how: str, part: slice = slice(None), props: str = "position, valid_from, source") -> None:
     """On the raw engine, over ``part`` of the LEGAL_REP edges of the published graph (same values), then
     close: ``set``: the statement the store's upsert used to send (SET of the properties of matched
     edges, 20,000 rows a statement); ``recreate``: delete the edges and create them again."""
     db = lb.Database(str(snapshots.current_path(root) / snapshots.DB_FILE))
     conn = lb.Connection(db)
     edges = conn.execute("MATCH (a:Person)-[r:LEGAL_REP]->(b:Enterprise) RETURN a.uid AS src, b.uid AS dst, "
-                         "r.position AS position, r.since AS since, r.source AS source").get_as_arrow()
+                         "r.position AS position, r.valid_from AS valid_from, r.source AS source").get_as_arrow()
     edges = edges.slice(part.start or 0, (part.stop or edges.num_rows) - (part.start or 0))
     sets = ", ".join(f"r.{p} = {p}" for p in props.split(", "))
     match = "LOAD FROM $b MATCH (a:Person {uid: src}) OPTIONAL MATCH (a)-[r:LEGAL_REP]->(e:Enterprise {uid: dst}) "
@@ -77,7 +77,7 @@ def _raw_rewrite(root: Path, how: str, part: slice = slice(None), props: str = "
         else:
             conn.execute(match + "DELETE r", batch)
             conn.execute("LOAD FROM $b MATCH (a:Person {uid: src}) MATCH (e:Enterprise {uid: dst}) "
-                         "CREATE (a)-[r:LEGAL_REP]->(e) SET r.position = position, r.since = since, r.source = source",
+                         "CREATE (a)-[r:LEGAL_REP]->(e) SET r.position = position, r.valid_from = valid_from, r.source = source",
                          batch)
     conn.close()
     db.close()
@@ -99,8 +99,8 @@ def test_engine_set_on_many_matched_relationships_corrupts_forward_lookups(loade
 
     If this keeps reporting that, LadybugDB may have fixed the bug: the delete-and-create
     workaround in graph.embedded (and its guard) may then go."""
-    attempts = [(slice(None), "position, since, source"), (slice(None), "source"),
-                (slice(0, 2500), "position, since, source"), (slice(2500, None), "source")]
+    attempts = [(slice(None), "position, valid_from, source"), (slice(None), "source"),
+                (slice(0, 2500), "position, valid_from, source"), (slice(2500, None), "source")]
     for i, (part, props) in enumerate(attempts):
         root = tmp_path / f"g{i}"
         shutil.copytree(loaded["base"], root)
@@ -131,7 +131,7 @@ def test_store_updates_of_every_edge_keep_lookups_right(root):
     merged = before.merge(after, on=["src", "dst"], suffixes=("", "_new"))
     assert len(merged) == len(before)
     assert merged["source"].equals(merged["source_new"])
-    assert (merged["since"].isna() == merged["since_new"].isna()).all()
+    assert (merged["valid_from"].isna() == merged["valid_from_new"].isna()).all()
     report = verified(root)
     assert [p for p in report.problems if p.check != "counts"] == [], report.lines()
 
