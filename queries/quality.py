@@ -280,7 +280,9 @@ def score_decoys(truth: dict, shell: pd.DataFrame, repeat_ent: pd.DataFrame, rep
     """How many decoys the default analyses flagged, per decoy kind (all should be 0).
 
     A common-name decoy is flagged when a reported person (repeat offender, phoenix person, cross-region
-    connector) stands for any of the decoy records, or its enterprise is in a shell cluster.
+    connector) stands for any of the decoy records, or its enterprise is in a shell cluster. A successor
+    decoy (a legal representative who took over penalised companies after their penalties) is flagged
+    when reported as a repeat offender.
     """
     d = truth["decoys"]
     shells, repeats = set(shell["uid"]), set(repeat_ent["uid"])
@@ -297,7 +299,36 @@ def score_decoys(truth: dict, shell: pd.DataFrame, repeat_ent: pd.DataFrame, rep
         "large_groups": len(group_ents & (shells | repeats)),
         "common_name_people": len(common_ents & shells) + sum(bool(m & decoy_uids) for m in named),
         "repaired_repeat": len({r["uscc"] for r in d["repaired_repeat"]} & repeats),
+        "successor_reps": _successors_flagged(truth, repeat_person, id_key),
     }
+
+
+def _successors_flagged(truth: dict, repeat_person: pd.DataFrame, id_key: str | bytes) -> int:
+    successors = truth["decoys"].get("successor_reps", [])
+    if not successors:
+        return 0
+    people = People(truth, id_key)
+    keys = {people.key(p) for p in successors}
+    return sum(bool(people.keys_of(m) & keys) for m in members_of(repeat_person, "uid"))
+
+
+def time_only_share(truth: dict, repeat_person_current: pd.DataFrame, phoenix_current: pd.DataFrame,
+                    people: People) -> dict:
+    """Of the planted person-level repeat offenders and phoenix cases, the share the old rule (roles
+    valid today, ``attribution="current"``) misses: what only the time-aware attribution finds."""
+    ro = truth["repeat_offenders"]["person"]
+    found = set().union(*[people.keys_of(m) for m in members_of(repeat_person_current, "uid")]) \
+        if len(repeat_person_current) else set()
+    missed_repeat = [people.key(p) not in found for p in ro]
+    rows = members_of(phoenix_current, "person")
+    got = {(k, a, b) for m, a, b in zip(rows, phoenix_current["a"] if len(phoenix_current) else [],
+                                         phoenix_current["b"] if len(phoenix_current) else [])
+           for k in people.keys_of(m)}
+    missed_phx = [(people.key(c["person"]), c["a"]["uscc"], c["b"]["uscc"]) not in got for c in truth["phoenix_cases"]]
+    return {"repeat_person": sum(missed_repeat) / len(ro) if ro else 0.0,
+            "phoenix": sum(missed_phx) / len(missed_phx) if missed_phx else 0.0,
+            "repeat_person_planted_time_only": sum(bool(p.get("time_only")) for p in ro),
+            "phoenix_planted_time_only": sum(bool(c.get("time_only")) for c in truth["phoenix_cases"])}
 
 
 def data_profile(truth: dict) -> dict:
@@ -324,6 +355,8 @@ def evaluate(store, truth: dict, id_key: str | bytes, run: Callable | None = Non
     rep_p = run("repeat_offenders_person", repeat_offenders, level="person").table
     phx = run("phoenix_cases", phoenix_cases).table
     cross = run("cross_region_links_county", cross_region_links, level="county").table
+    old_rule = (repeat_offenders(store, level="person", attribution="current").table,
+                phoenix_cases(store, attribution="current").table)
     return {
         "data": data_profile(truth),
         "shell_clusters": score_shell(shell, truth),
@@ -332,6 +365,7 @@ def evaluate(store, truth: dict, id_key: str | bytes, run: Callable | None = Non
         "cross_region_links": score_cross_region(cross, truth, people),
         "equity_chains": score_equity(lambda t: equity_penetration(store, t).table, truth, people),
         "decoys": score_decoys(truth, shell, rep_e, rep_p, phx, cross, id_key),
+        "time_only": time_only_share(truth, *old_rule, people),
     }
 
 

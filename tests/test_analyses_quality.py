@@ -86,7 +86,19 @@ def test_equity_ratios_exact(world):
 def test_no_decoy_flagged(world):
     _, _, scores = world
     assert scores["decoys"] == {"cluster_addresses": 0, "large_groups": 0, "common_name_people": 0,
-                                "repaired_repeat": 0}
+                                "repaired_repeat": 0, "successor_reps": 0}
+
+
+def test_planted_role_changes_need_the_time_aware_attribution(world):
+    """Part of the planted repeat offenders and phoenix cases left the penalised company after (or just
+    before) its penalty: the old rule (roles valid today) misses exactly those, and flags successors."""
+    _, truth, scores = world
+    t = scores["time_only"]
+    ro, phx = truth["repeat_offenders"]["person"], truth["phoenix_cases"]
+    assert t["repeat_person_planted_time_only"] > 0 and t["phoenix_planted_time_only"] > 0
+    assert t["repeat_person"] >= t["repeat_person_planted_time_only"] / len(ro) - 1e-9
+    assert t["phoenix"] >= t["phoenix_planted_time_only"] / len(phx) - 1e-9
+    assert truth["decoys"]["successor_reps"]
 
 
 def test_history_switch_finds_repaired_repeat_decoys(world):

@@ -117,12 +117,44 @@ def record_keys(gt: dict) -> dict[tuple, str]:
 ENDED = ("注销", "吊销", "撤销", "迁出")
 
 
+def _closed_by_changes(d: Path, gt: dict | None) -> dict[tuple[str, str], tuple]:
+    """(enterprise subject id, holder name) -> (opened, closed) days that equity changes give (ratio from / to 0)."""
+    eq = read(d, "equity_changes", gt)
+    out: dict[tuple[str, str], list] = {}
+    rows = sorted(zip(eq["enterprise_subject_id"], eq["holder_name"], [parse_date(v) for v in eq["change_date"]],
+                      eq["ratio_before"], eq["ratio_after"]), key=lambda r: (r[0], r[1], r[2]))
+    for e, name, day, before, after in rows:
+        f_t = out.setdefault((e, name), [None, None])
+        if before in ("", "N/A", "\\N") or parse_ratio(before) == 0:
+            f_t[0] = day
+        if after not in ("", "N/A", "\\N") and parse_ratio(after) == 0:
+            f_t[1] = day
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def holding_spans(d: Path, sh: pd.DataFrame, gt: dict | None) -> list[tuple]:
+    """(since, until) of each shareholders row: its own dates, then what equity changes say (docs/time.md)."""
+    changes = _closed_by_changes(d, gt)
+    out = []
+    for e, name, since, until in zip(sh["enterprise_subject_id"], sh["holder_name"], sh["since"], sh["until"]):
+        f, t = parse_date(since), parse_date(until)
+        cf, ct = changes.get((e, name), (None, None))
+        out.append((cf if cf is not None else f, ct if ct is not None else t))
+    return out
+
+
+def in_span(day, f, t) -> bool:
+    return (f is None or f <= day) and (t is None or day < t)
+
+
 class Facts:
     """Everything the definitions need, read from canonical files with bad rows dropped.
 
     A person is their true ID number: for rows of planted people the ground
     truth's records say whose row it is (their IDs are masked or missing on
     many rows); any other row identifies a person only by a full valid ID.
+    Roles are intervals [since, until) (docs/time.md); equity changes to 0 close
+    a holding, from 0 open one. Roles "today" are the ones with no end.
     """
 
     def __init__(self, d: Path, gt: dict):
@@ -134,21 +166,23 @@ class Facts:
             region = r.region if re.fullmatch(r"\d{6}", r.region) else r.key[2:8]
             self.ent[r.key] = {"status": r.status, "founded": parse_date(r.founded), "dissolved": parse_date(r.dissolved),
                                "region": region, "address": r.address, "phone": r.phone, "name": r.name}
-        self.rep = defaultdict(set)  # person -> enterprises (legal rep)
-        self.any = defaultdict(lambda: defaultdict(set))  # person -> enterprise -> roles
+        self.rep = defaultdict(set)  # person -> enterprises (legal rep today)
+        self.spans = defaultdict(lambda: defaultdict(list))  # person -> enterprise -> [(role, since, until)]
         lr = read(d, "legal_reps", gt)
         for r in lr.itertuples(index=False):
             e = r.enterprise_uscc.upper()
             who = planted.get((e, "legal_rep", r.person_name, shown(r.id_no)))
             who = who or (r.id_no if is_person_id(r.id_no) else None)
             if r.is_legal_rep == "1" and who:
-                self.rep[who].add(e)
-                self.any[who][e].add("legal_rep")
-        self.owned = defaultdict(set)  # corporate owner -> enterprises
-        self.holders = defaultdict(list)  # enterprise -> [(holder key, kind, ratio)]
+                f, t = parse_date(r.since), parse_date(r.until)
+                self.spans[who][e].append(("legal_rep", f, t))
+                if t is None:
+                    self.rep[who].add(e)
+        self.owned = defaultdict(set)  # corporate owner -> enterprises (today)
+        self.holders = defaultdict(list)  # enterprise -> [(holder key, kind, ratio)] (today)
         self.holdings = []
         sh = read(d, "shareholders", gt)
-        for r in sh.itertuples(index=False):
+        for r, (f, t) in zip(sh.itertuples(index=False), holding_spans(d, sh, gt)):
             e, hid = r.enterprise_uscc.upper(), r.holder_id.upper()
             who = planted.get((e, "shareholder", r.holder_name, shown(r.holder_id)))
             if who:
@@ -156,19 +190,25 @@ class Facts:
             elif not hid or hid in MISSING or "*" in hid:
                 continue
             if who:
-                self.any[hid][e].add("shareholder")
                 kind = "person"
             elif r.holder_kind in ("企业法人", "法人股东") or (r.holder_kind == "" and not is_person_id(hid)):
-                self.owned[hid].add(e)
                 kind = "enterprise"
             elif is_person_id(hid):
-                self.any[hid][e].add("shareholder")
                 kind = "person"
             else:
                 continue
+            self.holdings.append((e, hid, kind, r.subscribed, r.paid))
+            if kind == "person":
+                self.spans[hid][e].append(("shareholder", f, t))
+            if t is not None:
+                continue
+            if kind == "enterprise":
+                self.owned[hid].add(e)
             ratio = parse_ratio(r.ratio) if r.ratio not in ("", "N/A", "\\N") else None
             self.holders[e].append((hid, kind, ratio))
-            self.holdings.append((e, hid, kind, r.subscribed, r.paid))
+        # roles today
+        self.any = {p: {e: {ro for ro, _f, t in v if t is None} for e, v in ents.items() if any(t is None for *_x, t in v)}
+                    for p, ents in self.spans.items()}
         pen = read(d, "penalties", gt)
         self.active = defaultdict(list)  # enterprise -> [(date, uid)]
         self.serious = defaultdict(list)  # enterprise -> [date of an active serious-illegal listing]
@@ -201,6 +241,14 @@ class Facts:
         return out
 
     def repeat_people(self) -> set:
+        """Decision-date attribution: a role in office on the day of an active event of that enterprise."""
+        def counted(p, e):
+            return any(in_span(day, f, t) for day, _ in self.active.get(e, ()) for _ro, f, t in self.spans[p][e])
+
+        return {p for p, ents in self.spans.items() if sum(1 for e in ents if counted(p, e)) >= 2}
+
+    def repeat_people_old_rule(self) -> set:
+        """Before history: roles today, any active event."""
         return {p for p, ents in self.any.items() if sum(1 for e in ents if self.active.get(e)) >= 2}
 
     def ended(self, a: str):
@@ -215,19 +263,42 @@ class Facts:
         return None, None
 
     def phoenix(self) -> dict:
-        out = {}
+        """(person, A, B) -> end signal, by the exit x = min(role end, A's end) (earliest qualifying exit)."""
+        out: dict = {}
+        for p, ents in self.spans.items():
+            for a, spans in ents.items():
+                if a not in self.ent or not self.active.get(a):
+                    continue
+                end, signal = self.ended(a)
+                best: dict = {}
+                for _ro, f, t in spans:
+                    if end is not None and (t is None or end <= t):
+                        x, sig = end, signal
+                    elif t is not None:
+                        x, sig = t, "role_end"
+                    else:
+                        continue
+                    if not any(in_span(day, f, x) or 0 <= (day - x).astype(int) <= 365 for day, _ in self.active[a]):
+                        continue
+                    for b in self.rep.get(p, ()):
+                        if b != a and b in self.ent:
+                            gap = (self.ent[b]["founded"] - x).astype(int)
+                            if 0 <= gap <= 365 and (b not in best or x < best[b][0]):
+                                best[b] = (x, sig)
+                for b, (_x, sig) in best.items():
+                    out[(p, a, b)] = sig
+        return out
+
+    def phoenix_old_rule(self) -> set:
+        out = set()
         for p, ents in self.any.items():
             for a in ents:
                 if a not in self.ent or not self.active.get(a):
                     continue
-                end, signal = self.ended(a)
-                if end is None:
-                    continue
-                for b in self.rep.get(p, ()):
-                    if b != a and b in self.ent:
-                        gap = (self.ent[b]["founded"] - end).astype(int)
-                        if 0 <= gap <= 365:
-                            out[(p, a, b)] = signal
+                end, _ = self.ended(a)
+                for b in self.rep.get(p, ()) if end is not None else ():
+                    if b != a and b in self.ent and 0 <= (self.ent[b]["founded"] - end).astype(int) <= 365:
+                        out.add((p, a, b))
         return out
 
     def cross_links(self) -> set:
@@ -287,8 +358,13 @@ def check_against_truth(d: Path, gt: dict) -> None:
     for x in gt["repeat_offenders"]["enterprise"]:
         assert x["active_events"] == [u for _, u in f.active[x["uscc"]]]
     assert {x["id_no"] for x in gt["repeat_offenders"]["person"]} == f.repeat_people()
+    old_rule = f.repeat_people_old_rule()
+    assert {x["id_no"] for x in gt["repeat_offenders"]["person"] if x["time_only"]} == f.repeat_people() - old_rule
     # phoenix
     assert {(x["person"]["id_no"], x["a"]["uscc"], x["b"]["uscc"]): x["a"]["end_signal"] for x in gt["phoenix_cases"]} == f.phoenix()
+    old_phx = f.phoenix_old_rule()
+    assert all(x["time_only"] == ((x["person"]["id_no"], x["a"]["uscc"], x["b"]["uscc"]) not in old_phx)
+               for x in gt["phoenix_cases"])
     # cross-region links
     truth = {(x["level"], x["a"]["uscc"], x["b"]["uscc"], x["via"]["id"]) for x in gt["cross_region_links"]}
     assert truth == f.cross_links()
@@ -318,6 +394,9 @@ def check_against_truth(d: Path, gt: dict) -> None:
         assert len(x["events"]) == 3 and sum(e["status"] == "active" for e in x["events"]) <= 1
         ds = sorted(np.datetime64(e["decided"]) for e in x["events"])
         assert (ds[-1] - ds[0]).astype(int) <= 730
+    # successor decoys: the rule before history flags them, decision-date attribution does not
+    for x in gt["decoys"]["successor_reps"]:
+        assert x["id_no"] in old_rule and x["id_no"] not in f.repeat_people()
 
 
 def money(s: str) -> float:
@@ -444,6 +523,7 @@ def planted_codes(gt: dict) -> dict:
         codes |= {g["parent"], *g["subsidiaries"]}
     codes |= {x["enterprise"] for x in dec["common_name_people"]}
     codes |= {x["uscc"] for x in dec["repaired_repeat"]}
+    codes |= {e["uscc"] for x in dec["successor_reps"] for e in x["enterprises"]}
     return {"codes": codes}
 
 
@@ -532,6 +612,10 @@ def test_realistic_values(small):
     assert (reps["person_name"] == "王芳").sum() >= 20
     assert reps["mobile"].str.fullmatch(r"1[358]\d{9}|").all()
     sh = read(d, "shareholders", drop_bad=False)  # ratios are never broken; subject ids never are
+    eq = read(d, "equity_changes", drop_bad=False)
+    touched = {df.iloc[b["row"] - 2]["enterprise_subject_id"] for b in gt["bad_rows"]
+               for f, df in (("shareholders.csv", sh), ("equity_changes.csv", eq)) if b["file"] == f}
+    sh = sh[np.array([t is None for _f, t in holding_spans(d, sh, gt)]) & ~sh["enterprise_subject_id"].isin(touched)]
     given = ~sh.ratio.isin(["", "N/A"])
     ratio_sum = sh[given].assign(r=lambda x: x.ratio.map(parse_ratio)).groupby("enterprise_subject_id")["r"].sum()
     full = given.groupby(sh["enterprise_subject_id"]).all()
@@ -727,7 +811,7 @@ def test_hard_identity_cases_are_planted(small):
         assert set(mine["mobile"]) == {p["phone"]}
     # revoked without a date, and ends known only from a serious-illegal listing, end planted phoenix cases
     signals = {x["a"]["end_signal"] for x in gt["phoenix_cases"]}
-    assert signals == {"dissolution_date", "status", "serious_illegal"}
+    assert signals == {"dissolution_date", "status", "serious_illegal", "role_end"}
     ent = read(d, "enterprises", gt).set_index(read(d, "enterprises", gt)["uscc"].str.upper())
     for x in gt["phoenix_cases"]:
         a = ent.loc[x["a"]["uscc"]]

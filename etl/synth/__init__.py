@@ -23,7 +23,18 @@ The background is built so that it cannot satisfy any pattern definition:
 * a background enterprise has at most two penalty events and never two active
   ones within 730 days;
 * background corporate shareholders hold shares only in enterprises of their
-  own county.
+  own county;
+* former background legal representatives and shareholders (rows with
+  ``until``, or a holding an equity change took to 0) are fresh people tied to
+  that one enterprise only.
+
+Roles are intervals (docs/time.md): the person-level repeat offender and phoenix
+definitions attribute each penalty to the roles valid on its decision date, and
+a penalty row names the legal representative in office that day. Planted time
+patterns: people who left penalised companies after the penalty, phoenix cases
+by timing (left A, A penalised soon after, new B), and successor decoys who took
+over penalised companies after the fact; ``time_only`` marks the truth the rule
+before history (roles valid today, exit = company end) would miss.
 
 Planted enterprises and planted people are only linked to each other, so the
 derived patterns (repeat offenders, phoenix cases, cross-region links) are

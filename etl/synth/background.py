@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 from creditgraph.etl.synth.base import ID_FULL, ID_MASKED, ID_NONE, KIND_MODEL, NO_DAY, REF, R_BG, R_CLUSTER, R_COMMON, R_REPAIRED, ST_ACTIVE, ST_REMOVED, _COMPANY_KIND, _day, _dups
+from creditgraph.etl.synth.history import _background_former_holders, _background_predecessors, _rep_at_decision
 from creditgraph.etl.synth.world import _World
 
 
@@ -207,52 +208,84 @@ def _background_people(w: _World) -> None:
     o_county = _person_counties(w, w.county[off_ents])
     o_birth = rng.integers(_day("1950-01-01"), _day("2000-12-31"), no)
     P2 = P1 + nn
+    # ---- history: the current representative's start, and former representatives before it
+    bg_rep_ents = ents_r
+    fr = w.founded[bg_rep_ents]
+    end = np.where(w.dissolved[bg_rep_ents] != NO_DAY, w.dissolved[bg_rep_ents], REF)
+    late = fr + 1 + (rng.random(nr) * np.maximum(end - fr - 1, 0)).astype(np.int64)
+    since_bg = np.where(rng.random(nr) < 0.7, fr, np.minimum(late, REF - 1))
+    pe, ps, pu = _background_predecessors(w, bg_rep_ents, since_bg)
+    nf = len(pe)
+    f_state = rng.choice(4, nf, p=[0.30, 0.58, 0.10, 0.02])
+    f_county = _person_counties(w, w.county[pe])
+    f_birth = np.clip(w.founded[pe] - rng.integers(22 * 365, 55 * 365, nf), _day("1940-01-01"), _day("2004-12-31"))
+    P3 = P2 + no
+    # former shareholders (fresh people); a new-person holder after them took their stake over on that day
+    fi, f_bp, f_since, f_until, f_how = _background_former_holders(w, ents_h, model)
+    nfh = len(fi)
+    fh_ent = ents_h[fi]
+    fh_state = rng.choice([ID_NONE, ID_FULL, ID_MASKED], nfh, p=[0.45, 0.30, 0.25])
+    fh_county = _person_counties(w, w.county[fh_ent])
+    fh_birth = rng.integers(_day("1950-01-01"), _day("2000-12-31"), nfh)
+    P4 = P3 + nf
+    h_since = np.where(rng.random(M) < 0.4, w.founded[hent], NO_DAY)
+    taker = hstart[fi] + nh[fi] - 1
+    new_taker = is_new[taker]
+    h_since[taker[new_taker]] = f_until[new_taker]
+    fh_sub = w.cap_yuan[fh_ent] * f_bp // 10000
+    fm, ff = mode[fi], frac[fi]
+    fh_paid = np.where(fm == 0, fh_sub, np.where(fm == 1, (fh_sub * ff).astype(np.int64), 0))
+    fh_paid[fm == 3] = -1
     # ---- people table (planted people first)
     npl = P0
-    w.p_state = np.concatenate([np.full(npl, ID_FULL), r_state, n_state, o_state]).astype(np.int8)
-    w.p_county = np.concatenate([np.array(w.pp_county, np.int64), r_county, n_county, o_county])
-    w.p_birth = np.concatenate([np.array(w.pp_birth, np.int64), r_birth, n_birth, o_birth])
-    w.p_forced = np.concatenate([np.full(npl, -1), r_forced, np.full(nn + no, -1)])
+    w.p_state = np.concatenate([np.full(npl, ID_FULL), r_state, n_state, o_state, f_state, fh_state]).astype(np.int8)
+    w.p_county = np.concatenate([np.array(w.pp_county, np.int64), r_county, n_county, o_county, f_county, fh_county])
+    w.p_birth = np.concatenate([np.array(w.pp_birth, np.int64), r_birth, n_birth, o_birth, f_birth, fh_birth])
+    w.p_forced = np.concatenate([np.full(npl, -1), r_forced, np.full(nn + no + nf + nfh, -1)])
     w.p_prefix_only = np.zeros(len(w.p_forced), bool)  # masked decoys show only the region prefix
     w.p_prefix_only[P0 + common_pos] = True
     w.forced_names = forced_names
-    w.p_kind = np.concatenate([np.zeros(npl), np.ones(nr), np.full(nn, 2), np.full(no, 3)]).astype(np.int8)
+    w.p_kind = np.concatenate([np.zeros(npl), np.ones(nr), np.full(nn, 2), np.full(no, 3), np.ones(nf),
+                               np.full(nfh, 2)]).astype(np.int8)
     w.P0 = P0
     # ---- edges: planted + background
-    pr = np.array(w.pl_rep, np.int64).reshape(-1, 3)
-    bg_rep_ents = ents_r
-    w.rep_ent = np.concatenate([pr[:, 0], bg_rep_ents, off_ents])
-    w.rep_person = np.concatenate([pr[:, 1], rep_person[bg_rep_ents], P2 + np.arange(no)])
-    since_bg = np.where(rng.random(nr) < 0.7, w.founded[bg_rep_ents],
-                        w.founded[bg_rep_ents] + (rng.random(nr) * (REF - w.founded[bg_rep_ents])).astype(np.int64))
-    w.rep_since = np.concatenate([pr[:, 2], since_bg, w.founded[off_ents]])
-    w.rep_is_lr = np.concatenate([np.ones(len(pr) + nr, bool), np.zeros(no, bool)])
+    pr = np.array(w.pl_rep, np.int64).reshape(-1, 4)
+    w.rep_ent = np.concatenate([pr[:, 0], bg_rep_ents, off_ents, pe])
+    w.rep_person = np.concatenate([pr[:, 1], rep_person[bg_rep_ents], P2 + np.arange(no), P3 + np.arange(nf)])
+    w.rep_since = np.concatenate([pr[:, 2], since_bg, w.founded[off_ents], ps])
+    w.rep_until = np.concatenate([pr[:, 3], np.full(nr + no, NO_DAY, np.int64), pu])
+    w.rep_is_lr = np.concatenate([np.ones(len(pr) + nr, bool), np.zeros(no, bool), np.ones(nf, bool)])
     ph = w.pl_hold
     p_ent = np.array([h[0] for h in ph], np.int64)
     p_type = np.array([h[1] for h in ph], np.int64)
     p_holder = np.array([h[2] for h in ph], np.int64)
     p_bp = np.array([h[3] for h in ph], np.int64)
     p_frac = np.array([h[4] for h in ph], float)
+    p_int = np.array([h[5:] for h in ph], np.int64).reshape(-1, 3)  # since, until, exit
     p_sub = w.cap_yuan[p_ent] * p_bp // 10000
     p_paid = np.round(p_sub * p_frac).astype(np.int64)
-    w.h_ent = np.concatenate([p_ent, hent])
-    w.h_type = np.concatenate([p_type, is_corp.astype(np.int64)])
-    w.h_holder = np.concatenate([p_holder, np.where(is_corp, hholder, hperson)])
-    w.h_bp = np.concatenate([p_bp, bp])
-    w.h_sub = np.concatenate([p_sub, sub])
-    w.h_paid = np.concatenate([p_paid, paid])
-    w.h_planted = np.concatenate([np.ones(len(ph), bool), np.zeros(M, bool)])
-    # legal representative per enterprise (the one named on subject rows and penalty decisions)
+    w.h_ent = np.concatenate([p_ent, hent, fh_ent])
+    w.h_type = np.concatenate([p_type, is_corp.astype(np.int64), np.zeros(nfh, np.int64)])
+    w.h_holder = np.concatenate([p_holder, np.where(is_corp, hholder, hperson), P4 + np.arange(nfh)])
+    w.h_bp = np.concatenate([p_bp, bp, f_bp])
+    w.h_sub = np.concatenate([p_sub, sub, fh_sub])
+    w.h_paid = np.concatenate([p_paid, paid, fh_paid])
+    w.h_planted = np.concatenate([np.ones(len(ph), bool), np.zeros(M + nfh, bool)])
+    w.h_since = np.concatenate([p_int[:, 0], h_since, f_since])
+    w.h_until = np.concatenate([p_int[:, 1], np.full(M, NO_DAY, np.int64), f_until])
+    w.h_exit = np.concatenate([p_int[:, 2], np.zeros(M, np.int64), f_how])
+    # current legal representative per enterprise (the one named on subject rows)
     w.rep_of = np.full(n, -1, np.int64)
-    lr = w.rep_is_lr
+    lr = w.rep_is_lr & (w.rep_until == NO_DAY)
     w.rep_of[w.rep_ent[lr][::-1]] = w.rep_person[lr][::-1]  # first listed wins
     # events
-    pe = w.pl_ev
+    pv = w.pl_ev
     be, bk, bd, bs, br = w.bg_ev
-    w.ev_ent = np.concatenate([np.array([x[0] for x in pe], np.int64), be])
-    w.ev_kind = np.concatenate([np.array([x[1] for x in pe], np.int64), bk])
-    w.ev_decided = np.concatenate([np.array([x[2] for x in pe], np.int64), bd])
-    w.ev_status = np.concatenate([np.array([x[3] for x in pe], np.int64), bs])
-    w.ev_removed = np.concatenate([np.array([x[4] for x in pe], np.int64), br])
-    w.ev_reason_override = [x[5] for x in pe] + [None] * len(be)
-    w.ev_planted = np.concatenate([np.ones(len(pe), bool), np.zeros(len(be), bool)])
+    w.ev_ent = np.concatenate([np.array([x[0] for x in pv], np.int64), be])
+    w.ev_kind = np.concatenate([np.array([x[1] for x in pv], np.int64), bk])
+    w.ev_decided = np.concatenate([np.array([x[2] for x in pv], np.int64), bd])
+    w.ev_status = np.concatenate([np.array([x[3] for x in pv], np.int64), bs])
+    w.ev_removed = np.concatenate([np.array([x[4] for x in pv], np.int64), br])
+    w.ev_reason_override = [x[5] for x in pv] + [None] * len(be)
+    w.ev_planted = np.concatenate([np.ones(len(pv), bool), np.zeros(len(be), bool)])
+    w.ev_rep = _rep_at_decision(w)  # the legal representative named on each penalty

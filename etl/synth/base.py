@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 from creditgraph.etl.synth import names as W
 
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 REFERENCE_DATE = "2026-06-30"
 _EPOCH = np.datetime64("1970-01-01", "D")
 
@@ -56,6 +56,8 @@ AO_UNREACHABLE = W.AO_UNREACHABLE
 
 # roles of enterprises
 R_BG, R_PLANTED, R_CLUSTER, R_GROUP, R_REPAIRED, R_COMMON = range(6)
+# how the end of a holding shows: not ended; the row's until; until and an equity change to 0; only the change
+EXIT_NONE, EXIT_UNTIL, EXIT_BOTH, EXIT_CHANGE = range(4)
 # person id states
 ID_NONE, ID_FULL, ID_MASKED, ID_FOREIGN = range(4)
 
@@ -96,28 +98,59 @@ DEFINITIONS = {
         "are not active. The planted truth ignores non-active events (default risk analyses)."
     ),
     "event_id": "<kind code>:<record_id>, kind codes AP administrative_penalty, AO abnormal_operation, SI serious_illegal, DD dishonest_debtor (the PenaltyEvent uid).",
-    "roles": "legal representative = a legal_reps row with is_legal_rep true; shareholder = a shareholders row (holder_id is the ID number of a person or the USCC of an enterprise).",
+    "roles": (
+        "legal representative = a legal_reps row with is_legal_rep true; shareholder = a shareholders row (holder_id "
+        "is the ID number of a person or the USCC of an enterprise). Every role is an interval [since, until) "
+        "(docs/time.md): an empty since is open (since always), an empty until means the role holds today. A legal_reps "
+        "or shareholders row with until is a FORMER legal representative / shareholder; the successor's since is the "
+        "predecessor's until. An equity_changes row with ratio_after 0 closes the holding of that holder_name in that "
+        "enterprise on change_date (some exits show only so, the shareholders row then has no until); one with "
+        "ratio_before 0 opens it on change_date. 'Current' roles are the ones with no end (valid today)."
+    ),
+    "attribution": (
+        "A penalty (active event) of enterprise E decided on day d is attributed to a person's role in E over "
+        "[f, t) when f <= d < t (decision-date attribution, docs/time.md). The person named on a penalty row is the "
+        "legal representative in office on the decision date."
+    ),
+    "time_only": (
+        "repeat_offenders.person[].time_only and phoenix_cases[].time_only: true when the rule before history "
+        "existed (only roles valid today, every active event of the company counts, exit = the company's end) "
+        "would not find the entry: the share of the truth that only time-aware attribution finds."
+    ),
+    "history": (
+        "counts.history: enterprises with at least one former legal representative (a legal_reps row with until) "
+        "or former shareholder (a shareholders row with until, or a holder taken to 0 by an equity change)."
+    ),
     "shell_clusters": (
         "A hub person who is legal representative of >= 5 enterprises whose founding dates lie within 180 days "
         "(max - min <= 180). Planted members share one non-cluster address and one phone; at least half are listed "
         "abnormal_operation with reason exactly 通过登记的住所或者经营场所无法联系的 (active); every shareholding "
         "has paid <= 5% of subscribed; some members were 注销/吊销 within 730 days of founding; two members hold "
-        "shares in each other. No other person is legal representative of >= 5 enterprises founded within 180 days."
+        "shares in each other. No other person is legal representative of >= 5 enterprises founded within 180 days. "
+        "Current legal representatives only."
     ),
     "repeat_offenders.enterprise": "An enterprise with >= 3 active events whose decided dates lie within 730 days (max - min <= 730).",
     "repeat_offenders.person": (
-        "A person who is legal representative or shareholder of >= 2 distinct enterprises that each have >= 1 "
-        "active event. Includes the hubs of shell clusters and people behind cross-region person links."
+        "A person with >= 2 distinct enterprises in each of which one of their roles (legal representative or "
+        "shareholder, current or former) is attributed >= 1 active event (see attribution: decided within the "
+        "role's interval). Includes the hubs of shell clusters, people behind cross-region person links, and people "
+        "who left a company after its penalty. enterprises[] lists the attributed enterprises: roles (the roles "
+        "attributed), active_events (the attributed events), left (the end of their last role there when they hold "
+        "none today, else null). A successor who took over companies only after their penalties is not one "
+        "(decoys.successor_reps)."
     ),
     "phoenix_cases": (
-        "A person P who is legal representative or shareholder of enterprise A, where A has >= 1 active event "
-        "and ended on day d (see company_end; end_signal says which signal), and P is legal representative of "
-        "enterprise B != A with 0 <= founded(B) - d <= 365 days. One entry per (P, A, B)."
+        "For a role of person P in enterprise A over [f, t): P's exit x is the earlier of t and A's end (see "
+        "company_end; with neither, no exit). An active event of A decided on d is P's when f <= d < x (in office) "
+        "or x <= d <= x + 365 (P left just before the penalty). P has such an event and is (current) legal "
+        "representative of enterprise B != A with 0 <= founded(B) - x <= 365 days. One entry per (P, A, B), with "
+        "the earliest qualifying exit: a.ended = x, a.end_signal = the company-end signal, or role_end when P left "
+        "before A ended (a.left = t); a.attributed_events; days_after = founded(B) - x."
     ),
     "cross_region_links": (
         "Unordered pairs of enterprises A, B (a < b by USCC), each with >= 1 active event, connected either by a "
-        "person who is legal representative or shareholder of both (A <- person -> B) or by an enterprise that "
-        "holds shares in both (A <- owner -> B). level: province when the provinces differ; city when the province "
+        "person who is legal representative or shareholder of both today (A <- person -> B) or by an enterprise that "
+        "holds shares in both today (A <- owner -> B). level: province when the provinces differ; city when the province "
         "is the same and the cities differ; county when the city is the same and the counties differ (pairs in one "
         "county are not links): the coarsest level at which the regions differ. One entry per (pair, connector). An "
         "analysis run at level 'city' that counts any pair in different cities should find the province and city "
@@ -125,7 +158,7 @@ DEFINITIONS = {
     ),
     "equity_chains": (
         "For each target: its ultimate owners (people, and enterprises with no shareholder rows) reached by "
-        "following shareholders rows upwards; effective ratio = sum over simple paths (no enterprise visited twice) "
+        "following current shareholders rows upwards; effective ratio = sum over simple paths (no enterprise visited twice) "
         "of the product of the ratios along the path, rounded to 1e-9; the actual-controller candidate is the "
         "owner with the largest effective ratio (no ties are planted). Some owners reach the target by two paths; "
         "chains with has_cycle contain a mutual holding between two intermediate enterprises."
@@ -137,7 +170,10 @@ DEFINITIONS = {
         "common_name_people (legal representatives sharing a very common name across unrelated enterprises, "
         "name-only or with a masked ID showing only a region prefix of one city: never the same person); "
         "repaired_repeat (3 events within 730 days of which >= 2 are "
-        "removed/repaired/withdrawn: a repeat offender only when non-active events are included)."
+        "removed/repaired/withdrawn: a repeat offender only when non-active events are included); successor_reps "
+        "(a person who took over as legal representative of >= 2 penalised enterprises after all their active "
+        "events: current legal representative of each, yet no penalty falls in their tenure; the rule that "
+        "attributes every penalty to today's people flags them)."
     ),
     "bad_rows": (
         "Rows broken on purpose: file, row (1-based line number, header = row 1; the same numbering for Parquet), "

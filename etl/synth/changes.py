@@ -114,12 +114,16 @@ def change_extract(src: str | Path, out: str | Path, fraction: float = 0.01, see
 
     lr = _read(src / "legal_reps.csv")
     lr = lr[~lr["enterprise_uscc"].isin(deleted) & (lr["enterprise_uscc"].str.len() == 18)].reset_index(drop=True)
+    if "until" in lr:  # only roles held today are replaced
+        lr = lr[lr["until"].isin(["", "N/A", "\\N"])].reset_index(drop=True)
     k = max(2, int(len(lr) * fraction))
     old = lr.iloc[_pick(rng, len(lr), k)].copy()
     old = old.drop_duplicates(["enterprise_uscc", "person_name"])
     old["change_flag"] = "d"
     new = old.copy()
     new[["person_name", "id_no", "mobile", "phone", "email", "change_flag"]] = ["接任者", "", "", "", "", "i"]
+    if "since" in new:  # no start given: the role starts on the refresh's effective date (docs/time.md)
+        new["since"] = ""
     new["person_name"] = "新任" + old["person_name"].str.slice(0, 1)
     rows = pd.concat([old, new])
     rows["updated_at"] = STAMP

@@ -111,10 +111,19 @@ def draw_disclosure(rng: np.random.Generator, kind: str) -> int:
     company of theirs: a phone can tie them), ``multi`` (several companies, not
     all as legal representative), ``single`` (one company).
     """
-    opts = {
-        "chain": ((DISC_MIXED, 0.4), (DISC_MASKED, 0.3), (DISC_NAME_ONLY, 0.3)),
-        "multi_rep": ((DISC_MIXED, 0.4), (DISC_MASKED, 0.3), (DISC_PHONE_ONLY, 0.3)),
-        "multi": ((DISC_MIXED, 0.5), (DISC_MASKED, 0.5)),
-        "single": ((DISC_MIXED, 0.5), (DISC_MASKED, 0.3), (DISC_NAME_ONLY, 0.2)),
-    }[kind]
-    return int(opts[rng.choice(len(opts), p=[o[1] for o in opts])][0])
+    return int(draw_disclosures(rng, kind, 1)[0])
+
+
+_DISC_OPTS = {
+    "chain": ((DISC_MIXED, 0.4), (DISC_MASKED, 0.3), (DISC_NAME_ONLY, 0.3)),
+    "multi_rep": ((DISC_MIXED, 0.4), (DISC_MASKED, 0.3), (DISC_PHONE_ONLY, 0.3)),
+    "multi": ((DISC_MIXED, 0.5), (DISC_MASKED, 0.5)),
+    "single": ((DISC_MIXED, 0.5), (DISC_MASKED, 0.3), (DISC_NAME_ONLY, 0.2)),
+}
+
+
+def draw_disclosures(rng: np.random.Generator, kind: str, k: int) -> np.ndarray:
+    """``k`` disclosure profiles of one kind (see :func:`draw_disclosure`)."""
+    opts = _DISC_OPTS[kind]
+    values = np.array([o[0] for o in opts], np.int8)
+    return values[rng.choice(len(opts), k, p=[o[1] for o in opts])]

@@ -14,6 +14,7 @@ import yaml
 from creditgraph.etl.canonical import TABLES
 from creditgraph.etl.synth.background import _background_events, _background_people
 from creditgraph.etl.synth.base import ENCODINGS, EVENT_KINDS, FORMATS, PROFILES, USCC_CHARS, _Dates, _Geo, _cat, _replace_rows, _take, id_valid, uscc_valid
+from creditgraph.etl.synth.history import _distinct_names, _plant_phoenix_timing, _plant_repeat_history, _plant_successor_decoys
 from creditgraph.etl.synth.people import _identifiers, _people
 from creditgraph.etl.synth.plant import _assign_disclosure, _plant_chains, _plant_clusters, _plant_common_names, _plant_cross_region, _plant_groups, _plant_phoenix, _plant_repaired, _plant_repeat_enterprises, _plant_repeat_people, _plant_shells
 from creditgraph.etl.synth.tables import _build_tables
@@ -221,6 +222,9 @@ def generate(enterprises: int, seed: int, out: Path, profile: str = "canonical",
     _plant_repeat_enterprises(w, plan["repeat_enterprises"])
     _plant_repeat_people(w, plan["repeat_people"])
     _plant_phoenix(w, plan["phoenix"])
+    _plant_repeat_history(w, plan["repeat_history"])
+    _plant_phoenix_timing(w, plan["phoenix_timing"])
+    _plant_successor_decoys(w, plan["successor_decoys"])
     _plant_cross_region(w, plan["cross_region_per_level"])
     w.truth["chains"] = _plant_chains(w, plan["equity_chains"])
     w.truth["clusters"] = _plant_clusters(w, plan["cluster_addresses"])
@@ -232,6 +236,7 @@ def generate(enterprises: int, seed: int, out: Path, profile: str = "canonical",
     _background_people(w)
     _identifiers(w)
     _people(w)
+    _distinct_names(w)
     tables = _build_tables(w, profile)
     planted_ids = set(_take(w.p_id, np.arange(w.P0)).to_pylist())
     ext = "csv" if fmt == "csv" else "parquet"

@@ -87,13 +87,18 @@ def _plant_repeat_enterprises(w: _World, k: int) -> None:
         county = w.rand_county()
         w.set_ent(e, county, w.rday(_day("2008-01-01"), _day("2020-12-31")), kind=int(rng.choice([K_PERSONS, K_SOLO])))
         p = w.newp(county)
+        start = w.rday(w.founded[e] + 365, REF - 760)
+        since = int(w.founded[e])
+        if rng.random() < 0.3:  # p took over as legal representative before the penalties
+            since = w.rday(since + 30, start - 1)
+            w.rep(e, w.newp(county), until=since)
         if w.kind[e] == K_SOLO:
-            w.owned_solo(e, p, paid=float(rng.choice([0.0, 1.0])))
+            w.rep(e, p, since=since)
+            w.hold(e, 0, p, 10000, float(rng.choice([0.0, 1.0])))
         else:
-            w.rep(e, p)
+            w.rep(e, p, since=since)
             w.hold(e, 0, p, 6000)
             w.hold(e, 0, w.newp(county), 4000)
-        start = w.rday(w.founded[e] + 365, REF - 760)
         n_act = int(rng.integers(3, 5))
         for d in np.sort(rng.integers(0, 700, n_act)):
             w.event(e, w.rand_kind(), start + int(d))
@@ -113,8 +118,13 @@ def _plant_repeat_people(w: _World, k: int) -> None:
         p = w.newp(county)
         for i, e in enumerate(ents):
             w.set_ent(e, county, w.rday(_day("2005-01-01"), _day("2022-12-31")), kind=K_PERSONS)
+            d = w.rday(w.founded[e] + 180, REF - 1)
             if i == 0 or rng.random() < 0.5:
-                w.rep(e, p)
+                since = int(w.founded[e])
+                if rng.random() < 0.3 and d - since > 60:  # p took over from a predecessor before the penalty
+                    since = w.rday(since + 30, d - 1)
+                    w.rep(e, w.newp(county), until=since)
+                w.rep(e, p, since=since)
                 w.hold(e, 0, p, 10000 if rng.random() < 0.5 else 7000)
                 if w.pl_hold[-1][3] < 10000:
                     w.hold(e, 0, w.newp(county), 3000)
@@ -124,7 +134,7 @@ def _plant_repeat_people(w: _World, k: int) -> None:
                 share = int(rng.integers(30, 50)) * 100
                 w.hold(e, 0, q, 10000 - share)
                 w.hold(e, 0, p, share)
-            w.event(e, w.rand_kind(), w.rday(w.founded[e] + 180, REF - 1))
+            w.event(e, w.rand_kind(), d)
             if rng.random() < 0.3:
                 w.event(e, w.rand_kind(), w.rday(w.founded[e] + 60, REF - 1), int(rng.choice([ST_REMOVED, ST_REPAIRED])))
 
@@ -458,21 +468,25 @@ def _assign_disclosure(w: _World) -> None:
     npl = len(w.pp_county)
     companies: list[set] = [set() for _ in range(npl)]
     rep_in: list[set] = [set() for _ in range(npl)]
-    for e, p, _since in w.pl_rep:
+    for e, p, *_interval in w.pl_rep:
         companies[p].add(e)
         rep_in[p].add(e)
-    for e, htype, h, _bp, _paid in w.pl_hold:
+    for e, htype, h, *_rest in w.pl_hold:
         if htype == 0:
             companies[h].add(e)
-    disc = np.empty(npl, np.int8)
+    kinds = ("chain", "multi_rep", "multi", "single")
+    kind = np.empty(npl, np.int8)
     for p in range(npl):
-        forced = w.disc_forced.get(p)
-        if forced is not None:
-            disc[p] = forced
-        elif p in w.chain_people:
-            disc[p] = SI.draw_disclosure(rng, "chain")
+        if p in w.chain_people:
+            kind[p] = 0
         elif len(companies[p]) >= 2:
-            disc[p] = SI.draw_disclosure(rng, "multi_rep" if companies[p] == rep_in[p] else "multi")
+            kind[p] = 1 if companies[p] == rep_in[p] else 2
         else:
-            disc[p] = SI.draw_disclosure(rng, "single")
+            kind[p] = 3
+    disc = np.empty(npl, np.int8)
+    for i, name in enumerate(kinds):
+        sel = np.flatnonzero(kind == i)
+        disc[sel] = SI.draw_disclosures(rng, name, len(sel))
+    for p, forced in w.disc_forced.items():
+        disc[p] = forced
     w.pp_disc = disc

@@ -7,7 +7,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from creditgraph.etl.synth import identity as SI
 from creditgraph.etl.synth import names as W
-from creditgraph.etl.synth.base import CURRENCIES, EVENT_KINDS, EVENT_STATUSES, ID_FOREIGN, ID_FULL, ID_MASKED, IND_NAMES, KIND_CODES, KIND_INDIVIDUAL, KIND_MODEL, KIND_SOLE_PROPRIETOR, NO_DAY, PROVINCE_ABBR, REF, R_BG, STATUSES, STYLES, ST_ACTIVE, ST_REMOVED, ST_REPAIRED, ST_WITHDRAWN, S_CUNXU, S_DIAOXIAO, S_ZAIYE, _cat, _civil, _day, _istr, _money_parts, _null_where, _pad, _replace_rows, _s, _set_where, _take, _weights
+from creditgraph.etl.synth.base import CURRENCIES, EVENT_KINDS, EXIT_BOTH, EXIT_CHANGE, EXIT_NONE, EVENT_STATUSES, ID_FOREIGN, ID_FULL, ID_MASKED, IND_NAMES, KIND_CODES, KIND_INDIVIDUAL, KIND_MODEL, KIND_SOLE_PROPRIETOR, NO_DAY, PROVINCE_ABBR, REF, R_BG, STATUSES, STYLES, ST_ACTIVE, ST_REMOVED, ST_REPAIRED, ST_WITHDRAWN, S_CUNXU, S_DIAOXIAO, S_ZAIYE, _cat, _civil, _day, _istr, _money_parts, _null_where, _pad, _replace_rows, _s, _set_where, _take, _weights
 from creditgraph.etl.synth.world import _World
 
 
@@ -126,13 +126,15 @@ def _build_tables(w: _World, profile: str) -> dict[str, _Table]:
     def flags(k):
         return _tokens(rng, k, st.flags)
 
+    sec = np.arange(86400)
+    hms = _cat(" ", _pad(sec // 3600, 2), ":", _pad(sec // 60 % 60, 2), ":", _pad(sec % 60, 2))  # " HH:MM:SS"
+
     def stamps(k, after=None):
         lo = np.full(k, _day("2025-07-01"), np.int64)
         if after is not None:
             lo = np.clip(np.asarray(after, np.int64), lo, REF)
         d = lo + (rng.random(k) * (REF + 1 - lo)).astype(np.int64)
-        s = rng.integers(0, 86400, k)
-        return _cat(dates.render(d, 0), " ", _pad(s // 3600, 2), ":", _pad(s // 60 % 60, 2), ":", _pad(s % 60, 2))
+        return _cat(dates.render(d, 0), _take(hms, rng.integers(0, 86400, k)))
 
     bg = w.role == R_BG
     w.id_rows, w.records = {}, []
@@ -179,7 +181,7 @@ def _build_tables(w: _World, profile: str) -> dict[str, _Table]:
     ro = np.lexsort((np.arange(k), erank[re_]))
     re_, rp = re_[ro], rp[ro]
     is_lr = w.rep_is_lr[ro]
-    since = w.rep_since[ro]
+    since, until = w.rep_since[ro], w.rep_until[ro]
     state = w.p_state[rp]
     planted_row = w.role[re_] != R_BG
     first_lr = np.zeros(k, bool)  # each person's first legal-representative row
@@ -214,7 +216,8 @@ def _build_tables(w: _World, profile: str) -> dict[str, _Table]:
         "enterprise_name": _take(ename, re_), "person_name": _take(w.p_name, rp), "id_type": idt, "id_no": id_no,
         "position": pa.array(pos, pa.string()), "is_legal_rep": lr_col, "phone": pa.nulls(k, pa.string()),
         "mobile": _take(w.p_mobile, rp), "email": _take(w.p_email, rp),
-        "since": dates.render(since, fmt(k), miss(k)), "change_flag": flags(k), "updated_at": stamps(k, since),
+        "since": dates.render(since, fmt(k), miss(k)), "until": dates.render(until, fmt(k), miss(k)),
+        "change_flag": flags(k), "updated_at": stamps(k, np.maximum(since, until)),
     }
     tables["legal_reps"] = _Table("legal_reps", reps, ~planted_row)
     # ------------------------------------------------ shareholders
@@ -223,6 +226,7 @@ def _build_tables(w: _World, profile: str) -> dict[str, _Table]:
     ho = np.lexsort((np.arange(k), erank[he]))
     he, ht, hh, hbp = he[ho], w.h_type[ho], w.h_holder[ho], w.h_bp[ho]
     hsub, hpaid, hplanted = w.h_sub[ho], w.h_paid[ho], w.h_planted[ho]
+    hsince, huntil, hexit = w.h_since[ho].copy(), w.h_until[ho], w.h_exit[ho]
     person = ht == 0
     hp = np.where(person, hh, 0)
     hent_ = np.where(person, 0, hh)
@@ -251,29 +255,42 @@ def _build_tables(w: _World, profile: str) -> dict[str, _Table]:
     ratio = with_missing(_ratio_strings(rng, hbp), bgrow & (rng.random(k) < 0.08))
     ratio_pl = _ratio_strings(rng, hbp)
     ratio = pc.if_else(pa.array(~bgrow), ratio_pl, ratio)
+    # equity changes: background holdings whose ratio changed (one from 0 opens the holding on its date), and
+    # the exits a change to 0 shows (the holding closes on its date; EXIT_CHANGE: the row itself has no until)
+    sel = np.flatnonzero(bgrow & (hexit == EXIT_NONE) & (huntil == NO_DAY) & (rng.random(k) < 0.06))
+    kk = len(sel)
+    before = np.where(rng.random(kk) < 0.25, 0, rng.integers(1, 100, kk) * 100)
+    before = np.where(before == hbp[sel], np.maximum(before - 100, 0), before)
+    cday = np.minimum(f0[sel] + (rng.random(kk) * (REF - f0[sel])).astype(np.int64), REF - 1)
+    hsince[sel[before == 0]] = cday[before == 0]
+    ex = np.flatnonzero((hexit == EXIT_BOTH) | (hexit == EXIT_CHANGE))
+    rows = np.concatenate([sel, ex])
+    eo_ = np.argsort(rows, kind="stable")
+    rows = rows[eo_]
+    kk = len(rows)
+    before = np.concatenate([before, hbp[ex]])[eo_]
+    after = np.concatenate([hbp[sel], np.zeros(len(ex), np.int64)])[eo_]
+    cday = np.concatenate([cday, huntil[ex]])[eo_]
+    bstr = _set_where(_ratio_strings(rng, before), before == 0, "0")
+    astr = _set_where(_ratio_strings(rng, after), after == 0, "0")
+    eq = {
+        "enterprise_uscc": _take(code, he[rows]), "enterprise_subject_id": _take(esid, he[rows]),
+        "holder_name": _take(holder_name, rows), "change_date": dates.render(cday, fmt(kk)),
+        "ratio_before": bstr, "ratio_after": astr,
+        "change_flag": flags(kk), "updated_at": stamps(kk, cday),
+    }
+    tables["equity_changes"] = _Table("equity_changes", eq, bgrow[rows])
+    shown_until = np.where(hexit == EXIT_CHANGE, NO_DAY, huntil)
     sh = {
         "enterprise_uscc": _take(code, he), "enterprise_subject_id": _take(esid, he), "enterprise_name": _take(ename, he),
         "holder_name": holder_name, "holder_kind": hk, "holder_id": hid,
         "subscribed": sub_s, "subscribed_date": dates.render(sub_day, fmt(k)),
         "paid": paid_s, "paid_date": dates.render(paid_day, fmt(k), miss(k)), "ratio": ratio,
-        "report_year": _istr(rng.integers(2019, 2026, k)), "change_flag": flags(k), "updated_at": stamps(k),
+        "report_year": _istr(rng.integers(2019, 2026, k)),
+        "since": dates.render(hsince, fmt(k), miss(k)), "until": dates.render(shown_until, fmt(k), miss(k)),
+        "change_flag": flags(k), "updated_at": stamps(k, np.maximum(hsince, shown_until)),
     }
     tables["shareholders"] = _Table("shareholders", sh, bgrow)
-    # ------------------------------------------------ equity changes (background rows only)
-    sel = np.flatnonzero(bgrow & (rng.random(k) < 0.06))
-    kk = len(sel)
-    before = np.where(rng.random(kk) < 0.25, 0, rng.integers(1, 100, kk) * 100)
-    before = np.where(before == hbp[sel], np.maximum(before - 100, 0), before)
-    cday = np.minimum(f0[sel] + (rng.random(kk) * (REF - f0[sel])).astype(np.int64), REF - 1)
-    bstr = _ratio_strings(rng, before)
-    bstr = _set_where(bstr, before == 0, "0")
-    eq = {
-        "enterprise_uscc": _take(code, he[sel]), "enterprise_subject_id": _take(esid, he[sel]),
-        "holder_name": _take(holder_name, sel), "change_date": dates.render(cday, fmt(kk)),
-        "ratio_before": bstr, "ratio_after": _ratio_strings(rng, hbp[sel]),
-        "change_flag": flags(kk), "updated_at": stamps(kk, cday),
-    }
-    tables["equity_changes"] = _Table("equity_changes", eq, np.ones(kk, bool))
     # ------------------------------------------------ penalties
     ee = w.ev_ent
     k = len(ee)
@@ -315,7 +332,7 @@ def _build_tables(w: _World, profile: str) -> dict[str, _Table]:
     amount = np.where(ap, np.where(confis, fine + fine // 4, fine), np.where(dd, debt, -1))
     amount[warn] = -1
     amount_s = _null_where(_cat(_istr(np.maximum(amount, 0)), "元"), amount < 0)
-    rep = w.rep_of[ee]
+    rep = w.ev_rep[eo]  # the legal representative in office on the decision date
     has_person = (ap | dd) & (rep >= 0)
     rp_ = np.maximum(rep, 0)
     pname = _null_where(_take(w.p_name, rp_), ~has_person)

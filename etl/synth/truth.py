@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 from creditgraph.etl.synth import identity as SI
 from creditgraph.etl.synth.base import DEFINITIONS, EVENT_KINDS, EVENT_STATUSES, GENERATOR_VERSION, NO_DAY, REFERENCE_DATE, R_BG, R_GROUP, R_PLANTED, STATUSES, ST_ACTIVE, S_DIAOXIAO, S_QIANCHU, S_ZHUXIAO, _iso, _take
+from creditgraph.etl.synth.history import _history_counts
 from creditgraph.etl.synth.plant import PHOENIX_ENDS
 from creditgraph.etl.synth.world import _World
 
@@ -22,6 +23,7 @@ def _plan(n: int) -> dict[str, int]:
         "phoenix": c(10, 500), "cross_region_per_level": c(15, 500), "equity_chains": c(10, 300),
         "cluster_addresses": c(5, 300), "large_groups": c(2, 100), "repaired_repeat": c(10, 500),
         "common_name_per_name": c(100, 1000, lo=5),
+        "repeat_history": c(10, 400), "phoenix_timing": c(8, 400), "successor_decoys": c(5, 200),
     }
 
 
@@ -41,35 +43,53 @@ class _Lookup:
         return {"key": f"P{p:07d}", "name": self.pname[p], "id_no": self.pid[p]}
 
 
+INF = 10**9  # an open bound of a role
+LEFT_BEFORE_DAYS = 365  # phoenix: a penalty up to this many days after the exit is the person's
+WINDOW_DAYS = 365  # phoenix: B founded 0 .. this many days after the exit
+
+
 def _derive_truth(w: _World, lk: _Lookup, uid_of: list[str]) -> dict:
-    """Apply the pattern definitions to the planted part (closed by construction)."""
+    """Apply the pattern definitions to the planted part (closed by construction).
+
+    Repeat offenders (person) and phoenix cases attribute penalties by decision date (docs/time.md); each entry
+    says whether the rule before history existed (roles valid today, exit = the company's end) finds it too.
+    """
     planted = w.role == R_PLANTED
     P0 = w.P0
     # events
     pen: dict[int, list[tuple[int, str]]] = {}
     si_days: dict[int, list[int]] = {}
-    for j in np.flatnonzero(planted[w.ev_ent] & (w.ev_status == ST_ACTIVE)).tolist():
-        pen.setdefault(int(w.ev_ent[j]), []).append((int(w.ev_decided[j]), uid_of[j]))
-        if EVENT_KINDS[w.ev_kind[j]] == "serious_illegal":
-            si_days.setdefault(int(w.ev_ent[j]), []).append(int(w.ev_decided[j]))
+    ev = np.flatnonzero(planted[w.ev_ent] & (w.ev_status == ST_ACTIVE))
+    si = EVENT_KINDS.index("serious_illegal")
+    for j, e, d, kind in zip(ev.tolist(), w.ev_ent[ev].tolist(), w.ev_decided[ev].tolist(), w.ev_kind[ev].tolist()):
+        pen.setdefault(e, []).append((d, uid_of[j]))
+        if kind == si:
+            si_days.setdefault(e, []).append(d)
     for v in pen.values():
         v.sort()
-    # roles of planted people, holdings among planted enterprises
+
+    def spans(f: np.ndarray, t: np.ndarray) -> tuple[list, list]:
+        return np.where(f == NO_DAY, -INF, f).tolist(), np.where(t == NO_DAY, INF, t).tolist()
+
+    # roles of planted people as intervals [f, t), current holdings among planted enterprises
     rep_rows = np.flatnonzero(w.rep_is_lr & planted[w.rep_ent])
-    roles: dict[int, dict[int, set]] = {}
-    for i in rep_rows.tolist():
-        p, e = int(w.rep_person[i]), int(w.rep_ent[i])
-        assert p < P0, "planted enterprise with a background legal representative"
-        roles.setdefault(p, {}).setdefault(e, set()).add("legal_rep")
+    assert (w.rep_person[rep_rows] < P0).all(), "planted enterprise with a background legal representative"
+    roles: dict[int, dict[int, list[tuple[str, int, int]]]] = {}
+    for p, e, f, t in zip(w.rep_person[rep_rows].tolist(), w.rep_ent[rep_rows].tolist(),
+                          *spans(w.rep_since[rep_rows], w.rep_until[rep_rows])):
+        roles.setdefault(p, {}).setdefault(e, []).append(("legal_rep", f, t))
+    hold_rows = np.flatnonzero(planted[w.h_ent])
+    person = w.h_type[hold_rows] == 0
+    assert (w.h_holder[hold_rows[person]] < P0).all(), "planted enterprise with a background shareholder"
+    corp = hold_rows[~person]
+    assert planted[w.h_holder[corp]].all(), "planted enterprise held by a non-planted enterprise"
+    assert (w.h_until[corp] == NO_DAY).all(), "no planted corporate holding ends"
+    hp = hold_rows[person]
+    for h, e, f, t in zip(w.h_holder[hp].tolist(), w.h_ent[hp].tolist(), *spans(w.h_since[hp], w.h_until[hp])):
+        roles.setdefault(h, {}).setdefault(e, []).append(("shareholder", f, t))
     owners: dict[int, set] = {}
-    for i in np.flatnonzero(planted[w.h_ent]).tolist():
-        e, h = int(w.h_ent[i]), int(w.h_holder[i])
-        if w.h_type[i] == 0:
-            assert h < P0, "planted enterprise with a background shareholder"
-            roles.setdefault(h, {}).setdefault(e, set()).add("shareholder")
-        else:
-            assert planted[h], "planted enterprise held by a non-planted enterprise"
-            owners.setdefault(h, set()).add(e)
+    for h, e in zip(w.h_holder[corp].tolist(), w.h_ent[corp].tolist()):
+        owners.setdefault(h, set()).add(e)
     # planted people never appear on background or decoy rows other than large groups
     other = ~planted[w.rep_ent] & (w.rep_person < P0)
     assert (w.role[w.rep_ent[other]] == R_GROUP).all()
@@ -79,6 +99,15 @@ def _derive_truth(w: _World, lk: _Lookup, uid_of: list[str]) -> dict:
 
     def ev_ids(e):
         return [u for _, u in pen.get(e, [])]
+
+    def current(p, e) -> set:
+        return {r for r, _f, t in roles[p][e] if t == INF}
+
+    by_pid = sorted(roles, key=lambda p: lk.pid[p])
+    sorted_ents = {p: sorted(roles[p], key=lambda e: lk.code[e]) for p in roles}
+
+    def ents_of(p):
+        return sorted_ents[p]
 
     # repeat offenders: enterprises
     rep_ent = []
@@ -95,13 +124,29 @@ def _derive_truth(w: _World, lk: _Lookup, uid_of: list[str]) -> dict:
             assert window is not None  # set together with best
             rep_ent.append({"uscc": lk.code[e], "name": lk.ename[e], "active_events": ev_ids(e),
                             "max_active_in_730_days": best, "window": [_iso(window[0]), _iso(window[1])]})
-    # repeat offenders: people
-    rep_people = []
-    for p in sorted(roles, key=lambda p: lk.pid[p]):
-        hit = sorted((e for e in roles[p] if e in pen), key=lambda e: lk.code[e])
-        if len(hit) >= 2:
-            rep_people.append({**lk.person(p), "enterprises": [
-                {"uscc": lk.code[e], "roles": sorted(roles[p][e]), "active_events": ev_ids(e)} for e in hit]})
+    # repeat offenders: people (a role in office on the decision date of a penalty)
+    rep_people, old_repeat = [], set()
+    for p in by_pid:
+        counted: list[dict] = []
+        for e in ents_of(p):
+            rs: set = set()
+            evs = []
+            for d, u in pen.get(e, []):
+                r_in = {r for r, f, t in roles[p][e] if f <= d < t}
+                if r_in:
+                    rs |= r_in
+                    evs.append(u)
+            if evs:
+                left = None if current(p, e) else _iso(max(t for _r, _f, t in roles[p][e]))
+                counted.append({"uscc": lk.code[e], "roles": sorted(rs), "active_events": evs, "left": left})
+        if sum(1 for e in roles[p] if e in pen and current(p, e)) >= 2:  # the rule before history
+            old_repeat.add(p)
+        if len(counted) >= 2:
+            rep_people.append({**lk.person(p), "enterprises": counted, "time_only": p not in old_repeat})
+    found = {x["key"] for x in rep_people}
+    for s_ in w.successor_decoys:
+        assert f"P{s_:07d}" not in found and s_ in old_repeat, "a successor decoy is a repeat offender"
+
     # phoenix
     def company_end(a):  # DEFINITIONS["company_end"]
         if w.status[a] in (S_ZHUXIAO, S_DIAOXIAO, S_QIANCHU):
@@ -112,26 +157,60 @@ def _derive_truth(w: _World, lk: _Lookup, uid_of: list[str]) -> dict:
             return max(si_days[a]), "serious_illegal"
         return None, None
 
-    phoenix = []
-    for p in sorted(roles, key=lambda p: lk.pid[p]):
-        for a in sorted(roles[p], key=lambda e: lk.code[e]):
+    def new_firms(p, a, x):  # B: p represents it, founded 0 .. WINDOW_DAYS days after x
+        out = []
+        for b in ents_of(p):
+            if b != a and any(r == "legal_rep" for r, _f, _t in roles[p][b]) and 0 <= w.founded[b] - x <= WINDOW_DAYS:
+                assert "legal_rep" in current(p, b), "phoenix B with a former legal representative (ambiguous)"
+                out.append(b)
+        return out
+
+    old_phoenix = set()
+    for p in by_pid:
+        for a in ents_of(p):
+            end, _sig = company_end(a) if a in pen else (None, None)
+            if end is not None and current(p, a):
+                old_phoenix |= {(p, a, b) for b in new_firms(p, a, end)}
+    phoenix, found_phx = [], set()
+    for p in by_pid:
+        for a in ents_of(p):
             if a not in pen:
                 continue
-            d, signal = company_end(a)
-            if d is None:
-                continue
-            for b in sorted(roles[p], key=lambda e: lk.code[e]):
-                if b != a and "legal_rep" in roles[p][b] and 0 <= w.founded[b] - d <= 365:
-                    phoenix.append({
-                        "person": lk.person(p),
-                        "a": {"uscc": lk.code[a], "status": STATUSES[w.status[a]], "ended": _iso(d),
-                              "end_signal": signal,
-                              "dissolved": _iso(d) if signal == "dissolution_date" else None,
-                              "active_events": ev_ids(a), "roles": sorted(roles[p][a])},
-                        "b": {"uscc": lk.code[b], "founded": _iso(int(w.founded[b])), "roles": sorted(roles[p][b])},
-                        "days_after": int(w.founded[b] - d),
-                    })
-    # cross-region links
+            end, signal = company_end(a)
+            cases: dict[int, dict] = {}
+            for r, f, t in roles[p][a]:
+                if end is not None and end <= t:
+                    x, sig = end, signal
+                elif t < INF:
+                    x, sig = t, "role_end"
+                else:
+                    continue
+                att = [u for d, u in pen[a] if f <= d < x or x <= d <= x + LEFT_BEFORE_DAYS]
+                if not att:
+                    continue
+                for b in new_firms(p, a, x):
+                    case = cases.get(b)
+                    if case is None or x < case["x"]:
+                        cases[b] = {"x": x, "sig": sig, "t": t, "att": att,
+                                    "roles": {r} | (case["roles"] if case else set())}
+                    else:
+                        case["roles"].add(r)
+            for b in sorted(cases, key=lambda e: lk.code[e]):
+                case = cases[b]
+                x = case["x"]
+                found_phx.add((p, a, b))
+                phoenix.append({
+                    "person": lk.person(p),
+                    "a": {"uscc": lk.code[a], "status": STATUSES[w.status[a]], "ended": _iso(x),
+                          "end_signal": case["sig"],
+                          "dissolved": _iso(x) if case["sig"] == "dissolution_date" else None,
+                          "active_events": ev_ids(a), "attributed_events": case["att"], "roles": sorted(case["roles"]),
+                          "left": _iso(case["t"]) if case["t"] < INF else None},
+                    "b": {"uscc": lk.code[b], "founded": _iso(int(w.founded[b])), "roles": sorted(current(p, b))},
+                    "days_after": int(w.founded[b] - x),
+                    "time_only": (p, a, b) not in old_phoenix,
+                })
+    # cross-region links (roles and holdings valid today)
     def level(a, b):
         ra, rb = lk.region[a], lk.region[b]
         if ra[:2] != rb[:2]:
@@ -143,7 +222,7 @@ def _derive_truth(w: _World, lk: _Lookup, uid_of: list[str]) -> dict:
         return None
 
     links = []
-    connectors = [("person", p, {e: roles[p][e] for e in roles[p]}) for p in roles]
+    connectors = [("person", p, {e: current(p, e) for e in roles[p] if current(p, e)}) for p in roles]
     connectors += [("enterprise", o, {e: {"shareholder"} for e in owners[o]}) for o in owners]
     for kind, c, ents in connectors:
         hit = sorted((e for e in ents if e in pen), key=lambda e: lk.code[e])
@@ -165,7 +244,17 @@ def _derive_truth(w: _World, lk: _Lookup, uid_of: list[str]) -> dict:
                     "path": [lk.code[a], rel(ents[a]), via, rel(ents[b]), lk.code[b]],
                 })
     links.sort(key=lambda x: (["province", "city", "county"].index(x["level"]), x["a"]["uscc"], x["b"]["uscc"], x["via"]["id"]))
-    return {"repeat_enterprise": rep_ent, "repeat_person": rep_people, "phoenix": phoenix, "links": links}
+    successors = []
+    for s_ in w.successor_decoys:
+        held = [e for e in ents_of(s_) if "legal_rep" in current(s_, e)]
+        successors.append({**lk.person(s_), "enterprises": [
+            {"uscc": lk.code[e], "since": _iso(min(f for r, f, t in roles[s_][e] if r == "legal_rep" and t == INF)),
+             "active_events": ev_ids(e)} for e in held]})
+    successors.sort(key=lambda x: x["id_no"])
+    old_only = {"repeat_offenders.person": len({f"P{p:07d}" for p in old_repeat} - found),
+                "phoenix_cases": len(old_phoenix - found_phx)}
+    return {"repeat_enterprise": rep_ent, "repeat_person": rep_people, "phoenix": phoenix, "links": links,
+            "successor_reps": successors, "old_rule_only": old_only}
 
 
 def _people_records(w: _World, lk: _Lookup) -> tuple[list[dict], dict[int, str | None]]:
@@ -211,7 +300,7 @@ def _identity_counts(w: _World, people: list[dict], shells: list[dict], phoenix:
         "shell_clusters_with_masked_hub": sum(s.get("masked_hub", False) for s in shells),
         "revoked_without_dissolution_date": int((revoked & ~w.diss_shown).sum()),
         "revoked": int(revoked.sum()),
-        "phoenix_by_end_signal": {sig: sum(x["a"]["end_signal"] == sig for x in phoenix) for sig in PHOENIX_ENDS},
+        "phoenix_by_end_signal": {sig: sum(x["a"]["end_signal"] == sig for x in phoenix) for sig in (*PHOENIX_ENDS, "role_end")},
     }
 
 
@@ -278,10 +367,14 @@ def _ground_truth(w: _World, args: dict, bad: list[dict]) -> dict:
         "repaired_repeat": sorted(({"uscc": lk.code[e], "events": [
             {"id": uid_of[j], "status": EVENT_STATUSES[w.ev_status[j]], "decided": _iso(int(w.ev_decided[j]))}
             for j in sorted(ev_by_ent[e], key=lambda j: w.ev_decided[j])]} for e in t["repaired"]), key=lambda x: x["uscc"]),
+        "successor_reps": d["successor_reps"],
     }
     counts = {
         "shell_clusters": len(shells), "repeat_offenders.enterprise": len(d["repeat_enterprise"]),
         "repeat_offenders.person": len(d["repeat_person"]), "phoenix_cases": len(d["phoenix"]),
+        "repeat_offenders.person_time_only": sum(x["time_only"] for x in d["repeat_person"]),
+        "phoenix_cases_time_only": sum(x["time_only"] for x in d["phoenix"]),
+        "old_rule_only": d["old_rule_only"], "history": _history_counts(w),
         "cross_region_links": {lv: sum(x["level"] == lv for x in d["links"]) for lv in ("province", "city", "county")},
         "equity_chains": len(chains), "decoys": {k: len(v) for k, v in decoys.items()}, "bad_rows": len(bad),
         **_identity_counts(w, people, shells, d["phoenix"]),

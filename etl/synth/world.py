@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 from creditgraph.etl.synth import names as W
-from creditgraph.etl.synth.base import _Dates, CURRENCIES, CURRENCY_P, EVENT_KINDS, IND_AGRI, IND_NAMES, IND_P, KIND_COOP, KIND_INDIVIDUAL, KIND_MODEL, K_PERSONS, NO_DAY, REF, R_PLANTED, ST_ACTIVE, S_CUNXU, S_DIAOXIAO, S_QIANCHU, S_ZAIYE, S_ZHUXIAO, _Geo, _day, _mobiles, _years_to_day
+from creditgraph.etl.synth.base import _Dates, CURRENCIES, EXIT_BOTH, EXIT_CHANGE, EXIT_NONE, EXIT_UNTIL, CURRENCY_P, EVENT_KINDS, IND_AGRI, IND_NAMES, IND_P, KIND_COOP, KIND_INDIVIDUAL, KIND_MODEL, K_PERSONS, NO_DAY, REF, R_PLANTED, ST_ACTIVE, S_CUNXU, S_DIAOXIAO, S_QIANCHU, S_ZAIYE, S_ZHUXIAO, _Geo, _day, _mobiles, _years_to_day
 
 
 # --------------------------------------------------------------------------- the world
@@ -35,8 +35,9 @@ class _World:
     rep_ent: np.ndarray
     rep_person: np.ndarray
     rep_since: np.ndarray
+    rep_until: np.ndarray     # end of the role (NO_DAY: still in office)
     rep_is_lr: np.ndarray
-    rep_of: np.ndarray        # enterprise -> its legal representative (-1: none)
+    rep_of: np.ndarray        # enterprise -> its current legal representative (-1: none)
     # holdings (background)
     h_ent: np.ndarray
     h_type: np.ndarray        # 0 person, 1 enterprise
@@ -45,6 +46,9 @@ class _World:
     h_sub: np.ndarray
     h_paid: np.ndarray
     h_planted: np.ndarray
+    h_since: np.ndarray       # start of the holding (NO_DAY: not given, open)
+    h_until: np.ndarray       # end of the holding (NO_DAY: still held)
+    h_exit: np.ndarray        # how a closed holding shows its end (EXIT_*)
     # penalty events (background)
     bg_ev: tuple
     ev_ent: np.ndarray
@@ -56,6 +60,7 @@ class _World:
     ev_reason_override: list
     ev_order: np.ndarray
     ev_uid: pa.Array
+    ev_rep: np.ndarray        # the legal representative in office on the decision date (named on the row)
     # people (background, people): one entry per person
     P0: int                   # first background person
     forced_names: list[str]
@@ -85,8 +90,9 @@ class _World:
         self.pp_birth: list[int] = []
         self.pp_phone: dict[int, int] = {}
         # planted edges
-        self.pl_rep: list[tuple[int, int, int]] = []  # (ent, person, since)
-        self.pl_hold: list[tuple[int, int, int, int, float]] = []  # (ent, htype 0 person/1 ent, holder, bp, paid frac)
+        self.pl_rep: list[tuple[int, int, int, int]] = []  # (ent, person, since, until)
+        # (ent, htype 0 person/1 ent, holder, bp, paid frac, since, until, exit shown as EXIT_*)
+        self.pl_hold: list[tuple[int, int, int, int, float, int, int, int]] = []
         self.pl_ev: list[tuple[int, int, int, int, int, str | None]] = []  # (ent, kind, decided, status, removed, reason)
         self.addr_override: dict[int, str] = {}
         self.phone_override: dict[int, int] = {}
@@ -95,6 +101,7 @@ class _World:
         self.common_name_ents: list[tuple[int, str]] = []
         self.disc_forced: dict[int, int] = {}  # planted person -> disclosure profile (SI.DISC_*)
         self.chain_people: set[int] = set()
+        self.successor_decoys: list[int] = []  # planted people who took over companies after their penalties
         self.truth: dict = {}
 
     # ------------------------------------------------------------------ base attributes
@@ -232,11 +239,20 @@ class _World:
                 self.reserved_addresses.add(a)
                 return a
 
-    def rep(self, e: int, p: int, since: int | None = None) -> None:
-        self.pl_rep.append((e, p, int(self.founded[e]) if since is None else int(since)))
+    def rep(self, e: int, p: int, since: int | None = None, until: int = NO_DAY) -> None:
+        """p is legal representative of e from ``since`` (default: founding) until ``until`` (NO_DAY: today)."""
+        self.pl_rep.append((e, p, int(self.founded[e]) if since is None else int(since), int(until)))
 
-    def hold(self, e: int, htype: int, h: int, bp: int, paid: float = 1.0) -> None:
-        self.pl_hold.append((e, htype, h, int(bp), float(paid)))
+    def hold(self, e: int, htype: int, h: int, bp: int, paid: float = 1.0, since: int = NO_DAY,
+             until: int = NO_DAY, ends_by: int = EXIT_NONE) -> None:
+        """h holds bp basis points of e over [since, until) (NO_DAY: open); ``ends_by`` says how an end shows."""
+        if until != NO_DAY and ends_by == EXIT_NONE:
+            ends_by = EXIT_UNTIL
+        self.pl_hold.append((e, htype, h, int(bp), float(paid), int(since), int(until), int(ends_by)))
+
+    def exit_mode(self) -> int:
+        """How a holding's end shows: the row's end date (50%), also an equity change to 0 (25%), or only that."""
+        return int(self.rng.choice([EXIT_UNTIL, EXIT_BOTH, EXIT_CHANGE], p=[0.5, 0.25, 0.25]))
 
     def event(self, e: int, kind: str, decided: int, status: int = ST_ACTIVE, removed: int = NO_DAY,
               reason: str | None = None) -> None:
