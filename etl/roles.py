@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
 import pandas as pd
 
 # How the end of a role became known (LEGAL_REP / HOLDS_SHARES ``ended_by``).
@@ -56,7 +55,7 @@ def bounds(df: pd.DataFrame) -> dict[str, pd.Series]:
     """``valid_from``, ``valid_to`` and ``ended_by`` columns for the rows of a role table."""
     until = df["until"] if "until" in df.columns else pd.Series(pd.NaT, index=df.index)
     since = df["since"] if "since" in df.columns else pd.Series(pd.NaT, index=df.index)
-    ended = pd.Series(np.where(until.notna().to_numpy(), ENDED_SOURCE, None), index=df.index, dtype="string")
+    ended = pd.Series(ENDED_SOURCE, index=df.index, dtype="string").where(until.notna())
     if "ended_by" in df.columns:
         ended = df["ended_by"].astype("string").fillna(ended).where(until.notna())
     return {"valid_from": since, "valid_to": until, "ended_by": ended}
