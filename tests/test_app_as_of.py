@@ -86,6 +86,8 @@ def test_the_graph_explorer_draws_the_day_chosen(at):
 
     today = names()
     assert c["new"] in today and c["old"] not in today
+    former = frame(at, "graph_former")  # listed beside the graph of the day, not drawn
+    assert c["old"] in set(former["名称 Name"].str.replace("(自然人)", "", regex=False))
     at.date_input(key="graph_as_of").set_value(c["during"]).run()
     then = names()
     assert c["old"] in then and c["new"] not in then

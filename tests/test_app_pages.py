@@ -88,6 +88,7 @@ TABLE_COLUMNS = {
     "profile_reps": "任职日期 Since",
     "profile_related": "关联方式 Connection",
     "graph_nodes": "距离 Hops",
+    "graph_former": "期间 Period",
     "path_table": "路径 Path",
     "risk_table": "主键 uid",
     "status_tables": "读取 Read",

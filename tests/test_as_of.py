@@ -91,6 +91,12 @@ def test_the_neighbourhood_shows_the_legal_representative_of_the_day(g):
     assert "E3" in set(neighborhood(g, "E1", hops=1, as_of=BEFORE_EXIT).table["uid"])
     assert "E3" not in set(now.table["uid"])
     assert "AP:1" not in set(neighborhood(g, "E1", hops=1, as_of="2019-06-01").table["uid"])
+    # today's lists A (and the holding E3 gave up) as former, with their periods; on FORMER only E3 had ended
+    former = now.extras["former"]
+    assert former[["uid", "role", "period", "ended_by"]].values.tolist() == [
+        ["ID:A", "LEGAL_REP", "2018-01-01 – 2022-03-01", "replaced"],
+        ["E3", "HOLDS_SHARES", "不详 – 2021-01-01", "equity_change"]]
+    assert then.extras["former"]["uid"].tolist() == ["E3"]
 
 
 def test_the_lines_drawn_among_the_shown_nodes_are_those_of_the_day(g):

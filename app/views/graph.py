@@ -124,3 +124,14 @@ with st.expander("节点列表 Nodes", expanded=False):
             "active": "有效处罚 Active", "uid": "主键 uid"}
     st.dataframe(table[[c for c in cols if c in table.columns]].rename(columns=cols), hide_index=True, width="stretch",
                  key="graph_nodes")
+
+former = res.extras.get("former")
+if former is not None and len(former):
+    with st.expander(f"历任 Former ({len(former)}): 截至该日已卸任的法定代表人、已退出的股东与投资, 图中不画 "
+                     "roles and holdings ended by that day, not drawn", expanded=False):
+        shown = former.assign(label=former["label"].map(C.label_zh), role=former["role"].map(C.rel_zh),
+                              uid=former["uid"].map(lambda u: private.get(u, u)))
+        shown = masking.mask_cells(shown)
+        fcols = {"name": "名称 Name", "label": "类型 Kind", "role": "关系 Relationship", "period": "期间 Period",
+                 "ended_by_text": "终止依据 How it ended"}
+        st.dataframe(shown[list(fcols)].rename(columns=fcols), hide_index=True, width="stretch", key="graph_former")
