@@ -152,12 +152,13 @@ def cached_search(_key: str, version: str, text: str, kinds: tuple[str, ...], li
 
 
 @st.cache_data(show_spinner=False, max_entries=128, ttl=6 * 3600)
-def cached_profile(_key: str, version: str, uid: str, with_analyses: bool) -> dict:
-    """A profile; ``with_analyses`` only once :func:`signals_ready` (the cache key then differs)."""
+def cached_profile(_key: str, version: str, uid: str, with_analyses: bool, as_of: str | None = None) -> dict:
+    """A profile as of a day (ISO text; None: today); ``with_analyses`` only once :func:`signals_ready`
+    (the cache key then differs). The whole-graph signals are today's: a profile of another day has none."""
     from creditgraph.queries.profile import profile
 
-    analyses = signal_analyses(_key, version) if with_analyses else {}
-    return profile(get_store(), uid, analyses=analyses)
+    analyses = signal_analyses(_key, version) if with_analyses and as_of is None else {}
+    return profile(get_store(), uid, analyses=analyses, as_of=as_of)
 
 
 @st.cache_data(show_spinner=False, max_entries=8, ttl=6 * 3600)

@@ -69,6 +69,10 @@ def test_the_profile_lists_former_representatives_with_their_periods(at):
     related = frame(at, "profile_related")
     assert c["old"] in set(related["名称 Name"])  # former people count among the related parties
     assert any("as of" in x.value for x in at.caption)
+    # on a day inside the former representative's period, they are the current one
+    at.date_input(key="profile_as_of").set_value(c["during"]).run()
+    no_errors(at)
+    assert c["old"] in set(frame(at, "profile_reps")["姓名 Name"]) and c["new"] not in set(frame(at, "profile_reps")["姓名 Name"])
 
 
 def test_the_graph_explorer_draws_the_day_chosen(at):

@@ -1,10 +1,13 @@
 """信用画像 Profile: one party's facts, people, ownership, penalties, lists, risk signals, related parties."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
 from creditgraph.app import common as C
+from creditgraph.app import riskfilters as F
 from creditgraph.app import session as S
 
 st.title("信用画像 Credit profile")
@@ -16,14 +19,21 @@ if not uid:
     st.info("先搜索并选择一个企业或自然人 Search for an enterprise or a person first.")
     st.stop()
 
-with_signals = st.toggle("包含全图分析信号 Include whole-graph analysis signals (shell score, repeat offender…)",
+c1, c2 = st.columns([3, 1])
+with_signals = c1.toggle("包含全图分析信号 Include whole-graph analysis signals (shell score, repeat offender…)",
                          value=True, key="profile_signals")
+day = c2.date_input("截至日期 As of", value=dt.date.today(), min_value=F.FIRST_DAY, max_value=dt.date(2100, 1, 1),
+                    key="profile_as_of", help="该日在任的为现任, 此前卸任的为历任 Roles valid that day are current, "
+                                             "those ended by then former")
 from creditgraph.queries.profile import NotFound  # noqa: E402
 
-ready = with_signals and C.signals_ready(key, version)
+past = day != dt.date.today()
+ready = with_signals and not past and C.signals_ready(key, version)
+if past and with_signals:
+    c1.caption("全图分析信号按今日计算, 其他日期不显示 Whole-graph signals are today's: not shown for another day.")
 try:
     with st.spinner("生成画像 Building the profile…"):
-        p = C.cached_profile(key, version, uid, ready)
+        p = C.cached_profile(key, version, uid, ready, day.isoformat() if past else None)
 except NotFound as exc:
     st.error(f"未找到 Not found: {exc}")
     st.stop()
