@@ -152,7 +152,7 @@ class EmbeddedStore(GraphStore):
         if stored and int(stored) < self.model.version:
             self.close()
             raise OlderGraph(f"the graph at {self.root} was written by model version {stored}; this creditgraph reads "
-                             f"version {self.model.version}: run `creditgraph upgrade --db {self.root}` (or any load or "
+                             f"version {self.model.version}: run `creditgraph schema --db {self.root}` (or any load or "
                              "refresh) once to migrate it")
 
     # --- lifecycle ------------------------------------------------------------

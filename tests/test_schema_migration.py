@@ -80,11 +80,11 @@ def test_a_reader_of_an_older_graph_is_told_to_upgrade_and_an_upgrade_migrates_i
 
         load(s, [("Person", "ID:1", {"name": "甲"}), ("Enterprise", "E", {"name": "e"})],
              [("LEGAL_REP", "ID:1", "E", {"since": "2018-01-01"})])
-    with pytest.raises(OlderGraph, match="model version 1.*creditgraph upgrade"):
+    with pytest.raises(OlderGraph, match="model version 1.*creditgraph schema"):
         EmbeddedStore(tmp_path / "g", read_only=True)
     old = snapshots.current_name(tmp_path / "g")
     with new_snapshot(tmp_path / "g"):
-        pass  # what `creditgraph upgrade` does: a new snapshot, migrated on its writable open
+        pass  # what `creditgraph schema` does: a new snapshot, migrated on its writable open
     assert snapshots.current_name(tmp_path / "g") != old
     with EmbeddedStore(tmp_path / "g", read_only=True) as s:
         assert read_reps(s) == [["ID:1", dt.date(2018, 1, 1), None]]
