@@ -19,7 +19,7 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 
-from creditgraph.queries._asof import iso
+from creditgraph.queries._asof import iso, valid_rows
 from creditgraph.queries._base import as_of_date, fetch, lookup_props, require_label
 from creditgraph.queries.cypher_gen import PARTY_LABELS, query_name
 from creditgraph.queries.identity import (DEFAULT_MIN_IDENTITY_SCORE, LINK_COLUMNS, Resolution, add_links, check_score,
@@ -143,7 +143,7 @@ def equity_penetration(store, uid: str, depth: int = 6,
     require_label(store, uid, ("Enterprise",))
     day = as_of_date(as_of)
     params = {"uid": uid, "depth": depth, "min_identity_score": check_score(min_identity_score), "as_of": iso(day)}
-    raw = _in_key_order(fetch(store, "ownership_up", {"uid": uid, "depth": int(depth), "as_of": day}))
+    raw = valid_rows(_in_key_order(fetch(store, "ownership_up", {"uid": uid, "depth": int(depth), "as_of": day})), day)
     edges, missing = _ratios(raw)
     labels = dict(zip(raw["src"], raw["src_label"]))
     labels[uid] = "Enterprise"
@@ -272,8 +272,8 @@ def controlled_by(store, uid: str, depth: int = 6, as_of: dt.date | str | None =
     label = require_label(store, uid, PARTY_LABELS)
     day = as_of_date(as_of)
     params = {"uid": uid, "depth": depth, "as_of": iso(day)}
-    raw = _in_key_order(fetch(store, query_name("ownership_down", label=label),
-                              {"uid": uid, "depth": int(depth), "as_of": day}))
+    raw = valid_rows(_in_key_order(fetch(store, query_name("ownership_down", label=label),
+                                         {"uid": uid, "depth": int(depth), "as_of": day})), day)
     raw = raw.drop_duplicates(["src", "dst"])
     raw["ratio"] = pd.to_numeric(raw["ratio"], errors="coerce")
     missing, edges = raw[raw["ratio"].isna()], raw[raw["ratio"].notna()]
