@@ -241,30 +241,13 @@ def former_roles(store, uid: str, label: str, day: dt.date) -> pd.DataFrame:
     """The centre's roles and holdings that ended on or before ``day`` (:data:`FORMER_COLUMNS`): for an
     enterprise its former legal representatives and shareholders (``direction`` "in") and the holdings
     it gave up ("out"); for a person the companies they used to represent or hold. Not drawn in the
-    graph of that day; listed beside it."""
-    reads: list[tuple[str, str, str, str]] = []  # type, source label, target label, the centre's end
-    if label == "Enterprise":
-        reads = [("LEGAL_REP", "Person", "Enterprise", "dst"), ("HOLDS_SHARES", "Person", "Enterprise", "dst"),
-                 ("HOLDS_SHARES", "Enterprise", "Enterprise", "dst"), ("HOLDS_SHARES", "Enterprise", "Enterprise", "src")]
-    elif label == "Person":
-        reads = [("LEGAL_REP", "Person", "Enterprise", "src"), ("HOLDS_SHARES", "Person", "Enterprise", "src")]
-    frames = []
-    for rtype, a, b, end in reads:
-        df = store.edges_by(rtype, a, b, [uid], by=end, cols=["valid_from", "valid_to", "ended_by"])
-        if not len(df):
-            continue
-        ended = pd.to_datetime(df["valid_to"]) <= pd.Timestamp(day)
-        df = df[ended.fillna(False).to_numpy()]
-        other = df["src"] if end == "dst" else df["dst"]
-        frames.append(pd.DataFrame({"uid": other.to_numpy(), "label": a if end == "dst" else b, "role": rtype,
-                                    "direction": "in" if end == "dst" else "out",
-                                    "valid_from": df["valid_from"].to_numpy(), "valid_to": df["valid_to"].to_numpy(),
-                                    "ended_by": df["ended_by"].to_numpy()}))
-    if not frames:
+    graph of that day; listed beside it. One keyed query."""
+    if label not in ("Enterprise", "Person"):
         return pd.DataFrame(columns=FORMER_COLUMNS)
-    out = pd.concat(frames, ignore_index=True)
-    props = lookup_props(store, {lab: out.loc[out["label"] == lab, "uid"] for lab in set(out["label"])})
-    out["name"] = [node_name(lab, u, props.get(u, (lab, {}))[1]) for u, lab in zip(out["uid"], out["label"])]
+    out = fetch(store, f"former_of_{label.lower()}", {"uid": uid, "as_of": day})
+    if not len(out):
+        return pd.DataFrame(columns=FORMER_COLUMNS)
+    out["name"] = [node_name(lab, u, {"name": n}) for u, lab, n in zip(out["uid"], out["label"], out["name"])]
     out["period"] = [period_text(f, t) for f, t in zip(out["valid_from"], out["valid_to"])]
     out["ended_by_text"] = [ended_by_text(c) for c in out["ended_by"]]
     return out.sort_values(["valid_to", "uid"], ascending=[False, True])[FORMER_COLUMNS].reset_index(drop=True)
