@@ -28,11 +28,24 @@ DIALECTS = ("ladybug", "neo4j")
 CENTRE_LABELS = ("Enterprise", "Person", "PenaltyEvent", "Address", "Phone", "Email")
 PARTY_LABELS = ("Enterprise", "Person")
 
+# Which penalty events a path may pass: "every" one (as of today or later no event is decided later:
+# the ETL drops future dates), or only those "decided" on or before $as_of. The filter doubles a
+# LadybugDB path search (every node's ``decided`` is read), so it is a variant of its own.
+EVENTS = ("every", "decided")
+# placeholder -> value -> the text it stands for (where not the value itself), per dialect
+SNIPPETS: dict[str, dict[str, dict[str, str]]] = {
+    "events": {
+        "every": {"ladybug": "", "neo4j": ""},
+        "decided": {"ladybug": "\n    AND (n.decided IS NULL OR n.decided <= $as_of)",
+                    "neo4j": "\n  AND all(y IN nodes(p)[1..] WHERE (y.decided IS NULL OR y.decided <= $as_of))"},
+    },
+}
+
 # template -> (query-name pattern, placeholder -> labels)
 EXPANSIONS: dict[str, tuple[str, dict[str, tuple[str, ...]]]] = {
     "neighborhood": ("neighborhood_{label}", {"label": CENTRE_LABELS}),
-    "paths_shortest": ("paths_shortest_{a}_{b}", {"a": PARTY_LABELS, "b": PARTY_LABELS}),
-    "paths_all": ("paths_all_{a}_{b}", {"a": PARTY_LABELS, "b": PARTY_LABELS}),
+    "paths_shortest": ("paths_shortest_{a}_{b}_{events}", {"a": PARTY_LABELS, "b": PARTY_LABELS, "events": EVENTS}),
+    "paths_all": ("paths_all_{a}_{b}_{events}", {"a": PARTY_LABELS, "b": PARTY_LABELS, "events": EVENTS}),
     "ownership_down": ("ownership_down_{label}", {"label": PARTY_LABELS}),
     "suspected": ("suspected_{label}", {"label": PARTY_LABELS}),
 }
@@ -41,8 +54,8 @@ EXPANSIONS: dict[str, tuple[str, dict[str, tuple[str, ...]]]] = {
 def query_name(template: str, **labels: str) -> str:
     """The generated query's name, e.g. ``query_name("neighborhood", label="Enterprise")``.
 
-    >>> query_name("paths_all", a="Person", b="Enterprise")
-    'paths_all_person_enterprise'
+    >>> query_name("paths_all", a="Person", b="Enterprise", events="every")
+    'paths_all_person_enterprise_every'
     """
     pattern, _ = EXPANSIONS[template]
     return pattern.format(**{k: v.lower() for k, v in labels.items()})
@@ -60,7 +73,7 @@ def expand() -> dict[Path, str]:
                 src = TEMPLATES / f"{template}.{dialect}.cypher.tmpl"
                 text = src.read_text(encoding="utf-8")
                 for k, v in labels.items():
-                    text = text.replace("{{" + k + "}}", v)
+                    text = text.replace("{{" + k + "}}", SNIPPETS[k][v][dialect] if k in SNIPPETS else v)
                 if "{{" in text:
                     raise ValueError(f"{src}: unexpanded placeholder left in {name}")
                 out[FOLDER / f"{name}.{dialect}.cypher"] = f"// expanded in memory from templates/{src.name}\n" + text

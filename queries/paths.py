@@ -78,7 +78,9 @@ def paths(store, a: str, b: str, max_hops: int = 6, all_paths: bool = False, lim
     day = as_of_date(as_of)
     params = {"a": a, "b": b, "max_hops": max_hops, "all_paths": all_paths, "limit": limit, "rel_types": types,
               "as_of": iso(day)}
-    name = query_name("paths_all" if all_paths else "paths_shortest", a=la, b=lb)
+    # no event is decided after today (the ETL drops future dates): the date filter is needed only for a past day
+    events = "every" if day >= dt.date.today() else "decided"
+    name = query_name("paths_all" if all_paths else "paths_shortest", a=la, b=lb, events=events)
     df = fetch(store, name, {"a": a, "b": b, "max_hops": int(max_hops), "types": types, "limit": int(limit),
                              "as_of": day})
 
