@@ -6,8 +6,10 @@ into a :class:`datetime.date` once with :func:`queries._base.as_of_date`, record
 ISO text (:func:`iso`), and
 
 * passes it to its named queries as ``$as_of`` (declared ``as_of DATE``): a role or holding
-  (``MODEL.dated_rels``) counts when ``(r.valid_from IS NULL OR r.valid_from <= $as_of) AND
-  (r.valid_to IS NULL OR r.valid_to > $as_of)``, inside the scan or the recursive pattern;
+  (``MODEL.dated_rels``) counts when ``NOT ((r.valid_to IS NOT NULL AND r.valid_to <= $as_of) OR
+  (r.valid_from IS NOT NULL AND r.valid_from > $as_of))``, inside the scan or the recursive pattern
+  (the same as ``(r.valid_from IS NULL OR r.valid_from <= $as_of) AND (r.valid_to IS NULL OR
+  r.valid_to > $as_of)``, which LadybugDB 0.22 evaluates 4x slower in a scan: two ANDed ORs);
 * keeps penalty events decided on or before that day (an event with no date counts):
   :func:`decided_by` where events are read as rows;
 * filters edges read through the store's keyed reads (``edges_by`` / ``edges_out``) with

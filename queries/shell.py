@@ -41,8 +41,9 @@ from scipy.sparse.csgraph import connected_components
 
 from creditgraph.graph.inputs import preview  # error messages never echo a huge input
 from creditgraph.queries._asof import decided_by, fetch_as_of, iso
+from creditgraph.graph.store import isin
 from creditgraph.queries._base import (LOOKUP_BATCH, UNREACHABLE_REASON, add_nodes, as_of_date, days, fetch,
-                                       in_dense_window, lookup, lookup_props)
+                                       in_dense_window, lookup, lookup_props, valid_on)
 from creditgraph.queries.identity import DEFAULT_MIN_IDENTITY_SCORE, Resolution, add_links, check_score, resolve
 from creditgraph.queries.lifecycle import company_ends
 from creditgraph.queries.result import AnalysisResult, EvidenceBuilder, finish, format_ratio, mask_email, mask_phone
@@ -73,14 +74,13 @@ def _hubs(store, min_companies: int, window_days: int, res: Resolution,
     """identity -> enterprises in a dense founding window (the windows of qualifying size), and
     (identity, enterprise) -> the person record that represents it, counting the roles valid on
     ``day``. A resolved person's records count together (:mod:`queries.identity`)."""
-    df = fetch(store, "shell_hub_reps", {"min_companies": int(min_companies), "as_of": day}, arrow=True)
+    roles = fetch(store, "scan_legal_rep_founding", {"as_of": day}, arrow=True)
+    per = roles.groupby("person")["enterprise"].transform("nunique")
+    keep = (per >= int(min_companies)).to_numpy().copy()
     extra = res.resolved_uids()
-    if extra:
-        more = pd.concat([fetch_as_of(store, "legal_reps_of_people", {"uids": extra[i:i + LOOKUP_BATCH]}, day,
-                                      arrow=True)
-                          for i in range(0, len(extra), LOOKUP_BATCH)], ignore_index=True)
-        df = pd.concat([df, more[["person", "enterprise", "founded"]]], ignore_index=True)
-        df = df.drop_duplicates(["person", "enterprise"])
+    if extra:  # a resolved identity's records count together, however few companies each has
+        keep |= isin(roles["person"], pd.Series(extra, dtype="string"))
+    df = roles[keep].drop_duplicates(["person", "enterprise"])
     df = df[df["founded"].notna()]
     if df.empty:
         return {}, {}
@@ -120,7 +120,11 @@ def _contacts(store, day: dt.date) -> tuple[dict[str, list[str]], dict[str, str]
 
     Returns (contact -> enterprises, contact -> kind, enterprise -> contacts it fires on).
     """
-    df = fetch(store, "shell_shared_contacts", {"as_of": day}, arrow=True)
+    df = fetch(store, "shell_shared_contacts", {}, arrow=True)
+    if len(df):  # a representative not in office on the day: the company counts as without one
+        df = df.assign(rep=df["rep"].where(valid_on(df["valid_from"], df["valid_to"], day)))
+        has_rep = df.groupby(["contact", "enterprise"])["rep"].transform("count") > 0
+        df = df[df["rep"].notna() | ~has_rep].drop_duplicates(["contact", "kind", "enterprise", "rep"])
     groups: dict[str, list[str]] = {}
     kinds: dict[str, str] = {}
     fired: dict[str, set[str]] = defaultdict(set)

@@ -3,6 +3,6 @@
 UNWIND $names AS n
 MATCH (p:Person)-[r:LEGAL_REP]->(e:Enterprise)
 WHERE p.name = n AND p.uid STARTS WITH 'NM:'
-  AND (r.valid_from IS NULL OR r.valid_from <= $as_of) AND (r.valid_to IS NULL OR r.valid_to > $as_of)
+  AND NOT ((r.valid_to IS NOT NULL AND r.valid_to <= $as_of) OR (r.valid_from IS NOT NULL AND r.valid_from > $as_of))
 RETURN p.uid AS person, p.name AS name, e.uid AS enterprise, e.region AS region, e.province AS province,
        e.city AS city

@@ -17,7 +17,7 @@ RETURN h.uid AS src, 'Enterprise' AS src_label, h.name AS src_name, x.uid AS dst
        r.subscribed AS subscribed, r.paid AS paid,
        r.valid_from AS valid_from, r.valid_to AS valid_to
 UNION ALL
-MATCH (x:Enterprise {uid: $uid})<-[p:HOLDS_SHARES* SHORTEST 1..9 (e, n | WHERE (e.valid_from IS NULL OR e.valid_from <= $as_of) AND (e.valid_to IS NULL OR e.valid_to > $as_of))]-(m:Enterprise)
+MATCH (x:Enterprise {uid: $uid})<-[p:HOLDS_SHARES* SHORTEST 1..9 (e, n | WHERE NOT ((e.valid_to IS NOT NULL AND e.valid_to <= $as_of) OR (e.valid_from IS NOT NULL AND e.valid_from > $as_of)))]-(m:Enterprise)
 WHERE length(p) <= $depth
 WITH DISTINCT m
 MATCH (m)<-[r:HOLDS_SHARES]-(h:Person)
@@ -25,7 +25,7 @@ RETURN h.uid AS src, 'Person' AS src_label, h.name AS src_name, m.uid AS dst, r.
        r.subscribed AS subscribed, r.paid AS paid,
        r.valid_from AS valid_from, r.valid_to AS valid_to
 UNION ALL
-MATCH (x:Enterprise {uid: $uid})<-[p:HOLDS_SHARES* SHORTEST 1..9 (e, n | WHERE (e.valid_from IS NULL OR e.valid_from <= $as_of) AND (e.valid_to IS NULL OR e.valid_to > $as_of))]-(m:Enterprise)
+MATCH (x:Enterprise {uid: $uid})<-[p:HOLDS_SHARES* SHORTEST 1..9 (e, n | WHERE NOT ((e.valid_to IS NOT NULL AND e.valid_to <= $as_of) OR (e.valid_from IS NOT NULL AND e.valid_from > $as_of)))]-(m:Enterprise)
 WHERE length(p) <= $depth
 WITH DISTINCT m
 MATCH (m)<-[r:HOLDS_SHARES]-(h:Enterprise)

@@ -10,8 +10,8 @@
 // params: history BOOLEAN, as_of DATE, by_decision BOOLEAN
 MATCH (v:PenaltyEvent)<-[:PENALIZED]-(a:Enterprise)<-[r:LEGAL_REP]-(p:Person)
 WHERE ($history OR coalesce(v.status, 'active') = 'active') AND (v.decided IS NULL OR v.decided <= $as_of)
-  AND (r.valid_from IS NULL OR r.valid_from <= $as_of)
-  AND ($by_decision OR r.valid_to IS NULL OR r.valid_to > $as_of)
+  AND NOT (r.valid_from IS NOT NULL AND r.valid_from > $as_of)
+  AND ($by_decision OR NOT (r.valid_to IS NOT NULL AND r.valid_to <= $as_of))
   AND (a.dissolved IS NOT NULL OR a.status CONTAINS '注销' OR a.status CONTAINS '吊销'
        OR a.status CONTAINS '撤销' OR a.status CONTAINS '迁出'
        OR v.kind IN ['serious_illegal', 'abnormal_operation']
@@ -20,8 +20,8 @@ RETURN DISTINCT p.uid AS person, 'LEGAL_REP' AS role, a.uid AS a, r.valid_from A
 UNION ALL
 MATCH (v:PenaltyEvent)<-[:PENALIZED]-(a:Enterprise)<-[r:HOLDS_SHARES]-(p:Person)
 WHERE ($history OR coalesce(v.status, 'active') = 'active') AND (v.decided IS NULL OR v.decided <= $as_of)
-  AND (r.valid_from IS NULL OR r.valid_from <= $as_of)
-  AND ($by_decision OR r.valid_to IS NULL OR r.valid_to > $as_of)
+  AND NOT (r.valid_from IS NOT NULL AND r.valid_from > $as_of)
+  AND ($by_decision OR NOT (r.valid_to IS NOT NULL AND r.valid_to <= $as_of))
   AND (a.dissolved IS NOT NULL OR a.status CONTAINS '注销' OR a.status CONTAINS '吊销'
        OR a.status CONTAINS '撤销' OR a.status CONTAINS '迁出'
        OR v.kind IN ['serious_illegal', 'abnormal_operation']

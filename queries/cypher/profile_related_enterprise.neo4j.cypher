@@ -6,8 +6,8 @@
 // params: uid STRING, limit INT64, as_of DATE
 MATCH (e:Enterprise {uid: $uid})<-[r1:LEGAL_REP|HOLDS_SHARES]-(p:Person)-[r2:LEGAL_REP|HOLDS_SHARES]->(o:Enterprise)
 WHERE o.uid <> $uid
-  AND (r1.valid_from IS NULL OR r1.valid_from <= $as_of) AND (r1.valid_to IS NULL OR r1.valid_to > $as_of)
-  AND (r2.valid_from IS NULL OR r2.valid_from <= $as_of) AND (r2.valid_to IS NULL OR r2.valid_to > $as_of)
+  AND NOT ((r1.valid_to IS NOT NULL AND r1.valid_to <= $as_of) OR (r1.valid_from IS NOT NULL AND r1.valid_from > $as_of))
+  AND NOT ((r2.valid_to IS NOT NULL AND r2.valid_to <= $as_of) OR (r2.valid_from IS NOT NULL AND r2.valid_from > $as_of))
 RETURN o.uid AS uid, 'Enterprise' AS label, o.name AS name, o.status AS status, o.region AS region,
        'Person' AS via_label, p.uid AS via_uid, p.name AS via_name, type(r1) AS via_rel, type(r2) AS rel,
        false AS via_cluster
@@ -15,8 +15,8 @@ LIMIT $limit
 UNION ALL
 MATCH (e:Enterprise {uid: $uid})<-[r1:HOLDS_SHARES]-(h:Enterprise)-[r2:HOLDS_SHARES]->(o:Enterprise)
 WHERE o.uid <> $uid
-  AND (r1.valid_from IS NULL OR r1.valid_from <= $as_of) AND (r1.valid_to IS NULL OR r1.valid_to > $as_of)
-  AND (r2.valid_from IS NULL OR r2.valid_from <= $as_of) AND (r2.valid_to IS NULL OR r2.valid_to > $as_of)
+  AND NOT ((r1.valid_to IS NOT NULL AND r1.valid_to <= $as_of) OR (r1.valid_from IS NOT NULL AND r1.valid_from > $as_of))
+  AND NOT ((r2.valid_to IS NOT NULL AND r2.valid_to <= $as_of) OR (r2.valid_from IS NOT NULL AND r2.valid_from > $as_of))
 RETURN o.uid AS uid, 'Enterprise' AS label, o.name AS name, o.status AS status, o.region AS region,
        'Enterprise' AS via_label, h.uid AS via_uid, h.name AS via_name, 'HOLDS_SHARES' AS via_rel,
        'HOLDS_SHARES' AS rel, false AS via_cluster

@@ -8,8 +8,8 @@
 // params: uid STRING, limit INT64, as_of DATE
 MATCH (p:Person {uid: $uid})-[r1:LEGAL_REP|HOLDS_SHARES]->(e:Enterprise)<-[r2:LEGAL_REP|HOLDS_SHARES]-(o:Person)
 WHERE o.uid <> $uid
-  AND (r1.valid_from IS NULL OR r1.valid_from <= $as_of) AND (r1.valid_to IS NULL OR r1.valid_to > $as_of)
-  AND (r2.valid_from IS NULL OR r2.valid_from <= $as_of) AND (r2.valid_to IS NULL OR r2.valid_to > $as_of)
+  AND NOT ((r1.valid_to IS NOT NULL AND r1.valid_to <= $as_of) OR (r1.valid_from IS NOT NULL AND r1.valid_from > $as_of))
+  AND NOT ((r2.valid_to IS NOT NULL AND r2.valid_to <= $as_of) OR (r2.valid_from IS NOT NULL AND r2.valid_from > $as_of))
 RETURN o.uid AS uid, 'Person' AS label, o.name AS name, o.id_masked AS status, o.region AS region,
        'Enterprise' AS via_label, e.uid AS via_uid, e.name AS via_name, label(r1) AS via_rel, label(r2) AS rel,
        CAST(NULL AS DOUBLE) AS score

@@ -1,5 +1,5 @@
 // Every shareholding by a person valid on $as_of (docs/time.md).
 // params: as_of DATE
 MATCH (p:Person)-[r:HOLDS_SHARES]->(e:Enterprise)
-WHERE (r.valid_from IS NULL OR r.valid_from <= $as_of) AND (r.valid_to IS NULL OR r.valid_to > $as_of)
+WHERE NOT ((r.valid_to IS NOT NULL AND r.valid_to <= $as_of) OR (r.valid_from IS NOT NULL AND r.valid_from > $as_of))
 RETURN p.uid AS src, e.uid AS dst, r.ratio AS ratio

@@ -13,6 +13,6 @@ OPTIONAL MATCH (p)-[:PENALIZED]->(ev:PenaltyEvent)
 WHERE ev.status = 'active' AND (ev.decided IS NULL OR ev.decided <= $as_of)
 WITH p, count(ev) AS active_penalties
 OPTIONAL MATCH (p)-[r:LEGAL_REP|HOLDS_SHARES]->(e:Enterprise)
-WHERE (r.valid_from IS NULL OR r.valid_from <= $as_of) AND (r.valid_to IS NULL OR r.valid_to > $as_of)
+WHERE NOT ((r.valid_to IS NOT NULL AND r.valid_to <= $as_of) OR (r.valid_from IS NOT NULL AND r.valid_from > $as_of))
 RETURN p.uid AS uid, p.name AS name, p.id_masked AS id_masked, p.region AS region,
        p.scope AS scope, active_penalties, collect(DISTINCT e.name) AS enterprises

@@ -4,7 +4,7 @@
 // params: max_paid_ratio DOUBLE, as_of DATE
 MATCH ()-[r:HOLDS_SHARES]->(e:Enterprise)
 WHERE r.subscribed > 0 AND r.paid IS NOT NULL
-  AND (r.valid_from IS NULL OR r.valid_from <= $as_of) AND (r.valid_to IS NULL OR r.valid_to > $as_of)
+  AND NOT ((r.valid_to IS NOT NULL AND r.valid_to <= $as_of) OR (r.valid_from IS NOT NULL AND r.valid_from > $as_of))
 WITH e, sum(r.subscribed) AS subscribed, sum(r.paid) AS paid
 WHERE paid <= $max_paid_ratio * subscribed
 RETURN e.uid AS enterprise, subscribed, paid
