@@ -158,6 +158,12 @@ def schema_statements(model: GraphModel = MODEL) -> list[str]:
     return out
 
 
+def rename_rel_property_text(rtype: str, old: str, new: str) -> str:
+    """Move up to ``$n`` values of a relationship property an older model named ``old`` to ``new``."""
+    return (f"MATCH ()-[r:{rtype}]->() WHERE r.{old} IS NOT NULL WITH r LIMIT $n "
+            f"SET r.{new} = coalesce(r.{new}, r.{old}) REMOVE r.{old} RETURN count(r) AS c")
+
+
 def generated_statements(model: GraphModel = MODEL) -> list[dict]:
     """Every Cypher text the store can send: ``{"name", "text", "params": {name: type}}``.
 
@@ -186,6 +192,8 @@ def generated_statements(model: GraphModel = MODEL) -> list[dict]:
         for p, spec in node.properties.items():
             if spec.index and p != KEY:
                 add(f"keyed_nodes:{label}:by_{p}", keyed_nodes_text(GraphStore.KEYS_CLAUSE, label, p, props), keys=KEYS)
+    for rtype, old, new in model.renamed():
+        add(f"rename:{rtype}.{old}", rename_rel_property_text(rtype, old, new), n="INT64")
     for rtype, rel in model.rels.items():
         add(f"count_rels:{rtype}", count_rels_text(rtype))
         for a, b in rel.pairs:

@@ -42,7 +42,7 @@ from creditgraph.graph.neo4j_cypher import (  # noqa: F401  (re-exported: the st
     DROP_FULLTEXT, FULLTEXT_ANALYZER, FULLTEXT_INDEX, GET_META, META, SET_META, SHOW_FULLTEXT, count_nodes_text,
     count_rels_text, delete_nodes_text,
     delete_rels_text, edges_text, existing_keys_text, fulltext_spec, generated_statements, node_keys_text,
-    node_upsert_text, rel_create_text, rel_update_text, rel_upsert_text, schema_statements)
+    node_upsert_text, rel_create_text, rel_update_text, rel_upsert_text, rename_rel_property_text, schema_statements)
 from creditgraph.graph.neo4j_values import _Converter, _timestamps, frame_records  # noqa: F401  (re-exported)
 from creditgraph.graph.store import GraphStore, MissingEndpoints, UpsertResult
 
@@ -302,9 +302,7 @@ class Neo4jStore(GraphStore):
         the new name, in batches."""
         for rtype, old, new in self.model.renamed():
             while True:
-                rows, _ = self._write(f"MATCH ()-[r:{rtype}]->() WHERE r.{old} IS NOT NULL WITH r LIMIT $n "
-                                      f"SET r.{new} = coalesce(r.{new}, r.{old}) REMOVE r.{old} RETURN count(r) AS c",
-                                      {"n": batch})
+                rows, _ = self._write(rename_rel_property_text(rtype, old, new), {"n": batch})
                 if not rows or not rows[0][0]:
                     break
 

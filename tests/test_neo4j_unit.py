@@ -236,6 +236,18 @@ class FakeGraph:
     def _count_nodes(self, m, text, params, c):
         return ["c"], [[len(self.nodes.get(m[1], {}))]], c
 
+    def _rename_rel_prop(self, m, text, params, c):
+        """``SET r.new = coalesce(r.new, r.old) REMOVE r.old`` on up to $n edges that have ``old``."""
+        t, old, new = m[1], m[2], m[3]
+        moved = 0
+        for (rt, _, _), pairs in self.rels.items():
+            for props in pairs.values():
+                if rt == t and props.get(old) is not None and moved < params["n"]:
+                    props[new] = props.get(new) if props.get(new) is not None else props.pop(old)
+                    props.pop(old, None)
+                    moved += 1
+        return ["c"], [[moved]], c
+
     def _count_rels(self, m, text, params, c):
         return ["c"], [[sum(len(v) for k, v in self.rels.items() if k[0] == m[1])]], c
 
@@ -276,6 +288,8 @@ class FakeGraph:
         (r"UNWIND \$rows AS row\nWITH row\.src AS src, row\.dst AS dst\n"
          r"MATCH \(a:(\w+) \{uid: src\}\)-\[r:(\w+)\]->\(b:(\w+) \{uid: dst\}\)\nDELETE r$", _delete_rels),
         (r"MATCH \(a:(\w+)\)-\[:(\w+)\]->\(b:(\w+)\) RETURN a\.uid AS src, b\.uid AS dst$", _rel_keys),
+        (r"MATCH \(\)-\[r:(\w+)\]->\(\) WHERE r\.(\w+) IS NOT NULL WITH r LIMIT \$n "
+         r"SET r\.(\w+) = coalesce\(r\.\3, r\.\2\) REMOVE r\.\2 RETURN count\(r\) AS c$", _rename_rel_prop),
     ]
 
 
@@ -394,7 +408,7 @@ def test_store_logic_on_fake_driver(fake):
 
     # reads in read transactions, writes in write transactions, always on the configured database
     for mode, text, _ in graph.sent:
-        writes = text.startswith(("CREATE", "DROP", "MERGE")) or "MERGE " in text or "DELETE" in text
+        writes = text.startswith(("CREATE", "DROP", "MERGE")) or any(w in text for w in ("MERGE ", "DELETE", " SET "))
         assert mode == ("write" if writes else "read"), text
     assert set(driver.databases) == {"credit"}
 

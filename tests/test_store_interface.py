@@ -58,7 +58,8 @@ def test_per_label_variants_are_expanded_in_memory_for_every_label_and_both_stor
         for dialect in ("ladybug", "neo4j"):
             source = (cypher_gen.TEMPLATES / f"{template}.{dialect}.cypher.tmpl").read_text(encoding="utf-8")
             for k, v in first.items():
-                source = source.replace("{{" + k + "}}", v)
+                snippet = cypher_gen.SNIPPETS[k][v][dialect] if k in cypher_gen.SNIPPETS else v
+                source = source.replace("{{" + k + "}}", snippet)
             assert registry[name].text(dialect).endswith(source)  # what runs is the template, expanded
 
 
