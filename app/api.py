@@ -18,6 +18,7 @@ and the platform is offline).
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import math
 import re
@@ -117,6 +118,12 @@ class Profile(BaseModel):
     shareholders: list[_Row]
     holdings: list[_Row]
     roles: list[_Row] = Field(description="a person's enterprises (legal representative)")
+    former_legal_reps: list[_Row] = Field(default=[], description="legal representatives whose role ended by as_of, "
+                                          "with valid_from, valid_to, period and how it ended (docs/time.md)")
+    former_shareholders: list[_Row] = Field(default=[], description="shareholders who left by as_of")
+    former_holdings: list[_Row] = Field(default=[], description="holdings given up by as_of")
+    former_roles: list[_Row] = Field(default=[], description="a person's enterprises they no longer represent")
+    as_of: str = Field(description="the day the profile looks at (ISO date)")
     penalties: list[_Row]
     lists: list[_Row]
     signals: list[Signal]
@@ -370,15 +377,17 @@ def create_app(settings: Settings, keys: KeyRing | None = None) -> FastAPI:
 
     @app.get("/v1/profile/{uid}", response_model=Profile, tags=["explore"], responses={**_ERRORS, 404: {"model": ErrorBody}})
     def profile(request: Request, client: Annotated[ApiKey, Depends(require("explore"))],
-                uid: Annotated[str, PathParam(max_length=1000, description="an enterprise's or person's uid (from search)")]) -> Profile:
-        """The credit profile of one party: facts, representatives, shareholders, holdings, penalties, lists,
-        risk signals and related parties."""
+                uid: Annotated[str, PathParam(max_length=1000, description="an enterprise's or person's uid (from search)")],
+                as_of: Annotated[dt.date | None, Query(description="the day to look at (default today): roles valid "
+                                                       "that day are current, those ended by then former")] = None) -> Profile:
+        """The credit profile of one party: facts, representatives, shareholders, holdings (current and former),
+        penalties, lists, risk signals and related parties."""
         from creditgraph.queries.profile import profile as run_profile
 
         uid = clean_key(uid)
         request.state.audit["uid"] = uid
         store = _store(request)
-        p = run_profile(store, uid, analyses={})
+        p = run_profile(store, uid, analyses={}, as_of=as_of)
         request.state.audit["kind"] = p["kind"]
         m = _Mask(settings)
         head = {k: p.get(k) for k in ("kind", "kind_zh", "name", "status", "region", "region_name")}
@@ -390,6 +399,10 @@ def create_app(settings: Settings, keys: KeyRing | None = None) -> FastAPI:
             "related": m.rows(p["related"], ("name",), "label"),
             "holdings": m.rows(p["holdings"]), "roles": m.rows(p["roles"]), "penalties": m.rows(p["penalties"]),
             "lists": m.rows(p["lists"]), "signals": m.rows(p["signals"]),
+            "former_legal_reps": m.rows(p.get("former_legal_reps", pd.DataFrame()), ("person_name",)),
+            "former_shareholders": m.rows(p.get("former_shareholders", pd.DataFrame()), ("holder_name",), "holder_label"),
+            "former_holdings": m.rows(p.get("former_holdings", pd.DataFrame())),
+            "former_roles": m.rows(p.get("former_roles", pd.DataFrame())),
         }
         facts = m.rows(p["facts"])
         for f in facts:
@@ -397,6 +410,7 @@ def create_app(settings: Settings, keys: KeyRing | None = None) -> FastAPI:
                 f["value"] = m.person(f.get("value"))
         head = {k: m.value(v) for k, v in head.items()}
         return Profile.model_validate({"graph_version": store_version(store), "uid": m.value(uid),
+                                       "as_of": (as_of or dt.date.today()).isoformat(),
                                        "person_names": m.setting, **head, "facts": [m.value(f) for f in facts],
                                        **{k: [m.value(r) for r in v] for k, v in tables.items()}})
 

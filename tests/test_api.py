@@ -34,13 +34,15 @@ def api_world():
         ent(E6, "杭州丙丁市政工程有限公司", uscc=E6),
         ent(E7, "杭州问题企业有限公司", uscc=E7),
         ("Person", "ID:p1", {"name": "王五"}),
+        ("Person", "ID:p0", {"name": "赵四"}),
         ("Address", "ADDR:1", {"text": "杭州市西湖区文三路1号"}),
         ("Phone", PHONE, {"masked": "139****5678"}),
         ("PenaltyEvent", "AP:1", {"kind": "administrative_penalty", "decided": "2024-03-01", "status": "active"}),
         ("PenaltyEvent", "AO:1", {"kind": "abnormal_operation", "decided": "2024-05-01", "status": "active"}),
     ]
     rels = [
-        ("LEGAL_REP", "ID:p1", E1), ("LEGAL_REP", "ID:p1", E3),  # two bidders, one legal representative
+        ("LEGAL_REP", "ID:p1", E1, {"valid_from": "2022-03-01"}), ("LEGAL_REP", "ID:p1", E3),  # two bidders, one legal representative
+        ("LEGAL_REP", "ID:p0", E1, {"valid_from": "2018-01-01", "valid_to": "2022-03-01", "ended_by": "replaced"}),  # before him
         ("HAS_ADDRESS", E1, "ADDR:1"), ("HAS_ADDRESS", E6, "ADDR:1"),  # and another at the same address
         ("HAS_PHONE", E1, PHONE), ("HAS_PHONE", E6, PHONE),  # with the same phone
         ("HOLDS_SHARES", "ID:p1", E7, {"ratio": 0.5}), ("PENALIZED", E7, "AP:1"),  # risk two hops from E1
@@ -155,6 +157,16 @@ def test_profile_masks_phones_and_names(api):
     assert PHONE not in r.text and "王五" not in r.text
     assert api.get("/v1/profile/NOPE").status_code == 404
     assert api.get("/v1/profile/ID:p1").json()["name"] == "王*"
+
+
+def test_profile_lists_former_representatives_and_takes_a_day(api):
+    today = api.get(f"/v1/profile/{E1}").json()
+    assert [(x["person_name"], x["period"]) for x in today["former_legal_reps"]] == [("赵*", "2018-01-01 – 2022-03-01")]
+    assert "赵四" not in str(today)
+    then = api.get(f"/v1/profile/{E1}", params={"as_of": "2021-06-01"}).json()
+    assert then["as_of"] == "2021-06-01"
+    assert [x["person_name"] for x in then["legal_reps"]] == ["赵*"] and then["former_legal_reps"] == []
+    assert api.get(f"/v1/profile/{E1}", params={"as_of": "yesterday"}).status_code == 422
 
 
 def test_check_returns_subjects_links_and_risks_and_is_audited_with_its_purpose(api):
