@@ -29,7 +29,8 @@ comparison      level                                            m      u      b
 ID tail         ≥ 4 visible digits agree in birth date/suffix    0.98   1e-4   +13.3
 ID region       6 region digits agree (county)                   0.95   0.005   +7.6
 ID region       4–5 region digits agree (city)                   0.95   0.03    +5.0
-ID              a visible digit differs (replaces both above)    0.01   0.99    −6.6
+ID              one visible digit differs (a typo; replaces both) 0.01   0.99    −6.6
+ID              two or more visible digits differ                veto: never linked
 ID              both full, valid IDs (different hashes)          veto: never linked
 phone / e-mail  same, ≤ 5 parties share it                       0.5    1e-7   +22.3
 phone / e-mail  same, 6–30 parties                               0.5    1e-4   +12.3
@@ -86,6 +87,9 @@ W_ID_TAIL = _bits(0.98, 1e-4)
 W_ID_COUNTY = _bits(0.95, 0.005)
 W_ID_CITY = _bits(0.95, 0.03)
 W_ID_CONFLICT = _bits(0.01, 0.99)
+# Two masks of one ID number never disagree on a digit both show, unless one was mistyped: two or more
+# disagreeing digits are two people, however much else agrees (two 王军安 in one company: father and son).
+W_ID_VETO = -1000.0
 # parties sharing a phone / e-mail -> agreement weight (upper bound of each band)
 W_SHARED = ((5, _bits(0.5, 1e-7)), (30, _bits(0.5, 1e-4)), (SHARED_CAP, _bits(0.5, 0.01)))
 W_CONTACT_DIFFERS = _bits(0.5, 0.99)
@@ -365,11 +369,12 @@ def _compare_ids(p: _Pairs, c: Coded) -> tuple[np.ndarray, np.ndarray, np.ndarra
     if both.any():
         A, B = c.id_mat[ra[both]], c.id_mat[rb[both]]
         vis = (ord("*") != A) & (ord("*") != B)
-        conflict = (vis & (A != B)).any(axis=1)
+        differ = (vis & (A != B)).sum(axis=1)
+        conflict = differ > 0
         k_reg, k_inf = vis[:, :6].sum(axis=1), vis[:, 6:].sum(axis=1)
         region = np.where(k_reg == 6, W_ID_COUNTY, np.where(k_reg >= 4, W_ID_CITY, 0.0))
         tail = np.where(k_inf >= 4, W_ID_TAIL, 0.0)
-        w[both] = np.where(conflict, W_ID_CONFLICT, region + tail)
+        w[both] = np.where(differ >= 2, W_ID_VETO, np.where(conflict, W_ID_CONFLICT, region + tail))
         kind[both] = np.where(conflict, 0, np.where(tail > 0, 2, np.where(region > 0, 1, 0)))
     return w, kind, both
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import networkx as nx
 import pandas as pd
 
-from creditgraph.graph.identifiers import make_uscc, mask_phone
+from creditgraph.graph.identifiers import make_resident_id, make_uscc, mask_phone
 from creditgraph.etl.pipeline import run_load
 from creditgraph.etl.refresh import run_refresh
 from creditgraph.graph.config import load_settings
@@ -152,3 +152,19 @@ def test_a_second_extract_links_its_person_to_the_stored_record(tmp_path):
     again = run_load(tmp_path / "two", "canonical", settings(tmp_path))
     assert again.status == "unchanged"
     assert len(links(tmp_path)) == 1
+
+
+def test_two_namesakes_in_one_company_whose_ids_disagree_are_two_people(tmp_path):
+    """A company's legal representative 王军安 (full ID) and its shareholder 王军安 (masked ID, other digits):
+    the same name in the same company is strong evidence, but two masks of one ID never disagree on two or
+    more digits both show. One mistyped digit is still the same person."""
+    full = make_resident_id("33011119931005287")
+    for folder, masked, linked in (("two", "3301**********0228", False), ("typo", f"3301**********{full[-4:-1]}0", True)):
+        ent = uscc(1 if folder == "two" else 2)
+        write_extract(tmp_path / folder, [(ent, "温州某餐饮管理有限公司")], [(ent, "王军安", full, "执行董事", "", "")])
+        (tmp_path / folder / "shareholders.csv").write_text(
+            "enterprise_uscc,holder_name,holder_kind,holder_id,ratio,updated_at\n"
+            f"{ent},王军安,自然人股东,{masked},0.67,2024-01-01\n", encoding="utf-8")
+        run_load(tmp_path / folder, "canonical", settings(tmp_path / folder))
+        df = links(tmp_path / folder)
+        assert (len(df) == 1 and df["score"].iloc[0] >= 0.9) if linked else df.empty, (folder, df)
