@@ -24,8 +24,7 @@ Example
 from __future__ import annotations
 
 import datetime as dt
-import inspect
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
@@ -247,28 +246,15 @@ ATTRIBUTION_TEXT = ATTRIBUTION
 FIRST_DAY = dt.date(1949, 10, 1)
 
 
-def takes(fn: Callable, name: str) -> bool:
-    """Whether the analysis ``fn`` has a parameter ``name``.
+def as_of_params(day: dt.date | None, today: dt.date | None = None) -> dict[str, str]:
+    """``{"as_of": "2021-06-01"}`` for a day other than today; nothing for today (every analysis's default,
+    so that the result computed for the default parameters serves it).
 
-    >>> takes(lambda store, as_of=None: None, "as_of"), takes(lambda store: None, "as_of")
-    (True, False)
-    """
-    try:
-        return name in inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        return False
-
-
-def as_of_params(fn: Callable, day: dt.date | None, today: dt.date | None = None) -> dict[str, str]:
-    """``{"as_of": "2021-06-01"}`` for an analysis that takes ``as_of``; nothing for today (every analysis's
-    default, so that the result computed for the default parameters serves it) or when it takes none.
-
-    >>> f = lambda store, as_of=None: None
-    >>> as_of_params(f, dt.date(2021, 6, 1), today=dt.date(2024, 1, 1)), as_of_params(f, dt.date(2024, 1, 1), dt.date(2024, 1, 1))
+    >>> as_of_params(dt.date(2021, 6, 1), today=dt.date(2024, 1, 1)), as_of_params(dt.date(2024, 1, 1), dt.date(2024, 1, 1))
     ({'as_of': '2021-06-01'}, {})
     """
     today = today or dt.date.today()
-    if day is None or day == today or not takes(fn, "as_of"):
+    if day is None or day == today:
         return {}
     return {"as_of": day.isoformat()}
 

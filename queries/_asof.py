@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
 
 import pandas as pd
 
@@ -40,18 +39,14 @@ def iso(day: dt.date) -> str:
     return day.isoformat()
 
 
-def _param_value(declared: str, day: dt.date) -> Any:
-    return day.isoformat() if declared.upper() == "STRING" else day
-
-
 def fetch_as_of(store, name: str, params: dict | None, day: dt.date, arrow: bool = False) -> pd.DataFrame:
     """Run a named query that reads roles or holdings, seeing those valid on ``day``: ``$as_of`` is
-    passed when the query declares it (as a DATE, or as ISO text where it is declared STRING); a query
+    passed (a DATE) when the query declares it; a query
     that does not declare it must return ``valid_from`` / ``valid_to``, which are filtered here."""
     params = dict(params or {})
     declared = cypher.get(name).params.get("as_of")
     if declared is not None:
-        return fetch(store, name, {**params, "as_of": _param_value(declared, day)}, arrow=arrow)
+        return fetch(store, name, {**params, "as_of": day}, arrow=arrow)
     df = fetch(store, name, params, arrow=arrow)
     if len(df) and not set(VALIDITY) <= set(df.columns):
         raise ValueError(f"query {name} neither takes $as_of nor returns valid_from / valid_to: it cannot be read on a day")

@@ -28,6 +28,7 @@ import pandas as pd
 from creditgraph.graph.inputs import preview  # error messages never echo a huge input
 from creditgraph.queries._base import (LOOKUP_BATCH, as_of_date, check_attribution, days, fetch, in_dense_window,
                                       is_missing, lookup, lookup_props, valid_on)
+from creditgraph.queries._asof import decided_by
 from creditgraph.queries.labels import code_text
 from creditgraph.queries.lifecycle import company_ends
 from creditgraph.queries.profile_history import period_text
@@ -41,8 +42,7 @@ _ROLE_ZH = {"LEGAL_REP": "法定代表人", "HOLDS_SHARES": "股东"}
 def _events(store, include_history: bool, as_of: dt.date) -> pd.DataFrame:
     """Counted events: active (or any with ``include_history``), decided on or before ``as_of``."""
     ev = fetch(store, "scan_events", {"history": bool(include_history)}, arrow=True)
-    ev = ev[(ev["decided"].isna() | (pd.to_datetime(ev["decided"]) <= pd.Timestamp(as_of))).to_numpy()]
-    return ev.drop_duplicates(["subject", "event"])
+    return decided_by(ev, as_of).drop_duplicates(["subject", "event"])
 
 
 def _event_nodes(b: EvidenceBuilder, ev: pd.DataFrame) -> None:

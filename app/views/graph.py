@@ -45,7 +45,7 @@ include_history = any(s != "active" for s in statuses)
 try:
     with st.spinner("展开邻域 Expanding the neighbourhood…"):
         res = C.run_analysis("neighborhood", uid=uid, hops=int(hops), rel_types=tuple(rels), limit=int(cap),
-                             include_history=include_history, **F.as_of_params(C.analysis_fn("neighborhood"), as_of))
+                             include_history=include_history, **F.as_of_params(as_of))
 except (KeyError, ValueError) as exc:
     st.error(f"无法展开 Cannot expand: {exc}")
     st.stop()

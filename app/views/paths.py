@@ -42,7 +42,7 @@ if a == b:
 try:
     with st.spinner("查找路径 Finding paths…"):
         res = C.run_analysis("paths", a=a, b=b, max_hops=int(max_hops), all_paths=bool(all_paths), limit=int(limit),
-                             **F.as_of_params(C.analysis_fn("paths"), as_of))
+                             **F.as_of_params(as_of))
 except (KeyError, ValueError) as exc:
     st.error(f"无法查找 Cannot search: {exc}")
     st.stop()

@@ -38,12 +38,11 @@ with c1:
     which = st.selectbox("名单 List", list(available), format_func=lambda k: available[k][0], key="risk_list")
     title, fn_name, fixed = available[which]
     params: dict[str, Any] = dict(fixed)
-    fn = C.analysis_fn(fn_name)
     as_of = st.date_input("截至日期 As of", value=dt.date.today(), min_value=F.FIRST_DAY, max_value=dt.date(2100, 1, 1),
                           key="risk_as_of", help="只看该日有效的任职与持股、该日及以前决定的处罚 Only roles and holdings valid "
                           "that day, and penalties decided by then")
-    params.update(F.as_of_params(fn, as_of))
-    if which in ("repeat_person", "phoenix") and F.takes(fn, "attribution"):
+    params.update(F.as_of_params(as_of))
+    if which in ("repeat_person", "phoenix"):
         params["attribution"] = st.radio(
             "处罚归责 Attribution of penalties", list(F.ATTRIBUTION_TEXT), horizontal=True,
             format_func=lambda a: F.ATTRIBUTION_TEXT[a], key="risk_attribution",
