@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from pathlib import Path
 
 import numpy as np
@@ -19,25 +18,10 @@ import pandas as pd
 import pytest
 
 from creditgraph.etl import synth
+from tests.test_synth import parse_date as day
+from tests.test_synth import parse_ratio as ratio
 
 MISSING = ("", "N/A", "\\N")
-_DATE = [re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})"), re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})"),
-         re.compile(r"^(\d{4})(\d{2})(\d{2})$")]
-
-
-def day(s: str):
-    if not s or s in MISSING or s.startswith("9999"):
-        return None
-    for rx in _DATE:
-        m = rx.match(s)
-        if m:
-            return np.datetime64(f"{int(m[1]):04d}-{int(m[2]):02d}-{int(m[3]):02d}")
-    raise AssertionError(f"unparseable date {s!r}")
-
-
-def ratio(s: str) -> float:
-    s = s.strip()
-    return float(s[:-1]) / 100 if s.endswith("%") else float(s)
 
 
 def read(d: Path, name: str) -> pd.DataFrame:
