@@ -90,6 +90,29 @@ def store(request, tmp_path):
     s.close()
 
 
+@pytest.fixture(params=["embedded", "neo4j"])
+def target(request, tmp_path, monkeypatch):
+    """``(settings, open_graph)`` for a graph the pipeline loads on either store (id key ``test-key``;
+    Neo4j: the session's server, wiped, with the run records under ``tmp_path``)."""
+    import dataclasses
+
+    from creditgraph.graph.config import load_settings
+
+    if request.param == "embedded":
+        from creditgraph.graph.embedded import EmbeddedStore
+
+        s = dataclasses.replace(load_settings(), store="embedded", db_path=tmp_path / "graph", id_key="test-key")
+        return s, lambda: EmbeddedStore(s.db_path, read_only=True)
+    from creditgraph.graph.neo4j_store import Neo4jStore
+    from tests.neo4j_fixture import neo4j_store_factory
+
+    server = request.getfixturevalue("neo4j_server")
+    neo4j_store_factory(server).close()  # wiped, schema created
+    monkeypatch.setenv("CREDITGRAPH_RUNS", str(tmp_path / "runs"))
+    return (dataclasses.replace(load_settings(), store="neo4j", neo4j=server, id_key="test-key"),
+            lambda: Neo4jStore.from_settings(server))
+
+
 @pytest.fixture
 def realdata() -> Path:
     if not REALDATA.is_dir():

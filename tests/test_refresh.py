@@ -359,22 +359,6 @@ def test_neo4j_reader_in_a_loop_sees_the_old_or_the_new_graph_never_a_mix(synthe
 
 
 # --- credit repair -------------------------------------------------------------------------------------
-@pytest.fixture(params=["embedded", "neo4j"])
-def target(request, tmp_path, monkeypatch):
-    """``(settings, open_graph)`` for a graph on either store (Neo4j: the session's server, wiped)."""
-    if request.param == "embedded":
-        s = settings(tmp_path / "graph")
-        return s, lambda: EmbeddedStore(s.db_path, read_only=True)
-    from creditgraph.graph.neo4j_store import Neo4jStore
-    from tests.neo4j_fixture import neo4j_store_factory
-
-    server = request.getfixturevalue("neo4j_server")
-    neo4j_store_factory(server).close()  # wiped, schema created
-    monkeypatch.setenv("CREDITGRAPH_RUNS", str(tmp_path / "runs"))
-    return (dataclasses.replace(load_settings(), store="neo4j", neo4j=server, id_key=ID_KEY),
-            lambda: Neo4jStore.from_settings(server))
-
-
 def test_credit_repair_leaves_default_analyses_but_stays_in_history(tmp_path, target):
     graph_settings, open_graph = target
     write(tmp_path / "base", "enterprises.csv", ENT_HEADER + f"{U1},湖州某某贸易有限公司,,存续,2008-6-16,,10,湖州,,张三,,2024-01-01\n")

@@ -20,22 +20,6 @@ REP_HEADER = "enterprise_uscc,person_name,id_no,position,since,until,change_flag
 SH_HEADER = "enterprise_uscc,holder_name,holder_kind,holder_id,ratio,since,until,change_flag,updated_at\n"
 
 
-@pytest.fixture(params=["embedded", "neo4j"])
-def target(request, tmp_path, monkeypatch):
-    """``(settings, open_graph)`` on either store (Neo4j: the session's server, wiped)."""
-    if request.param == "embedded":
-        s = dataclasses.replace(load_settings(), store="embedded", db_path=tmp_path / "graph", id_key=ID_KEY)
-        return s, lambda: EmbeddedStore(s.db_path, read_only=True)
-    from creditgraph.graph.neo4j_store import Neo4jStore
-    from tests.neo4j_fixture import neo4j_store_factory
-
-    server = request.getfixturevalue("neo4j_server")
-    neo4j_store_factory(server).close()
-    monkeypatch.setenv("CREDITGRAPH_RUNS", str(tmp_path / "runs"))
-    return (dataclasses.replace(load_settings(), store="neo4j", neo4j=server, id_key=ID_KEY),
-            lambda: Neo4jStore.from_settings(server))
-
-
 def roles(open_graph, rtype: str = "LEGAL_REP") -> pd.DataFrame:
     """Every role edge with the person's name and its interval, as ISO texts."""
     with open_graph() as g:
