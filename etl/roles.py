@@ -62,8 +62,9 @@ def bounds(df: pd.DataFrame) -> dict[str, pd.Series]:
 
 
 def _pct(r: pd.Series) -> pd.Series:
-    text = (r.astype("float64") * 100).round(2).map(lambda v: f"{v:g}%", na_action="ignore")
-    return text.astype("string").fillna("—")
+    """Ratios as percentages (``0.3`` → ``30%``, ``0.3333`` → ``33.33%``, missing → ``—``), vectorised."""
+    text = (r.astype("float64") * 100).round(2).astype("string").str.replace(r"\.0+$", "", regex=True)
+    return (text + "%").fillna("—")
 
 
 def equity_history(sh: pd.DataFrame, ch: pd.DataFrame) -> pd.DataFrame:
