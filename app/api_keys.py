@@ -105,13 +105,7 @@ def load_keys(doc: Mapping[str, Any]) -> dict[str, ApiKey]:
 
 
 def _keys_table(doc):
-    import tomlkit
-
-    if "api" not in doc:
-        doc["api"] = tomlkit.table()
-    if "keys" not in doc["api"]:
-        doc["api"]["keys"] = tomlkit.table(is_super_table=True)
-    return doc["api"]["keys"]
+    return auth.config_table(doc, "api", "keys")
 
 
 def add_key(path: Path, name: str, role: str, rate_per_minute: float | None = None) -> tuple[ApiKey, str]:

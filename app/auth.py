@@ -450,14 +450,19 @@ def _save_doc(path: Path, doc) -> None:
         raise
 
 
-def _users_table(doc):
+def config_table(doc, section: str, name: str):
+    """The ``[section.name]`` super-table of a config document (``[auth.users]``, ``[api.keys]``), made if missing."""
     import tomlkit
 
-    if "auth" not in doc:
-        doc["auth"] = tomlkit.table()
-    if "users" not in doc["auth"]:
-        doc["auth"]["users"] = tomlkit.table(is_super_table=True)
-    return doc["auth"]["users"]
+    if section not in doc:
+        doc[section] = tomlkit.table()
+    if name not in doc[section]:
+        doc[section][name] = tomlkit.table(is_super_table=True)
+    return doc[section][name]
+
+
+def _users_table(doc):
+    return config_table(doc, "auth", "users")
 
 
 def add_user(path: Path, name: str, role: str, password: str | None) -> User:
