@@ -53,10 +53,12 @@ ROLES = ("investigator", "supervisor", "admin")
 #: ``reveal``: granted by ``reveal_roles``, not here.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "investigator": frozenset({"explore", "export"}),
-    "supervisor": frozenset({"explore", "export"}),
-    "admin": frozenset({"explore", "export", "status", "refresh", "users", "audit"}),
+    "supervisor": frozenset({"explore", "export", "casework"}),
+    "admin": frozenset({"explore", "export", "status", "refresh", "users", "audit", "casework"}),
 }
-ACTIONS = ("explore", "export", "reveal", "status", "refresh", "users", "audit")
+#: ``casework``: file and review objections, request and grant credit repairs, record commitments and
+#: red-list entries, draw inspections (credit lifecycle, etl/casework.py).
+ACTIONS = ("explore", "export", "reveal", "status", "refresh", "users", "audit", "casework")
 MODES = ("local", "password", "header")
 MIN_PASSWORD = 10
 _USERNAME = re.compile(r"[A-Za-z0-9_.@-]{1,64}")  # used with fullmatch: "$" would let a trailing newline in

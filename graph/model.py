@@ -75,6 +75,8 @@ class GraphModel:
     rels: dict[str, RelType]
     penalty_kinds: dict[str, dict] = field(default_factory=dict)
     penalty_statuses: dict[str, dict] = field(default_factory=dict)
+    #: every code table of the schema by name (penalty_kinds, commitment_kinds, red_list_kinds …)
+    codes: dict[str, dict[str, dict]] = field(default_factory=dict)
 
     def node(self, label: str) -> NodeType:
         try:
@@ -169,6 +171,8 @@ def load_model(text: str | None = None) -> GraphModel:
         rels=rels,
         penalty_kinds=doc.get("penalty_kinds", {}),
         penalty_statuses=doc.get("penalty_statuses", {}),
+        codes={k: {str(c): v for c, v in doc[k].items()} for k in doc
+               if k.endswith(("_kinds", "_statuses")) and isinstance(doc[k], dict)},
     )
 
 

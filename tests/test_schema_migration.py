@@ -15,7 +15,7 @@ from creditgraph.graph.model import MODEL, load_model
 def old_model():
     """The model as version 1 had it: LEGAL_REP with ``since`` and no interval."""
     text = resources.files("creditgraph.graph").joinpath("schema.yaml").read_text(encoding="utf-8")
-    text = text.replace("version: 2", "version: 1")
+    text = text.replace(f"version: {MODEL.version}\n", "version: 1\n")
     text = text.replace("valid_from: {type: DATE, label_zh: 任职起始日期, renamed_from: since}", "since: {type: DATE, label_zh: 任职日期}")
     return load_model(text)
 
