@@ -29,7 +29,7 @@ from creditgraph.graph import normalize as nz
 from creditgraph.etl.identity import link_identities
 from creditgraph.etl.report import RejectReport
 from creditgraph.etl import roles
-from creditgraph.etl.transform import FLAG_CORRECT, FLAG_DELETE
+from creditgraph.etl.transform import BREACH_KIND, BREACH_REASON, FLAG_CORRECT, FLAG_DELETE
 from creditgraph.graph.store import isin, lookup
 
 REL_FRAMES = list[tuple[str, str, str, pd.DataFrame]]
@@ -356,43 +356,93 @@ class Builder:
                 "report_year": part["report_year"], **roles.bounds(part),
                 "changes": part["changes"] if "changes" in part.columns else None, "source": self.source}))
 
-    def penalties(self, df: pd.DataFrame, directory: pd.DataFrame) -> None:
+    def _live_rows(self, df: pd.DataFrame, deletes: dict[str, pd.Series]) -> tuple[pd.DataFrame, int]:
+        """The rows not flagged delete, and how many were: those delete the nodes ``deletes`` names
+        (label -> one uid per row)."""
         dele = (df["change_flag"] == FLAG_DELETE).to_numpy()
-        if dele.any():
-            self.batch.delete_nodes.setdefault("PenaltyEvent", []).extend(df.loc[dele, "uid"].tolist())
-        df = df[~dele].copy() if dele.any() else df.copy()
+        for label, uids in deletes.items():
+            self.batch.delete_nodes.setdefault(label, []).extend(uids[dele].tolist())
+        return df[~dele].copy(), int(dele.sum())
+
+    def subjects(self, df: pd.DataFrame, table: str, directory: pd.DataFrame) -> pd.DataFrame:
+        """The rows whose subject is identified, with ``subject_uid`` and ``subject_label``; Person nodes
+        for the natural persons.
+
+        An enterprise resolves as any reference does (:meth:`resolve_enterprise`); a natural person is
+        their ID number's person, else a person known by name on this record only (``NM:<record uid>:<name>``).
+        ``region`` falls back to the enterprise's region, then to the person ID's region of issue.
+        """
         person_subject = df["subject_is_person"].to_numpy()
-        ents = df[~person_subject].copy()
-        ents = self.resolve_enterprise(ents, "subject", "penalties", directory, "subject_name")
+        ents = self.resolve_enterprise(df[~person_subject].copy(), "subject", table, directory, "subject_name")
+        ents = ents.assign(subject_label="Enterprise")
         ppl = df[person_subject].copy()
         nameless = (ppl["person_name"].isna() & ppl["subject_name"].isna()).to_numpy()
         if nameless.any():
-            self.report.add(ppl, nameless, "person_name", "penalised person has neither a name nor a valid ID: not loaded",
-                            table="penalties")
+            self.report.add(ppl, nameless, "person_name", "person has neither a name nor a valid ID: not loaded",
+                            table=table)
             ppl = ppl[~nameless]
-        self.batch.count_rows("penalties", int(dele.sum()) + len(ents) + len(ppl))
         ppl["person_name"] = ppl["person_name"].fillna(ppl["subject_name"])
         ppl["scope_uid"] = "DEBTOR"
-        ppl["person_uid"] = self.person_uid(ppl, "person_name", "scope_uid")
-        ppl["person_uid"] = ppl["person_uid"].where(ppl["person_uid"].str.startswith("ID:"), "NM:" + ppl["uid"] + ":" + ppl["person_name"])
-        events = pd.concat([ents, ppl], ignore_index=True)
+        uid = self.person_uid(ppl, "person_name", "scope_uid")
+        ppl["subject_uid"] = uid.where(uid.str.startswith("ID:"), "NM:" + ppl["uid"] + ":" + ppl["person_name"])
+        self.batch.add_nodes("Person", self.persons(ppl, ppl["subject_uid"], "person_name"))
+        out = pd.concat([ents, ppl.assign(subject_label="Person")], ignore_index=True)
         region_of = pd.Series(directory["region"].to_numpy(), index=directory["uid"].to_numpy())
-        region = events["region"].astype("string")
-        if "subject_uid" in events:
-            region = region.fillna(lookup(events["subject_uid"], region_of))
-        region = region.fillna(events["pid_region"])
+        out["region"] = out["region"].astype("string").fillna(lookup(out["subject_uid"], region_of)).fillna(out["pid_region"])
+        return out
+
+    def subject_edges(self, rtype: str, label: str, df: pd.DataFrame, uid_col: str = "uid", **props) -> None:
+        """``rtype`` edges from each row's subject to its ``label`` node."""
+        for src in ("Enterprise", "Person"):
+            part = df[(df["subject_label"] == src).to_numpy()]
+            self.batch.add_rels(rtype, src, label, pd.DataFrame({"src": part["subject_uid"], "dst": part[uid_col], **props}))
+
+    def penalties(self, df: pd.DataFrame, directory: pd.DataFrame) -> None:
+        df, deleted = self._live_rows(df, {"PenaltyEvent": df["uid"]})
+        events = self.subjects(df, "penalties", directory)
+        self.batch.count_rows("penalties", deleted + len(events))
+        self.penalty_events(events.assign(removed=events["removed"].where(~events["removed_open"].astype(bool))))
+
+    def penalty_events(self, events: pd.DataFrame) -> None:
+        """PenaltyEvent nodes, PENALIZED from their subjects, LOCATED_IN their regions."""
+        region = events["region"]
         self.batch.add_nodes("PenaltyEvent", pd.DataFrame({
             "uid": events["uid"], "kind": events["kind"], "source_id": events["record_id"], "doc_no": events["doc_no"],
             "decided": events["decided"], "reason": events["reason"], "result": events["result"], "amount": events["amount"],
             "authority": events["authority"], "region": region, "province": region.str.slice(0, 2), "city": region.str.slice(0, 4),
-            "status": events["status"], "removed": events["removed"].where(~events["removed_open"].astype(bool)),
-            "removal_reason": events["removal_reason"], "subject_name": events["subject_name"].fillna(events["person_name"]),
+            "status": events["status"], "removed": events["removed"], "removal_reason": events["removal_reason"],
+            "subject_name": events["subject_name"].fillna(events["person_name"]),
             "source": self.source, "updated_at": events["updated_at"]}))
-        self.batch.add_rels("PENALIZED", "Enterprise", "PenaltyEvent", pd.DataFrame({"src": ents["subject_uid"], "dst": ents["uid"], "role": "subject"}))
-        self.batch.add_nodes("Person", self.persons(ppl, ppl["person_uid"], "person_name"))
-        self.batch.add_rels("PENALIZED", "Person", "PenaltyEvent", pd.DataFrame({"src": ppl["person_uid"], "dst": ppl["uid"], "role": "subject"}))
-        located = pd.DataFrame({"src": events["uid"], "dst": region}).dropna()
-        self.batch.add_rels("LOCATED_IN", "PenaltyEvent", "Region", located)
+        self.subject_edges("PENALIZED", "PenaltyEvent", events, role="subject")
+        self.batch.add_rels("LOCATED_IN", "PenaltyEvent", "Region", pd.DataFrame({"src": events["uid"], "dst": region}).dropna())
+
+    def commitments(self, df: pd.DataFrame, directory: pd.DataFrame) -> None:
+        """Commitment nodes and COMMITTED edges; a breached or false commitment also yields its
+        commitment_breach event (``CB:<record id>``), which a kept or pending one (a correction) deletes."""
+        breach_uid = "CB:" + df["record_id"]
+        df, deleted = self._live_rows(df, {"Commitment": df["uid"], "PenaltyEvent": breach_uid})
+        cm = self.subjects(df, "commitments", directory)
+        self.batch.count_rows("commitments", deleted + len(cm))
+        self.batch.add_nodes("Commitment", pd.DataFrame({
+            "uid": cm["uid"], "kind": cm["kind"], "source_id": cm["record_id"], "matter": cm["matter"], "made": cm["made"],
+            "deadline": cm["deadline"], "status": cm["status"], "verified": cm["verified"], "authority": cm["authority"],
+            "region": cm["region"], "subject_name": cm["subject_name"].fillna(cm["person_name"]), "source": self.source,
+            "updated_at": cm["updated_at"]}))
+        self.subject_edges("COMMITTED", "Commitment", cm)
+        broken = cm["status"].isin(list(BREACH_REASON)).to_numpy()
+        self.batch.delete_nodes.setdefault("PenaltyEvent", []).extend(("CB:" + cm.loc[~broken, "record_id"]).tolist())
+        self.penalty_events(breach_events(cm[broken]))
+
+    def red_lists(self, df: pd.DataFrame, directory: pd.DataFrame) -> None:
+        df, deleted = self._live_rows(df, {"RedListEntry": df["uid"]})
+        rl = self.subjects(df, "red_lists", directory)
+        self.batch.count_rows("red_lists", deleted + len(rl))
+        self.batch.add_nodes("RedListEntry", pd.DataFrame({
+            "uid": rl["uid"], "kind": rl["kind"], "source_id": rl["record_id"], "list_name": rl["list_name"],
+            "entered": rl["entered"], "removed": rl["removed"], "status": rl["status"], "authority": rl["authority"],
+            "region": rl["region"], "subject_name": rl["subject_name"].fillna(rl["person_name"]), "source": self.source,
+            "updated_at": rl["updated_at"]}))
+        self.subject_edges("HONORED", "RedListEntry", rl)
 
     def regions(self) -> None:
         ref = regions_reference()
@@ -406,6 +456,19 @@ class Builder:
             ref = pd.concat([ref, pd.DataFrame({"uid": e, "level": np.where(e.str.endswith("0000"), "province", np.where(e.str.endswith("00"), "city", "county")),
                                                 "province": e.str.slice(0, 2), "city": e.str.slice(0, 4)})], ignore_index=True)
         self.batch.add_nodes("Region", ref)
+
+
+def breach_events(cm: pd.DataFrame) -> pd.DataFrame:
+    """The commitment_breach events of breached or false commitments (rows of :meth:`Builder.subjects`), in
+    the columns :meth:`Builder.penalty_events` takes: decided on the check, else the deadline, else the day made."""
+    none = pd.Series(pd.NA, index=cm.index, dtype="string")
+    return pd.DataFrame({
+        "uid": "CB:" + cm["record_id"], "kind": BREACH_KIND, "record_id": cm["record_id"], "doc_no": none,
+        "decided": cm["verified"].fillna(cm["deadline"]).fillna(cm["made"]),
+        "reason": cm["status"].map(BREACH_REASON).astype("string") + cm["matter"].fillna(""),
+        "result": none, "amount": np.nan, "authority": cm["authority"], "region": cm["region"], "status": "active",
+        "removed": pd.NaT, "removal_reason": none, "subject_name": cm["subject_name"], "person_name": cm["person_name"],
+        "updated_at": cm["updated_at"], "subject_uid": cm["subject_uid"], "subject_label": cm["subject_label"]})
 
 
 def build(tables: dict[str, pd.DataFrame], report: RejectReport, id_key: bytes, source: str,
@@ -433,8 +496,9 @@ def build(tables: dict[str, pd.DataFrame], report: RejectReport, id_key: bytes, 
         b.legal_reps_from_subjects(ents, covered, stored_reps)
     if "shareholders" in tables:
         b.shareholders(tables["shareholders"], directory_all, tables.get("equity_changes"))
-    if "penalties" in tables:
-        b.penalties(tables["penalties"], directory_all)
+    for recorded in ("penalties", "commitments", "red_lists"):
+        if recorded in tables:
+            getattr(b, recorded)(tables[recorded], directory_all)
     for amending in ("equity_changes", "cluster_addresses"):  # they amend other tables' records
         if amending in tables:
             b.batch.count_rows(amending, len(tables[amending]))

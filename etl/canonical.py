@@ -56,7 +56,20 @@ FILE_KEYS = {
     "equity_changes": ("enterprise_uscc", "enterprise_subject_id"),
     "penalties": ("record_id",),
     "cluster_addresses": ("address",),
+    "commitments": ("record_id",),
+    "red_lists": ("record_id",),
 }
+
+
+def _subject_fields(what: str) -> tuple[Field, ...]:
+    """The subject of a record, given as the ``penalties`` table gives it (an enterprise or a natural person)."""
+    return (
+        Field("subject_uscc", "uscc", doc="USCC, legacy registration number, or a natural person's resident ID"),
+        Field("subject_subject_id", "text"),
+        Field("subject_name", "name", doc=f"the {what} enterprise (or person) as named"),
+        Field("person_name", "name", doc=f"the {what} natural person, or the legal person named on the record"),
+        Field("person_id_no", "id_no"),
+    )
 
 
 def _t(name: str, doc: str, record_key: tuple[str, ...], *fields: Field) -> Table:
@@ -138,13 +151,10 @@ TABLES: dict[str, Table] = {
             "penalties",
             "Penalty events: administrative penalties, abnormal-operation and serious-illegal listings, dishonest judgment debtors.",
             ("kind", "record_id"),
-            Field("kind", "text", required=True, doc="administrative_penalty | abnormal_operation | serious_illegal | dishonest_debtor"),
+            Field("kind", "text", required=True, doc="administrative_penalty | abnormal_operation | serious_illegal | dishonest_debtor "
+                  "(commitment_breach events come from the commitments table)"),
             Field("record_id", "text", required=True, doc="the source's record id"),
-            Field("subject_uscc", "uscc"),
-            Field("subject_subject_id", "text"),
-            Field("subject_name", "name", doc="the penalised enterprise (or person) as named"),
-            Field("person_name", "name", doc="a penalised natural person, or the legal person named on the decision"),
-            Field("person_id_no", "id_no"),
+            *_subject_fields("penalised"),
             Field("doc_no", "text", doc="decision number (决定书文号)"),
             Field("decided", "date", doc="decision or listing date"),
             Field("reason", "text"),
@@ -163,6 +173,34 @@ TABLES: dict[str, Table] = {
             Field("address", "text", required=True),
             Field("region", "region"),
             Field("name", "text", doc="the registration centre's name"),
+        ),
+        _t(
+            "commitments", "Credit commitments (信用承诺); a breached or false one also becomes a commitment_breach event.",
+            ("record_id",),
+            Field("record_id", "text", required=True, doc="the source's record id"),
+            Field("kind", "text", required=True,
+                  doc="approval_substitute | self_published | industry | repair, or the Chinese label (审批替代型 …)"),
+            *_subject_fields("committing"),
+            Field("matter", "text", doc="what was promised (承诺事项)"),
+            Field("made", "date", doc="date of the commitment"),
+            Field("deadline", "date", doc="date by which it must be kept; before made rejects the row"),
+            Field("status", "text", doc="pending | kept | breached | false (待核查, 已履约, 违背承诺, 虚假承诺); empty: pending"),
+            Field("verified", "date", doc="date the authority checked it (核查日期)"),
+            Field("authority", "text"),
+            Field("region", "region", doc="division code of the accepting authority"),
+        ),
+        _t(
+            "red_lists", "Red lists (红名单, 守信激励): A-level taxpayers, integrity models and the like.", ("record_id",),
+            Field("record_id", "text", required=True, doc="the source's record id"),
+            Field("kind", "text", doc="a_taxpayer | integrity_model | contract_abiding | other, or the Chinese label; "
+                  "any other text is other (kept as list_name)"),
+            Field("list_name", "text", doc="the list's name as published"),
+            *_subject_fields("listed"),
+            Field("entered", "date", doc="listing date"),
+            Field("removed", "date", doc="removal date; the 9999 sentinel means still listed"),
+            Field("status", "text", doc="active / removed; derived from removed when absent"),
+            Field("authority", "text"),
+            Field("region", "region", doc="division code of the listing authority"),
         ),
     )
 }

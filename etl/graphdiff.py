@@ -26,7 +26,7 @@ from creditgraph.etl.roles import CORRECTION, ENDED_DELETE_FLAG
 from creditgraph.graph.model import KEY, coerce_frame
 from creditgraph.graph.store import GraphStore, isin, lookup, pair_key
 
-NODE_ORDER = ["Region", "Enterprise", "Person", "PenaltyEvent", "Address", "Phone", "Email"]
+NODE_ORDER = ["Region", "Enterprise", "Person", "PenaltyEvent", "Commitment", "RedListEntry", "Address", "Phone", "Email"]
 
 # Edges a record owns: when the record is in the extract, its edges of these
 # types are exactly the ones the extract gives (an enterprise that moved loses
@@ -39,6 +39,10 @@ OWNED_EDGES = [
     ("PenaltyEvent", "LOCATED_IN", "PenaltyEvent", "Region", "src"),
     ("PenaltyEvent", "PENALIZED", "Enterprise", "PenaltyEvent", "dst"),
     ("PenaltyEvent", "PENALIZED", "Person", "PenaltyEvent", "dst"),
+    ("Commitment", "COMMITTED", "Enterprise", "Commitment", "dst"),
+    ("Commitment", "COMMITTED", "Person", "Commitment", "dst"),
+    ("RedListEntry", "HONORED", "Enterprise", "RedListEntry", "dst"),
+    ("RedListEntry", "HONORED", "Person", "RedListEntry", "dst"),
     # identity links of the people an extract touches are recomputed graph-wide (etl.identity)
     ("Person", "POSSIBLY_SAME_AS", "Person", "Person", "src"),
     ("Person", "POSSIBLY_SAME_AS", "Person", "Person", "dst"),

@@ -21,6 +21,7 @@ from typing import Callable
 import pandas as pd
 
 from creditgraph.etl.build import GraphBatch, build
+from creditgraph.etl.casework import overlay_batch
 from creditgraph.etl.graphdiff import NODE_ORDER, ChangeSet, apply_changes, diff_batch, stored_legal_reps
 from creditgraph.etl.profiles import load_profile
 from creditgraph.etl.read import read_extract
@@ -148,12 +149,12 @@ def subject_reps(store: GraphStore, clean: dict[str, pd.DataFrame]) -> pd.DataFr
 
 
 def owned_records(batch: GraphBatch, profile: str) -> dict[str, pd.Series]:
-    """Records whose own edges (address, phone, region, penalty subject; a person's identity links,
-    recomputed by ``etl.identity``) the extract states in full."""
+    """Records whose own edges (address, phone, region; the subject of a penalty, commitment or red-list
+    entry; a person's identity links, recomputed by ``etl.identity``) the extract states in full."""
     ents = batch.node_frame("Enterprise")
     return {"Enterprise": ents.loc[ents["source"] == profile, "uid"] if len(ents) else pd.Series(dtype="string"),
-            "PenaltyEvent": batch.node_frame("PenaltyEvent").get("uid", pd.Series(dtype="string")),
-            "Person": batch.node_frame("Person").get("uid", pd.Series(dtype="string"))}
+            **{label: batch.node_frame(label).get("uid", pd.Series(dtype="string"))
+               for label in ("PenaltyEvent", "Commitment", "RedListEntry", "Person")}}
 
 
 def has_data(store: GraphStore) -> bool:
@@ -188,6 +189,7 @@ class _Loader:
         reps = subject_reps(store, self.clean) if against_graph else None
         batch = build(self.clean, self.report, self.settings.id_key_bytes, self.profile, directory, reps,
                       store if against_graph else None)
+        overlay_batch(batch, self.settings)  # objections and repairs worked in the tool outlive the extract
         self.rows = dict(batch.rows)
         self.timings["resolve"] = time.perf_counter() - t
         self.identity_seconds = batch.identity_seconds  # part of resolve, reported apart (not summed)

@@ -42,13 +42,14 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, Callable, cast
 
 import pandas as pd
 
 from creditgraph.graph import normalize as nz
 from creditgraph.etl import roles
 from creditgraph.etl.build import build
+from creditgraph.etl.casework import overlay_batch
 from creditgraph.etl.graphdiff import ChangeSet, Rels, apply_changes, diff_batch, fetch_rels
 from creditgraph.etl.joblog import JobLog
 from creditgraph.etl.pipeline import (DIRECTORY, WRITER_CHECKPOINT_MB, FatalLoadError, LoadReport, Progress,
@@ -68,7 +69,7 @@ MODES = ("auto", "incremental", "snapshot")
 # the graph element a canonical table's records become, for per-table counts (equity changes and
 # cluster addresses amend elements other tables own: see the manifest's per-label "graph" counts)
 TABLE_ELEMENT = {"enterprises": "Enterprise", "legal_reps": "LEGAL_REP", "shareholders": "HOLDS_SHARES",
-                 "penalties": "PenaltyEvent"}
+                 "penalties": "PenaltyEvent", "commitments": "Commitment", "red_lists": "RedListEntry"}
 
 
 @dataclass
@@ -134,6 +135,7 @@ def table_counts(extract, report: RejectReport, clean: dict[str, pd.DataFrame], 
 
 # --- resolving references against the graph ----------------------------------------------
 DIRECTORY_COLS = ["uid", "subject_id", "name_key", "province", "region"]
+RECORD_TABLES = ("penalties", "commitments", "red_lists")  # tables of records about one subject
 
 
 def _cols(clean: dict[str, pd.DataFrame], pairs) -> pd.Series:
@@ -150,13 +152,13 @@ def extract_directory(store: GraphStore, clean: dict[str, pd.DataFrame]) -> pd.D
     "unique match" rules still see all candidates.
     """
     uids = _cols(clean, [("enterprises", "uid"), ("legal_reps", "enterprise_ref"), ("shareholders", "enterprise_ref"),
-                         ("shareholders", "holder_uscc"), ("penalties", "subject_ref")])
+                         ("shareholders", "holder_uscc"), *((t, "subject_ref") for t in RECORD_TABLES)])
     if "shareholders" in clean:
         uids = pd.concat([uids, ("REG:" + clean["shareholders"]["holder_regno"].astype("string")).dropna()])
     sids = _cols(clean, [("legal_reps", "enterprise_subject_id"), ("shareholders", "enterprise_subject_id"),
-                         ("penalties", "subject_subject_id")])
+                         *((t, "subject_subject_id") for t in RECORD_TABLES)])
     names = _cols(clean, [("legal_reps", "enterprise_name"), ("shareholders", "enterprise_name"),
-                          ("shareholders", "holder_name"), ("penalties", "subject_name")])
+                          ("shareholders", "holder_name"), *((t, "subject_name") for t in RECORD_TABLES)])
     keys = nz.name_key(names).dropna()
     tbl = store.run_arrow(DIRECTORY)  # filtered here: the directory of a large graph is large
     if tbl.num_rows == 0:
@@ -210,6 +212,12 @@ def rederive_ratios(store: GraphStore, batch, modes: dict[str, str]) -> int:
 SCOPED_ENTERPRISES = "MATCH (e:Enterprise) WHERE e.source = $s AND e.resolved RETURN e.uid AS uid"
 SCOPED_PENALTIES = ("MATCH (v:PenaltyEvent) WHERE v.source = $s AND v.kind IN $kinds "
                     "RETURN v.uid AS uid, v.source_id AS source_id")
+SCOPED_COMMITMENTS = "MATCH (c:Commitment) WHERE c.source = $s RETURN c.uid AS uid, c.source_id AS source_id"
+SCOPED_RED_LISTS = "MATCH (r:RedListEntry) WHERE r.source = $s RETURN r.uid AS uid, r.source_id AS source_id"
+# per snapshot table of records: its label, the statement listing the records it loaded, and the labels and uid
+# prefixes of the nodes a stale record takes with it (a commitment's breach event)
+SNAPSHOT_RECORDS = {"commitments": ("Commitment", SCOPED_COMMITMENTS, {"PenaltyEvent": "CB:"}),
+                    "red_lists": ("RedListEntry", SCOPED_RED_LISTS, {})}
 
 
 def _upper(s: pd.Series) -> pd.Series:
@@ -239,18 +247,27 @@ def snapshot_deletes(store: GraphStore, modes: dict[str, str], extract, batch, s
         guard("enterprises", len(stale), len(scoped))
         nodes["Enterprise"] = stale
     if "penalties" in snap:
-        raw = extract.tables["penalties"]
         ev = batch.node_frame("PenaltyEvent")
         # the kinds this snapshot covers: every kind when a file carries the kind as a column (a kind
-        # with no row left is then gone), else the kinds of the per-kind files delivered
+        # with no row left is then gone), else the kinds of the per-kind files delivered; never the kinds
+        # another table delivers (commitment_breach: the commitments table's)
         covered = extract.covered("penalties", "kind")
-        kinds = sorted(store.model.penalty_kinds if covered is None else covered | set(ev["kind"].dropna()))
+        own = {k for k, v in store.model.penalty_kinds.items() if v.get("table", "penalties") == "penalties"}
+        kinds = sorted(own if covered is None else (covered | set(ev["kind"].dropna())) & own)
         scoped = store.scan(SCOPED_PENALTIES, {"s": source, "kinds": kinds})
-        keep_ids = nz.clean_missing(raw["record_id"].astype("string")).str.strip()
-        gone = ~isin(scoped["uid"], ev["uid"] if len(ev) else pd.Series(dtype="string")) & ~isin(scoped["source_id"], keep_ids)
-        stale = scoped["uid"].astype("string")[gone]
+        stale = _stale_records(scoped, ev, extract.tables["penalties"])
         guard("penalties", len(stale), len(scoped))
         nodes["PenaltyEvent"] = stale
+    for table, (label, scan, companions) in SNAPSHOT_RECORDS.items():
+        if table not in snap:
+            continue
+        scoped = store.scan(scan, {"s": source})
+        stale = _stale_records(scoped, batch.node_frame(label), extract.tables[table])
+        guard(table, len(stale), len(scoped))
+        nodes[label] = stale
+        ids = scoped.loc[isin(scoped["uid"], stale), "source_id"].astype("string")
+        for other, prefix in companions.items():
+            nodes[other] = pd.concat([nodes.get(other, pd.Series(dtype="string")), prefix + ids], ignore_index=True)
     for table, rtype in (("legal_reps", "LEGAL_REP"), ("shareholders", "HOLDS_SHARES")):
         if table not in snap:
             continue
@@ -265,6 +282,14 @@ def snapshot_deletes(store: GraphStore, modes: dict[str, str], extract, batch, s
                 rels.append((rtype, a, b, roles.end_frame(stale["src"], stale["dst"], pd.Timestamp(batch.effective),
                                                           roles.ENDED_SNAPSHOT)))
     return nodes, rels
+
+
+def _stale_records(scoped: pd.DataFrame, loaded: pd.DataFrame, raw: pd.DataFrame) -> pd.Series:
+    """uids of the stored records (``uid``, ``source_id``) a snapshot no longer holds: neither loaded now nor
+    named by any of its rows (a row rejected this time does not delete its record)."""
+    keep_ids = nz.clean_missing(raw["record_id"].astype("string")).str.strip()
+    gone = ~isin(scoped["uid"], loaded["uid"] if len(loaded) else pd.Series(dtype="string")) & ~isin(scoped["source_id"], keep_ids)
+    return scoped["uid"].astype("string")[gone]
 
 
 # --- the run --------------------------------------------------------------------------
@@ -299,6 +324,7 @@ def _plan(store: GraphStore, run: _Run, report: RejectReport, prof, source, sett
             directory = directory[~isin(directory["uid"], gone)]
         batch = build(clean, report, settings.id_key_bytes, prof.name, directory if len(directory) else None,
                       subject_reps(store, clean), store)
+        overlay_batch(batch, settings)  # objections and repairs worked in the tool outlive the extract
         if len(gone):  # ... and are not brought back as stubs by rows that name them
             batch.nodes["Enterprise"] = [f[~isin(f["uid"], gone)] for f in batch.nodes.get("Enterprise", [])]
         rederive_ratios(store, batch, modes)
@@ -319,7 +345,20 @@ def _apply(store: GraphStore, cs: ChangeSet, run: _Run, run_id: str) -> None:
         run.counts = store.counts()  # recorded in the manifest: `creditgraph verify` compares
 
 
-def _refresh_embedded(run: _Run, report, prof, source, settings, mode, max_delete, dry_run, run_id):
+Planner = Callable[[GraphStore], tuple[Any, ChangeSet]]
+
+
+def write_version(settings: Settings, plan: Planner, run: _Run, run_id: str, dry_run: bool = False):
+    """Plan a change set against the published graph and write it as a new graph version, all or nothing.
+
+    ``plan(store)`` returns (anything, change set). Returns (anything, change set, {"old", "new"} version,
+    published). An empty change set (or ``dry_run``) publishes nothing. The caller holds the lock.
+    """
+    fn = _write_embedded if settings.store == "embedded" else _write_neo4j
+    return fn(settings, plan, run, run_id, dry_run)
+
+
+def _write_embedded(settings: Settings, plan: Planner, run: _Run, run_id: str, dry_run: bool):
     from creditgraph.graph.embedded import EmbeddedStore
 
     root = Path(settings.db_path)
@@ -329,11 +368,11 @@ def _refresh_embedded(run: _Run, report, prof, source, settings, mode, max_delet
         old = snapshots.current_name(root)
     cur = EmbeddedStore(root, read_only=True)
     try:
-        extract, clean, modes, cs = _plan(cur, run, report, prof, source, settings, mode, max_delete)
+        planned, cs = plan(cur)
     finally:
         cur.close()
     if cs.empty or dry_run:
-        return extract, clean, modes, cs, {"old": old, "new": old}, False
+        return planned, cs, {"old": old, "new": old}, False
     with run.stage("copy", f"copying snapshot {old}"):
         name, tmp = snapshots.prepare(root, copy_current=True)
     store = None
@@ -353,25 +392,25 @@ def _refresh_embedded(run: _Run, report, prof, source, settings, mode, max_delet
             store.close()
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return extract, clean, modes, cs, {"old": old, "new": name}, True
+    return planned, cs, {"old": old, "new": name}, True
 
 
-def _refresh_neo4j(run: _Run, report, prof, source, settings, mode, max_delete, dry_run, run_id):
+def _write_neo4j(settings: Settings, plan: Planner, run: _Run, run_id: str, dry_run: bool):
     from creditgraph.graph.store import open_store
 
     store = cast("Neo4jStore", open_store(settings))  # settings.store is "neo4j" here
     try:
         store.create_schema()
         old = store.get_meta("graph_version")
-        extract, clean, modes, cs = _plan(store, run, report, prof, source, settings, mode, max_delete)
+        planned, cs = plan(store)
         if cs.empty or dry_run:
-            return extract, clean, modes, cs, {"old": old, "new": old}, False
+            return planned, cs, {"old": old, "new": old}, False
         new = str(int(old or 0) + 1)
         with store.atomic():  # one transaction: readers see the whole refresh or none of it (docs/neo4j.md)
             _apply(store, cs, run, run_id)
             with run.stage("publish", "stamping the graph version"):
                 store.set_meta("graph_version", new)  # stamped last
-        return extract, clean, modes, cs, {"old": old, "new": new}, True
+        return planned, cs, {"old": old, "new": new}, True
     finally:
         store.close()
 
@@ -399,9 +438,12 @@ def run_refresh(source: str | Path, profile: str = "canonical", settings: Settin
     try:
         with _lock(settings):
             log.to_file(folder / "log.jsonl")
-            fn = _refresh_embedded if settings.store == "embedded" else _refresh_neo4j
-            extract, clean, modes, cs, version, published = fn(
-                run, report, prof, source, settings, mode, max_delete, dry_run, run_id)
+
+            def plan(store: GraphStore):
+                extract, clean, modes, cs = _plan(store, run, report, prof, source, settings, mode, max_delete)
+                return (extract, clean, modes), cs
+
+            (extract, clean, modes), cs, version, published = write_version(settings, plan, run, run_id, dry_run)
     except snapshots.Locked as exc:
         log.event("locked", level="error", message=str(exc))
         log.close()
@@ -466,4 +508,6 @@ def neo4j_statements(model=None) -> list[dict]:
     """
     return [{"name": "etl:graph_directory", "text": DIRECTORY, "params": {}},
             {"name": "refresh:scoped_enterprises", "text": SCOPED_ENTERPRISES, "params": {"s": "STRING"}},
-            {"name": "refresh:scoped_penalties", "text": SCOPED_PENALTIES, "params": {"s": "STRING", "kinds": "LIST<STRING>"}}]
+            {"name": "refresh:scoped_penalties", "text": SCOPED_PENALTIES, "params": {"s": "STRING", "kinds": "LIST<STRING>"}},
+            {"name": "refresh:scoped_commitments", "text": SCOPED_COMMITMENTS, "params": {"s": "STRING"}},
+            {"name": "refresh:scoped_red_lists", "text": SCOPED_RED_LISTS, "params": {"s": "STRING"}}]

@@ -28,7 +28,7 @@ FLAG_INSERT, FLAG_UPDATE, FLAG_DELETE = "insert", "update", "delete"
 FLAG_CORRECT = "correct"
 ROLE_TABLES = ("legal_reps", "shareholders")
 # dates of things that happened: a future date or the 9999 sentinel there is dropped with a note
-EVENT_DATES = frozenset({"founded", "decided", "since", "change_date", "paid_date"})
+EVENT_DATES = frozenset({"founded", "decided", "since", "change_date", "paid_date", "made", "verified", "entered"})
 DOUBLE_UTF8_NOTE = ("double-encoded text (UTF-8 read as Latin-1/Windows-1252 and saved again): repaired "
                     "exactly; fix the export")
 
@@ -41,6 +41,9 @@ REGION_UNKNOWN_NOTE = ("not a known {level} name or division code (GB/T 2260): t
 # enterprise fields a row loads without when they cannot be read (noted, the company still loads)
 OPTIONAL_ENTERPRISE_DATES = ("founded", "dissolved")
 
+# penalty kinds another table delivers (``table:`` in graph/schema.yaml): a penalties row may not use them
+FOREIGN_KINDS = {k: v["table"] for k, v in MODEL.penalty_kinds.items() if v.get("table", "penalties") != "penalties"}
+PENALTY_KINDS = sorted(k for k in MODEL.penalty_kinds if k not in FOREIGN_KINDS)
 KIND_ALIASES = {
     **{k: k for k in MODEL.penalty_kinds},
     **{v["code"]: k for k, v in MODEL.penalty_kinds.items()},
@@ -55,6 +58,22 @@ STATUS_ALIASES = {
     "有效": "active", "在列": "active", "移出": "removed", "已移出": "removed",
     "信用修复": "repaired", "已修复": "repaired", "撤销": "withdrawn", "异议": "withdrawn",
 }
+COMMITMENT_KINDS = MODEL.codes["commitment_kinds"]
+COMMITMENT_STATUSES = MODEL.codes["commitment_statuses"]
+RED_LIST_KINDS = MODEL.codes["red_list_kinds"]
+# Code tables read from free text: the key (any case) or the Chinese label exactly, else the first
+# pattern (a regex over the text) that matches, in order.
+COMMITMENT_KIND_PATTERNS = (("approval_substitute", "审批替代|告知承诺"), ("self_published", "主动承诺|自主公示|主动公示"),
+                            ("industry", "行业自律"), ("repair", "修复"))
+COMMITMENT_STATUS_PATTERNS = (("false", "虚假"), ("breached", "违背|违诺|失信|未履约|未履行|不履行"),
+                              ("kept", "履约|履行|守诺"), ("pending", "待核查|待核实|核查中|未到期"))
+RED_LIST_KIND_PATTERNS = (("a_taxpayer", "(?i)A级纳税|纳税信用A级|纳税信用等级A"), ("integrity_model", "诚信示范|诚信经营示范"),
+                          ("contract_abiding", "守合同重信用"))
+RED_LIST_STATUSES = {"active": "active", "removed": "removed", "有效": "active", "在列": "active", "列入": "active",
+                     "移出": "removed", "已移出": "removed", "撤销": "removed"}
+# the PenaltyEvent a breached or false commitment yields (graph/schema.yaml, Commitment)
+BREACH_KIND = "commitment_breach"
+BREACH_REASON = {"breached": "违背信用承诺：", "false": "虚假承诺："}
 ENTERPRISE_WORDS = r"公司|企业|集团|合伙|厂|中心|银行|商行|事务所|研究所|合作社|协会|基金|信托|管理处|经营部|门市部|店$"
 
 
@@ -71,6 +90,25 @@ def _seconds_of_day(text: pd.Series) -> np.ndarray:
         v = pc.if_else(pc.equal(v, ""), pa.scalar(None, pa.string()), v)
         total += pc.fill_null(pc.cast(v, pa.int64()), 0).to_numpy(zero_copy_only=False) * factor
     return total
+
+
+def read_code(text: pd.Series, codes, patterns=()) -> pd.Series:
+    """Each text as a code table's key: the key itself (any case), its Chinese ``label_zh``, else the key of
+    the first ``(key, regex)`` pattern found in the text; NA where nothing fits (or the text is empty).
+
+    >>> read_code(pd.Series(["KEPT", "已履约", "已按期履约", "?"]), {"kept": {"label_zh": "已履约"}},
+    ...           [("kept", "履约")]).tolist()
+    ['kept', 'kept', 'kept', <NA>]
+    """
+    t = nz.clean_missing(text.astype("string")).str.strip()
+    exact = {**{k.lower(): k for k in codes}, **{v["label_zh"]: k for k, v in codes.items()}}
+    out = t.str.lower().map(exact).astype("string")
+    for key, rx in patterns:
+        todo = out.isna() & t.notna()
+        if not todo.any():
+            break
+        out = out.mask(todo & t.str.contains(rx, regex=True).fillna(False), key)
+    return out
 
 
 class Cleaner:
@@ -215,6 +253,29 @@ class Cleaner:
         df[f"{prefix}_code_kind"] = v["kind"]
         return df
 
+    def _record_id(self, df: pd.DataFrame, table: str) -> pd.DataFrame:
+        self._text(df, ["record_id"], table)
+        return self._reject(df, df["record_id"].isna().to_numpy(), table, "record_id", "required field record_id is empty")
+
+    def _coded(self, df: pd.DataFrame, table: str, col: str, code: pd.Series, reason: str) -> pd.DataFrame:
+        """``col`` replaced by its code (:func:`read_code`); rows whose text names no code are rejected."""
+        df = self._reject(df, code.isna().to_numpy(), table, col, reason)
+        df[col] = code.loc[df.index].astype("string")
+        return df
+
+    def _subject(self, df: pd.DataFrame, table: str) -> pd.DataFrame:
+        """The subject of a record (penalties, commitments, red lists): an enterprise by code, subject id or
+        name, or a natural person; a resident ID in ``subject_uscc`` makes the subject that person."""
+        self._text(df, ["subject_subject_id"], table)
+        df = self._names(df, table, ["subject_name", "person_name"])
+        pid = ids.validate_resident_id(df["subject_uscc"].astype("string"))
+        person_subject = pid["kind"].isin(["valid", "masked", "legacy"]).to_numpy()
+        df["person_id_no"] = df["person_id_no"].where(~person_subject, df["subject_uscc"])
+        df["subject_uscc"] = df["subject_uscc"].where(~person_subject)
+        df["subject_is_person"] = person_subject
+        df = self._subject_code(df, "subject", table, "subject_subject_id", "subject_name")
+        return self._person_id(df, table, "person_id_no")
+
     # --- tables -----------------------------------------------------------------
     def enterprises(self, df: pd.DataFrame) -> pd.DataFrame:
         t = "enterprises"
@@ -350,27 +411,22 @@ class Cleaner:
         df = self._flags(df, t)
         kind = nz.clean_missing(df["kind"].astype("string")).map(KIND_ALIASES)
         df = self._reject(df.assign(kind=df["kind"]), kind.isna().to_numpy(), t, "kind",
-                          f"unknown penalty kind; use one of {sorted(MODEL.penalty_kinds)}")
+                          f"unknown penalty kind; use one of {PENALTY_KINDS}")
+        kind = kind.loc[df.index]
+        for k, table in FOREIGN_KINDS.items():
+            df = self._reject(df, (kind == k).to_numpy(), t, "kind",
+                              f"{k} events come from the {table} table (deliver the record there), not from penalties")
         df["kind"] = kind.loc[df.index]
-        self._text(df, ["record_id", "doc_no", "reason", "result", "authority", "removal_reason", "city", "district", "subject_subject_id"], t)
-        df = self._reject(df, df["record_id"].isna().to_numpy(), t, "record_id", "required field record_id is empty")
-        df = self._names(df, t, ["subject_name", "person_name"])
-        # the subject code may be a USCC or, for a natural-person debtor, an ID number
-        pid = ids.validate_resident_id(df["subject_uscc"].astype("string"))
-        person_subject = pid["kind"].isin(["valid", "masked", "legacy"]).to_numpy()
-        df["person_id_no"] = df["person_id_no"].where(~person_subject, df["subject_uscc"])
-        df["subject_uscc"] = df["subject_uscc"].where(~person_subject)
-        df["subject_is_person"] = person_subject
-        df = self._subject_code(df, "subject", t, "subject_subject_id", "subject_name")
-        df = self._person_id(df, t, "person_id_no")
+        df = self._record_id(df, t)
+        self._text(df, ["doc_no", "reason", "result", "authority", "removal_reason", "city", "district"], t)
+        df = self._subject(df, t)
         df = self._dates(df, t, ["decided", "removed"])
         df, amount = self._capital(df, t, "amount", "amount not understood")
         amount = amount["amount"]
         from_result = df["result"].str.extract(r"(\d[\d,]*(?:\.\d+)?\s*万?元)", expand=False)
         parsed = pv.parse_capital(from_result.astype("string"))["amount"]
         df["amount"] = amount.fillna(parsed)
-        region = nz.clean_missing(df["region"].astype("string")).str.replace(r"\D", "", regex=True)
-        df["region"] = region.where(region.str.len() >= 6).str.slice(0, 6)
+        df["region"] = _division(df["region"])
         status = nz.clean_missing(df["status"].astype("string")).map(STATUS_ALIASES)
         reason = df["removal_reason"].fillna("")
         removed = df["removed"].notna()
@@ -379,6 +435,49 @@ class Cleaner:
             ["repaired", "withdrawn", "removed"], default="active")
         df["status"] = status.fillna(pd.Series(derived, index=df.index)).astype("string")
         df["uid"] = df["kind"].map({k: v["code"] for k, v in MODEL.penalty_kinds.items()}) + ":" + df["record_id"]
+        return self._dedupe(df, t, ["uid"])
+
+    def commitments(self, df: pd.DataFrame) -> pd.DataFrame:
+        t = "commitments"
+        df = self._flags(df, t)
+        df = self._record_id(df, t)
+        df = self._coded(df, t, "kind", read_code(df["kind"], COMMITMENT_KINDS, COMMITMENT_KIND_PATTERNS),
+                         f"unknown commitment kind; use one of {list(COMMITMENT_KINDS)} or its Chinese label "
+                         f"({'、'.join(v['label_zh'] for v in COMMITMENT_KINDS.values())})")
+        status = read_code(df["status"], COMMITMENT_STATUSES, COMMITMENT_STATUS_PATTERNS)
+        given = nz.clean_missing(df["status"].astype("string")).notna()
+        df = self._coded(df, t, "status", status.mask(~given, "pending"),
+                         f"unknown commitment status; use one of {list(COMMITMENT_STATUSES)} or its Chinese label "
+                         "(empty: pending)")
+        self._text(df, ["matter", "authority"], t)
+        df = self._subject(df, t)
+        df = self._dates(df, t, ["made", "deadline", "verified"])
+        df["deadline"] = df["deadline"].where(~df["deadline_open"].to_numpy(dtype=bool))
+        backwards = (df["deadline"] < df["made"]).fillna(False).to_numpy(dtype=bool)
+        df = self._reject(df, backwards, t, "deadline", "deadline before the date the commitment was made (made)")
+        df["region"] = _division(df["region"])
+        df["uid"] = "CM:" + df["record_id"]
+        return self._dedupe(df, t, ["uid"])
+
+    def red_lists(self, df: pd.DataFrame) -> pd.DataFrame:
+        t = "red_lists"
+        df = self._flags(df, t)
+        df = self._record_id(df, t)
+        self._text(df, ["kind", "list_name", "authority"], t)
+        kind = read_code(df["kind"], RED_LIST_KINDS, RED_LIST_KIND_PATTERNS)
+        other = kind.isna().to_numpy()  # any other list is "other", its text kept as the list's name
+        df["list_name"] = df["list_name"].where(~(other & df["list_name"].isna().to_numpy()), df["kind"])
+        df["kind"] = kind.fillna("other")
+        df = self._subject(df, t)
+        df = self._dates(df, t, ["entered", "removed"])
+        df["removed"] = df["removed"].where(~df["removed_open"].to_numpy(dtype=bool))
+        status = nz.clean_missing(df["status"].astype("string")).str.strip().str.lower().map(RED_LIST_STATUSES)
+        given = nz.clean_missing(df["status"].astype("string")).notna()
+        derived = pd.Series(np.where(df["removed"].notna(), "removed", "active"), index=df.index, dtype="string")
+        df = self._coded(df, t, "status", status.mask(~given, derived).astype("string"),
+                         "unknown red-list status; use active or removed (有效/在列, 移出/已移出), or leave it empty")
+        df["region"] = _division(df["region"])
+        df["uid"] = "RL:" + df["record_id"]
         return self._dedupe(df, t, ["uid"])
 
     def cluster_addresses(self, df: pd.DataFrame) -> pd.DataFrame:
@@ -428,6 +527,12 @@ class Cleaner:
         df["pid_birth_year"] = v["birth_year"].where(kind.isin(["valid", "legacy"]))
         return df
 
+
+
+def _division(region: pd.Series) -> pd.Series:
+    """A division code column as 6 digits (a 9-digit township code cut to its county); NA otherwise."""
+    digits = nz.clean_missing(region.astype("string")).str.replace(r"\D", "", regex=True)
+    return digits.where(digits.str.len() >= 6).str.slice(0, 6)
 
 
 def clean_tables(tables: dict[str, pd.DataFrame], report: RejectReport, flags) -> dict[str, pd.DataFrame]:

@@ -820,3 +820,31 @@ def test_hard_identity_cases_are_planted(small):
         if x["a"]["end_signal"] == "serious_illegal":
             assert a["status"] in ("存续", "在业") and parse_date(a["dissolved"]) is None
     assert gt["counts"]["revoked_without_dissolution_date"] > 0.3 * gt["counts"]["revoked"]
+
+
+def test_commitments_and_red_lists_with_their_truth(small):
+    d, gt = small
+    cm, rl = read(d, "commitments", gt), read(d, "red_lists", gt)
+    truth = gt["commitments"]
+    assert len(cm) == truth["loadable"] and len(rl) == gt["red_lists"]["loadable"]
+    assert 0.06 < truth["rows"] / gt["generator"]["enterprises"] < 0.1 and 0.02 < len(rl) / gt["generator"]["enterprises"] < 0.04
+    assert 0.10 <= len(truth["breach_events"]) / len(cm) <= 0.16
+    assert set(cm["kind"]) >= {"approval_substitute", "审批替代型", "告知承诺制", "主动承诺"}  # keys, labels, variants
+    assert (cm["subject_uscc"].str.len() == 15).any() and cm["person_id_no"].str.contains(r"\*{8}").any()
+    broken = {(b["file"], b["reason"]) for b in gt["bad_rows"]}
+    assert {("commitments.csv", "deadline before made"), ("red_lists.csv", "missing required field record_id")} <= broken
+    # breaches never touch planted patterns
+    planted = planted_codes(gt)["codes"]
+    breached = cm[cm["record_id"].isin(truth["breached"] + truth["false"])]
+    assert not set(breached["subject_uscc"].str.upper()) & planted
+    # each red/black pair: one person, current legal representative of both; the black one actively listed
+    lr = read(d, "legal_reps", gt)
+    lr = lr[(lr["is_legal_rep"] == "1") & lr["until"].isin(MISSING)]
+    reps = set(zip(lr["enterprise_uscc"].str.upper(), lr["person_name"]))
+    pen = read(d, "penalties", gt)
+    active = {f"{KIND_CODE[k]}:{r}" for k, r, s in zip(pen["kind"], pen["record_id"], pen["status"])
+              if s == "active" and k in ("serious_illegal", "dishonest_debtor")}
+    assert gt["red_black_pairs"]
+    for p in gt["red_black_pairs"]:
+        assert (p["red"], p["person"]) in reps and (p["black"], p["person"]) in reps
+        assert p["black_events"] and set(p["black_events"]) <= active and p["red"] in gt["red_lists"]["red_listed"]

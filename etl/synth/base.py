@@ -175,6 +175,24 @@ DEFINITIONS = {
         "events: current legal representative of each, yet no penalty falls in their tenure; the rule that "
         "attributes every penalty to today's people flags them)."
     ),
+    "commitments": (
+        "commitments.csv (credit commitments 信用承诺; canonical layout only): rows, loadable (rows that load: all but "
+        "the broken ones listed in bad_rows, which are always there), by_kind and by_status of the loadable rows, "
+        "breached and false (record ids), breach_events (their commitment_breach PenaltyEvents, CB:<record id>), "
+        "person_subjects (commitments of natural persons known by name and a masked ID). Kinds and statuses are "
+        "written as keys, Chinese labels or variants (告知承诺制, 主动承诺, 未履约 …). Breaches fall only on "
+        "background enterprises that no risk pattern can reach and on those persons: the risk-pattern truth holds "
+        "with the breach events loaded."
+    ),
+    "red_lists": (
+        "red_lists.csv (红名单 / 守信激励; canonical layout only): rows, loadable, by_kind (a list other than the three "
+        "named ones is written as its name and loads as kind other), red_listed (enterprise keys, see "
+        "enterprise_identity, of entries listed today) and removed (entries removed since)."
+    ),
+    "red_black_pairs": (
+        "Red-listed companies (red, with its entry red_entry) whose current legal representative (person, by name) "
+        "also represents a company with an active serious_illegal or dishonest_debtor event (black, black_events)."
+    ),
     "bad_rows": (
         "Rows broken on purpose: file, row (1-based line number, header = row 1; the same numbering for Parquet), "
         "column (as written in the file), field (canonical name), reason. Broken rows never belong to planted "

@@ -253,6 +253,7 @@ def generate(enterprises: int, seed: int, out: Path, profile: str = "canonical",
         fname = f"{of.stem}.{ext}"
         if bad_rows > 0:
             bad.extend(_break_rows(rng, of, cols, elig, bad_rows, fname, planted_ids))
+        bad.extend({"file": fname, **{k: b[k] for k in ("row", "column", "field", "reason")}} for b in tb.broken or ())
         names, arrays = list(cols), list(cols.values())
         if fmt == "csv":
             _write_csv(out / fname, names, arrays, encoding)

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from creditgraph.etl.synth import credit
 from creditgraph.etl.synth import identity as SI
 from creditgraph.etl.synth import names as W
 from creditgraph.etl.synth.base import CURRENCIES, EVENT_KINDS, EXIT_BOTH, EXIT_CHANGE, EXIT_NONE, EVENT_STATUSES, ID_FOREIGN, ID_FULL, ID_MASKED, IND_NAMES, KIND_CODES, KIND_INDIVIDUAL, KIND_MODEL, KIND_SOLE_PROPRIETOR, NO_DAY, PROVINCE_ABBR, REF, R_BG, STATUSES, STYLES, ST_ACTIVE, ST_REMOVED, ST_REPAIRED, ST_WITHDRAWN, S_CUNXU, S_DIAOXIAO, S_ZAIYE, _cat, _civil, _day, _istr, _money_parts, _null_where, _pad, _replace_rows, _s, _set_where, _take, _weights
@@ -20,6 +21,7 @@ class _Table:
     cols: dict[str, pa.Array]  # canonical field -> values, in file row order
     eligible: np.ndarray  # rows that may be broken
     kinds: np.ndarray | None = None  # penalties: event kind per row
+    broken: list[dict] | None = None  # rows broken on purpose whatever ``bad_rows`` asks (row index, column, reason)
 
 
 def _tokens(rng, k: int, choices: tuple) -> pa.Array:
@@ -390,4 +392,8 @@ def _build_tables(w: _World, profile: str) -> dict[str, _Table]:
         "change_flag": flags(len(cl)), "updated_at": stamps(len(cl)),
     }
     tables["cluster_addresses"] = _Table("cluster_addresses", ca, np.zeros(len(cl), bool))
+    # ------------------------------------------------ credit commitments and red lists (etl.synth.credit)
+    for name, make in (("commitments", credit.commitments), ("red_lists", credit.red_lists)):
+        cols, broken, w.truth[name] = make(w, fmt, flags, stamps)
+        tables[name] = _Table(name, cols, np.zeros(len(cols["record_id"]), bool), broken=broken)
     return tables

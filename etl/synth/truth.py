@@ -377,6 +377,8 @@ def _ground_truth(w: _World, args: dict, bad: list[dict]) -> dict:
         "old_rule_only": d["old_rule_only"], "history": _history_counts(w),
         "cross_region_links": {lv: sum(x["level"] == lv for x in d["links"]) for lv in ("province", "city", "county")},
         "equity_chains": len(chains), "decoys": {k: len(v) for k, v in decoys.items()}, "bad_rows": len(bad),
+        "commitments": t["commitments"]["loadable"], "commitment_breach_events": len(t["commitments"]["breach_events"]),
+        "red_lists": t["red_lists"]["loadable"], "red_black_pairs": len(t["red_lists"]["red_black_pairs"]),
         **_identity_counts(w, people, shells, d["phoenix"]),
     }
     return {
@@ -390,5 +392,8 @@ def _ground_truth(w: _World, args: dict, bad: list[dict]) -> dict:
         "equity_chains": chains,
         "decoys": decoys,
         "people": people,
+        "commitments": t["commitments"],
+        "red_lists": {k: v for k, v in t["red_lists"].items() if k != "red_black_pairs"},
+        "red_black_pairs": t["red_lists"]["red_black_pairs"],
         "bad_rows": bad,
     }
