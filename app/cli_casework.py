@@ -1,0 +1,154 @@
+"""``creditgraph objection …`` and ``creditgraph repair …``: objections (异议处理) and credit repairs
+(信用修复) worked by staff with the ``casework`` permission (supervisor, admin). Each step is kept in
+the casework ledger, written into the graph as a new version and audited (app/casework.py).
+
+Exit codes: 0 done, 1 the step was refused (unknown record or case, wrong state; nothing changed),
+2 bad input, 75 a load or refresh holds the lock (the step is recorded: ``creditgraph casework sync``
+writes it once the lock is free), 77 sign-in refused or role without ``casework``.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from creditgraph.app.cli_summary import console
+
+objection_app = typer.Typer(help="objections (异议处理): file, review, list", no_args_is_help=True)
+repair_app = typer.Typer(help="credit repairs (信用修复): request, grant, reject, list", no_args_is_help=True)
+casework_app = typer.Typer(help="the casework ledger", no_args_is_help=True)
+
+DbOpt = Annotated[Optional[Path], typer.Option("--db", help="embedded store folder (default ./data/graph or CREDITGRAPH_DB)")]
+Neo4jOpt = Annotated[bool, typer.Option("--neo4j", help="use the Neo4j store")]
+DayOpt = Annotated[Optional[str], typer.Option("--day", help="the step's date (YYYY-MM-DD; default today)")]
+ReasonOpt = Annotated[str, typer.Option("--reason", help="why (kept in the ledger and the audit log)")]
+
+
+def _run(db, neo4j, step, *args, **kw) -> None:
+    """Sign in with ``casework``, run a step of app/casework.py and print the case."""
+    from creditgraph.app import casework
+    from creditgraph.app.cli import fail, settings_for
+    from creditgraph.app.cli_security import cli_user
+    from creditgraph.graph.snapshots import Locked
+
+    settings = settings_for(db, neo4j)
+    who = cli_user(settings, ("casework",), local_actions=("casework",)).fields()
+    try:
+        case = getattr(casework, step)(settings, who, *args, **kw)
+    except casework.CaseError as exc:
+        fail(str(exc), 1)
+    except Locked as exc:
+        fail(f"{exc}; the step is recorded: run `creditgraph casework sync` afterwards", 75)
+    pub = case.get("published") or {}
+    console.print(f"{case['id']} {case['record']}: {case['state']} (graph version {pub.get('version')}, "
+                  f"{pub.get('changes', 0)} changes)")
+
+
+def _corrections(pairs: list[str]) -> dict:
+    out = {}
+    for p in pairs:
+        field, sep, value = p.partition("=")
+        if not sep or not field.strip():
+            raise typer.BadParameter(f"{p!r}: write FIELD=VALUE, e.g. amount=2000")
+        out[field.strip()] = value.strip()
+    return out
+
+
+@objection_app.command("file")
+def objection_file(record: Annotated[str, typer.Argument(help="the disputed record's uid, e.g. AP:2023-001")],
+                   reason: ReasonOpt, on_behalf_of: Annotated[Optional[str], typer.Option(
+                       "--on-behalf-of", help="the subject that disputes it, when staff file for it")] = None,
+                   day: DayOpt = None, db: DbOpt = None, neo4j: Neo4jOpt = False) -> None:
+    """Dispute a record: it leaves every punishment use until the objection is reviewed."""
+    _run(db, neo4j, "file_objection", record, reason, on_behalf_of, day)
+
+
+@objection_app.command("review")
+def objection_review(case: Annotated[str, typer.Argument(help="the objection, e.g. OBJ-000001")],
+                     outcome: Annotated[str, typer.Option("--outcome", help="upheld | corrected | withdrawn")],
+                     reason: ReasonOpt,
+                     set_: Annotated[Optional[list[str]], typer.Option("--set", help="a corrected field, FIELD=VALUE "
+                                                                      "(with --outcome corrected)")] = None,
+                     day: DayOpt = None, db: DbOpt = None, neo4j: Neo4jOpt = False) -> None:
+    """Close an objection: upheld withdraws the record, corrected changes its fields, withdrawn restores it."""
+    _run(db, neo4j, "review_objection", case, outcome, reason, _corrections(set_ or []), day)
+
+
+@repair_app.command("request")
+def repair_request(record: Annotated[str, typer.Argument(help="the record to repair, e.g. AO:2022-17")],
+                   reason: ReasonOpt,
+                   condition: Annotated[Optional[list[str]], typer.Option("--condition", help="a condition staff must "
+                                                                          "confirm (repeatable)")] = None,
+                   day: DayOpt = None, db: DbOpt = None, neo4j: Neo4jOpt = False) -> None:
+    """Ask for a credit repair of a penalty or list entry."""
+    _run(db, neo4j, "request_repair", record, reason, condition or [], day)
+
+
+@repair_app.command("grant")
+def repair_grant(case: Annotated[str, typer.Argument(help="the repair case, e.g. REP-000001")], reason: ReasonOpt,
+                 confirm: Annotated[Optional[list[str]], typer.Option("--confirm", help="a condition confirmed "
+                                                                      "(each of the request's, repeatable)")] = None,
+                 day: DayOpt = None, db: DbOpt = None, neo4j: Neo4jOpt = False) -> None:
+    """Grant a repair: the record leaves punishment use and stays archived (status repaired)."""
+    _run(db, neo4j, "decide_repair", case, "granted", reason, confirm or [], day)
+
+
+@repair_app.command("reject")
+def repair_reject(case: Annotated[str, typer.Argument(help="the repair case")], reason: ReasonOpt,
+                  day: DayOpt = None, db: DbOpt = None, neo4j: Neo4jOpt = False) -> None:
+    """Reject a repair request; the record stays as it is."""
+    _run(db, neo4j, "decide_repair", case, "rejected", reason, None, day)
+
+
+def _list(kind: str, state: Optional[str], overdue: bool, as_json: bool, db, neo4j) -> None:
+    from creditgraph.app.cli import settings_for
+    from creditgraph.app.cli_security import require_cli
+    from creditgraph.etl.casework import list_cases
+
+    settings = settings_for(db, neo4j)
+    require_cli(settings, "casework")
+    df = list_cases(settings, kind, state)
+    if overdue:
+        df = df[df["overdue"]]
+    if as_json:
+        for r in df.to_dict("records"):
+            print(json.dumps(r, ensure_ascii=False, default=str))
+        return
+    if df.empty:
+        console.print(f"no {kind} cases")
+    for r in df.to_dict("records"):
+        due = f"  due {r['deadline']}{'  OVERDUE' if r['overdue'] else ''}" if kind == "objection" else ""
+        console.print(f"{r['id']}  {r['record']}  {r['state']}{due}  {r['last_step']} by {r['last_by']}  {r['reason']}",
+                      markup=False, soft_wrap=True)
+
+
+StateOpt = Annotated[Optional[str], typer.Option("--state", help="only cases in this state")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="JSON lines")]
+
+
+@objection_app.command("list")
+def objection_list(state: StateOpt = None, overdue: Annotated[bool, typer.Option(
+                       "--overdue", help="only open objections past their time limit")] = False,
+                   as_json: JsonOpt = False, db: DbOpt = None, neo4j: Neo4jOpt = False) -> None:
+    """The objections, newest first, with their deadline (overdue ones marked)."""
+    _list("objection", state, overdue, as_json, db, neo4j)
+
+
+@repair_app.command("list")
+def repair_list(state: StateOpt = None, as_json: JsonOpt = False, db: DbOpt = None, neo4j: Neo4jOpt = False) -> None:
+    """The repair cases, newest first."""
+    _list("repair", state, False, as_json, db, neo4j)
+
+
+@casework_app.command("sync")
+def casework_sync(db: DbOpt = None, neo4j: Neo4jOpt = False) -> None:
+    """Write every case's marks into the graph again (after a step whose write was refused)."""
+    from creditgraph.app import casework
+    from creditgraph.app.cli import settings_for
+    from creditgraph.app.cli_security import cli_user
+
+    settings = settings_for(db, neo4j)
+    out = casework.sync(settings, cli_user(settings, ("casework",), local_actions=("casework",)).fields())
+    console.print(f"{out['records']} records; {out.get('changes', 0)} changes; graph version {out.get('version')}")

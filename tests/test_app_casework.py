@@ -1,0 +1,63 @@
+"""The objections & repairs page (app/views/casework.py) driven by AppTest: only the roles with
+``casework`` see it, and filing an objection there disputes the record in the graph."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from creditgraph.etl import casework as cw
+from creditgraph.etl.pipeline import run_load
+from creditgraph.graph.config import Settings
+from creditgraph.graph.embedded import EmbeddedStore
+from tests.test_casework import extract
+
+APP = Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py"
+
+
+@pytest.fixture
+def graph(tmp_path, monkeypatch) -> Settings:
+    s = Settings(db_path=tmp_path / "graph")
+    run_load(extract(tmp_path / "src"), "canonical", s)
+    monkeypatch.setenv("CREDITGRAPH_DB", str(s.db_path))
+    monkeypatch.setenv("CREDITGRAPH_AUDIT_LOG", str(tmp_path / "audit.jsonl"))
+    for var in ("CREDITGRAPH_STORE", "CREDITGRAPH_CONFIG"):
+        monkeypatch.delenv(var, raising=False)
+    return s
+
+
+def page(role: str, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("CREDITGRAPH_LOCAL_ROLE", role)
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_an_investigator_is_neither_shown_nor_served_the_casework_page(graph, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    at = page("investigator", monkeypatch)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("views/casework.py")
+    direct = AppTest.from_file(str(APP.parent / "views" / "casework.py"), default_timeout=60).run()
+    assert any("Not allowed" in e.value for e in direct.error)
+    assert not direct.dataframe
+
+
+def test_a_supervisor_files_an_objection_and_the_record_is_disputed(graph, monkeypatch):
+    at = page("supervisor", monkeypatch)
+    at.switch_page("views/casework.py").run()
+    assert not at.exception and not at.error
+    at.text_input[0].input("AP:P2")
+    at.text_area[0].input("处罚对象有误 wrong subject")
+    at.button[0].click().run()  # the objection form's submit button
+    assert not at.exception, at.exception
+    assert any("AP:P2" in s.value for s in at.success), [e.value for e in at.error]
+    with EmbeddedStore(graph.db_path, read_only=True) as g:
+        assert g.nodes_by("PenaltyEvent", "uid", ["AP:P2"], ["status"])["status"].item() == "disputed"
+    assert [c["record"] for c in cw.read_cases(graph).values()] == ["AP:P2"]
+    at.switch_page("views/casework.py").run()  # the queue now lists it, with its time limit
+    (table,) = [d.value for d in at.dataframe if "记录 Record" in d.value.columns and "期限 Due" in d.value.columns]
+    assert table["记录 Record"].tolist() == ["AP:P2"] and table["期限 Due"].notna().all()
