@@ -124,8 +124,14 @@ class Profile(BaseModel):
     former_holdings: list[_Row] = Field(default=[], description="holdings given up by as_of")
     former_roles: list[_Row] = Field(default=[], description="a person's enterprises they no longer represent")
     as_of: str = Field(description="the day the profile looks at (ISO date)")
-    penalties: list[_Row]
-    lists: list[_Row]
+    penalties: list[_Row] = Field(description="penalty timeline; status_zh 异议处理中 (disputed: under objection) "
+                                  "is never active")
+    lists: list[_Row] = Field(description="list memberships, black and warning lists then red ones (list_color: "
+                              "red / black / warning)")
+    commitments: list[_Row] = Field(default=[], description="credit commitments (信用承诺): kind_zh, matter, made, "
+                                    "deadline, status_zh, verified, authority; breached and false ones first")
+    red_lists: list[_Row] = Field(default=[], description="red-list entries (红名单): kind_zh, list_name, entered, "
+                                  "removed, status, current on as_of, authority")
     signals: list[Signal]
     related: list[RelatedParty]
     person_names: Literal["masked", "clear"]
@@ -399,6 +405,8 @@ def create_app(settings: Settings, keys: KeyRing | None = None) -> FastAPI:
             "related": m.rows(p["related"], ("name",), "label"),
             "holdings": m.rows(p["holdings"]), "roles": m.rows(p["roles"]), "penalties": m.rows(p["penalties"]),
             "lists": m.rows(p["lists"]), "signals": m.rows(p["signals"]),
+            "commitments": m.rows(p.get("commitments", pd.DataFrame())),
+            "red_lists": m.rows(p.get("red_lists", pd.DataFrame())),
             "former_legal_reps": m.rows(p.get("former_legal_reps", pd.DataFrame()), ("person_name",)),
             "former_shareholders": m.rows(p.get("former_shareholders", pd.DataFrame()), ("holder_name",), "holder_label"),
             "former_holdings": m.rows(p.get("former_holdings", pd.DataFrame())),

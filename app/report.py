@@ -53,6 +53,13 @@ SECTIONS = [
     ("penalties", "处罚与失信记录 Penalties and lists (history included)", {"decided": "日期", "kind_zh": "类别",
                                                                    "status_zh": "状态", "reason": "事由",
                                                                    "authority": "决定机关", "removed": "移出/修复"}),
+    ("lists", "名单 List memberships (red and black)", {"list_color_zh": "红/黑", "list": "名单", "listed": "列入日期",
+                                                        "status_zh": "状态", "removed": "移出日期"}),
+    ("commitments", "信用承诺 Credit commitments", {"kind_zh": "承诺类型", "matter": "承诺事项", "made": "承诺日期",
+                                                "deadline": "履约期限", "status_zh": "履约状态", "verified": "核查日期",
+                                                "authority": "受理机关"}),
+    ("red_lists", "红名单 Red lists", {"kind_zh": "红名单类别", "list_name": "名单名称", "entered": "列入日期",
+                                     "removed": "移出日期", "status_zh": "状态", "authority": "认定机关"}),
     ("signals", "风险信号 Risk signals", {"signal": "信号", "value": "取值", "detail": "依据"}),
     ("related", "关联方 Related parties", {"name": "名称", "label_zh": "类型", "via": "关联方式", "active_penalties": "有效处罚"}),
 ]
@@ -133,7 +140,7 @@ def report_html(store, uid: str, picture_png: bytes | None, names_masked: bool =
             continue
         parts += [f"<h2>{html.escape(title)}</h2>", _table(df, columns, names)]
     if picture_png:
-        parts += ['<div style="break-inside:avoid"><h2>关系图 Relationships (1 跳 hop)</h2>',
+        parts += ['<div style="break-inside:avoid;break-before:page"><h2>关系图 Relationships (1 跳 hop)</h2>',
                   f'<img alt="relationships" src="data:image/png;base64,{base64.b64encode(picture_png).decode()}"></div>']
     return f"<!doctype html><html><head><meta charset='utf-8'>{STYLE}</head><body>{''.join(parts)}</body></html>"
 

@@ -15,7 +15,7 @@ help) and :func:`coerce` turns command-line strings into those types::
 Families: :mod:`queries.neighborhood`, :mod:`queries.paths`,
 :mod:`queries.equity`, :mod:`queries.shell`, :mod:`queries.repeat`,
 :mod:`queries.cross_region`, :mod:`queries.suspected`, :mod:`queries.groups`,
-:mod:`queries.name_hubs`; people resolved over ``POSSIBLY_SAME_AS`` links in
+:mod:`queries.name_hubs`, :mod:`queries.red_black`; people resolved over ``POSSIBLY_SAME_AS`` links in
 :mod:`queries.identity` (every person-level analysis takes ``min_identity_score``),
 the end of a company from every signal in :mod:`queries.lifecycle`;
 results in :mod:`queries.result`, files in :mod:`queries.export`.
@@ -46,6 +46,7 @@ from creditgraph.queries.groups import risk_groups, risk_propagation
 from creditgraph.queries.name_hubs import name_hubs
 from creditgraph.queries.neighborhood import neighborhood
 from creditgraph.queries.paths import paths
+from creditgraph.queries.red_black import red_black_links
 from creditgraph.queries.repeat import phoenix_cases, repeat_offenders
 from creditgraph.queries.result import AnalysisResult, Evidence
 from creditgraph.queries.shell import shell_company_candidates
@@ -64,6 +65,7 @@ ANALYSES: dict[str, Callable[..., AnalysisResult]] = {
     "risk_groups": risk_groups,
     "risk_propagation": risk_propagation,
     "name_hubs": name_hubs,
+    "red_black_links": red_black_links,
 }
 
 # Parameters that take one of a few values.

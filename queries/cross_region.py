@@ -260,8 +260,9 @@ def _far_pairs(store, res: Resolution, regions: dict, level: str, max_hops: int,
     adj, nodes, edges = _party_graph(store, res, day)
     pos = nodes.get_indexer(sorted(regions))
     pen_idx = pos[pos >= 0]
-    reach = adj[pen_idx]
-    step = adj + identity(adj.shape[0], format="csr", dtype=np.int8)
+    # int32: an int8 product wraps (256 paths to one node sum to 0 and the sparse product drops the pair)
+    reach = adj[pen_idx].astype(np.int32)
+    step = adj.astype(np.int32) + identity(adj.shape[0], format="csr", dtype=np.int32)
     for _ in range(max_hops - 1):
         reach = reach @ step
         reach.data[:] = 1

@@ -97,6 +97,17 @@ ANALYSIS_COLUMN_LABELS: dict[str, dict[str, str]] = {
     "repeat_offenders": {"events": "关联企业事件数 Events", "enterprises": "关联企业数 Companies"},
     "risk_propagation": {"score": "传导风险分 Propagated risk", "events": "自身事件数 Own events"},
     "risk_groups": {"enterprises": "企业数 Companies", "events": "事件数 Events"},
+    "red_black_links": {
+        "conflict": "红黑冲突(同一主体) Direct conflict", "hops": "关联跳数 Hops",
+        "red": "红名单主体主键 Red-listed uid", "red_name": "红名单主体 Red-listed party",
+        "red_label": "红名单主体类型 Red-listed kind", "red_lists": "红名单 Red lists",
+        "red_entries": "红名单记录 Red-list entries", "red_region": "红名单主体地区代码 Red-listed region",
+        "red_region_name": "红名单主体地区 Red-listed region name", "black": "黑名单主体主键 Black-listed uid",
+        "black_name": "黑名单主体 Black-listed party", "black_label": "黑名单主体类型 Black-listed kind",
+        "black_events": "黑名单事件 Black-list events", "black_kinds": "黑名单类别 Black-list kinds",
+        "black_penalties": "黑名单记录 Black-list records", "black_region": "黑名单主体地区代码 Black-listed region",
+        "black_region_name": "黑名单主体地区 Black-listed region name", "path": "关联路径 Path",
+        "cross_region": "跨省 Cross-province"},
     "credit_check": {**CHECK_LABELS, "uid": "匹配企业主键 Matched uid", "name": "匹配企业名称 Matched name",
                      "status": "登记状态 Status"},
 }
@@ -108,6 +119,7 @@ ANALYSIS_LABELS: dict[str, str] = {
     "cross_region_links": "跨区域联合惩戒关联 Cross-region links", "suspected_relations": "疑似关联 Suspected relations",
     "risk_groups": "风险关联群组 Risk groups", "risk_propagation": "风险传导 Risk propagation",
     "name_hubs": "同名集中任职 Name hubs", "credit_check": "信用核查 Credit check",
+    "red_black_links": "红黑名单关联 Red and black joint links",
 }
 
 PARAM_LABELS: dict[str, str] = {

@@ -10,8 +10,12 @@
   holdings valid that day, and apart from them the former ones (ended by then) with their period
   and how they ended (:mod:`queries.profile_history`); equity changes on the holding (``changes``);
 * the penalty timeline with each event's status (active / removed / repaired /
-  withdrawn) and the list memberships among them (abnormal-operation list,
-  serious-illegal-and-dishonest list, dishonest judgment debtors);
+  withdrawn / disputed — 异议处理中, a record under objection, never active) and the list
+  memberships among them (abnormal-operation list, serious-illegal-and-dishonest list,
+  dishonest judgment debtors) beside the red lists (守信激励), each marked red, black or
+  warning (``list_color``);
+* credit commitments (信用承诺) with their dates and whether they were kept, breached ones first,
+  and red-list entries with their dates (current on ``as_of`` or not);
 * related parties and what connects them (a shared person, owner, address,
   phone or e-mail — phones and e-mails masked);
 * risk signals: cheap ones read off the profile itself, the name hub the
@@ -41,10 +45,12 @@ from creditgraph.graph.store import GraphStore
 from creditgraph.queries._base import as_of_date, is_missing as _is_missing, lookup_props
 from creditgraph.queries.lifecycle import is_end_status
 from creditgraph.queries.profile_history import split_history
+from creditgraph.queries.profile_lists import LIST_COLORS, code_zh, commitments_of, list_signals, lists_of, red_lists_of
 from creditgraph.queries.result import format_ratio
 from creditgraph.queries.search import region_name, regions
 
-__all__ = ["profile", "active_counts", "NotFound", "LIST_KINDS", "penalty_kind_zh", "penalty_status_zh", "rows_mentioning"]
+__all__ = ["profile", "active_counts", "NotFound", "LIST_KINDS", "LIST_COLORS", "penalty_kind_zh", "penalty_status_zh",
+           "code_zh", "rows_mentioning"]
 
 #: Penalty kinds that are list memberships (名单) rather than one-off decisions.
 LIST_KINDS = ("abnormal_operation", "serious_illegal", "dishonest_debtor")
@@ -109,18 +115,6 @@ def _penalties(store: GraphStore, uid: str) -> pd.DataFrame:
     df["active"] = (df["status"] == ACTIVE).fillna(False).astype(bool)
     df["is_list"] = df["kind"].isin(LIST_KINDS)
     return df.sort_values(["decided", "uid"], ascending=[False, True], na_position="last").reset_index(drop=True)
-
-
-def _lists(pen: pd.DataFrame) -> pd.DataFrame:
-    cols = ["list", "kind", "listed", "removed", "status", "status_zh", "current", "reason", "removal_reason", "authority", "event_uid"]
-    if pen.empty:
-        return pd.DataFrame(columns=cols)
-    lst = pen[pen["is_list"]]
-    return pd.DataFrame({
-        "list": lst["kind_zh"], "kind": lst["kind"], "listed": lst["decided"], "removed": lst["removed"],
-        "status": lst["status"], "status_zh": lst["status_zh"], "current": lst["active"], "reason": lst["reason"],
-        "removal_reason": lst["removal_reason"], "authority": lst["authority"], "event_uid": lst["uid"],
-    }, columns=cols).reset_index(drop=True)
 
 
 def active_counts(store: GraphStore, uids: list[str], as_of=None) -> dict[str, int]:
@@ -531,8 +525,12 @@ def profile(store: GraphStore, uid: str, analyses: Mapping[str, Any] | None = No
     with ``valid_from``, ``valid_to``, ``ended_by``, ``period`` and ``ended_by_text``; holdings
     also ``changes`` (equity changes) — and ``former_legal_reps``, ``former_shareholders``,
     ``former_holdings``, ``former_roles`` (ended by ``as_of``, latest end first);
-    ``penalties`` (newest first, with ``kind_zh``, ``status_zh``, ``active``), ``lists``
-    (list memberships), ``signals`` (signal, value, detail, source, level) and ``related``
+    ``penalties`` (newest first, with ``kind_zh``, ``status_zh``, ``active``: status ``active``
+    only — a ``disputed`` record, 异议处理中, is shown but never active), ``lists`` (list
+    memberships, black and warning lists then red ones, with ``list_color`` / ``list_color_zh``),
+    ``commitments`` (kind_zh, matter, made, deadline, status_zh, ``broken``, verified, authority;
+    breached and false first), ``red_lists`` (kind_zh, list_name, entered, removed, status_zh,
+    ``current`` on ``as_of``, authority), ``signals`` (signal, value, detail, source, level) and ``related``
     (uid, label, name, via, active_penalties: every party of the tables above, current or
     former, and the parties connected today through them or a shared address, phone, e-mail).
 
@@ -556,12 +554,14 @@ def profile(store: GraphStore, uid: str, analyses: Mapping[str, Any] | None = No
     tables = _tables(store, uid, label, day, region_table)
     reps, sh, hold, roles = tables["legal_reps"], tables["shareholders"], tables["holdings"], tables["roles"]
     pen = _penalties(store, uid)
+    commitments, red = commitments_of(store, uid), red_lists_of(store, uid, day)
     related, raw_related = _related(store, uid, label, region_table, day)
     related = _with_direct_parties(related, label, tables, store, region_table)
     if label == "Enterprise":
         signals = _enterprise_signals(row, pen, sh, hold, raw_related, reps)
     else:
         signals = _person_signals(pen, roles, hold, raw_related)
+    signals += list_signals(pen, red, commitments)
     signals = (_analysis_signals(store, uid, label, analyses, day if as_of is not None else None)
                + _name_hub_signals(store, uid, day if as_of is not None else None) + signals)
     reg = row.get("region")
@@ -576,7 +576,9 @@ def profile(store: GraphStore, uid: str, analyses: Mapping[str, Any] | None = No
         "facts": _facts(label, row),
         **tables,
         "penalties": pen,
-        "lists": _lists(pen),
+        "lists": lists_of(pen, red),
+        "commitments": commitments,
+        "red_lists": red,
         "signals": pd.DataFrame(signals, columns=["signal", "value", "detail", "source", "level"]),
         "related": related,
         "as_of": day.isoformat(),

@@ -293,6 +293,30 @@ def test_export_produces_files_whose_rows_match_the_table(app, graph_db):
     assert planted <= set(table["主键 uid"])
 
 
+def test_risk_list_of_red_and_black_links_runs(app, graph_db):
+    app.switch_page("views/risk.py").run()
+    no_errors(app)
+    app.selectbox(key="risk_list").set_value("red_black").run()
+    app.radio(key="risk_red_black_hops").set_value(3).run()
+    app.button(key="risk_run").click().run()
+    no_errors(app)
+    assert app.session_state["risk_request"][0] == "red_black"
+    params = dict(app.session_state["risk_request"][1])
+    assert params["max_hops"] == 3 and "include_history" not in params
+    assert any("红黑名单关联" in m.value for m in app.markdown)
+
+
+def test_profile_shows_commitments_and_red_lists(app, graph_db):
+    ro = graph_db.truth["repeat_offenders"]["enterprise"][0]
+    app.session_state["uid"] = ro["uscc"]
+    app.switch_page("views/profile.py").run()
+    no_errors(app)
+    text = " ".join(m.value for m in app.markdown)
+    assert "信用承诺 Credit commitments" in text and "红名单 Red lists" in text
+    metrics = {m.label for m in app.metric}
+    assert "当前红名单 Current red lists" in metrics
+
+
 # --- data status ----------------------------------------------------------------------------------------
 
 

@@ -109,7 +109,7 @@ def synth(tmp_path_factory):
                  ("shell_company_candidates", {}), ("repeat_offenders", {"level": "enterprise"}),
                  ("repeat_offenders", {"level": "person"}), ("phoenix_cases", {}),
                  ("cross_region_links", {"level": "county"}), ("suspected_relations", {"uid": members[0]}),
-                 ("risk_groups", {}), ("risk_propagation", {}),
+                 ("risk_groups", {}), ("risk_propagation", {}), ("red_black_links", {}),
                  ("name_hubs", {"include_name_only": True, "min_companies": 2, "min_tied": 2})]
         results = [ANALYSES[name](store, **params) for name, params in calls]
         yield root, results

@@ -98,6 +98,7 @@ def analysis_params(truth: dict) -> dict[str, dict]:
         "risk_groups": {},
         "risk_propagation": {"top": 50},
         "name_hubs": {"min_companies": 3, "include_name_only": True},
+        "red_black_links": {},
     }
 
 

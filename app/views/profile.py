@@ -1,4 +1,5 @@
-"""信用画像 Profile: one party's facts, people, ownership, penalties, lists, risk signals, related parties."""
+"""信用画像 Profile: one party's facts, people, ownership, penalties, lists (red and black), commitments, risk
+signals, related parties."""
 from __future__ import annotations
 
 import datetime as dt
@@ -48,12 +49,15 @@ st.caption(f"{p['kind_zh']} {p['kind']} · {p['region_name'] or '-'} · uid `{p[
            + (f" · 登记状态 {p['status']}" if p.get("status") else ""))
 
 pen, lists, related = p["penalties"], p["lists"], p["related"]
-active = int(pen["active"].sum()) if len(pen) else 0
-m = st.columns(4)
+commitments, red_lists = p.get("commitments", pd.DataFrame()), p.get("red_lists", pd.DataFrame())
+active = int(pen["active"].sum()) if len(pen) else 0  # status "active" only: a disputed record (异议处理中) is not
+black_lists = lists[lists["list_color"] != "red"] if len(lists) and "list_color" in lists else lists
+m = st.columns(5)
 m[0].metric("有效处罚/名单 Active penalties", active)
 m[1].metric("历史记录 All penalty records", len(pen))
-m[2].metric("当前名单 Current list memberships", int(lists["current"].sum()) if len(lists) else 0)
-m[3].metric("关联方 Related parties", len(related))
+m[2].metric("当前名单 Current list memberships", int(black_lists["current"].sum()) if len(black_lists) else 0)
+m[3].metric("当前红名单 Current red lists", int(red_lists["current"].sum()) if len(red_lists) else 0)
+m[4].metric("关联方 Related parties", len(related))
 
 b1, b2, _ = st.columns([1, 1, 3])
 if b1.button("关系图谱 Open graph", key="profile_to_graph"):
@@ -93,7 +97,8 @@ def table(df: pd.DataFrame, columns: dict[str, str], key: str, empty: str = "无
         if c in ("ratio", "paid_ratio"):
             view[c] = view[c].map(C.fmt_ratio)
         elif pd.api.types.is_datetime64_any_dtype(view[c]) or c in ("decided", "removed", "valid_from", "valid_to", "founded",
-                                                                     "dissolved", "listed"):
+                                                                     "dissolved", "listed", "made", "deadline",
+                                                                     "verified", "entered"):
             view[c] = view[c].map(C.fmt_value)
     st.dataframe(view.rename(columns=columns), hide_index=True, width="stretch", key=key)
 
@@ -154,10 +159,19 @@ with tabs[3]:
                 "result": "处罚结果 Result", "authority": "决定机关 Authority", "removed": "移出/修复日期 Removed",
                 "removal_reason": "移出原因 Removal reason", "uid": "记录 Record"}, "profile_penalties",
           "无处罚记录 No penalty record")
-    st.markdown("**名单 List memberships**")
-    table(lists, {"list": "名单 List", "listed": "列入日期 Listed", "status_zh": "状态 Status", "current": "当前有效 Current",
-                  "reason": "列入事由 Reason", "removed": "移出日期 Removed", "removal_reason": "移出原因 Removal reason"},
+    st.markdown("**名单 List memberships**（红名单 red: 守信激励；黑名单 black: 失信惩戒；警示名单 warning: 经营异常名录）")
+    table(lists, {"list_color_zh": "红/黑 Colour", "list": "名单 List", "listed": "列入日期 Listed",
+                  "status_zh": "状态 Status", "current": "当前有效 Current", "reason": "列入事由 Reason",
+                  "removed": "移出日期 Removed", "removal_reason": "移出原因 Removal reason"},
           "profile_lists", "未列入名单 On no list")
+    st.markdown("**信用承诺 Credit commitments**（违背、虚假承诺在前 breached and false first）")
+    table(commitments, {"kind_zh": "承诺类型 Kind", "matter": "承诺事项 Matter", "made": "承诺日期 Made",
+                        "deadline": "履约期限 Deadline", "status_zh": "履约状态 Status", "verified": "核查日期 Verified",
+                        "authority": "受理机关 Authority"}, "profile_commitments", "无信用承诺 No commitment")
+    st.markdown("**红名单 Red lists**（守信激励 joint rewards）")
+    table(red_lists, {"kind_zh": "红名单类别 Kind", "list_name": "名单名称 List", "entered": "列入日期 Entered",
+                      "removed": "移出日期 Removed", "status_zh": "状态 Status", "current": "当前有效 Current",
+                      "authority": "认定机关 Authority"}, "profile_red_lists", "未列入红名单 On no red list")
 with tabs[4]:
     table(related, {"name": "名称 Name", "label_zh": "类型 Kind", "status": "状态 Status", "region_name": "地区 Region",
                     "active_penalties": "有效处罚 Active", "via": "关联方式 Connection"}, "profile_related",

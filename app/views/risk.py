@@ -1,4 +1,5 @@
-"""风险名单 Risk lists: shell-company candidates, repeat offenders, phoenix cases, cross-region links, name hubs —
+"""风险名单 Risk lists: shell-company candidates, repeat offenders, phoenix cases, cross-region links, name hubs,
+red-listed parties tied to black lists —
 filtered, sortable, exported (CSV / XLSX) with evidence and masked personal data."""
 from __future__ import annotations
 
@@ -23,7 +24,10 @@ LISTS = {
     "phoenix": ("金蝉脱壳 Phoenix cases", "phoenix_cases", {}),
     "cross_region": ("跨区域联合惩戒关联 Cross-region links", "cross_region_links", {}),
     "name_hubs": ("同名集中任职 Name hubs (name-only people)", "name_hubs", {}),
+    "red_black": ("红黑名单关联 Red-listed parties tied to black lists", "red_black_links", {}),
 }
+# lists without removed/repaired records to include
+NO_HISTORY = ("shell", "name_hubs", "red_black")
 
 HIDDEN = ("signal_keys", "hub_persons", "enterprise_uids", "end_signal_key", "confidence")
 
@@ -58,7 +62,12 @@ with c1:
         params["level"] = st.radio("区域层级 Level", ["province", "city", "county"], horizontal=True, key="risk_level",
                                    format_func=lambda lvl: {"province": "省 province", "city": "市 city", "county": "区县 county"}[lvl])
         params["max_hops"] = int(st.radio("最大跳数 Max hops", [2, 3, 4], horizontal=True, key="risk_cross_hops"))
-    if which not in ("shell", "name_hubs"):
+    elif which == "red_black":
+        params["max_hops"] = int(st.radio("最大跳数 Max hops", [1, 2, 3, 4], index=1, horizontal=True,
+                                          key="risk_red_black_hops",
+                                          help="0 跳 (本身同时在红名单和黑名单) 总是列在最前 A party on both lists (0 hops) "
+                                               "is always listed first"))
+    if which not in NO_HISTORY:
         params["include_history"] = st.toggle("包含已移出/修复记录 Include removed/repaired records", value=False,
                                               key="risk_history")
     run = st.button("运行 Run", type="primary", key="risk_run")
@@ -89,6 +98,10 @@ with c2:
     shown_params = {k: v for k, v in req_params if k != "as_of"}
     st.markdown(f"**{title}** · {F.as_of_text(dict(req_params), res.params)} · {F.params_text(shown_params)}"
                 f" · 共 {len(table)} 条 rows")
+    if which == "red_black" and len(table) and st.toggle(
+            "只看跨省关联 Cross-province links only", value=False, key="risk_red_black_cross",
+            help="红名单主体与黑名单主体分属不同省份 The red-listed and the black-listed party lie in different provinces"):
+        table = table[table["cross_region"].astype(bool)]
     f1, f2 = st.columns(2)
     provinces = F.region_options(table, 2)
     prov = f1.selectbox("省 Province", [""] + provinces, key="risk_prov",
