@@ -23,26 +23,25 @@ Neo4jOpt = Annotated[bool, typer.Option("--neo4j", help="use the Neo4j store")]
 @watch_app.command("add")
 def watch_add(
     name: Annotated[str, typer.Argument(help="the watchlist (created when new)")],
-    uids: Annotated[list[str], typer.Argument(help="enterprise uids (USCCs) to watch")],
+    uids: Annotated[list[str], typer.Argument(help="uids to watch: enterprises (USCCs) or people (ID:… / NM:…)")],
     hops: Annotated[int, typer.Option("--hops", min=1, max=2, help="alert on penalties this far away")] = 2,
     db: DbOpt = None,
     neo4j: Neo4jOpt = False,
 ) -> None:
-    """Add enterprises to a watchlist (unknown uids are refused)."""
+    """Add enterprises or people to a watchlist (unknown uids are refused)."""
     from creditgraph.app.cli import fail, settings_for
     from creditgraph.app.cli_security import audited, cli_user
-    from creditgraph.app.watch import add_to_watchlist
+    from creditgraph.app.watch import add_to_watchlist, known_subjects
     from creditgraph.graph.store import open_store
 
     settings = settings_for(db, neo4j)
     who = cli_user(settings, ("explore",))
     with audited(settings, who, "watch_add", watchlist=name, subjects=len(uids)):
         with open_store(settings, read_only=True) as store:
-            known = store.nodes_by("Enterprise", "uid", uids)
-            found = set(known["uid"]) if len(known) else set()
+            found = known_subjects(store, uids)
         missing = [u for u in uids if u not in found]
         if missing:
-            fail(f"no enterprise with uid {', '.join(missing[:5])}; search for it first (creditgraph analyze …)", 1)
+            fail(f"no enterprise or person with uid {', '.join(missing[:5])}; search for it first (creditgraph analyze …)", 1)
         try:
             wl = add_to_watchlist(settings, name, uids, owner=who.user or "local", hops=hops)
         except ValueError as exc:

@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from creditgraph.app.audit import audit_path
+from creditgraph.queries.check_links import subject_label
 from creditgraph.queries.monitor import KIND_ZH, alert_id, new_items, observe
 
 NAME = re.compile(r"^[\w\-\u4e00-\u9fff]{1,64}$")
@@ -45,8 +46,19 @@ def watchlists(settings) -> dict[str, dict]:
     return _read_json(watch_dir(settings) / "watchlists.json", {})
 
 
+def known_subjects(store, uids: list[str]) -> set[str]:
+    """The uids that name an enterprise or a person in the graph."""
+    found: set[str] = set()
+    for label, keys in (("Enterprise", [u for u, lab in zip(uids, subject_label(uids)) if lab == "Enterprise"]),
+                        ("Person", [u for u, lab in zip(uids, subject_label(uids)) if lab == "Person"])):
+        df = store.nodes_by(label, "uid", keys) if keys else None
+        if df is not None and len(df):
+            found |= set(df["uid"])
+    return found
+
+
 def add_to_watchlist(settings, name: str, subjects: list[str], owner: str, hops: int = 2) -> dict:
-    """Add subjects (enterprise uids) to a watchlist, creating it; returns the list."""
+    """Add subjects (enterprise or person uids) to a watchlist, creating it; returns the list."""
     if not NAME.match(name):
         raise ValueError(f"a watchlist name is 1-64 letters, digits, '_' or '-', not {name[:70]!r}")
     if not 1 <= hops <= 2:

@@ -55,11 +55,18 @@ def adjacent(store: GraphStore, nodes: pd.DataFrame, rel_types: Sequence[str] = 
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=EDGE_COLUMNS)
 
 
+def subject_label(uids: Sequence[str]) -> list[str]:
+    """The label of each subject uid: people's uids start with ``ID:`` or ``NM:`` (graph/schema.yaml)."""
+    return ["Person" if str(u).startswith(("ID:", "NM:")) else "Enterprise" for u in uids]
+
+
 def reach(store: GraphStore, subjects: Sequence[str], hops: int, as_of: dt.date | str | None = None) -> pd.DataFrame:
-    """Every party within ``hops`` (1 or 2) of each subject enterprise on ``as_of`` (default today), with
-    one shortest path: ``subject, party, party_label, hops, path_uids, path_steps``."""
+    """Every party within ``hops`` (1 or 2) of each subject (an enterprise, or a person when its uid starts
+    with ``ID:`` / ``NM:``) on ``as_of`` (default today), with one shortest path: ``subject, party,
+    party_label, hops, path_uids, path_steps``."""
     day = as_of_date(as_of)
-    ring1 = adjacent(store, pd.DataFrame({"uid": list(dict.fromkeys(subjects)), "label": "Enterprise"}), as_of=day)
+    uids = list(dict.fromkeys(subjects))
+    ring1 = adjacent(store, pd.DataFrame({"uid": uids, "label": subject_label(uids)}), as_of=day)
     ring1 = ring1[ring1["other"] != ring1["node"]]
     rows = [pd.DataFrame({"subject": ring1["node"], "party": ring1["other"], "party_label": ring1["other_label"],
                           "hops": 1, "path_uids": [[a, b] for a, b in zip(ring1["node"], ring1["other"])],

@@ -10,7 +10,7 @@ import pytest
 from creditgraph.app.watch import add_to_watchlist, mark_read, read_alerts, run_alerts
 from creditgraph.graph.config import load_settings
 from creditgraph.queries.testing import load
-from tests.worlds import E1, E3, world
+from tests.worlds import E1, E3, E6, world
 
 
 @pytest.fixture
@@ -113,7 +113,7 @@ def test_the_command_line_watches_and_prints_each_alert_once_as_a_json_line(tmp_
     cli = CliRunner()
     assert cli.invoke(app, ["watch", "add", "tender-118", E1, "--db", db]).exit_code == 0
     refused = cli.invoke(app, ["watch", "add", "tender-118", "91330100NOSUCHCO01", "--db", db])
-    assert refused.exit_code == 1 and "no enterprise" in refused.output
+    assert refused.exit_code == 1 and "no enterprise or person" in refused.output
     first = cli.invoke(app, ["alerts", "run", "--db", db])
     assert first.exit_code == 0 and first.stdout.strip() == ""  # the baseline
     with EmbeddedStore(tmp_path / "g") as s:
@@ -127,3 +127,20 @@ def test_the_command_line_watches_and_prints_each_alert_once_as_a_json_line(tmp_
     assert len(unread) == 1
     assert "1 marked read" in cli.invoke(app, ["alerts", "read", lines[0]["id"], "--db", db]).output
     assert cli.invoke(app, ["alerts", "list", "--unread", "--db", db]).stdout.strip() == ""
+
+
+def test_a_watched_person_raises_alerts_for_a_new_role_and_their_own_penalty(store, settings):
+    load(store, *world())
+    add_to_watchlist(settings, "people", ["ID:p1"], owner="analyst", hops=1)
+    assert run_alerts(settings, store, "v1") == []
+    # 王五 becomes legal representative of E6 (which is then penalised) and is a dishonest debtor himself
+    load(store, [enterprise(E6), ("Person", "ID:p1", {"name": "王五"}),
+                 ("PenaltyEvent", "DD:1", {"kind": "dishonest_debtor", "decided": "2026-11-03", "status": "active"}),
+                 ("PenaltyEvent", "AP:11", {"kind": "administrative_penalty", "decided": "2026-11-03", "status": "active"})],
+         [("LEGAL_REP", "ID:p1", E6), ("PENALIZED", "ID:p1", "DD:1"), ("PENALIZED", E6, "AP:11")])
+    raised = run_alerts(settings, store, "v2")
+    # E6's older abnormal-operation listing (AO:1) is newly linked to him too, through the new role
+    assert sorted((a["subject"], a["kind"], a["item"]) for a in raised) == [
+        ("ID:p1", "linked_penalty", "AO:1"), ("ID:p1", "linked_penalty", "AP:11"), ("ID:p1", "penalty", "DD:1"),
+        ("ID:p1", "role", E6)]
+    assert run_alerts(settings, store, "v2") == []
