@@ -112,6 +112,7 @@ def load(
     db: DbOpt = None,
     neo4j: Neo4jOpt = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the run summary as JSON")] = False,
+    no_grade: Annotated[bool, typer.Option("--no-grade", help="do not grade the published version (app/grades.py)")] = False,
 ) -> None:
     """Load source extracts into the graph (validated; rejects reported, good rows loaded).
 
@@ -139,6 +140,7 @@ def load(
             warn_file_columns(rep.files)  # on stderr, beside the JSON
         else:
             print_load_summary(rep)
+        _grade_after_publish(settings, rec, rep, no_grade, as_json)
         raise typer.Exit(rep.exit_code)
 
 
@@ -161,6 +163,7 @@ def refresh(
     log_json: Annotated[bool, typer.Option("--log-json", help="JSON log lines on stderr (always written to the run "
                                            "folder's log.jsonl)")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the run summary as JSON")] = False,
+    no_grade: Annotated[bool, typer.Option("--no-grade", help="do not grade the published version (app/grades.py)")] = False,
 ) -> None:
     """Apply a new extract: only what changed is written, published atomically (see docs/operations.md).
 
@@ -174,11 +177,11 @@ def refresh(
     who = cli_user(settings, ("refresh",))  # the admin's refresh permission, or a service account's
     with audited(settings, who, "refresh", path=str(path), profile=profile, refresh_mode=mode.value, dry_run=dry_run) as rec:
         _refresh(path, profile, settings, rec, mode=mode.value, max_delete=max_delete, dry_run=dry_run, log_json=log_json,
-                 as_json=as_json)
+                 as_json=as_json, after=lambda rep: _grade_after_publish(settings, rec, rep, no_grade, as_json))
 
 
 def _refresh(path: Path, profile: str, settings, rec: dict, *, mode: str, max_delete: float, dry_run: bool,
-             log_json: bool, as_json: bool) -> None:
+             log_json: bool, as_json: bool, after=None) -> None:
     """Run a refresh, print its summary and exit with its code (``rec``: the audit line's results)."""
     from creditgraph.etl.refresh import run_refresh
 
@@ -193,6 +196,8 @@ def _refresh(path: Path, profile: str, settings, rec: dict, *, mode: str, max_de
         warn_file_columns(rep.files)
     else:
         print_refresh_summary(rep)
+    if after is not None:  # the published version's grades
+        after(rep)
     raise typer.Exit(rep.exit_code)
 
 
@@ -546,6 +551,19 @@ from creditgraph.app.cli_watch import alerts_app, watch_app  # noqa: E402
 app.add_typer(watch_app, name="watch")
 app.add_typer(alerts_app, name="alerts")
 app.command("report")(report)
+
+# objections and credit repairs (app/cli_casework.py)
+from creditgraph.app.cli_casework import casework_app, objection_app, repair_app  # noqa: E402
+
+app.add_typer(objection_app, name="objection")
+app.add_typer(repair_app, name="repair")
+app.add_typer(casework_app, name="casework")
+
+# public credit grades and the graded inspection draw (app/cli_grade.py)
+from creditgraph.app.cli_grade import draw, grade_after_publish as _grade_after_publish, grade_app  # noqa: E402
+
+app.add_typer(grade_app, name="grade")
+app.command("draw")(draw)
 
 
 def main() -> None:

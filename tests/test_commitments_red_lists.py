@@ -217,3 +217,27 @@ def test_synthetic_commitments_and_red_lists_load_with_the_expected_counts(tmp_p
     assert listed == set(rl["red_listed"])
     for pair in gt["red_black_pairs"]:
         assert red[pair["red_entry"]]["subject"].removeprefix("REG:") == pair["red"] and pair["black_events"]
+
+
+def test_a_breached_commitment_raises_the_subject_s_risk_and_lowers_its_grade_naming_it(tmp_path, target):
+    """Through the ETL on both stores: U2 has two penalties; a breached commitment is its third dishonesty
+    event within two years (a repeat offender now) and costs it grade points, the commitment named."""
+    from creditgraph.queries import repeat_offenders
+    from creditgraph.queries.grade import explain, grade_all
+
+    s, open_graph = target
+    pens = (f"行政处罚,P1,{U2},宁波甲乙电子商行,2023-03-01,虚假宣传,{AUTH},330281,2024-01-01\n"
+            f"行政处罚,P2,{U2},宁波甲乙电子商行,2023-09-01,虚假宣传,{AUTH},330281,2024-01-01\n")
+    kept = {"C2": CM["C2"]}
+    breached = {"C2": CM["C2"].replace("已履约", "违背承诺")}
+    run_load(extract(tmp_path / "kept", kept, {}, pens), "canonical", s)
+    with open_graph() as g:
+        before = grade_all(g, as_of="2024-06-30").set_index("uid").loc[U2]
+        assert U2 not in set(repeat_offenders(g, as_of="2024-06-30").table["uid"])
+    run_refresh(extract(tmp_path / "breached", breached, {}, pens), "canonical", s)
+    with open_graph() as g:
+        after = grade_all(g, as_of="2024-06-30").set_index("uid").loc[U2]
+        assert U2 in set(repeat_offenders(g, as_of="2024-06-30").table["uid"])
+    assert after["score"] < before["score"]
+    cb = explain(after).set_index("code").loc["P_CB"]
+    assert cb["points"] < 0 and "CM:C2" in cb["detail"] and "承诺按时缴纳社保" in cb["detail"]
