@@ -7,6 +7,7 @@ whatever its outcome; a refused step changes neither the ledger nor the graph.
 """
 from __future__ import annotations
 
+import threading
 from typing import Any, Callable
 
 from creditgraph.app.audit import audit_event
@@ -76,6 +77,20 @@ def decide_repair(settings, who: Who, case_id: str, decision: str, reason: str,
     return _step(settings, who, f"casework_repair_{decision}",
                  lambda: cw.decide_repair(settings, case_id, decision, _who(who)["user"], reason, conditions_met, day),
                  case=case_id, reason=reason)
+
+
+def regrade_in_background(settings) -> threading.Thread:
+    """Grade the version a step published, in a thread (the app's page does not wait for it; the profile
+    shows the previous version's grades, saying so, until it is done)."""
+    def run() -> None:
+        from creditgraph.app.grades import compute_and_save
+
+        with open_store(settings, read_only=True) as store:
+            compute_and_save(settings, store)
+
+    t = threading.Thread(target=run, name="creditgraph-regrade", daemon=True)
+    t.start()
+    return t
 
 
 def sync(settings, who: Who) -> dict:

@@ -24,10 +24,12 @@ DbOpt = Annotated[Optional[Path], typer.Option("--db", help="embedded store fold
 Neo4jOpt = Annotated[bool, typer.Option("--neo4j", help="use the Neo4j store")]
 DayOpt = Annotated[Optional[str], typer.Option("--day", help="the step's date (YYYY-MM-DD; default today)")]
 ReasonOpt = Annotated[str, typer.Option("--reason", help="why (kept in the ledger and the audit log)")]
+NoGradeOpt = Annotated[bool, typer.Option("--no-grade", help="do not grade the version the step publishes")]
 
 
-def _run(db, neo4j, step, *args, **kw) -> None:
-    """Sign in with ``casework``, run a step of app/casework.py and print the case."""
+def _run(db, neo4j, step, *args, no_grade: bool = False, **kw) -> None:
+    """Sign in with ``casework``, run a step of app/casework.py, print the case and grade the version it
+    published (a disputed or repaired record changes grades; ``no_grade`` skips it)."""
     from creditgraph.app import casework
     from creditgraph.app.cli import fail, settings_for
     from creditgraph.app.cli_security import cli_user
@@ -44,6 +46,12 @@ def _run(db, neo4j, step, *args, **kw) -> None:
     pub = case.get("published") or {}
     console.print(f"{case['id']} {case['record']}: {case['state']} (graph version {pub.get('version')}, "
                   f"{pub.get('changes', 0)} changes)")
+    if pub.get("published"):
+        from types import SimpleNamespace
+
+        from creditgraph.app.cli_grade import grade_after_publish
+
+        grade_after_publish(settings, {}, SimpleNamespace(version={"old": None, "new": pub["version"]}), no_grade)
 
 
 def _corrections(pairs: list[str]) -> dict:
@@ -60,9 +68,9 @@ def _corrections(pairs: list[str]) -> dict:
 def objection_file(record: Annotated[str, typer.Argument(help="the disputed record's uid, e.g. AP:2023-001")],
                    reason: ReasonOpt, on_behalf_of: Annotated[Optional[str], typer.Option(
                        "--on-behalf-of", help="the subject that disputes it, when staff file for it")] = None,
-                   day: DayOpt = None, db: DbOpt = None, neo4j: Neo4jOpt = False) -> None:
+                   day: DayOpt = None, no_grade: NoGradeOpt = False, db: DbOpt = None, neo4j: Neo4jOpt = False) -> None:
     """Dispute a record: it leaves every punishment use until the objection is reviewed."""
-    _run(db, neo4j, "file_objection", record, reason, on_behalf_of, day)
+    _run(db, neo4j, "file_objection", record, reason, on_behalf_of, day, no_grade=no_grade)
 
 
 @objection_app.command("review")
@@ -71,9 +79,9 @@ def objection_review(case: Annotated[str, typer.Argument(help="the objection, e.
                      reason: ReasonOpt,
                      set_: Annotated[Optional[list[str]], typer.Option("--set", help="a corrected field, FIELD=VALUE "
                                                                       "(with --outcome corrected)")] = None,
-                     day: DayOpt = None, db: DbOpt = None, neo4j: Neo4jOpt = False) -> None:
+                     day: DayOpt = None, no_grade: NoGradeOpt = False, db: DbOpt = None, neo4j: Neo4jOpt = False) -> None:
     """Close an objection: upheld withdraws the record, corrected changes its fields, withdrawn restores it."""
-    _run(db, neo4j, "review_objection", case, outcome, reason, _corrections(set_ or []), day)
+    _run(db, neo4j, "review_objection", case, outcome, reason, _corrections(set_ or []), day, no_grade=no_grade)
 
 
 @repair_app.command("request")
@@ -83,23 +91,23 @@ def repair_request(record: Annotated[str, typer.Argument(help="the record to rep
                                                                           "confirm (repeatable)")] = None,
                    day: DayOpt = None, db: DbOpt = None, neo4j: Neo4jOpt = False) -> None:
     """Ask for a credit repair of a penalty or list entry."""
-    _run(db, neo4j, "request_repair", record, reason, condition or [], day)
+    _run(db, neo4j, "request_repair", record, reason, condition or [], day, no_grade=True)
 
 
 @repair_app.command("grant")
 def repair_grant(case: Annotated[str, typer.Argument(help="the repair case, e.g. REP-000001")], reason: ReasonOpt,
                  confirm: Annotated[Optional[list[str]], typer.Option("--confirm", help="a condition confirmed "
                                                                       "(each of the request's, repeatable)")] = None,
-                 day: DayOpt = None, db: DbOpt = None, neo4j: Neo4jOpt = False) -> None:
+                 day: DayOpt = None, no_grade: NoGradeOpt = False, db: DbOpt = None, neo4j: Neo4jOpt = False) -> None:
     """Grant a repair: the record leaves punishment use and stays archived (status repaired)."""
-    _run(db, neo4j, "decide_repair", case, "granted", reason, confirm or [], day)
+    _run(db, neo4j, "decide_repair", case, "granted", reason, confirm or [], day, no_grade=no_grade)
 
 
 @repair_app.command("reject")
 def repair_reject(case: Annotated[str, typer.Argument(help="the repair case")], reason: ReasonOpt,
                   day: DayOpt = None, db: DbOpt = None, neo4j: Neo4jOpt = False) -> None:
     """Reject a repair request; the record stays as it is."""
-    _run(db, neo4j, "decide_repair", case, "rejected", reason, None, day)
+    _run(db, neo4j, "decide_repair", case, "rejected", reason, None, day, no_grade=True)
 
 
 def _list(kind: str, state: Optional[str], overdue: bool, as_json: bool, db, neo4j) -> None:

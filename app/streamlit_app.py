@@ -41,6 +41,8 @@ pages = {
     "check": st.Page(VIEWS / "check.py", title="信用核查 Credit check", icon=":material/fact_check:", url_path="check"),
     "alerts": st.Page(VIEWS / "alerts.py", title="预警 Alerts", icon=":material/notifications:", url_path="alerts"),
     "status": st.Page(VIEWS / "status.py", title="数据状态 Data status", icon=":material/database:", url_path="status"),
+    "supervision": st.Page(VIEWS / "supervision.py", title="分级分类监管 Graded supervision", icon=":material/rule:",
+                           url_path="supervision"),
     "casework": st.Page(VIEWS / "casework.py", title="异议与修复 Objections & repairs", icon=":material/gavel:",
                         url_path="casework"),
 }
@@ -50,7 +52,7 @@ session.gate()  # sign-in (or the local-mode banner); stops here until someone i
 common.start_warmup()  # whole-graph risk signals compute in the background, once per graph version
 sections = {"调查 Investigate": [pages["search"], pages["profile"], pages["graph"], pages["paths"]],
             "监管 Supervise": [pages["risk"], pages["check"], pages["alerts"]]
-            + ([pages["casework"]] if session.can("casework") else [])
+            + ([pages["supervision"], pages["casework"]] if session.can("casework") else [])
             + ([pages["status"]] if session.can("status") else [])}
 if not session.can("explore"):
     sections = {"监管 Supervise": [pages["status"]] if session.can("status") else [pages["search"]]}

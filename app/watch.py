@@ -57,6 +57,20 @@ def known_subjects(store, uids: list[str]) -> set[str]:
     return found
 
 
+#: the columns of a risk list that name its parties (each analysis's own: uid; a and b; red and black; a
+#: name hub's companies, a list per row)
+SUBJECT_COLUMNS = ("uid", "a", "b", "red", "black", "enterprise_uids")
+
+
+def subjects_of(table: pd.DataFrame) -> list[str]:
+    """The enterprises and people a risk list's rows name, for a watchlist."""
+    cols = [c for c in SUBJECT_COLUMNS if c in table.columns]
+    if not cols or table.empty:
+        return []
+    uids = pd.concat([table[c].explode() for c in cols], ignore_index=True).dropna().astype(str)
+    return sorted(set(uids[uids.str.len() > 0]))
+
+
 def add_to_watchlist(settings, name: str, subjects: list[str], owner: str, hops: int = 2) -> dict:
     """Add subjects (enterprise or person uids) to a watchlist, creating it; returns the list."""
     if not NAME.match(name):
@@ -75,17 +89,65 @@ def _state_path(settings, name: str) -> Path:
     return watch_dir(settings) / f"state-{name}.parquet"
 
 
+#: grade reasons that are findings of the whole-graph analyses (queries/grading.yaml codes)
+FINDING_CODES = {"L_SHELL": "shell", "L_PHOENIX": "phoenix"}
+FINDING_COLUMNS = ["subject", "kind", "item", "detail"]
+
+
+def _version_grades(settings, store, version: str) -> pd.DataFrame:
+    """This version's grades: the saved file, else computed and saved now."""
+    from creditgraph.app import grades
+
+    try:
+        return grades.read_grades(settings, version)
+    except FileNotFoundError:
+        return grades.compute_and_save(settings, store)[0]
+
+
+def findings(settings, store, version: str, subjects: set[str]) -> pd.DataFrame:
+    """Whole-graph items about the watched subjects, once per run: each one's credit grade, its shell and
+    phoenix findings (the grade's reasons, :data:`FINDING_CODES`) and the cross-region links naming it."""
+    from creditgraph.queries import cross_region_links
+
+    rows: list[tuple] = []
+    g = _version_grades(settings, store, version)
+    g = g[g["uid"].isin(subjects)]
+    for uid, grade, score, reasons in zip(g["uid"], g["grade"], g["score"], g["reasons"]):
+        rows.append((uid, "grade", str(grade), f"{grade} ({float(score):g} 分)"))
+        for r in json.loads(reasons or "[]"):
+            if r.get("code") in FINDING_CODES:
+                rows.append((uid, "finding", FINDING_CODES[r["code"]], f"{r.get('label', '')}：{r.get('detail', '')}"))
+    cross = cross_region_links(store).table
+    for me, other, other_name in (("a", "b", "b_name"), ("b", "a", "a_name")):
+        hit = cross[cross[me].isin(subjects)] if len(cross) else cross
+        rows += [(u, "finding", f"cross_region:{o}", f"跨区域联合惩戒关联 cross-region link with {n}")
+                 for u, o, n in zip(hit[me], hit[other], hit[other_name])]
+    return pd.DataFrame(rows, columns=FINDING_COLUMNS)
+
+
+def _grade_change(before: pd.DataFrame | None, subject: str, new: str) -> str:
+    """``old → new`` for a grade item (the old grade from the previous observation)."""
+    old = before[(before["subject"] == subject) & (before["kind"] == "grade")]["item"] if before is not None else []
+    return f"{old.iloc[0] if len(old) else '无 none'} → {new}"
+
+
 def run_alerts(settings, store, version: str) -> list[dict]:
     """Observe every watchlist, append the new alerts to ``alerts.jsonl`` and return them."""
     out: list[dict] = []
     now = dt.datetime.now().isoformat(timespec="seconds")
     known = {a["id"] for a in read_alerts(settings)}  # raised by an earlier run: not again
-    for name, wl in sorted(watchlists(settings).items()):
-        after = observe(store, wl["subjects"], int(wl.get("hops", 2)))
+    lists = sorted(watchlists(settings).items())
+    watched = {u for _, wl in lists for u in wl["subjects"]}
+    found = findings(settings, store, version, watched) if watched else None
+    for name, wl in lists:
+        after = observe(store, wl["subjects"], int(wl.get("hops", 2)), found)
         path = _state_path(settings, name)
         before = pd.read_parquet(path) if path.exists() else None
         fresh = new_items(before, after) if before is not None else after.iloc[0:0]
         for r in fresh.to_dict("records"):
+            if r["kind"] == "grade":  # a grade met again later is a new change: the id names the change
+                r["detail"] = _grade_change(before, r["subject"], r["item"])
+                r["item"] = f"{r['detail']}@{version}"
             aid = alert_id(name, r["subject"], r["kind"], r["item"])
             if aid in known:
                 continue

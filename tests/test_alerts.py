@@ -144,3 +144,21 @@ def test_a_watched_person_raises_alerts_for_a_new_role_and_their_own_penalty(sto
         ("ID:p1", "linked_penalty", "AO:1"), ("ID:p1", "linked_penalty", "AP:11"), ("ID:p1", "penalty", "DD:1"),
         ("ID:p1", "role", E6)]
     assert run_alerts(settings, store, "v2") == []
+
+
+def test_a_grade_change_is_an_alert_naming_the_old_and_new_grade_raised_once(store, settings):
+    from creditgraph.queries.grade import grade_all
+
+    load(store, *world())
+    add_to_watchlist(settings, "grades", [E1], owner="analyst", hops=1)
+    assert run_alerts(settings, store, "v1") == []
+    before = grade_all(store).set_index("uid").loc[E1, "grade"]
+    load(store, [enterprise(E1), ("PenaltyEvent", "SI:7", {"kind": "serious_illegal", "decided": "2026-11-04",
+                                                          "status": "active"})], [("PENALIZED", E1, "SI:7")])
+    after = grade_all(store).set_index("uid").loc[E1, "grade"]
+    assert before != after  # a serious-dishonest listing costs a grade (queries/grading.yaml)
+    raised = run_alerts(settings, store, "v2")
+    grade = [a for a in raised if a["kind"] == "grade"]
+    assert [a["detail"] for a in grade] == [f"{before} → {after}"]
+    assert {a["kind"] for a in raised} == {"penalty", "grade"}
+    assert run_alerts(settings, store, "v2") == []

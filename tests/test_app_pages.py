@@ -87,6 +87,7 @@ TABLE_COLUMNS = {
     "profile_signals_table": "信号 Signal",
     "profile_reps": "任职日期 Since",
     "profile_related": "关联方式 Connection",
+    "profile_grade_reasons": "分值 Points",
     "graph_nodes": "距离 Hops",
     "graph_former": "期间 Period",
     "path_table": "路径 Path",
@@ -156,6 +157,32 @@ def test_profile_shows_the_penalties_of_a_planted_repeat_offender(app, graph_db)
     assert int(metrics["有效处罚/名单 Active penalties"]) >= len(ro["active_events"])
     signals = frame(app, "profile_signals_table")
     assert signals["信号 Signal"].str.contains("active penalties").any()
+
+
+def test_profile_shows_the_grade_with_its_reasons_and_prints_the_credit_report(app, graph_db, tmp_path, monkeypatch):
+    import pypdfium2
+
+    from creditgraph.app.grades import compute_and_save
+    from creditgraph.graph.config import Settings
+    from creditgraph.graph.embedded import EmbeddedStore
+
+    monkeypatch.setenv("CREDITGRAPH_AUDIT_LOG", str(tmp_path / "audit.jsonl"))
+    with EmbeddedStore(graph_db.db, read_only=True) as s:
+        grades, _ = compute_and_save(Settings(db_path=graph_db.db), s)
+    ro = graph_db.truth["repeat_offenders"]["enterprise"][0]
+    mine = grades.set_index("uid").loc[ro["uscc"]]
+    app.session_state["uid"] = ro["uscc"]
+    app.switch_page("views/profile.py").run()
+    no_errors(app)
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["信用等级 Grade"] == mine["grade"]
+    reasons = frame(app, "profile_grade_reasons")
+    assert reasons["代码 Code"].str.startswith("P_").any()  # its penalties are among the reasons
+    app.button(key="profile_report").click().run()
+    no_errors(app)
+    pdf = app.session_state["profile_report_pdf"]["pdf"]
+    text = "".join(page.get_textpage().get_text_range() for page in pypdfium2.PdfDocument(pdf))
+    assert ro["name"][:4] in text.replace("\n", "") and "信用报告" in text
 
 
 def test_profile_of_a_shell_member_lists_its_people_and_signals(app, graph_db):
@@ -261,6 +288,19 @@ def test_risk_list_contains_the_planted_shell_cluster(app, graph_db):
     table = run_list(app, "shell")
     for cl in graph_db.truth["shell_clusters"]:
         assert set(cl["members"]) <= set(table["主键 uid"]), f"cluster of {cl['hub']['name']} missing"
+
+
+def test_a_risk_list_s_parties_can_be_watched(app, graph_db, tmp_path, monkeypatch):
+    from creditgraph.app.watch import watchlists
+    from creditgraph.graph.config import load_settings
+
+    monkeypatch.setenv("CREDITGRAPH_WATCH_DIR", str(tmp_path / "watch"))
+    table = run_list(app, "shell")
+    app.text_input(key="risk_watchlist").input("shell-watch").run()
+    app.button(key="risk_watch").click().run()
+    no_errors(app)
+    watched = watchlists(load_settings())["shell-watch"]["subjects"]
+    assert watched == sorted(set(table["主键 uid"]))
 
 
 def test_risk_list_filters_by_region(app, graph_db):

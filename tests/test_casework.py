@@ -1,5 +1,6 @@
 """Objections and credit repairs worked in the tool (etl/casework.py, app/casework.py), on both stores:
-a disputed record leaves every punishment use and comes back when the objection is withdrawn, a
+a disputed record leaves every punishment use (repeat offenders, shell score, credit grade) and comes
+back when the objection is withdrawn, a
 refresh that re-delivers it keeps the dispute, and a repair granted in the tool gives the graph the
 same repair arriving in an extract gives."""
 from __future__ import annotations
@@ -15,6 +16,7 @@ from creditgraph.etl import casework as cw
 from creditgraph.etl.pipeline import run_load
 from creditgraph.etl.refresh import run_refresh
 from creditgraph.queries import repeat_offenders, shell_company_candidates
+from creditgraph.queries.grade import grade_all
 from tests.test_etl_load import ENT_HEADER, U1, U2, write
 
 PEN_HEADER = "kind,record_id,subject_uscc,subject_name,decided,reason,result,amount,removed,removal_reason,status,updated_at\n"
@@ -49,13 +51,14 @@ def event(open_graph, uid: str) -> dict:
     return {k: (None if v is pd.NA or (isinstance(v, float) and pd.isna(v)) else v) for k, v in row.items()}
 
 
-def punished(open_graph) -> tuple[set, float]:
-    """Who the repeat-offender list names, and U1's shell score (0 when not scored)."""
+def punished(open_graph) -> tuple[set, float, float]:
+    """Who the repeat-offender list names, U1's shell score (0 when not scored) and U1's credit score."""
     with open_graph() as g:
         rep = repeat_offenders(g, as_of=AS_OF).table
         shell = shell_company_candidates(g, min_score=0.01, as_of=AS_OF).table
+        grade = grade_all(g, as_of=AS_OF).set_index("uid").loc[U1, "score"]
     score = shell.loc[shell["uid"] == U1, "score"]
-    return set(rep["uid"]), float(score.iloc[0]) if len(score) else 0.0
+    return set(rep["uid"]), float(score.iloc[0]) if len(score) else 0.0, float(grade)
 
 
 def test_a_disputed_record_leaves_punishment_use_and_comes_back_when_withdrawn(tmp_path, target):
@@ -69,7 +72,7 @@ def test_a_disputed_record_leaves_punishment_use_and_comes_back_when_withdrawn(t
     ev = event(open_graph, "AO:P3")
     assert (ev["status"], ev["prior_status"], ev["objection"]) == ("disputed", "active", case["id"])
     during = punished(open_graph)
-    assert U1 not in during[0] and during[1] < before[1]
+    assert U1 not in during[0] and during[1] < before[1] and during[2] > before[2]
 
     done = casework.review_objection(s, "supervisor1", case["id"], "withdrawn", "the subject withdrew it")
     assert done["state"] == "withdrawn"

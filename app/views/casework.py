@@ -29,9 +29,13 @@ def done(case: dict) -> None:
 
 def act(fn, *args, **kw) -> None:
     try:
-        done(fn(settings, who, *args, **kw))
+        case = fn(settings, who, *args, **kw)
     except cw.CaseError as exc:
         st.error(f"未执行 Not done: {exc}")
+        return
+    done(case)
+    if (case.get("published") or {}).get("published"):  # the new version's grades, computed beside the page
+        casework.regrade_in_background(settings)
 
 
 def queue(kind: str) -> pd.DataFrame:

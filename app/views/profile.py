@@ -7,7 +7,9 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from creditgraph.app import audit
 from creditgraph.app import common as C
+from creditgraph.app import profile_tools as PT
 from creditgraph.app import riskfilters as F
 from creditgraph.app import session as S
 
@@ -59,12 +61,40 @@ m[2].metric("当前名单 Current list memberships", int(black_lists["current"].
 m[3].metric("当前红名单 Current red lists", int(red_lists["current"].sum()) if len(red_lists) else 0)
 m[4].metric("关联方 Related parties", len(related))
 
-b1, b2, _ = st.columns([1, 1, 3])
+b1, b2, b3, _ = st.columns([1, 1, 1.3, 2])
 if b1.button("关系图谱 Open graph", key="profile_to_graph"):
     C.go("graph", uid, p["name"])
 if b2.button("路径分析 Paths from here", key="profile_to_paths"):
     st.session_state["path_a"] = uid
     C.go("paths", uid, p["name"])
+# the credit report (信用报告): printed to PDF by the machine's Chromium, masked like every export (app/report.py)
+report_sig = (uid, version, p.get("as_of"))
+if S.can("export") and b3.button("生成信用报告 Credit report (PDF)", key="profile_report"):
+    with st.spinner("生成信用报告 Printing the report…"):
+        pdf = PT.report_pdf(store, uid, version, None if not past else day)
+    st.session_state["profile_report_pdf"] = {"sig": report_sig, "pdf": pdf}
+    S.audit("report", uid=uid, version=version, bytes=len(pdf), sha256=audit.bytes_sha256(pdf), masked=True,
+            **({"as_of": day.isoformat()} if past else {}))
+made = st.session_state.get("profile_report_pdf")
+if made and made["sig"] == report_sig:
+    b3.download_button("下载信用报告 Download the report", lambda b=made["pdf"]: b,  # type: ignore[misc]
+                       file_name=f"credit-report-{uid.replace(':', '_')}.pdf", mime="application/pdf",
+                       key="profile_report_dl")
+
+if p["kind"] == "Enterprise":
+    st.markdown("#### 公共信用评价 Public credit grade")
+    graded = PT.grade_of(uid, version)
+    if graded is None:
+        st.info("尚未计算信用等级 No grade computed yet: `creditgraph grade run` (加载和更新后自动计算 computed after "
+                "each load or refresh).")
+    else:
+        row, note = graded
+        g1, g2 = st.columns([1, 4])
+        g1.metric("信用等级 Grade", str(row["grade"]), f"{float(row['score']):g} 分 points", delta_color="off")
+        reasons = PT.grade_reasons(row)
+        g2.dataframe(reasons, hide_index=True, width="stretch", key="profile_grade_reasons")
+        g2.caption(f"得分 = 基础分 + 各项分值之和 Score = base + the points of each reason · 图版本 graph version "
+                   f"{row.get('version', version)}" + (f" · {note}" if note else ""))
 
 st.markdown("#### 风险信号 Risk signals")
 if with_signals and not ready:
