@@ -553,8 +553,10 @@ app.add_typer(alerts_app, name="alerts")
 app.command("report")(report)
 
 # objections and credit repairs (app/cli_casework.py)
-from creditgraph.app.cli_casework import casework_app, objection_app, repair_app  # noqa: E402
+from creditgraph.app.cli_casework import casework_app, commitment_app, objection_app, redlist_app, repair_app  # noqa: E402
 
+app.add_typer(commitment_app, name="commitment")
+app.add_typer(redlist_app, name="redlist")
 app.add_typer(objection_app, name="objection")
 app.add_typer(repair_app, name="repair")
 app.add_typer(casework_app, name="casework")

@@ -19,6 +19,8 @@ from creditgraph.app.cli_summary import console
 objection_app = typer.Typer(help="objections (异议处理): file, review, list", no_args_is_help=True)
 repair_app = typer.Typer(help="credit repairs (信用修复): request, grant, reject, list", no_args_is_help=True)
 casework_app = typer.Typer(help="the casework ledger", no_args_is_help=True)
+commitment_app = typer.Typer(help="credit commitments (信用承诺) recorded by staff", no_args_is_help=True)
+redlist_app = typer.Typer(help="red-list entries (红名单, 守信激励) recorded by staff", no_args_is_help=True)
 
 DbOpt = Annotated[Optional[Path], typer.Option("--db", help="embedded store folder (default ./data/graph or CREDITGRAPH_DB)")]
 Neo4jOpt = Annotated[bool, typer.Option("--neo4j", help="use the Neo4j store")]
@@ -160,3 +162,75 @@ def casework_sync(db: DbOpt = None, neo4j: Neo4jOpt = False) -> None:
     settings = settings_for(db, neo4j)
     out = casework.sync(settings, cli_user(settings, ("casework",), local_actions=("casework",)).fields())
     console.print(f"{out['records']} records; {out.get('changes', 0)} changes; graph version {out.get('version')}")
+
+
+def _staff(db, neo4j, table: str, fields: dict, no_grade: bool) -> None:
+    """Record one staff row (app/staff_records.py), print it and grade the version it published."""
+    from types import SimpleNamespace
+
+    from creditgraph.app import staff_records
+    from creditgraph.app.cli import fail, settings_for
+    from creditgraph.app.cli_grade import grade_after_publish
+    from creditgraph.app.cli_security import cli_user
+    from creditgraph.graph.snapshots import Locked
+
+    settings = settings_for(db, neo4j)
+    who = cli_user(settings, ("casework",), local_actions=("casework",)).fields()
+    try:
+        out = staff_records.record(settings, who, table, {k: v for k, v in fields.items() if v is not None})
+    except staff_records.CaseError as exc:
+        fail(str(exc), 1)
+    except Locked as exc:
+        fail(str(exc), 75)
+    console.print(f"{out['uid']}: recorded (graph version {out['version']}, {out['changes']} changes)")
+    if out["published"]:
+        grade_after_publish(settings, {}, SimpleNamespace(version={"old": None, "new": out["version"]}), no_grade)
+
+
+@commitment_app.command("record")
+def commitment_record(
+    subject: Annotated[Optional[str], typer.Option("--subject", help="the subject's USCC, registration number or "
+                                                   "resident ID; required for a new commitment")] = None,
+    kind: Annotated[Optional[str], typer.Option("--kind", help="approval_substitute | self_published | industry | "
+                                                "repair (or 审批替代型 …); required for a new commitment")] = None,
+    matter: Annotated[Optional[str], typer.Option("--matter", help="what was promised (承诺事项)")] = None,
+    made: Annotated[Optional[str], typer.Option("--made", help="the day it was made, YYYY-MM-DD")] = None,
+    deadline: Annotated[Optional[str], typer.Option("--deadline", help="the day it must be kept by")] = None,
+    status: Annotated[Optional[str], typer.Option("--status", help="pending | kept | breached | false")] = None,
+    verified: Annotated[Optional[str], typer.Option("--verified", help="the day staff checked it")] = None,
+    authority: Annotated[Optional[str], typer.Option("--authority", help="the authority that took it")] = None,
+    subject_name: Annotated[Optional[str], typer.Option("--subject-name", help="the subject's name")] = None,
+    record_id: Annotated[Optional[str], typer.Option("--record-id", help="update this commitment (e.g. verified "
+                                                     "as breached) instead of recording a new one")] = None,
+    no_grade: NoGradeOpt = False, db: DbOpt = None, neo4j: Neo4jOpt = False,
+) -> None:
+    """Record a credit commitment, or its verification: a breached or false one is a dishonesty event."""
+    _staff(db, neo4j, "commitments", {"subject_uscc": subject, "subject_name": subject_name, "kind": kind,
+                                      "matter": matter, "made": made, "deadline": deadline, "status": status,
+                                      "verified": verified, "authority": authority, "record_id": record_id}, no_grade)
+
+
+@redlist_app.command("add")
+def redlist_add(
+    subject: Annotated[str, typer.Option("--subject", help="the subject's USCC, registration number or resident ID")],
+    kind: Annotated[str, typer.Option("--kind", help="a_taxpayer | integrity_model | contract_abiding | other "
+                                      "(or the list's Chinese name)")],
+    entered: Annotated[str, typer.Option("--entered", help="the day it was listed, YYYY-MM-DD")],
+    list_name: Annotated[Optional[str], typer.Option("--list-name", help="the list's name")] = None,
+    authority: Annotated[Optional[str], typer.Option("--authority", help="the authority that listed it")] = None,
+    subject_name: Annotated[Optional[str], typer.Option("--subject-name", help="the subject's name")] = None,
+    no_grade: NoGradeOpt = False, db: DbOpt = None, neo4j: Neo4jOpt = False,
+) -> None:
+    """Put a subject on a red list (守信激励)."""
+    _staff(db, neo4j, "red_lists", {"subject_uscc": subject, "subject_name": subject_name, "kind": kind,
+                                    "entered": entered, "list_name": list_name, "authority": authority}, no_grade)
+
+
+@redlist_app.command("remove")
+def redlist_remove(
+    record_id: Annotated[str, typer.Argument(help="the entry's record id (its uid without RL:)")],
+    removed: Annotated[str, typer.Option("--removed", help="the day it leaves the list, YYYY-MM-DD")],
+    no_grade: NoGradeOpt = False, db: DbOpt = None, neo4j: Neo4jOpt = False,
+) -> None:
+    """Take a staff-recorded entry off its red list (it stays in the archive, status removed)."""
+    _staff(db, neo4j, "red_lists", {"record_id": record_id, "removed": removed, "status": "removed"}, no_grade)

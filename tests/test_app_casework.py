@@ -61,3 +61,20 @@ def test_a_supervisor_files_an_objection_and_the_record_is_disputed(graph, monke
     at.switch_page("views/casework.py").run()  # the queue now lists it, with its time limit
     (table,) = [d.value for d in at.dataframe if "记录 Record" in d.value.columns and "期限 Due" in d.value.columns]
     assert table["记录 Record"].tolist() == ["AP:P2"] and table["期限 Due"].notna().all()
+
+
+def test_a_supervisor_puts_a_company_on_a_red_list_from_the_page(graph, monkeypatch):
+    import datetime as dt
+
+    from tests.test_etl_load import U2
+
+    at = page("supervisor", monkeypatch)
+    at.switch_page("views/casework.py").run()
+    at.text_input(key="staff_rl_subject").input(U2)
+    at.date_input(key="staff_rl_entered").set_value(dt.date(2024, 6, 1))
+    at.button(key="staff_rl_add").click().run()
+    assert not at.exception, at.exception
+    assert any(s.value.startswith("RL:STAFF-RL-") for s in at.success), [e.value for e in at.error]
+    with EmbeddedStore(graph.db_path, read_only=True) as g:
+        honored = g.edges_by("HONORED", "Enterprise", "RedListEntry", [U2], by="src")
+    assert len(honored) == 1

@@ -9,7 +9,9 @@ import streamlit as st
 from creditgraph.app import casework
 from creditgraph.app import masking
 from creditgraph.app import session as S
+from creditgraph.app import staff_records
 from creditgraph.etl import casework as cw
+from creditgraph.graph.model import MODEL
 
 st.title("异议与修复 Objections & repairs")
 S.require("casework", "异议与修复 Objections & repairs")
@@ -53,7 +55,18 @@ def queue(kind: str) -> pd.DataFrame:
     return df
 
 
-objections, repairs = st.tabs(["异议 Objections", "信用修复 Repairs"])
+def staff_act(table: str, fields: dict) -> None:
+    try:
+        out = staff_records.record(settings, who, table, fields)
+    except cw.CaseError as exc:
+        st.error(f"未登记 Not recorded: {exc}")
+        return
+    st.success(f"{out['uid']} — 图版本 graph version {out['version']} ({out['changes']} 处变更 changes)")
+    if out["published"]:
+        casework.regrade_in_background(settings)
+
+
+objections, repairs, records = st.tabs(["异议 Objections", "信用修复 Repairs", "承诺与红名单 Commitments & red lists"])
 with objections:
     df = queue("objection")
     st.caption(f"异议处理期限 Time limit: {cw.objection_days(settings)} 个工作日 working days; 异议期间该记录不用于任何惩戒 "
@@ -100,3 +113,36 @@ with repairs:
                 act(casework.decide_repair, case, "granted", why, met)
             if reject.form_submit_button("不予修复 Reject"):
                 act(casework.decide_repair, case, "rejected", why)
+
+with records:
+    st.caption("工作人员登记的信用承诺与红名单按数据源 staff 写入图谱（与登记机关数据同样校验），违背或虚假承诺即为失信事件 · "
+               "Commitments and red-list entries staff record are validated and written like an extract's rows "
+               "(source staff); a breached or false commitment is a dishonesty event.")
+    with st.form("staff_commitment"):
+        st.subheader("登记信用承诺 Record a commitment")
+        a1, a2 = st.columns(2)
+        subject = a1.text_input("主体代码 Subject (USCC / 注册号 / 身份证号)")
+        kind = a2.selectbox("承诺类型 Kind", list(MODEL.codes["commitment_kinds"]),
+                            format_func=lambda k: MODEL.codes["commitment_kinds"][k]["label_zh"])
+        matter = st.text_input("承诺事项 Matter")
+        d1, d2, d3 = st.columns(3)
+        made = d1.date_input("承诺日期 Made", value=None)
+        deadline = d2.date_input("履约期限 Deadline", value=None)
+        status = d3.selectbox("履约状态 Status", list(MODEL.codes["commitment_statuses"]),
+                              format_func=lambda k: MODEL.codes["commitment_statuses"][k]["label_zh"])
+        record_id = st.text_input("更新已登记的承诺 Update a staff commitment (record id, optional)")
+        if st.form_submit_button("登记 Record"):
+            fields = {"subject_uscc": subject.strip() or None, "kind": kind, "matter": matter.strip() or None,
+                      "made": made.isoformat() if made else None, "deadline": deadline.isoformat() if deadline else None,
+                      "status": status, "record_id": record_id.strip() or None}
+            staff_act("commitments", {k: v for k, v in fields.items() if v is not None})
+    with st.form("staff_red_list"):
+        st.subheader("列入红名单 Put on a red list")
+        b1, b2, b3 = st.columns(3)
+        subject = b1.text_input("主体代码 Subject (USCC / 注册号)", key="staff_rl_subject")
+        kind = b2.selectbox("红名单类别 Kind", list(MODEL.codes["red_list_kinds"]),
+                            format_func=lambda k: MODEL.codes["red_list_kinds"][k]["label_zh"])
+        entered = b3.date_input("列入日期 Entered", value=None, key="staff_rl_entered")
+        if st.form_submit_button("列入 Add", key="staff_rl_add"):
+            staff_act("red_lists", {"subject_uscc": subject.strip(), "kind": kind,
+                                    "entered": entered.isoformat() if entered else ""})
