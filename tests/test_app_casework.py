@@ -78,3 +78,30 @@ def test_a_supervisor_puts_a_company_on_a_red_list_from_the_page(graph, monkeypa
     with EmbeddedStore(graph.db_path, read_only=True) as g:
         honored = g.edges_by("HONORED", "Enterprise", "RedListEntry", [U2], by="src")
     assert len(honored) == 1
+
+
+def test_the_supervision_page_draws_reproducibly_and_offers_the_xlsx(graph, monkeypatch):
+    import io
+
+    import openpyxl
+
+    from creditgraph.app.grades import compute_and_save
+
+    with EmbeddedStore(graph.db_path, read_only=True) as g:
+        compute_and_save(graph, g)
+    at = page("supervisor", monkeypatch)
+    at.switch_page("views/supervision.py").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    metrics = {m.label: m.value for m in at.metric}
+    assert sum(int(v.replace(",", "")) for v in metrics.values()) == 2  # both companies graded
+    for n in at.number_input:
+        if n.label.endswith("ratio"):
+            n.set_value(1.0)
+    at.number_input[0].set_value(7)  # the seed
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    drawn = [d.value for d in at.dataframe if "信用等级 Grade" in d.value.columns]
+    assert len(drawn) == 1 and len(drawn[0]) == 2  # ratio 1 everywhere: everyone
+    xlsx = at.session_state["draw"]["xlsx"]
+    book = openpyxl.load_workbook(io.BytesIO(xlsx))
+    assert "参数" in book.sheetnames and book.worksheets[0].max_row == 3  # header + 2 subjects

@@ -5,6 +5,7 @@ refresh that re-delivers it keeps the dispute, and a repair granted in the tool 
 same repair arriving in an extract gives."""
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pandas as pd
@@ -121,15 +122,22 @@ def test_a_repair_granted_in_the_tool_equals_the_same_repair_from_an_extract(tmp
         tool = g.run("MATCH (v:PenaltyEvent) RETURN v.uid AS uid, v.status AS status, v.removed AS removed, "
                      "v.removal_reason AS reason, v.objection AS objection ORDER BY uid")
         tool_rep = repeat_offenders(g, as_of=AS_OF).table["uid"].tolist()
-    # the same repair, from the registry: a second graph loaded from an extract that carries it
-    s2 = type(s)(**{**s.__dict__, "db_path": tmp_path / "graph2"}) if s.store == "embedded" else None
-    if s2 is None:  # one Neo4j server: refresh the tool's graph with the extract instead and compare
-        run_refresh(extract(tmp_path / "src2", ap1=f"2024-05-01,{REPAIR_REASON},"), "canonical", s)
-        reader = open_graph
-    else:
-        run_load(extract(tmp_path / "src2", ap1=f"2024-05-01,{REPAIR_REASON},"), "canonical", s2)
+    # the same repair, from the registry: a fresh graph (no casework) loaded from an extract that carries it
+    import shutil
+
+    shutil.rmtree(cw.casework_dir(s))
+    if s.store == "embedded":
+        s2 = dataclasses.replace(s, db_path=tmp_path / "graph2")
         from creditgraph.graph.embedded import EmbeddedStore
-        reader = lambda: EmbeddedStore(s2.db_path, read_only=True)  # noqa: E731
+
+        def reader():
+            return EmbeddedStore(s2.db_path, read_only=True)
+    else:  # one Neo4j database: emptied, then loaded from the extract
+        from tests.neo4j_fixture import neo4j_store_factory
+
+        neo4j_store_factory(s.neo4j).close()  # wiped
+        s2, reader = s, open_graph
+    run_load(extract(tmp_path / "src2", ap1=f"2024-05-01,{REPAIR_REASON},"), "canonical", s2)
     with reader() as g:
         extracted = g.run("MATCH (v:PenaltyEvent) RETURN v.uid AS uid, v.status AS status, v.removed AS removed, "
                           "v.removal_reason AS reason, v.objection AS objection ORDER BY uid")
