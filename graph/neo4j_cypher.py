@@ -63,6 +63,9 @@ SHOW_FULLTEXT = ("SHOW FULLTEXT INDEXES YIELD name, labelsOrTypes, properties, o
                  "RETURN labelsOrTypes, properties, options")
 GET_META = f"MATCH (m:{META} {{k: $k}}) RETURN m.v AS v"
 SET_META = f"MERGE (m:{META} {{k: $k}}) SET m.v = $v"
+#: The graph version and the commit-window marker (Neo4jStore.atomic), read in one statement.
+READ_VERSION = (f"OPTIONAL MATCH (v:{META} {{k: 'graph_version'}}) OPTIONAL MATCH (c:{META} {{k: 'committing'}}) "
+                "RETURN v.v AS version, c.v AS committing")
 
 
 def node_upsert_text(label: str, props: Iterable[str]) -> str:
@@ -181,6 +184,7 @@ def generated_statements(model: GraphModel = MODEL) -> list[dict]:
     add("schema:show_fulltext", SHOW_FULLTEXT, index="STRING")
     add("meta:get", GET_META, k="STRING")
     add("meta:set", SET_META, k="STRING", v="STRING")
+    add("meta:read_version", READ_VERSION)
     for label, node in model.nodes.items():
         add(f"upsert_nodes:{label}", node_upsert_text(label, node.properties), rows=ROWS)
         add(f"existing_keys:{label}", existing_keys_text(label), uids=UIDS)

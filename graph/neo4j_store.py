@@ -30,6 +30,7 @@ connect): call :meth:`Neo4jStore.create_schema` before the first load.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator
@@ -39,7 +40,8 @@ import pandas as pd
 from creditgraph.graph.config import redact_uri
 from creditgraph.graph.model import KEY, MODEL, GraphModel
 from creditgraph.graph.neo4j_cypher import (  # noqa: F401  (re-exported: the store's statements)
-    DROP_FULLTEXT, FULLTEXT_ANALYZER, FULLTEXT_INDEX, GET_META, META, SET_META, SHOW_FULLTEXT, count_nodes_text,
+    DROP_FULLTEXT, FULLTEXT_ANALYZER, FULLTEXT_INDEX, GET_META, META, READ_VERSION, SET_META, SHOW_FULLTEXT,
+    count_nodes_text,
     count_rels_text, delete_nodes_text,
     delete_rels_text, edges_text, existing_keys_text, fulltext_spec, generated_statements, node_keys_text,
     node_upsert_text, rel_create_text, rel_update_text, rel_upsert_text, rename_rel_property_text, schema_statements)
@@ -47,6 +49,7 @@ from creditgraph.graph.neo4j_values import _Converter, _timestamps, frame_record
 from creditgraph.graph.store import GraphStore, MissingEndpoints, UpsertResult
 
 log = logging.getLogger(__name__)
+COMMITTING = "committing"  # GraphMeta key: set while an atomic() block's commit is being applied
 BATCH = 10_000
 WRITERS = 2  # concurrent write transactions of a bulk write (see Neo4jStore._write_batches)
 
@@ -244,7 +247,22 @@ class Neo4jStore(GraphStore):
                     tx.rollback()
                 raise
             self._tx = None
-            tx.commit()
+            # Neo4j applies a commit to its stores while readers read (read committed, no snapshots): the
+            # marker, committed before and cleared after, tells a reader its reads may straddle the apply
+            self._write(SET_META, {"k": COMMITTING, "v": dt.datetime.now(dt.timezone.utc).isoformat()})
+            try:
+                tx.commit()
+            finally:
+                self._write(SET_META, {"k": COMMITTING, "v": ""})
+
+    def read_version(self) -> tuple[str | None, bool]:
+        """``(graph_version, committing)`` in one statement. A reader that must never see a mix reads this
+        before and after its reads and keeps them only when both are equal and not committing
+        (docs/neo4j.md): a version check alone can see the new stamp beside old data while a commit is
+        being applied."""
+        _, rows = self._read(READ_VERSION)
+        version, marker = rows[0] if rows else (None, None)
+        return version, bool(marker)
 
     def _batches(self, items: list) -> Iterator[list]:
         for start in range(0, len(items), self.batch_size):
@@ -294,8 +312,22 @@ class Neo4jStore(GraphStore):
             self._write(DROP_FULLTEXT)
         for text in ddl[1:]:
             self._write(text)
+        self._clear_stale_marker()
         self._move_renamed()
         self._stamp_model()
+
+    def _clear_stale_marker(self, older_than_s: float = 600) -> None:
+        """A writer killed inside its commit leaves the commit-window marker set; the next writable open
+        clears it once it is older than any commit's apply takes (minutes, not milliseconds)."""
+        marker = self.get_meta(COMMITTING)
+        if not marker:
+            return
+        try:
+            age = (dt.datetime.now(dt.timezone.utc) - dt.datetime.fromisoformat(marker)).total_seconds()
+        except ValueError:
+            age = older_than_s
+        if age >= older_than_s:
+            self._write(SET_META, {"k": COMMITTING, "v": ""})
 
     def _move_renamed(self, batch: int = 10_000) -> None:
         """Values of relationship properties an older model named otherwise (``renamed_from``) move to

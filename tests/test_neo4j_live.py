@@ -119,6 +119,37 @@ def test_an_atomic_block_is_invisible_to_another_reader_until_it_commits(neo4j_s
     assert set(seen[after_commit + 1:]) == {(1000, 500, "2")}  # +1: a read may have begun during the commit
 
 
+def test_a_commit_is_bracketed_by_the_committing_marker_a_reader_sees(neo4j_server, neo4j_store):
+    """While an atomic() block's commit is applied, another reader's read_version() says so; before the
+    commit and after it, not (docs/neo4j.md: the reader protocol)."""
+    neo4j_store.set_meta("graph_version", "1")
+    with Neo4jStore.from_settings(neo4j_server) as other:
+        during: list = []
+        with neo4j_store.atomic():
+            neo4j_store.set_meta("graph_version", "2")
+            assert other.read_version() == ("1", False)  # open, uncommitted: invisible, no marker yet
+            tx = neo4j_store._tx
+            real_commit = tx.commit
+
+            def observed_commit():
+                during.append(other.read_version())
+                real_commit()
+
+            tx.commit = observed_commit
+        assert during == [("1", True)]
+        assert other.read_version() == ("2", False)
+
+
+def test_a_stale_committing_marker_is_cleared_by_the_next_writer_and_a_fresh_one_is_not(neo4j_store):
+    neo4j_store.set_meta("committing", "2020-01-01T00:00:00+00:00")  # a writer killed in its commit, long ago
+    neo4j_store.create_schema()
+    assert neo4j_store.read_version()[1] is False
+    fresh = datetime.datetime.now(datetime.timezone.utc).isoformat()
+    neo4j_store.set_meta("committing", fresh)  # a commit being applied right now
+    neo4j_store.create_schema()
+    assert neo4j_store.read_version()[1] is True
+
+
 def test_an_atomic_block_that_raises_leaves_nothing(neo4j_store):
     with pytest.raises(RuntimeError, match="midway"), neo4j_store.atomic():
         neo4j_store.upsert_nodes("Enterprise", pd.DataFrame({"uid": ["E1", "E2"], "name": ["甲", "乙"]}))

@@ -312,8 +312,9 @@ def test_reader_sees_old_or_new_graph_never_a_mix(synthetic, graph_copy, tmp_pat
 
 def test_neo4j_reader_in_a_loop_sees_the_old_or_the_new_graph_never_a_mix(synthetic, tmp_path, neo4j_server,
                                                                             monkeypatch):
-    """On Neo4j a refresh is one transaction: a reader following the documented protocol (read
-    ``graph_version`` before and after, keep answers where it did not move) never sees a mix."""
+    """On Neo4j a refresh is one transaction: a reader following the documented protocol (read the version
+    and the commit-window marker before and after, keep answers where neither moved nor was set) never
+    sees a mix, even while the commit is being applied."""
     import threading
 
     from creditgraph.graph.neo4j_store import Neo4jStore
@@ -327,13 +328,13 @@ def test_neo4j_reader_in_a_loop_sees_the_old_or_the_new_graph_never_a_mix(synthe
     answers: list[tuple[str, dict]] = []
     stop = threading.Event()
 
-    def reader() -> None:
+    def reader() -> None:  # the protocol of docs/neo4j.md: (version, committing) equal before and after
         with Neo4jStore.from_settings(neo4j_server) as g:
             while not stop.is_set():
-                before = g.get_meta("graph_version")
+                before = g.read_version()
                 counts = g.counts()
-                if g.get_meta("graph_version") == before:
-                    answers.append((before, counts))
+                if g.read_version() == before and not before[1]:
+                    answers.append((before[0], counts))
 
     with Neo4jStore.from_settings(neo4j_server) as g:
         old_version, old = g.get_meta("graph_version"), g.counts()
