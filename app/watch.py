@@ -127,7 +127,9 @@ def findings(settings, store, version: str, subjects: set[str]) -> pd.DataFrame:
 
 def _grade_change(before: pd.DataFrame | None, subject: str, new: str) -> str:
     """``old → new`` for a grade item (the old grade from the previous observation)."""
-    old = before[(before["subject"] == subject) & (before["kind"] == "grade")]["item"] if before is not None else []
+    if before is None:
+        return f"无 none → {new}"
+    old = before.loc[(before["subject"] == subject) & (before["kind"] == "grade"), "item"]
     return f"{old.iloc[0] if len(old) else '无 none'} → {new}"
 
 

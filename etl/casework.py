@@ -116,7 +116,7 @@ def file_objection(settings: Settings, record: str, by: str, reason: str, on_beh
             raise CaseError(f"{record} already has an open objection ({cid})")
         day = _today(filed)
         deadline = np.busday_offset(np.datetime64(day), objection_days(settings), roll="forward")
-        case = {"id": _next_id(cases, "OBJ"), "kind": "objection", "record": record, "state": "open",
+        case: dict[str, Any] = {"id": _next_id(cases, "OBJ"), "kind": "objection", "record": record, "state": "open",
                 "filed": day, "deadline": str(deadline), "reason": _text(reason, "the objection's reason"),
                 "on_behalf_of": on_behalf_of, "steps": [{"step": "filed", "by": by, "at": _now(), "day": day}]}
         cases[case["id"]] = case
@@ -167,7 +167,7 @@ def request_repair(settings: Settings, record: str, by: str, reason: str, condit
     with _ledger(settings) as cases:
         if (cid := _open_case(cases, record, "repair", ("requested", "granted"))):
             raise CaseError(f"{record} already has a repair case ({cid}, {cases[cid]['state']})")
-        case = {"id": _next_id(cases, "REP"), "kind": "repair", "record": record, "state": "requested",
+        case: dict[str, Any] = {"id": _next_id(cases, "REP"), "kind": "repair", "record": record, "state": "requested",
                 "requested": _today(day), "reason": _text(reason, "the repair's reason"),
                 "conditions": [c for c in (conditions or []) if str(c).strip()],
                 "steps": [{"step": "requested", "by": by, "at": _now(), "day": _today(day)}]}
