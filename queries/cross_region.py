@@ -85,8 +85,9 @@ def _party_graph(store, res: Resolution, day: dt.date):
     return adj, pd.Index(uniq), edges
 
 
-def _bfs_path(adj, s: int, t: int, k: int) -> list[int] | None:
-    """One shortest path s→t of at most k hops in a CSR graph (plain BFS from s)."""
+def bfs_tree(adj, s: int, k: int, stop_at: int | None = None) -> dict[int, int]:
+    """Predecessors of a breadth-first search from ``s`` over at most ``k`` hops in a CSR graph (``s`` maps
+    to -1); it stops as soon as it reaches ``stop_at`` when one is given."""
     prev = {s: -1}
     q = deque([(s, 0)])
     while q:
@@ -98,13 +99,21 @@ def _bfs_path(adj, s: int, t: int, k: int) -> list[int] | None:
             if v in prev:
                 continue
             prev[v] = u
-            if v == t:
-                path = [t]
-                while prev[path[-1]] != -1:
-                    path.append(prev[path[-1]])
-                return path[::-1]
+            if v == stop_at:
+                return prev
             q.append((v, dist + 1))
-    return None
+    return prev
+
+
+def _bfs_path(adj, s: int, t: int, k: int) -> list[int] | None:
+    """One shortest path s→t of at most k hops in a CSR graph (plain BFS from s)."""
+    prev = bfs_tree(adj, s, k, stop_at=t)
+    if t not in prev:
+        return None
+    path = [t]
+    while prev[path[-1]] != -1:
+        path.append(prev[path[-1]])
+    return path[::-1]
 
 
 def cross_region_links(store, level: str = "province", max_hops: int = 2, window_days: int | None = None,

@@ -19,7 +19,6 @@ which they differ.
 from __future__ import annotations
 
 import datetime as dt
-from collections import deque
 from collections.abc import Sequence
 
 import numpy as np
@@ -31,7 +30,7 @@ from creditgraph.graph.model import MODEL
 from creditgraph.graph.store import isin, pair_key
 from creditgraph.queries._asof import decided_by, iso
 from creditgraph.queries._base import as_of_date, lookup_props, region_names, region_parts
-from creditgraph.queries.cross_region import MAX_HOPS, _differs, _party_graph
+from creditgraph.queries.cross_region import MAX_HOPS, _differs, _party_graph, bfs_tree
 from creditgraph.queries.identity import DEFAULT_MIN_IDENTITY_SCORE, Resolution, add_links, check_score, resolve
 from creditgraph.queries.result import AnalysisResult, EvidenceBuilder, finish, node_name
 
@@ -109,22 +108,6 @@ def _nodes(df: pd.DataFrame, res: Resolution) -> np.ndarray:
     return out
 
 
-def _bfs_tree(adj, s: int, k: int) -> dict[int, int]:
-    """Predecessors of a breadth-first search from ``s`` over at most ``k`` hops (``s`` maps to -1)."""
-    prev = {s: -1}
-    q = deque([(s, 0)])
-    while q:
-        u, dist = q.popleft()
-        if dist == k:
-            continue
-        for v in adj.indices[adj.indptr[u]:adj.indptr[u + 1]]:
-            v = int(v)
-            if v not in prev:
-                prev[v] = u
-                q.append((v, dist + 1))
-    return prev
-
-
 def _walk(prev: dict[int, int], t: int) -> list[int]:
     path = [t]
     while prev[path[-1]] != -1:
@@ -153,7 +136,7 @@ def _linked_pairs(adj, nodes: pd.Index, red: Sequence[str], black: Sequence[str]
             targets.setdefault(int(red_idx[i]), []).append(int(black_idx[j]))
     out: dict[tuple[str, str], list[list[str]]] = {}
     for s, ts in targets.items():
-        prev = _bfs_tree(adj, s, max_hops)
+        prev = bfs_tree(adj, s, max_hops)
         for t in sorted(ts):
             path = _walk(prev, t)
             if len(path) == 3:  # every shared neighbour is a connection

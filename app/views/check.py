@@ -12,7 +12,7 @@ from creditgraph.app import audit
 from creditgraph.app import common as C
 from creditgraph.app import masking
 from creditgraph.app import session as S
-from creditgraph.app import watch
+from creditgraph.app import widgets as W
 from creditgraph.queries.check import check_subjects
 from creditgraph.queries.labels import column_label
 
@@ -92,16 +92,5 @@ if S.can("export") and workbook:
 # monitoring: the matched subjects onto a watchlist (alerts after each load or refresh, page 预警 Alerts)
 matched = sorted({u for u in res.subjects["uid"].dropna()})
 if matched:
-    w1, w2 = st.columns([2, 1])
-    wl_name = w1.text_input("关注名单 Watchlist name", key="check_watchlist", placeholder="例如 e.g. tender-ZB-118")
-    if w2.button(f"关注这 {len(matched)} 家企业 Watch these {len(matched)} companies", key="check_watch",
-                 disabled=not wl_name.strip()):
-        who = S.current()
-        try:
-            wl = watch.add_to_watchlist(S.settings(), wl_name.strip(), matched, owner=who.user if who else "local",
-                                        hops=min(int(res.params.get("hops", 2)), 2))
-        except ValueError as exc:
-            st.warning(f"无法创建关注名单 Cannot create the watchlist: {exc}")
-        else:
-            S.audit("watch_add", watchlist=wl_name.strip(), subjects=len(matched), purpose=purpose)
-            st.success(f"关注名单 {wl_name.strip()}: {len(wl['subjects'])} 家企业 companies watched")
+    W.watch_form(matched, "check", "例如 e.g. tender-ZB-118", f"家企业 Watch these {len(matched)} companies",
+                 hops=min(int(res.params.get("hops", 2)), 2), purpose=purpose)

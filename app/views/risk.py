@@ -14,6 +14,7 @@ from creditgraph.app import common as C
 from creditgraph.app import graphview
 from creditgraph.app import masking
 from creditgraph.app import watch
+from creditgraph.app import widgets as W
 from creditgraph.app import session as S
 from creditgraph.app import riskfilters as F
 from creditgraph.queries.labels import column_label
@@ -179,18 +180,8 @@ if may_export and exp and exp["sig"] == sig:
 # monitoring: the parties of the rows shown onto a watchlist (alerts after each load or refresh, page 预警 Alerts)
 watchable = watch.subjects_of(filtered)
 if watchable:
-    w1, w2 = st.columns([2, 1])
-    wl_name = w1.text_input("关注名单 Watchlist name", key="risk_watchlist", placeholder="例如 e.g. shell-2026-11")
-    if w2.button(f"关注这 {len(watchable)} 个主体 Watch these {len(watchable)} parties", key="risk_watch",
-                 disabled=not wl_name.strip()):
-        who = S.current()
-        try:
-            wl = watch.add_to_watchlist(S.settings(), wl_name.strip(), watchable, owner=who.user if who else "local")
-        except ValueError as exc:
-            st.warning(f"无法创建关注名单 Cannot create the watchlist: {exc}")
-        else:
-            S.audit("watch_add", watchlist=wl_name.strip(), subjects=len(watchable), source=fn_name)
-            st.success(f"关注名单 {wl_name.strip()}: {len(wl['subjects'])} 个主体 parties watched")
+    W.watch_form(watchable, "risk", "例如 e.g. shell-2026-11", f"个主体 Watch these {len(watchable)} parties",
+                 source=fn_name)
 
 if len(filtered):
     st.markdown("#### 证据 Evidence")
