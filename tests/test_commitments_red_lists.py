@@ -241,3 +241,57 @@ def test_a_breached_commitment_raises_the_subject_s_risk_and_lowers_its_grade_na
     assert after["score"] < before["score"]
     cb = explain(after).set_index("code").loc["P_CB"]
     assert cb["points"] < 0 and "CM:C2" in cb["detail"] and "承诺按时缴纳社保" in cb["detail"]
+
+
+@pytest.mark.realdata
+def test_commitments_and_red_lists_attach_to_real_companies_by_the_code_as_written_and_are_graded(realdata, tmp_path):
+    """One year of real Zhejiang registry rows; a commitments and a red-list extract name 200 of those
+    companies by their USCC and the one whose code is an old 13-digit code, as written, some in lower
+    case: each record attaches to the company that code names, and the grade names the breaches. (The
+    year's other non-USCC "codes" are addresses shifted into the column: the ETL rejects records naming
+    a company by those, which test_input_integrity covers.)"""
+    import dataclasses
+
+    from creditgraph.etl.encoding import read_text_table
+    from creditgraph.graph import normalize as nz
+    from creditgraph.graph.config import load_settings
+    from creditgraph.graph.embedded import EmbeddedStore
+    from creditgraph.graph.identifiers import validate_uscc
+    from creditgraph.queries.grade import explain, grade_all, load_rules
+
+    s = dataclasses.replace(load_settings(), store="embedded", db_path=tmp_path / "graph", id_key="test-key")
+    src = tmp_path / "y2000"
+    src.mkdir()
+    raw, _ = read_text_table(realdata / "registry" / "浙江" / "2000.csv")
+    raw.to_csv(src / "2000.csv", index=False)
+    run_load(src, str(Path(__file__).parent / "profiles" / "realdata-registry.yaml"), s)
+    code = nz.clean_missing(raw["统一社会信用代码"].astype("string"))
+    kind = validate_uscc(code)["kind"]
+    valid = (kind == "uscc").to_numpy()
+    unique = ~code.duplicated(keep=False).to_numpy() & code.notna().to_numpy()
+    legacy = raw[unique & (kind != "uscc").to_numpy() & code.str.fullmatch(r"\d{13}").fillna(False).to_numpy()]
+    picked = pd.concat([raw[unique & valid].head(200), legacy])
+    assert len(legacy) == 1, "the year holds one company with an old 13-digit code"
+    codes = picked["统一社会信用代码"].astype(str).tolist()
+    codes = [c.lower() if i % 7 == 0 else c for i, c in enumerate(codes)]  # as some sources write them
+    cm = "".join(f"R{i},审批替代型,{c},,,,,按期补交材料,2020-01-01,2020-06-30,{'违背承诺' if i % 3 == 0 else '已履约'},"
+                 f"2020-07-01,{AUTH},,,2024-01-01\n" for i, c in enumerate(codes))
+    rl = "".join(f"L{i},A级纳税人,,{c},,2021-01-01,,,{AUTH},,,2024-01-01\n" for i, c in enumerate(codes))
+    write(tmp_path / "credit", "commitments.csv", CM_HEADER + cm)
+    write(tmp_path / "credit", "red_lists.csv", RL_HEADER + rl)
+    rep = run_refresh(tmp_path / "credit", "canonical", s, mode="incremental")
+    assert rep.rejects["rejected"] == 0, rep.reject_reasons
+    with EmbeddedStore(s.db_path, read_only=True) as g:
+        committed = g.run("MATCH (e:Enterprise)-[:COMMITTED]->(c:Commitment) RETURN c.source_id AS rid, e.name AS name")
+        honored = g.run("MATCH (e:Enterprise)-[:HONORED]->(r:RedListEntry) RETURN r.source_id AS rid, e.name AS name")
+        grades = grade_all(g, as_of="2024-01-01").set_index("uid")
+        subject = g.run("MATCH (e:Enterprise)-[:COMMITTED]->(c:Commitment) RETURN c.source_id AS rid, e.uid AS uid")
+    names = dict(zip([f"R{i}" for i in range(len(codes))], nz.clean_missing(picked["企业名称"].astype("string"))))
+    assert len(committed) == len(codes) and dict(zip(committed["rid"], committed["name"])) == names
+    assert len(honored) == len(codes)
+    assert grades["grade"].notna().all() and len(grades) >= len(raw) * 0.95
+    for rid, uid in zip(subject["rid"], subject["uid"]):
+        reasons = explain(grades.loc[uid])
+        assert ("P_CB" in set(reasons["code"])) == (int(rid[1:]) % 3 == 0), rid
+        assert "R_RED" in set(reasons["code"])
+        assert load_rules().base + reasons["points"].sum() == pytest.approx(grades.loc[uid, "score"])
