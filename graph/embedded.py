@@ -135,7 +135,11 @@ class EmbeddedStore(GraphStore):
                 snapshot = snapshots.current_path(self.root)
         self.snapshot = Path(snapshot)
         self.version = self.snapshot.name.removesuffix(".tmp")
-        kw: dict[str, Any] = {"read_only": read_only}
+        # the engine reserves max_db_size of address space per open database (8 TiB by default: a process
+        # could hold about 15 open, e.g. an app following versions, or a test session); 1 TiB is room for a
+        # province's graph many times over
+        kw: dict[str, Any] = {"read_only": read_only,
+                              "max_db_size": int(os.environ.get("CREDITGRAPH_MAX_DB_GIB", "1024")) << 30}
         if buffer_pool_mb:
             kw["buffer_pool_size"] = buffer_pool_mb * 1024 * 1024
         if checkpoint_mb:  # WAL size that triggers a checkpoint (each one rewrites every column chunk touched)

@@ -225,3 +225,20 @@ def test_keyed_reads_by_key_by_property_and_as_arrow(store):
     tbl = store.run_arrow("MATCH (e:Enterprise) RETURN e.uid AS uid ORDER BY uid")
     assert tbl.column("uid").to_pylist() == ["E0000000", "E0000001", "E0000002"]
     assert store.query("enterprise_by_uid", {"uid": "E0000001"}, scan=True)["uid"].tolist() == ["E0000001"]
+
+
+def test_a_process_holds_many_embedded_graphs_open_at_once(tmp_path):
+    """An app following versions, or a test session, keeps graphs open: the engine reserves address space
+    per open database (8 TiB by default, about 15 per process); creditgraph asks for less, so 40 fit."""
+    from creditgraph.graph.embedded import EmbeddedStore
+    from creditgraph.queries.testing import load
+
+    root = tmp_path / "g"
+    with EmbeddedStore(root) as s:
+        load(s, [("Enterprise", "E1", {"name": "甲"})])
+    opened = [EmbeddedStore(root, read_only=True) for _ in range(40)]
+    try:
+        assert {s.counts()["Enterprise"] for s in opened} == {1}
+    finally:
+        for s in opened:
+            s.close()
