@@ -66,7 +66,9 @@ st.markdown(" · ".join(f"{k} **{v}**" for k, v in counts.items()) +
             f" · 主体间关联 links among subjects **{len(res.links)}** · 关联风险主体 linked risky parties **{len(res.risks)}**")
 view = res.subjects[SHOWN].rename(columns={c: column_label(c, "credit_check") for c in SHOWN})
 cells = view.astype(object)
-st.dataframe(masking.mask_cells(cells.where(cells.notna(), "")), hide_index=True, width="stretch", key="check_table")
+numeric = [c for c in cells.columns if pd.api.types.is_numeric_dtype(view[c])]  # blanks there would not be numbers
+cells = cells.where(cells.notna() | cells.columns.isin(numeric), "")
+st.dataframe(masking.mask_cells(cells), hide_index=True, width="stretch", key="check_table")
 
 if len(res.links):
     st.markdown("#### 被核查主体之间的关联 Links among the subjects")
