@@ -105,3 +105,21 @@ def test_the_supervision_page_draws_reproducibly_and_offers_the_xlsx(graph, monk
     xlsx = at.session_state["draw"]["xlsx"]
     book = openpyxl.load_workbook(io.BytesIO(xlsx))
     assert "参数" in book.sheetnames and book.worksheets[0].max_row == 3  # header + 2 subjects
+
+
+def test_the_supervision_page_shows_the_grade_changes_a_dispute_made(graph, monkeypatch):
+    from creditgraph.app import casework
+    from creditgraph.app.grades import compute_and_save
+
+    with EmbeddedStore(graph.db_path, read_only=True) as g:
+        compute_and_save(graph, g)
+    casework.file_objection(graph, "staff1", "AP:P1", "not ours")  # a new version: one penalty less for U1
+    with EmbeddedStore(graph.db_path, read_only=True) as g:
+        compute_and_save(graph, g)
+    at = page("supervisor", monkeypatch)
+    at.switch_page("views/supervision.py").run()
+    assert not at.exception, at.exception
+    (changes,) = [d.value for d in at.dataframe if "变化 Change" in d.value.columns]
+    from tests.test_etl_load import U1
+
+    assert changes["主键 uid"].tolist() == [U1] and (changes["现得分"] > changes["原得分"]).all()

@@ -39,6 +39,21 @@ for c, g in zip(cols, [*rules.grade_names, rules.ended_grade]):
 st.caption(f"图版本 graph version {grades.attrs.get('version', version)} · 评价日 graded as of {grades.attrs.get('as_of', '-')}"
            " · 规则 rules: queries/grading.yaml（`creditgraph grade run --rules FILE` 可替换 replaceable）")
 
+# grade changes since the version graded before this one (a load, refresh or casework step changes grades)
+versions = G.saved_versions(S.settings())
+graded = grades.attrs.get("version", version)
+earlier = [v for v in versions if v != graded]
+if graded in versions and earlier:
+    with st.expander(f"等级变化 Grade changes since version {earlier[-1]}"):
+        changes = G.grade_changes(S.settings(), earlier[-1], graded)
+        if changes.empty:
+            st.caption("无变化 No grade or score changed.")
+        else:
+            st.dataframe(masking.mask_cells(changes.rename(columns={
+                "uid": "主键 uid", "name": "名称 Name", "grade_before": "原等级 Before", "score_before": "原得分",
+                "grade_after": "现等级 After", "score_after": "现得分", "change": "变化 Change"})),
+                hide_index=True, width="stretch", key="grade_changes")
+
 with st.form("draw_form"):
     st.subheader("双随机抽查 Random inspection draw")
     f1, f2, f3 = st.columns(3)
