@@ -49,7 +49,7 @@ Example
 >>> d = Path(tempfile.mkdtemp())
 >>> summary = generate(2000, seed=7, out=d)
 >>> sorted(summary["files"])[:3]
-['cluster_addresses.csv', 'enterprises.csv', 'equity_changes.csv']
+['cluster_addresses.csv', 'commitments.csv', 'enterprises.csv']
 >>> gt = json.loads((d / "ground_truth.json").read_text(encoding="utf-8"))
 >>> len(gt["shell_clusters"]) >= 1
 True
