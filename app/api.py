@@ -18,10 +18,12 @@ and the platform is offline).
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import math
 import re
+import threading
 import uuid
 from typing import Annotated, Any, Literal
 
@@ -35,7 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from creditgraph.app import auth
 from creditgraph.app.api_keys import ApiKey, KeyRing, RateLimiter
 from creditgraph.app.audit import audit_event
-from creditgraph.app.stores import StoreHolder, store_version
+from creditgraph.app.stores import StoreHolder, name_hub_cache, store_version
 from creditgraph.graph.config import Settings, config_path
 from creditgraph.graph.inputs import InputError, clean_key, preview
 from creditgraph.graph.masking import mask_name
@@ -44,6 +46,7 @@ from creditgraph.queries.export import OutputMasking
 log = logging.getLogger("creditgraph.api")
 API_VERSION = "1"
 MAX_SUBJECTS = 1000
+NAME_HUBS_WAIT_S = 1.0  # a profile waits this long for its version's name hubs (a small graph's take less)
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # C0/C1 controls (tab and line breaks allowed)
 KEY_HEADER = APIKeyHeader(name="X-API-Key", auto_error=False, description="the client's API key (`creditgraph api-keys add`)")
 
@@ -60,6 +63,9 @@ class Health(BaseModel):
     status: Literal["ok"]
     api_version: str
     graph_version: str
+    name_hubs: Literal["ready", "computing", "unavailable"] = Field(
+        "ready", description="the whole graph's name hubs behind the profiles' name-hub signal (computed once "
+                             "per graph version; until ready a profile's signal says it is being computed)")
 
 
 class SearchHit(_Row):
@@ -330,6 +336,70 @@ def _audit(request: Request, status: int) -> None:
         log.error("audit log not written: %s", exc)
 
 
+# --- profiles in worker processes (``creditgraph api --workers N``) --------------------------------------
+
+# A profile is mostly Python (pandas) work: one process serves about one core's worth of profiles
+# whatever its threads, because of the GIL. With workers, the profiles are made in N worker processes,
+# each with its own read-only store following published versions; keys, rate limits, the failed-key
+# throttle, masking and the audit stay in this one process (their state is this process's memory),
+# and the name hubs are computed once here: a worker is sent the party's own hub rows.
+_WORKER: dict[str, Any] = {}
+
+
+def _worker_init(settings: Settings) -> None:
+    _WORKER["store"] = StoreHolder(settings, per_thread=False)
+
+
+def _worker_store():
+    store = _WORKER["store"].get()
+    conn = getattr(store, "_conn", None)
+    if conn is not None and _WORKER.get("conn") is not conn:  # one query thread each: the workers share the cores
+        conn.set_max_threads_for_exec(1)
+        _WORKER["conn"] = conn
+    return store
+
+
+def _worker_profile(uid: str, as_of: dt.date | None, hubs: Any) -> tuple[str, dict]:
+    """One profile in a worker: ``hubs`` is the party's slice of this process's name hubs (a
+    ``NameHubIndex`` of those rows), a ``PendingNameHubs`` or None (read by name)."""
+    from creditgraph.queries.name_hubs import NameHubIndex, PendingNameHubs
+    from creditgraph.queries.profile import profile as run_profile
+
+    store = _worker_store()
+    version = store_version(store)
+    if isinstance(hubs, NameHubIndex) and hubs.version != version:  # the graph changed under the request
+        hubs = PendingNameHubs(hubs.day)
+    return version, run_profile(store, uid, analyses={}, as_of=as_of, name_hubs=hubs)
+
+
+class _ProfileWorkers:
+    """A pool of ``n`` profile worker processes (spawned: a fork would copy an open database)."""
+
+    def __init__(self, settings: Settings, n: int):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self._make = lambda: ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn"),
+                                                 initializer=_worker_init, initargs=(settings,))
+        self._lock = threading.Lock()
+        self.pool = self._make()
+
+    def profile(self, uid: str, as_of: dt.date | None, hubs: Any) -> tuple[str, dict]:
+        from concurrent.futures.process import BrokenProcessPool
+
+        pool = self.pool
+        try:
+            return pool.submit(_worker_profile, uid, as_of, hubs).result()
+        except BrokenProcessPool:  # a worker died: the next request gets a fresh pool
+            with self._lock:
+                if self.pool is pool:
+                    self.pool = self._make()
+            raise
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+
 # --- the app ---------------------------------------------------------------------------------------------
 
 def _no_controls(text: str, what: str) -> str:
@@ -342,20 +412,39 @@ def _store(request: Request):
     return request.app.state.store.get()
 
 
-def create_app(settings: Settings, keys: KeyRing | None = None) -> FastAPI:
-    """The API on these settings; ``keys``: the key ring (default: the config file's ``[api.keys]``)."""
-    app = FastAPI(title="creditgraph API", version=API_VERSION, docs_url=None, redoc_url=None,
+def create_app(settings: Settings, keys: KeyRing | None = None, workers: int = 0) -> FastAPI:
+    """The API on these settings; ``keys``: the key ring (default: the config file's ``[api.keys]``);
+    ``workers``: profile worker processes (0: profiles are made in this process's threads)."""
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        with contextlib.suppress(Exception):  # no graph yet: requests say so themselves
+            app.state.name_hubs.get(store_version(app.state.store.get()))  # start computing the name hubs now
+        if workers > 0:
+            app.state.workers = _ProfileWorkers(settings, workers)
+        try:
+            yield
+        finally:
+            if app.state.workers is not None:
+                app.state.workers.close()
+
+    app = FastAPI(title="creditgraph API", version=API_VERSION, docs_url=None, redoc_url=None, lifespan=lifespan,
                   description="Read-only credit checks on the credit knowledge graph. Every call but /v1/health "
                               "needs an X-API-Key; personal data is masked as in exports. See docs/api.md.")
     app.state.settings = settings
     app.state.store = StoreHolder(settings)
+    app.state.name_hubs = name_hub_cache(settings)
+    app.state.workers = None
     app.state.security = _Security(settings, keys)
     _handlers(app)
 
     @app.get("/v1/health", response_model=Health, tags=["status"], responses={503: _ERRORS[503]})
     def health(request: Request) -> Health:
-        """Whether the API can read the graph, and which version it reads (no key needed)."""
-        return Health(status="ok", api_version=API_VERSION, graph_version=store_version(_store(request)))
+        """Whether the API can read the graph, which version it reads and whether that version's name hubs
+        are ready (no key needed)."""
+        version = store_version(_store(request))
+        request.app.state.name_hubs.get(version)  # starts computing a new version's name hubs
+        return Health(status="ok", api_version=API_VERSION, graph_version=version,
+                      name_hubs=request.app.state.name_hubs.state(version))
 
     @app.get("/v1/search", response_model=SearchResponse, tags=["explore"], responses=_ERRORS)
     def search(request: Request, client: Annotated[ApiKey, Depends(require("explore"))],
@@ -393,7 +482,18 @@ def create_app(settings: Settings, keys: KeyRing | None = None) -> FastAPI:
         uid = clean_key(uid)
         request.state.audit["uid"] = uid
         store = _store(request)
-        p = run_profile(store, uid, analyses={}, as_of=as_of)
+        version = store_version(store)
+        # the whole graph's name hubs of this version, read once (the signal of a past day is read per party)
+        hubs = (request.app.state.name_hubs.get(version, wait=NAME_HUBS_WAIT_S)
+                if as_of is None or as_of == dt.date.today() else None)
+        if request.app.state.workers is not None:
+            from creditgraph.queries.name_hubs import NameHubIndex
+
+            if isinstance(hubs, NameHubIndex):  # only this party's rows travel
+                hubs = NameHubIndex(hubs.of(uid), hubs.day, hubs.params, hubs.version)
+            version, p = request.app.state.workers.profile(uid, as_of, hubs)
+        else:
+            p = run_profile(store, uid, analyses={}, as_of=as_of, name_hubs=hubs)
         request.state.audit["kind"] = p["kind"]
         m = _Mask(settings)
         head = {k: p.get(k) for k in ("kind", "kind_zh", "name", "status", "region", "region_name")}
@@ -417,7 +517,7 @@ def create_app(settings: Settings, keys: KeyRing | None = None) -> FastAPI:
             if f.get("field") == "legal_rep_name" or (p["kind"] == "Person" and f.get("field") == "name"):
                 f["value"] = m.person(f.get("value"))
         head = {k: m.value(v) for k, v in head.items()}
-        return Profile.model_validate({"graph_version": store_version(store), "uid": m.value(uid),
+        return Profile.model_validate({"graph_version": version, "uid": m.value(uid),
                                        "as_of": (as_of or dt.date.today()).isoformat(),
                                        "person_names": m.setting, **head, "facts": [m.value(f) for f in facts],
                                        **{k: [m.value(r) for r in v] for k, v in tables.items()}})

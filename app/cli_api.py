@@ -26,6 +26,10 @@ def api_cmd(
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="port to listen on")] = 8600,
     db: Annotated[Optional[Path], typer.Option("--db", help="embedded store folder (default ./data/graph or CREDITGRAPH_DB)")] = None,
     neo4j: Annotated[bool, typer.Option("--neo4j", help="use the Neo4j store")] = False,
+    workers: Annotated[int, typer.Option("--workers", min=0, max=64,
+                                         help="processes that make the profiles (0: in the server's own threads); "
+                                              "about one per core: a profile is mostly Python work, which one "
+                                              "process runs on one core at a time")] = 0,
 ) -> None:
     """Serve the read-only HTTP JSON API (/v1/health, /v1/search, /v1/profile/{uid}, /v1/check; schema at
     /openapi.json). Clients send a key made with `creditgraph api-keys add`; every request is audited."""
@@ -38,7 +42,7 @@ def api_cmd(
 
     settings = settings_for(db, neo4j)
     try:
-        app = create_app(settings)
+        app = create_app(settings, workers=workers)
     except (ApiKeyError, AuthError, ValueError) as exc:
         _fail(str(exc))
     if not app.state.security.keys.keys():

@@ -21,7 +21,7 @@ import pandas as pd
 import streamlit as st
 
 from creditgraph.graph.config import Settings, load_settings
-from creditgraph.app.stores import StoreHolder, store_version  # noqa: F401  (store_version: part of this module's API)
+from creditgraph.app.stores import StoreHolder, name_hub_cache, store_version  # noqa: F401  (store_version: part of this module's API)
 from creditgraph.graph.model import MODEL
 
 # --- labels from the graph model -------------------------------------------------------
@@ -151,14 +151,25 @@ def cached_search(_key: str, version: str, text: str, kinds: tuple[str, ...], li
     return search(get_store(), text, kinds=kinds, limit=limit)
 
 
-@st.cache_data(show_spinner=False, max_entries=128, ttl=6 * 3600)
 def cached_profile(_key: str, version: str, uid: str, with_analyses: bool, as_of: str | None = None) -> dict:
     """A profile as of a day (ISO text; None: today); ``with_analyses`` only once :func:`signals_ready`
-    (the cache key then differs). The whole-graph signals are today's: a profile of another day has none."""
+    (the cache key then differs). The whole-graph signals are today's: a profile of another day has none.
+    Today's name-hub signal is read off the process's per-version name hubs (app.stores.NameHubCache,
+    shared with the HTTP API); a profile made while they compute is cached apart from the ready one."""
+    from creditgraph.queries.name_hubs import NameHubIndex
+
+    hubs = name_hub_cache(settings()).get(version, wait=0.5) if as_of is None else None
+    return _cached_profile(_key, version, uid, with_analyses, as_of, isinstance(hubs, NameHubIndex))
+
+
+@st.cache_data(show_spinner=False, max_entries=128, ttl=6 * 3600)
+def _cached_profile(_key: str, version: str, uid: str, with_analyses: bool, as_of: str | None,
+                    hubs_ready: bool) -> dict:
     from creditgraph.queries.profile import profile
 
     analyses = signal_analyses(_key, version) if with_analyses and as_of is None else {}
-    return profile(get_store(), uid, analyses=analyses, as_of=as_of)
+    hubs = name_hub_cache(settings()).get(version) if as_of is None else None
+    return profile(get_store(), uid, analyses=analyses, as_of=as_of, name_hubs=hubs)
 
 
 @st.cache_data(show_spinner=False, max_entries=8, ttl=6 * 3600)
@@ -292,6 +303,7 @@ def start_warmup() -> None:
     except Exception:  # noqa: BLE001 — no graph yet: the pages say so themselves
         return
     warmup(store_key(s), store_version(store))
+    name_hub_cache(s).get(store_version(store))  # the profiles' name hubs of this version (shared with the API)
 
 
 def signals_ready(key: str, version: str, wait: float = 0.5) -> bool:
