@@ -268,7 +268,8 @@ def linked_parties(store, ent_uids: pd.Series, penalised: pd.Series, rels: tuple
     n = len(nodes)
     a, b = codes[:m], codes[m:2 * m]
     keep = a != b
-    adj = csr_matrix((np.ones(2 * keep.sum(), np.int8), (np.r_[a[keep], b[keep]], np.r_[b[keep], a[keep]])),
+    # int32: with int8, a node 256 paths away from a seed summed to 0 and the sparse product dropped it
+    adj = csr_matrix((np.ones(2 * keep.sum(), np.int32), (np.r_[a[keep], b[keep]], np.r_[b[keep], a[keep]])),
                      shape=(n, n))
     adj.data[:] = 1
     seeds = np.unique(codes[2 * m:])
@@ -287,7 +288,7 @@ def linked_parties(store, ent_uids: pd.Series, penalised: pd.Series, rels: tuple
 def _expand(adj: csr_matrix, seeds: np.ndarray, k: int, targets: np.ndarray) -> pd.DataFrame:
     """(seed, node, hops) for the nodes first reached from each seed at 1..k hops, kept where a target."""
     rows = np.arange(len(seeds))
-    reached = csr_matrix((np.ones(len(seeds), np.int8), (rows, seeds)), shape=(len(seeds), adj.shape[0]))
+    reached = csr_matrix((np.ones(len(seeds), np.int32), (rows, seeds)), shape=(len(seeds), adj.shape[0]))
     frontier = reached
     out = []
     for h in range(1, k + 1):

@@ -4,6 +4,7 @@ adding up to the score on a synthetic graph, the rules file's checks, grade file
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 
 import pandas as pd
@@ -301,3 +302,21 @@ def test_load_with_no_grade_writes_no_grades(tmp_path, monkeypatch):
     assert res.exit_code == 0, res.output
     assert "grades:" not in res.output and not (tmp_path / "graph" / "grades").exists()
 
+
+
+def test_a_party_reached_by_256_paths_is_still_linked(tmp_path):
+    """256 companies between a penalised person and a company (each headed by him and held by it): a
+    sparse product in int8 summed the 256 paths to 0 and dropped the pair."""
+    from creditgraph.graph.embedded import EmbeddedStore
+    from creditgraph.queries.grade import linked_parties
+    from creditgraph.queries.testing import load
+
+    mids = [f"M{i:03d}" for i in range(256)]
+    nodes = [("Person", "ID:boss", {"name": "甲"}), ("Enterprise", "TOP", {"name": "总公司"}),
+             *[("Enterprise", m, {"name": f"子公司{m}"}) for m in mids]]
+    rels = [*[("LEGAL_REP", "ID:boss", m, {}) for m in mids], *[("HOLDS_SHARES", "TOP", m, {"ratio": 1.0}) for m in mids]]
+    with EmbeddedStore(tmp_path / "g") as s:
+        load(s, nodes, rels)
+        found = linked_parties(s, pd.Series(["TOP"]), pd.Series(["ID:boss"]), ("LEGAL_REP", "HOLDS_SHARES"), 2,
+                               dt.date(2026, 1, 1))
+    assert found.values.tolist() == [["TOP", "ID:boss", 2]]
