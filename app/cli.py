@@ -519,26 +519,13 @@ def _demo(settings, enterprises: int, seed: int, port: int, host: str, out: Path
         rec.update(loaded=info.get("loaded", False), **(_run_fields(info["report"]) if info.get("loaded") else {}))
     if info.get("loaded"):
         print_load_summary(info["report"])
-    _demo_grades(settings)
+    grade_if_missing(settings)
     where = settings.db_path if settings.store == "embedded" else settings.neo4j.uri
     if no_serve:
         console.print(f"demo graph ready at {where}; serve it with `creditgraph serve`")
         return
     console.print(f"creditgraph app on [bold]http://{host}:{port}[/] (store: {where}); Ctrl+C stops it")
     raise typer.Exit(run(settings.db_path if settings.store == "embedded" else None, port, host))
-
-
-def _demo_grades(settings) -> None:
-    """The demo graph's credit grades, computed when its version has none yet (the profile shows them)."""
-    from creditgraph.app.cli_grade import distribution_line
-    from creditgraph.app.grades import compute_and_save, grades_path
-    from creditgraph.app.stores import store_version
-    from creditgraph.graph.store import open_store
-
-    with open_store(settings, read_only=True) as store:
-        if not grades_path(settings, store_version(store)).exists():
-            df, _ = compute_and_save(settings, store)
-            err.print(distribution_line(df), soft_wrap=True)
 
 
 # users and the audit log (app/cli_security.py)
@@ -576,7 +563,7 @@ app.add_typer(repair_app, name="repair")
 app.add_typer(casework_app, name="casework")
 
 # public credit grades and the graded inspection draw (app/cli_grade.py)
-from creditgraph.app.cli_grade import draw, grade_after_publish as _grade_after_publish, grade_app  # noqa: E402
+from creditgraph.app.cli_grade import draw, grade_after_publish as _grade_after_publish, grade_app, grade_if_missing  # noqa: E402
 
 app.add_typer(grade_app, name="grade")
 app.command("draw")(draw)

@@ -72,6 +72,18 @@ def grade_after_publish(settings, rec: dict, rep, skip: bool, as_json: bool = Fa
     (err if as_json else console).print(distribution_line(df), soft_wrap=True)
 
 
+def grade_if_missing(settings) -> None:
+    """The current version's grades, computed when it has none yet (the demo: the profile shows a grade)."""
+    from creditgraph.app.grades import compute_and_save, grades_path
+    from creditgraph.app.stores import store_version
+    from creditgraph.graph.store import open_store
+
+    with open_store(settings, read_only=True) as store:
+        if not grades_path(settings, store_version(store)).exists():
+            df, _ = compute_and_save(settings, store)
+            err.print(distribution_line(df), soft_wrap=True)
+
+
 @grade_app.command("run")
 def grade_run(
     rules: RulesOpt = None,
