@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import creditgraph.queries  # noqa: F401  (registers the named queries some contract tests run)
 from creditgraph.graph.model import MODEL
 from creditgraph.graph.store import MissingEndpoints
 
