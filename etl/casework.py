@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from creditgraph.graph.config import Settings
+from creditgraph.graph.store import isin
 
 OBJECTION_OUTCOMES = ("upheld", "corrected", "withdrawn")
 REPAIR_DECISIONS = ("granted", "rejected")
@@ -229,7 +230,9 @@ def overlay(events: pd.DataFrame, cases: dict[str, dict]) -> pd.DataFrame:
             out[col] = pd.Series(pd.NA, index=out.index, dtype="object")
     out["objection"] = pd.NA
     out["prior_status"] = pd.NA
-    mine = [c for c in cases.values() if c["record"] in set(out["uid"])] if len(cases) else []
+    records = {c["record"] for c in cases.values()}
+    present = set(out["uid"][isin(out["uid"], pd.Series(sorted(records), dtype="string"))]) if records else set()
+    mine = [c for c in cases.values() if c["record"] in present]  # the batch's rows read once, not once per case
     if not mine:
         return out
     pos = pd.Series(np.arange(len(out)), index=out["uid"].to_numpy())
