@@ -5,7 +5,12 @@ extract from the source it was loaded from (enterprise updates, inserts,
 deletes and unchanged re-sends; penalty credit repairs, list removals,
 deletes and new events; legal representatives replaced; shareholdings
 updated: ``etl.synth.changes``), runs ``creditgraph refresh`` on the copy as
-a separate process, and prints seconds per stage, the total and the peak RSS.
+a separate process, and prints seconds per stage, the total and the peak RSS,
+and the disk growth of each refresh: the root's allocated bytes before and
+after, the file system's free space before and after (on XFS reflink=1 or
+btrfs the copy shares blocks, so this is the real growth there; on a shared
+disk it also moves with others' writes), the new snapshot's size against the
+previous one, and the copy's seconds (the manifest's ``copy`` stage).
 It then applies the same extract again (idempotence at scale: zero changes,
 no new snapshot). Target: the first refresh in <= 30 s.
 
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -39,6 +45,33 @@ def refresh(extract: Path, db: Path) -> tuple[dict, float, float]:
     manifest = json.loads(Path(rep["manifest"]).read_text(encoding="utf-8"))
     rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return manifest, wall, rss
+
+
+def allocated(path: Path) -> int:
+    """Bytes the files under ``path`` take on disk (an extent shared by reflinks counts in each file)."""
+    return sum(f.stat().st_blocks * 512 for f in path.rglob("*") if f.is_file())
+
+
+def free_bytes(path: Path) -> int:
+    st = os.statvfs(path)
+    return st.f_bavail * st.f_frsize
+
+
+def disk_state(db: Path) -> dict:
+    return {"allocated": allocated(db), "free": free_bytes(db)}
+
+
+def show_disk(db: Path, before: dict, after: dict, m: dict) -> None:
+    """The disk growth of one refresh, and the new snapshot's size against the previous one's."""
+    gib = 2**30
+    grew = after["allocated"] - before["allocated"]
+    print(f"  disk       root {before['allocated'] / gib:.2f} -> {after['allocated'] / gib:.2f} GiB allocated "
+          f"({grew / gib:+.2f} GiB); file system free space {(before['free'] - after['free']) / gib:+.2f} GiB used")
+    old, new = m["version"]["old"], m["version"]["new"]
+    if m.get("published") and old != new and (db / old).is_dir() and (db / new).is_dir():
+        a, b = allocated(db / old), allocated(db / new)
+        print(f"  snapshot   {old} {a / gib:.2f} GiB -> {new} {b / gib:.2f} GiB ({(b - a) / 2**20:+,.0f} MiB); "
+              f"copy {m['timings'].get('copy', float('nan')):.2f} s ({a / max(m['timings'].get('copy', 0), 1e-9) / 1e9:.1f} GB/s)")
 
 
 def show(title: str, m: dict, wall: float) -> None:
@@ -79,10 +112,14 @@ def main() -> None:
                 print(f"  {table:<13}" + ", ".join(f"{k} {v:,}" for k, v in what.items() if not isinstance(v, list)))
         print(f"  rows         {plan['rows']:,}")
 
+        d0 = disk_state(db)
         first, wall, _ = refresh(work / "changes", db)
+        d1 = disk_state(db)
         show("refresh", first, wall)
+        show_disk(db, d0, d1, first)
         second, wall2, _ = refresh(work / "changes", db)
         show("same extract again", second, wall2)
+        show_disk(db, d1, disk_state(db), second)
         total = first["timings"]["total"]
         print(f"\nrefresh of a {args.fraction:.0%} change set: {total:.1f} s "
               f"(target <= {TARGET_S:.0f} s: {'met' if total <= TARGET_S else 'MISSED'}); "

@@ -11,10 +11,15 @@ A writer copies the current snapshot (or starts empty), changes the copy and
 then publishes it by atomically replacing ``CURRENT``. Readers open whatever
 ``CURRENT`` names, so they see the old graph or the new one, never a mix; a
 writer killed midway leaves only a ``.tmp`` folder, which the next writer
-removes.
+removes. The copy is an in-kernel ``copy_file_range`` (:func:`copy_file`): on
+a reflink file system (XFS reflink=1, btrfs) it shares the current file's
+blocks, so a refresh costs the pages the engine writes, not the whole file;
+docs/snapshots.md has the measurements and why the engine cannot be written
+in place while other processes read it.
 """
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import re
@@ -27,6 +32,10 @@ CURRENT = "CURRENT"
 LOCK = "refresh.lock"
 KEEP = 3  # published snapshots kept (readers may still hold older ones open)
 _NAME = re.compile(r"^v(\d{6})$")
+_CHUNK = 1 << 30  # bytes per copy_file_range call (the kernel copies at most ~2 GiB per call)
+# errors that mean "this kernel or file system pair cannot copy_file_range": copy by read/write instead
+# (EPERM: some sandboxes' seccomp filters refuse system calls they do not know)
+_NO_RANGE = {errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EPERM}
 
 
 class NoGraph(FileNotFoundError):
@@ -114,6 +123,59 @@ def writer_lock(root: Path):
         yield
 
 
+def _copy_range(src: int, dst: int, size: int) -> int:
+    """Copy ``size`` bytes with ``os.copy_file_range``; returns the bytes copied (short at an early EOF)."""
+    done = 0
+    while done < size:
+        n = os.copy_file_range(src, dst, min(_CHUNK, size - done), done, done)
+        if n == 0:
+            break
+        done += n
+    return done
+
+
+def copy_file(src: Path, dst: Path) -> int:
+    """Copy ``src`` to ``dst`` (data, then mode and times, as ``shutil.copy2``); returns the bytes copied.
+
+    The data goes through ``os.copy_file_range``: an in-kernel copy, which XFS (reflink=1) and btrfs turn
+    into shared extents, so the copy costs metadata, not the file's size (see docs/snapshots.md). Where the
+    call is missing or refused (EXDEV, ENOSYS, EINVAL, ...), it copies by read/write instead.
+    """
+    with open(src, "rb") as fi, open(dst, "wb") as fo:
+        size = os.fstat(fi.fileno()).st_size
+        done = 0
+        if hasattr(os, "copy_file_range"):
+            try:
+                done = _copy_range(fi.fileno(), fo.fileno(), size)
+            except OSError as exc:
+                if exc.errno not in _NO_RANGE:
+                    raise
+                fo.truncate(0)
+                done = 0
+        fi.seek(done)
+        fo.seek(done)
+        shutil.copyfileobj(fi, fo, 8 << 20)  # the fallback, or the tail of a file that grew meanwhile
+        total = fo.tell()
+    shutil.copystat(src, dst)
+    return total
+
+
+def _fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(folder: Path) -> None:
+    """fsync each file of a snapshot folder, then the folder itself."""
+    for f in Path(folder).iterdir():
+        if f.is_file():
+            _fsync_path(f)
+    _fsync_path(folder)
+
+
 def prepare(root: Path, copy_current: bool = True) -> tuple[str, Path]:
     """Make a working copy for a new snapshot; returns (name, tmp folder)."""
     root = Path(root)
@@ -126,14 +188,23 @@ def prepare(root: Path, copy_current: bool = True) -> tuple[str, Path]:
     if copy_current and cur:
         for f in (root / cur).iterdir():
             if f.is_file():
-                shutil.copy2(f, tmp / f.name)
+                copy_file(f, tmp / f.name)
     return name, tmp
 
 
 def commit(root: Path, name: str, tmp: Path) -> Path:
-    """Move a finished working copy into place and publish it."""
-    final = Path(root) / name
+    """Move a finished working copy into place and publish it.
+
+    CURRENT may name the new snapshot only once its data and its folder's name are on disk: otherwise a
+    power cut could leave CURRENT naming a folder that is missing or holds a half-written file. The engine's
+    closing checkpoint fsyncs the database file it wrote, so the fsyncs here are cheap then; they matter for
+    files the engine did not sync (a copy it never wrote to, or a write with no checkpoint).
+    """
+    root = Path(root)
+    final = root / name
+    _fsync_tree(tmp)
     os.replace(tmp, final)
+    _fsync_path(root)  # the rename is durable before CURRENT names it
     publish(root, name)
     prune(root)
     return final
