@@ -59,6 +59,17 @@ def parse_params(text: str) -> dict[str, str]:
     return out
 
 
+def without_comments(text: str) -> str:
+    r"""The statement without its comment lines (``//`` first on the line) and blank lines: what the stores
+    run. LadybugDB 0.22 parses every comment on every call: a keyed read with a five-line header cost
+    ~0.5 ms more (1.1 against 0.5 ms at 1M enterprises).
+
+    >>> without_comments("// params: uid STRING\n\nMATCH (n {uid: $uid})\n  // the name\nRETURN n.name")
+    'MATCH (n {uid: $uid})\nRETURN n.name'
+    """
+    return "\n".join(line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("//"))
+
+
 def load_queries(folder: Path, generated: dict[Path, str] | None = None) -> dict[str, NamedQuery]:
     """Read every ``*.cypher`` file of a folder, plus ``generated`` texts (path -> text, never
     written to disk), into named queries."""
@@ -85,7 +96,7 @@ def load_queries(folder: Path, generated: dict[Path, str] | None = None) -> dict
         out[name] = NamedQuery(
             name=name,
             params=params["neo4j"],
-            texts={d: t for d, (t, _) in variants.items()},
+            texts={d: without_comments(t) for d, (t, _) in variants.items()},
             paths={d: p for d, (_, p) in variants.items()},
         )
     return out

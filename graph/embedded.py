@@ -20,6 +20,7 @@ be seen half-done use :func:`new_snapshot`.
 from __future__ import annotations
 
 import os
+import functools
 import re
 import shutil
 from contextlib import contextmanager
@@ -82,6 +83,7 @@ def edge_by_ends(rel_type: str, src_label: str, dst_label: str) -> str:
 _REL_VAR = re.compile(r"MATCH\b[^;]*?\[\s*(\w+)\s*:", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=4096)  # statements repeat: a profile's keyed reads paid the regexes each time
 def rel_property_set(text: str) -> str | None:
     """The relationship variable a statement ``SET``s after matching it, or ``None``.
 
