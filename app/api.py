@@ -23,21 +23,20 @@ import datetime as dt
 import logging
 import math
 import re
-import threading
 import uuid
 from typing import Annotated, Any, Literal
 
 import pandas as pd
 from fastapi import Depends, FastAPI, HTTPException, Path as PathParam, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from creditgraph.app import auth
 from creditgraph.app.api_keys import ApiKey, KeyRing, RateLimiter
 from creditgraph.app.audit import audit_event
-from creditgraph.app.stores import StoreHolder, name_hub_cache, store_version
+from creditgraph.app.stores import ActiveCountsCache, StoreHolder, name_hub_cache, store_version
 from creditgraph.graph.config import Settings, config_path
 from creditgraph.graph.inputs import InputError, clean_key, preview
 from creditgraph.graph.masking import mask_name
@@ -336,68 +335,35 @@ def _audit(request: Request, status: int) -> None:
         log.error("audit log not written: %s", exc)
 
 
-# --- profiles in worker processes (``creditgraph api --workers N``) --------------------------------------
-
-# A profile is mostly Python (pandas) work: one process serves about one core's worth of profiles
-# whatever its threads, because of the GIL. With workers, the profiles are made in N worker processes,
-# each with its own read-only store following published versions; keys, rate limits, the failed-key
-# throttle, masking and the audit stay in this one process (their state is this process's memory),
-# and the name hubs are computed once here: a worker is sent the party's own hub rows.
-_WORKER: dict[str, Any] = {}
-
-
-def _worker_init(settings: Settings) -> None:
-    _WORKER["store"] = StoreHolder(settings, per_thread=False)
-
-
-def _worker_store():
-    store = _WORKER["store"].get()
-    conn = getattr(store, "_conn", None)
-    if conn is not None and _WORKER.get("conn") is not conn:  # one query thread each: the workers share the cores
-        conn.set_max_threads_for_exec(1)
-        _WORKER["conn"] = conn
-    return store
-
-
-def _worker_profile(uid: str, as_of: dt.date | None, hubs: Any) -> tuple[str, dict]:
-    """One profile in a worker: ``hubs`` is the party's slice of this process's name hubs (a
-    ``NameHubIndex`` of those rows), a ``PendingNameHubs`` or None (read by name)."""
-    from creditgraph.queries.name_hubs import NameHubIndex, PendingNameHubs
-    from creditgraph.queries.profile import profile as run_profile
-
-    store = _worker_store()
-    version = store_version(store)
-    if isinstance(hubs, NameHubIndex) and hubs.version != version:  # the graph changed under the request
-        hubs = PendingNameHubs(hubs.day)
-    return version, run_profile(store, uid, analyses={}, as_of=as_of, name_hubs=hubs)
-
-
-class _ProfileWorkers:
-    """A pool of ``n`` profile worker processes (spawned: a fork would copy an open database)."""
-
-    def __init__(self, settings: Settings, n: int):
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        self._make = lambda: ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn"),
-                                                 initializer=_worker_init, initargs=(settings,))
-        self._lock = threading.Lock()
-        self.pool = self._make()
-
-    def profile(self, uid: str, as_of: dt.date | None, hubs: Any) -> tuple[str, dict]:
-        from concurrent.futures.process import BrokenProcessPool
-
-        pool = self.pool
-        try:
-            return pool.submit(_worker_profile, uid, as_of, hubs).result()
-        except BrokenProcessPool:  # a worker died: the next request gets a fresh pool
-            with self._lock:
-                if self.pool is pool:
-                    self.pool = self._make()
-            raise
-
-    def close(self) -> None:
-        self.pool.shutdown(wait=False, cancel_futures=True)
+def profile_json(settings: Settings, version: str, uid: str, as_of: dt.date | None, p: dict) -> bytes:
+    """The ``/v1/profile`` body of a profile (:func:`queries.profile.profile`), masked as in exports and
+    checked against :class:`Profile`: made where the profile is made (a worker process sends bytes)."""
+    m = _Mask(settings)
+    head = {k: p.get(k) for k in ("kind", "kind_zh", "name", "status", "region", "region_name")}
+    if p["kind"] == "Person":
+        head["name"] = m.person(p.get("name"))
+    tables = {
+        "legal_reps": m.rows(p["legal_reps"], ("person_name",)),
+        "shareholders": m.rows(p["shareholders"], ("holder_name",), "holder_label"),
+        "related": m.rows(p["related"], ("name",), "label"),
+        "holdings": m.rows(p["holdings"]), "roles": m.rows(p["roles"]), "penalties": m.rows(p["penalties"]),
+        "lists": m.rows(p["lists"]), "signals": m.rows(p["signals"]),
+        "commitments": m.rows(p.get("commitments", pd.DataFrame())),
+        "red_lists": m.rows(p.get("red_lists", pd.DataFrame())),
+        "former_legal_reps": m.rows(p.get("former_legal_reps", pd.DataFrame()), ("person_name",)),
+        "former_shareholders": m.rows(p.get("former_shareholders", pd.DataFrame()), ("holder_name",), "holder_label"),
+        "former_holdings": m.rows(p.get("former_holdings", pd.DataFrame())),
+        "former_roles": m.rows(p.get("former_roles", pd.DataFrame())),
+    }
+    facts = m.rows(p["facts"])
+    for f in facts:
+        if f.get("field") == "legal_rep_name" or (p["kind"] == "Person" and f.get("field") == "name"):
+            f["value"] = m.person(f.get("value"))
+    head = {k: m.value(v) for k, v in head.items()}
+    return Profile.model_validate({"graph_version": version, "uid": m.value(uid),
+                                   "as_of": (as_of or dt.date.today()).isoformat(),
+                                   "person_names": m.setting, **head, "facts": [m.value(f) for f in facts],
+                                   **{k: [m.value(r) for r in v] for k, v in tables.items()}}).model_dump_json().encode()
 
 
 # --- the app ---------------------------------------------------------------------------------------------
@@ -420,7 +386,9 @@ def create_app(settings: Settings, keys: KeyRing | None = None, workers: int = 0
         with contextlib.suppress(Exception):  # no graph yet: requests say so themselves
             app.state.name_hubs.get(store_version(app.state.store.get()))  # start computing the name hubs now
         if workers > 0:
-            app.state.workers = _ProfileWorkers(settings, workers)
+            from creditgraph.app.api_workers import ProfileWorkers
+
+            app.state.workers = ProfileWorkers(settings, workers)
         try:
             yield
         finally:
@@ -434,6 +402,7 @@ def create_app(settings: Settings, keys: KeyRing | None = None, workers: int = 0
     app.state.store = StoreHolder(settings)
     app.state.name_hubs = name_hub_cache(settings)
     app.state.workers = None
+    app.state.active = ActiveCountsCache()  # today's active penalty counts of the version served
     app.state.security = _Security(settings, keys)
     _handlers(app)
 
@@ -491,36 +460,13 @@ def create_app(settings: Settings, keys: KeyRing | None = None, workers: int = 0
 
             if isinstance(hubs, NameHubIndex):  # only this party's rows travel
                 hubs = NameHubIndex(hubs.of(uid), hubs.day, hubs.params, hubs.version)
-            version, p = request.app.state.workers.profile(uid, as_of, hubs)
+            version, kind, body = request.app.state.workers.profile(uid, as_of, hubs)
         else:
-            p = run_profile(store, uid, analyses={}, as_of=as_of, name_hubs=hubs)
-        request.state.audit["kind"] = p["kind"]
-        m = _Mask(settings)
-        head = {k: p.get(k) for k in ("kind", "kind_zh", "name", "status", "region", "region_name")}
-        if p["kind"] == "Person":
-            head["name"] = m.person(p.get("name"))
-        tables = {
-            "legal_reps": m.rows(p["legal_reps"], ("person_name",)),
-            "shareholders": m.rows(p["shareholders"], ("holder_name",), "holder_label"),
-            "related": m.rows(p["related"], ("name",), "label"),
-            "holdings": m.rows(p["holdings"]), "roles": m.rows(p["roles"]), "penalties": m.rows(p["penalties"]),
-            "lists": m.rows(p["lists"]), "signals": m.rows(p["signals"]),
-            "commitments": m.rows(p.get("commitments", pd.DataFrame())),
-            "red_lists": m.rows(p.get("red_lists", pd.DataFrame())),
-            "former_legal_reps": m.rows(p.get("former_legal_reps", pd.DataFrame()), ("person_name",)),
-            "former_shareholders": m.rows(p.get("former_shareholders", pd.DataFrame()), ("holder_name",), "holder_label"),
-            "former_holdings": m.rows(p.get("former_holdings", pd.DataFrame())),
-            "former_roles": m.rows(p.get("former_roles", pd.DataFrame())),
-        }
-        facts = m.rows(p["facts"])
-        for f in facts:
-            if f.get("field") == "legal_rep_name" or (p["kind"] == "Person" and f.get("field") == "name"):
-                f["value"] = m.person(f.get("value"))
-        head = {k: m.value(v) for k, v in head.items()}
-        return Profile.model_validate({"graph_version": version, "uid": m.value(uid),
-                                       "as_of": (as_of or dt.date.today()).isoformat(),
-                                       "person_names": m.setting, **head, "facts": [m.value(f) for f in facts],
-                                       **{k: [m.value(r) for r in v] for k, v in tables.items()}})
+            p = run_profile(store, uid, analyses={}, as_of=as_of, name_hubs=hubs,
+                            active=request.app.state.active.get(store, version))
+            kind, body = p["kind"], profile_json(settings, version, uid, as_of, p)
+        request.state.audit["kind"] = kind
+        return Response(body, media_type="application/json")
 
     @app.post("/v1/check", response_model=CheckResponse, tags=["explore"], responses=_ERRORS)
     def check(request: Request, body: CheckRequest, client: Annotated[ApiKey, Depends(require("explore"))]) -> CheckResponse:

@@ -203,3 +203,26 @@ def name_hub_cache(settings: Settings) -> NameHubCache:
         if cache is None:
             cache = _CACHES[key] = NameHubCache(settings)
         return cache
+
+
+class ActiveCountsCache:
+    """The whole graph's active penalty counts of today (:class:`queries.profile_related.ActiveCounts`)
+    for the version a store reads, built on first use (one scan: ~0.1 s at 1M enterprises) and again when
+    the version or the day changes; shared by a server's threads."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._held: Any = None
+
+    def get(self, store, version: str) -> Any:
+        from creditgraph.queries.profile_related import ActiveCounts
+
+        day = dt.date.today()
+        held = self._held
+        if held is not None and held.version == version and held.day == day:
+            return held
+        with self._lock:
+            held = self._held
+            if held is None or held.version != version or held.day != day:
+                held = self._held = ActiveCounts.build(store, day, version)
+            return held

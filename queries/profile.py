@@ -48,7 +48,7 @@ from creditgraph.queries.lifecycle import is_end_status
 from creditgraph.queries.profile_history import split_history
 from creditgraph.queries.profile_lists import LIST_COLORS, code_zh, commitments_of, list_signals, lists_of, red_lists_of
 from creditgraph.queries.profile_related import (
-    RELATED_LIMIT, _direct_rows, _region_name, _related, _with_direct_parties, active_counts, related_rows)
+    RELATED_LIMIT, ActiveCounts, _direct_rows, _region_name, _related, _with_direct_parties, active_counts, related_rows)
 from creditgraph.queries.search import regions
 
 __all__ = ["profile", "active_counts", "related_rows", "RELATED_LIMIT", "NotFound", "LIST_KINDS", "LIST_COLORS",
@@ -376,7 +376,7 @@ def _tables(store: GraphStore, uid: str, label: str, day: dt.date, region_table:
 
 
 def profile(store: GraphStore, uid: str, analyses: Mapping[str, Any] | None = None, as_of: Any = None,
-            name_hubs: Any = None) -> dict:
+            name_hubs: Any = None, active: ActiveCounts | None = None) -> dict:
     """Everything the profile page shows about one party, as of a day.
 
     Parameters
@@ -395,6 +395,9 @@ def profile(store: GraphStore, uid: str, analyses: Mapping[str, Any] | None = No
         :class:`~queries.name_hubs.PendingNameHubs` (the signal says it is being computed); ``None``
         reads the party's hubs by name (slow on big LadybugDB graphs: servers pass the index of their
         graph version, :mod:`app.stores`).
+    active : the whole graph's active penalty counts of today (:class:`~queries.profile_related.ActiveCounts`)
+        the related parties' counts are read off (a server builds it once per graph version); ``None``
+        reads them by a query.
 
     Returns
     -------
@@ -437,7 +440,7 @@ def profile(store: GraphStore, uid: str, analyses: Mapping[str, Any] | None = No
     commitments, red = commitments_of(store, uid), red_lists_of(store, uid, day)
     raw = related_rows(store, uid, label, day)
     direct = _direct_rows(label, tables)
-    counts = active_counts(store, [*raw["uid"], *direct["uid"]])  # one read for both (today's, as ever)
+    counts = active_counts(store, [*raw["uid"], *direct["uid"]], index=active)  # one read for both (today's)
     related, raw_related = _related(store, uid, label, region_table, day, raw, counts)
     related = _with_direct_parties(related, label, tables, store, region_table, direct, counts)
     if label == "Enterprise":

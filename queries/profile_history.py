@@ -18,11 +18,12 @@ A legal representative's role (``LEGAL_REP``) and a holding (``HOLDS_SHARES``) a
 """
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pandas as pd
 
-from creditgraph.queries._base import as_of_date, is_missing, valid_on
+from creditgraph.queries._base import as_of_date, is_missing
 from creditgraph.queries.labels import ENDED_BY
 
 __all__ = ["HISTORY_COLUMNS", "split_history", "period_text", "ended_by_text"]
@@ -60,10 +61,25 @@ def ended_by_text(code: Any) -> str:
     return ENDED_BY.get(str(code), str(code))
 
 
+def _day(v: Any) -> dt.date | None:
+    """A bound as a date (None: missing or not a date, an open bound)."""
+    if is_missing(v):
+        return None
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    try:
+        return pd.Timestamp(v).date()
+    except (TypeError, ValueError):
+        return None
+
+
 def split_history(df: pd.DataFrame, as_of: Any = None, sort: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The rows current on ``as_of`` and those ended by then (newest end first), each with ``period``
     and ``ended_by_text``; rows starting after ``as_of`` are in neither. ``sort``: the current rows'
-    order is kept unless given (the caller sorts)."""
+    order is kept unless given (the caller sorts). Row by row in Python: a profile's tables hold a
+    few rows, where pandas' fixed cost per call dominated."""
     day = as_of_date(as_of)
     df = df.copy()
     for c in HISTORY_COLUMNS:
@@ -73,14 +89,13 @@ def split_history(df: pd.DataFrame, as_of: Any = None, sort: list[str] | None = 
         df["period"] = pd.Series(dtype=object)
         df["ended_by_text"] = pd.Series(dtype=object)
         return df.reset_index(drop=True), df.reset_index(drop=True)
+    starts, ends = [_day(v) for v in df["valid_from"]], [_day(v) for v in df["valid_to"]]
     df["period"] = [period_text(f, t) for f, t in zip(df["valid_from"], df["valid_to"])]
-    df["ended_by_text"] = df["ended_by"].map(ended_by_text)
-    current = valid_on(df["valid_from"], df["valid_to"], day)
-    end = pd.to_datetime(df["valid_to"], errors="coerce")
-    ended = (end.notna() & (end <= pd.Timestamp(day))).to_numpy()
+    df["ended_by_text"] = [ended_by_text(c) for c in df["ended_by"]]
+    current = [(f is None or f <= day) and (t is None or t > day) for f, t in zip(starts, ends)]
+    former = [i for i, (t, now) in enumerate(zip(ends, current)) if t is not None and t <= day and not now]
     cur = df[current].reset_index(drop=True)
     if sort:
         cur = cur.sort_values(sort, na_position="last", kind="stable").reset_index(drop=True)
-    old = df[ended & ~current].assign(_end=end[ended & ~current])
-    old = old.sort_values("_end", ascending=False, kind="stable").drop(columns="_end").reset_index(drop=True)
+    old = df.iloc[sorted(former, key=lambda i: -ends[i].toordinal())].reset_index(drop=True)  # newest end first
     return cur, old
