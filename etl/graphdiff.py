@@ -16,7 +16,7 @@ Example
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -447,13 +447,34 @@ def _close_roles(d: _Diff, rtype: str, a: str, b: str, hit: pd.DataFrame, old: p
     return hit[fix]
 
 
-def apply_changes(store: GraphStore, cs: ChangeSet, progress=None) -> None:
-    """Write a change set: relationship deletions, node deletions, nodes, relationships."""
+def _not_deleted(updates: Rels, deletes: Rels) -> Rels:
+    """The updates without the edges the same change set deletes (staged before the deletion, an update
+    would otherwise create them again)."""
+    gone: dict[tuple[str, str, str], pd.Series] = {}
+    for rtype, a, b, df in deletes:
+        key = pair_key(df["src"], df["dst"])
+        gone[(rtype, a, b)] = pd.concat([gone[(rtype, a, b)], key]) if (rtype, a, b) in gone else key
+    out: Rels = []
+    for rtype, a, b, df in updates:
+        if (rtype, a, b) in gone:
+            df = df[~isin(pair_key(df["src"], df["dst"]), gone[(rtype, a, b)])]
+        out.append((rtype, a, b, df))
+    return out
+
+
+def apply_changes(store: GraphStore, cs: ChangeSet, progress=None, midway: Callable[[], None] | None = None) -> None:
+    """Write a change set: relationship deletions, node deletions (then ``midway``, a test hook), nodes,
+    new relationships, changed relationships. The changed relationships are staged first, before any
+    write (:meth:`GraphStore.stage_relationship_updates`: the embedded store reads the values they keep
+    while nothing has been written yet)."""
     say = progress or (lambda stage, msg: None)
+    staged = store.stage_relationship_updates(_not_deleted(cs.rel_updates, cs.delete_rels))
     for rtype, a, b, df in cs.delete_rels:
         store.delete_known_relationships(rtype, a, b, df)
     for label, keys in cs.delete_nodes.items():
         store.delete_nodes(label, keys)
+    if midway is not None:
+        midway()
     for label in NODE_ORDER:
         if label in cs.nodes:
             say("apply", f"{label}: {len(cs.nodes[label]):,} new nodes")
@@ -466,4 +487,4 @@ def apply_changes(store: GraphStore, cs: ChangeSet, progress=None) -> None:
         store.insert_relationships(rtype, a, b, df)
     for rtype, a, b, df in cs.rel_updates:
         say("apply", f"{rtype} {a}->{b}: {len(df):,} edges, {len(df.columns) - 2} columns changed")
-        store.update_relationships(rtype, a, b, df)
+    store.write_relationship_updates(staged)

@@ -33,7 +33,6 @@ of a stage (``read``, ``validate``, ``resolve``, ``diff``, ``copy``, ``apply``,
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import resource
@@ -337,10 +336,7 @@ def _plan(store: GraphStore, run: _Run, report: RejectReport, prof, source, sett
 
 def _apply(store: GraphStore, cs: ChangeSet, run: _Run, run_id: str) -> None:
     with run.stage("apply", f"writing {cs.total:,} changes"):
-        deletes = ChangeSet(delete_nodes=cs.delete_nodes, delete_rels=cs.delete_rels)
-        apply_changes(store, deletes)
-        run.pause("apply-midway")
-        apply_changes(store, dataclasses.replace(cs, delete_nodes={}, delete_rels=[]), run.say)
+        apply_changes(store, cs, run.say, midway=lambda: run.pause("apply-midway"))
         store.set_meta("last_run", run_id)
         run.counts = store.counts()  # recorded in the manifest: `creditgraph verify` compares
 

@@ -394,16 +394,41 @@ class EmbeddedStore(GraphStore):
         in-place ``SET`` on many matched relationships corrupts the forward
         adjacency at checkpoint: module docstring.)
         """
-        props = self.model.rel(rel_type).properties
-        types = {p: v.type for p, v in props.items()}
-        kept = [p for p in props if p not in df.columns]
+        return self._recreate_edges(rel_type, src_label, dst_label, self._with_stored(rel_type, src_label, dst_label, df))
+
+    def _with_stored(self, rel_type: str, src_label: str, dst_label: str, df: pd.DataFrame) -> pd.DataFrame:
+        """``df`` (``src``, ``dst``, the columns to change) with the stored values of the other properties;
+        pairs with no stored edge dropped."""
+        kept = [p for p in self.model.rel(rel_type).properties if p not in df.columns]
         stored = self._edge_rows(rel_type, src_label, dst_label, df[["src", "dst"]], kept)
-        df = df.merge(stored, on=["src", "dst"], how="inner")  # pairs with no edge stay without one
-        if df.empty:
+        return df.merge(stored, on=["src", "dst"], how="inner")  # pairs with no edge stay without one
+
+    def _recreate_edges(self, rel_type: str, src_label: str, dst_label: str, full: pd.DataFrame) -> int:
+        """Delete the edges ``full`` names and create them again with its values (every property)."""
+        if full.empty:
             return 0
-        self.delete_known_relationships(rel_type, src_label, dst_label, df[["src", "dst"]])
-        self._copy_rels(rel_type, src_label, dst_label, df, [c for c in df.columns if c not in ("src", "dst")], types)
-        return len(df)
+        types = {p: v.type for p, v in self.model.rel(rel_type).properties.items()}
+        self.delete_known_relationships(rel_type, src_label, dst_label, full[["src", "dst"]])
+        self._copy_rels(rel_type, src_label, dst_label, full, [c for c in full.columns if c not in ("src", "dst")], types)
+        return len(full)
+
+    def stage_relationship_updates(self, updates: list[tuple[str, str, str, pd.DataFrame]]) -> list:
+        """Each update's full rows, the stored values of the columns it keeps read now, before the writer
+        writes anything. LadybugDB 0.22, measured on a 1M-enterprise graph: after 4,271 ``HOLDS_SHARES``
+        edges were deleted and re-created in the writing connection, the batched keyed read of 7,676 other
+        edges of that table returned ``subscribed`` 0.0 for one edge stored with 21,000,000 (read alone it
+        was right), and re-creating the edge wrote the 0.0: a refresh corrupted a value it never changed,
+        and the same refresh applied again changed it back."""
+        staged = []
+        for rtype, a, b, df in updates:
+            df = self.prepare_relationships(rtype, a, b, df)
+            if len(df) and len(df.columns) > 2:
+                staged.append((rtype, a, b, self._with_stored(rtype, a, b, df)))
+        return staged
+
+    def write_relationship_updates(self, staged: list) -> int:
+        self._writable()
+        return sum(self._recreate_edges(rtype, a, b, full) for rtype, a, b, full in staged)
 
     def _edge_rows(self, rel_type: str, src_label: str, dst_label: str, pairs: pd.DataFrame,
                    cols: list[str]) -> pd.DataFrame:

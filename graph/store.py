@@ -124,6 +124,16 @@ class GraphStore(ABC):
         """Set the given columns on relationships known to exist."""
         return self.upsert_relationships(rel_type, src_label, dst_label, df, on_missing="skip").updated
 
+    def stage_relationship_updates(self, updates: list[tuple[str, str, str, pd.DataFrame]]) -> list:
+        """Relationship updates (``rel_type, src_label, dst_label, df`` of ``src``, ``dst`` and the columns
+        to change) made ready for :meth:`write_relationship_updates`. A writer stages them before it writes
+        anything: the embedded store reads the stored values the updates keep here (EmbeddedStore)."""
+        return list(updates)
+
+    def write_relationship_updates(self, staged: list) -> int:
+        """Write updates staged by :meth:`stage_relationship_updates`; the number of edges updated."""
+        return sum(self.update_relationships(rtype, a, b, df) for rtype, a, b, df in staged)
+
     def delete_known_relationships(self, rel_type: str, src_label: str, dst_label: str, pairs: pd.DataFrame) -> int:
         """Delete relationships known to exist."""
         return self.delete_relationships(rel_type, src_label, dst_label, pairs)
