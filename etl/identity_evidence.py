@@ -136,10 +136,12 @@ def stored_evidence(store, batch, ev: Evidence) -> Evidence:
     mine = pd.concat([_fetch(store, t, "Person", "Enterprise", touched, "src")
                       for t in ("LEGAL_REP", "HOLDS_SHARES")], ignore_index=True)
     mine = pd.concat([ev.roles, mine.rename(columns={"src": "uid", "dst": "ent"})], ignore_index=True).drop_duplicates()
+    mine = mine[~isin(mine["ent"], gone)]  # a company the batch deletes takes its roles with it
     ents = mine["ent"].drop_duplicates()
     links = pd.concat([_fetch(store, "HOLDS_SHARES", "Enterprise", "Enterprise", ents, by) for by in ("src", "dst")],
                       ignore_index=True)
     links = pd.concat([ev.links, _both_ways(links)], ignore_index=True).drop_duplicates()
+    links = links[~isin(links["a"], gone) & ~isin(links["b"], gone)]
     stored_adr = _fetch(store, "HAS_ADDRESS", "Enterprise", "Address", ents, "src")
     stored_adr = stored_adr[~isin(stored_adr["src"], ev.addresses["ent"])]  # the batch states its companies' addresses
     addrs = pd.concat([ev.addresses["addr"], stored_adr["dst"]], ignore_index=True).drop_duplicates()
@@ -156,6 +158,7 @@ def stored_evidence(store, batch, ev: Evidence) -> Evidence:
     theirs = pd.concat([_fetch(store, t, "Person", "Enterprise", near.drop_duplicates(), "dst")
                         for t in ("LEGAL_REP", "HOLDS_SHARES")], ignore_index=True)
     theirs = theirs.rename(columns={"src": "uid", "dst": "ent"})
+    theirs = theirs[~isin(theirs["ent"], gone)]
     roles = pd.concat([mine, theirs[isin(theirs["uid"], people["uid"])]], ignore_index=True).drop_duplicates()
 
     # e-mails of the touched people; every party of their phones and e-mails
