@@ -36,6 +36,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from creditgraph.graph.snapshots import _fsync_path
+
 REPO = Path(__file__).resolve().parents[1]
 MiB = 1 << 20
 BLOCKS = (4096, 64 * 1024, MiB)
@@ -78,21 +80,13 @@ def _settled_free(path: Path, wait_s: float = 10.0) -> int:
     return last
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def time_copy(fn, src: Path, dst: Path) -> dict:
     """Copy once; returns seconds for the copy and its fsync, and the disk space it took."""
     free = _settled_free(dst.parent)
     t = time.perf_counter()
     fn(src, dst)
     t_copy = time.perf_counter() - t
-    _fsync(dst)
+    _fsync_path(dst)
     t_all = time.perf_counter() - t
     used = free - _settled_free(dst.parent)
     dst.unlink()
