@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from typing import Any
 
 from creditgraph.app.stores import ActiveCountsCache, StoreHolder, store_version
@@ -72,5 +73,15 @@ class ProfileWorkers:
                     self.pool = self._make()
             raise
 
-    def close(self) -> None:
+    def close(self, grace_s: float = 10.0) -> None:
+        """Stop the workers: queued profiles cancelled, running ones given ``grace_s`` to finish, then ended
+        (without the wait, a server stopped by SIGTERM left its workers running, each holding the graph)."""
+        procs = list((getattr(self.pool, "_processes", None) or {}).values())  # the executor's workers (no public list)
         self.pool.shutdown(wait=False, cancel_futures=True)
+        deadline = time.monotonic() + grace_s
+        for proc in procs:
+            proc.join(max(0.0, deadline - time.monotonic()))
+        for proc in procs:
+            if proc.is_alive():
+                proc.terminate()
+                proc.join(5)
