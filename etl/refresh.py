@@ -52,7 +52,8 @@ from creditgraph.etl.casework import overlay_batch
 from creditgraph.etl.graphdiff import ChangeSet, Rels, apply_changes, diff_batch, fetch_rels
 from creditgraph.etl.joblog import JobLog
 from creditgraph.etl.pipeline import (DIRECTORY, WRITER_CHECKPOINT_MB, FatalLoadError, LoadReport, Progress,
-                          new_run_id, owned_records, pause_point, runs_dir, subject_reps, verify_before_publish)
+                          new_run_id, owned_records, pause_point, runs_dir, subject_reps, touched_keys,
+                          verify_before_publish)
 from creditgraph.etl.profiles import load_profile
 from creditgraph.etl.read import read_extract
 from creditgraph.etl.report import RejectReport
@@ -380,7 +381,7 @@ def _write_embedded(settings: Settings, plan: Planner, run: _Run, run_id: str, d
             store.close()
         store = None
         with run.stage("verify", "checking the new snapshot"):
-            verify_before_publish(root, tmp, run.counts)
+            verify_before_publish(root, tmp, run.counts, touched_keys(cs.rels, cs.rel_updates, cs.delete_rels))
         with run.stage("publish", f"publishing {name}"):
             snapshots.commit(root, name, tmp)
     except BaseException:
