@@ -8,7 +8,9 @@ were broken on purpose.
 
 Everything is drawn from one ``numpy.random.Generator(PCG64(seed))`` and
 time-relative values hang off the fixed reference date 2026-06-30, so the same
-arguments give byte-identical files.
+arguments give byte-identical files. Above 1,000,000 enterprises the data is
+generated in blocks, each a complete world with a stream of its own, appended to
+the same files, so that memory stays at one block's (:mod:`etl.synth.blocks`).
 
 How the ground truth stays exact
 --------------------------------

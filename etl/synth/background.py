@@ -74,8 +74,10 @@ def _background_people(w: _World) -> None:
         r_state[pos] = np.where(masked, ID_MASKED, ID_NONE)
         r_forced[pos] = which
         g = w.geo
-        home = [g.city_counties[int(g.county_city[w.county[w.common_name_ents[int(np.argmax(which == i))][0]]])]
-                for i in range(len(forced_names))]
+        cities = [int(g.county_city[w.county[w.common_name_ents[int(np.argmax(which == i))][0]]]) for i in range(len(forced_names))]
+        if w.blk.carry is not None:  # one city per name over all blocks: the first block's
+            cities = w.blk.carry.common_cities(cities)
+        home = [g.city_counties[c] for c in cities]
         r_county[pos] = [int(home[i][rng.integers(len(home[i]))]) for i in which]
         common_pos = pos[masked]
     r_birth = w.founded[ents_r] - rng.integers(22 * 365, 55 * 365, nr)

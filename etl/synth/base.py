@@ -433,15 +433,49 @@ def _digits(v: np.ndarray, width: int) -> np.ndarray:
     return out
 
 
-def _uscc_matrix(rng, kind_digit: np.ndarray, county_code: np.ndarray, new_style: np.ndarray) -> np.ndarray:
-    """Valid GB 32100-2015 codes as an (n, 18) ASCII matrix."""
+Tag = tuple[int, int] | None  # (block index, number of blocks), or None for a generation in one block
+
+
+def _tag(v: np.ndarray, space: int, tag: Tag) -> np.ndarray:
+    """Values drawn from [0, space) made to carry a block tag: still in [0, space), and == index (mod blocks), so
+    that two blocks never draw the same value. ``tag`` None: unchanged.
+
+    >>> _tag(np.array([0, 7, 500]), 1000, (2, 3)).tolist()
+    [2, 23, 503]
+    """
+    if tag is None:
+        return v
+    i, nb = tag
+    return (np.asarray(v, np.int64) % (space // nb)) * nb + i
+
+
+def _tag_digits(d: np.ndarray, base: int, tag: Tag) -> np.ndarray:
+    """An (n, w) matrix of random digits in ``base``, read as numbers, tagged (see :func:`_tag`)."""
+    if tag is None:
+        return d
+    w = d.shape[1]
+    v = _tag((np.asarray(d, np.int64) * base ** np.arange(w - 1, -1, -1, dtype=np.int64)).sum(1), base ** w, tag)
+    out = np.empty(d.shape, np.int64)
+    for i in range(w - 1, -1, -1):
+        out[:, i] = v % base
+        v = v // base
+    return out
+
+
+def _uscc_matrix(rng, kind_digit: np.ndarray, county_code: np.ndarray, new_style: np.ndarray, tag: Tag = None) -> np.ndarray:
+    """Valid GB 32100-2015 codes as an (n, 18) ASCII matrix (the organisation code's free part carries ``tag``)."""
     n = len(kind_digit)
     m = np.empty((n, 18), np.uint8)
     m[:, 0] = ord("9")
     m[:, 1] = ord("0") + np.asarray(kind_digit, np.uint8)
     m[:, 2:8] = ord("0") + _digits(county_code, 6)
-    old = (ord("0") + rng.integers(0, 10, (n, 8))).astype(np.uint8)
-    new = _USCC_ASCII[rng.integers(0, 31, (n, 8))]
+    old_d = rng.integers(0, 10, (n, 8))
+    new_i = rng.integers(0, 31, (n, 8))
+    if tag is not None:
+        old_d = _tag_digits(old_d, 10, tag)
+        new_i[:, 2:] = _tag_digits(new_i[:, 2:], 31, tag)
+    old = (ord("0") + old_d).astype(np.uint8)
+    new = _USCC_ASCII[new_i]
     new[:, 0], new[:, 1] = ord("M"), ord("A")
     body = np.where(np.asarray(new_style)[:, None], new, old)
     vals = np.where(body >= 65, body.astype(np.int64) - 55, body.astype(np.int64) - 48)
@@ -491,10 +525,11 @@ def _id_matrix(county_code: np.ndarray, birth: np.ndarray, seq: np.ndarray) -> n
     return m
 
 
-def _regno_matrix(rng, county_code: np.ndarray) -> np.ndarray:
-    """15-digit legacy registration numbers (GB/T 17710 MOD 11,10 check digit)."""
+def _regno_matrix(rng, county_code: np.ndarray, tag: Tag = None) -> np.ndarray:
+    """15-digit legacy registration numbers (GB/T 17710 MOD 11,10 check digit; the free digits carry ``tag``)."""
     n = len(county_code)
-    dig = np.concatenate([_digits(county_code, 6), np.zeros((n, 1), np.int64), rng.integers(0, 10, (n, 7))], axis=1)
+    free = _tag_digits(rng.integers(0, 10, (n, 7)), 10, tag)
+    dig = np.concatenate([_digits(county_code, 6), np.zeros((n, 1), np.int64), free], axis=1)
     p = np.full(n, 10, np.int64)
     for i in range(14):
         s = (p + dig[:, i]) % 10
@@ -504,10 +539,11 @@ def _regno_matrix(rng, county_code: np.ndarray) -> np.ndarray:
     return (ord("0") + np.concatenate([dig, check[:, None]], axis=1)).astype(np.uint8)
 
 
-def _mobiles(rng, k: int) -> np.ndarray:
+def _mobiles(rng, k: int, tag: Tag = None) -> np.ndarray:
     prefixes = np.array([130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 150, 151, 152, 153, 155, 156, 157,
                          158, 159, 180, 181, 182, 183, 184, 185, 186, 187, 188, 189], np.int64)
-    return prefixes[rng.integers(0, len(prefixes), k)] * 100_000_000 + rng.integers(0, 100_000_000, k)
+    head = prefixes[rng.integers(0, len(prefixes), k)] * 100_000_000
+    return head + _tag(rng.integers(0, 100_000_000, k), 100_000_000, tag)
 
 
 def _kind_index(name: str) -> int:

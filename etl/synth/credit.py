@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from creditgraph.etl.synth import identity as SI
 from creditgraph.etl.synth import names as W
 from creditgraph.etl.synth.base import (EVENT_KINDS, NO_DAY, REF, R_BG, ST_ACTIVE, S_CUNXU, S_ZAIYE, _cat, _day, _id_matrix,
-                                        _istr, _null_where, _pad, _replace_rows, _s, _take, _weights)
+                                        _istr, _null_where, _pad, _replace_rows, _s, _tag, _take, _weights)
 from creditgraph.etl.synth.world import _World
 
 COMMITMENT_KINDS = ("approval_substitute", "self_published", "industry", "repair")
@@ -89,7 +89,7 @@ def _fresh_people(rng, w: _World, k: int) -> tuple[pa.Array, pa.Array]:
     names = [s + a + b for s, (a, b) in zip(np.array(sur)[rng.choice(len(sur), k, p=p)], given)]
     county = w.geo.county_code[rng.integers(0, len(w.geo.county_code), k)]
     birth = rng.integers(_day("1960-01-01"), _day("1999-12-31"), k)
-    idm = _id_matrix(county, birth, rng.integers(0, 1000, k))
+    idm = _id_matrix(county, birth, _tag(rng.integers(0, 1000, k), 1000, w.blk.tag))
     return _s(names), SI.render(idm, np.full(k, SI.S684, np.int8))
 
 
@@ -121,7 +121,7 @@ def commitments(w: _World, fmt: Render, flags: Render, stamps: Render) -> tuple[
     order = np.lexsort((np.arange(k), made))
     ent, person, status, kind, made, deadline, verified = (a[order] for a in (ent, person, status, kind, made, deadline, verified))
     county_c = _istr(g.county_code[w.county[ent]])
-    rid = _cat("XYCN", _istr(_civil_year(made)), county_c, _pad(np.arange(k) + 1, 6))
+    rid = _cat("XYCN", _istr(_civil_year(made)), county_c, _pad(np.arange(k) + 1 + w.blk.commitments, 6))
     pname, pid = _fresh_people(rng, w, k)
     code = _take(w.code, ent)
     code = pc_lower_some(rng, code, 0.03)
@@ -185,7 +185,7 @@ def red_lists(w: _World, fmt: Render, flags: Render, stamps: Render) -> tuple[di
     ents, kind, entered, removed = (a[order] for a in (ents, kind, entered, removed))
     gone = gone[order]
     county_c = _istr(g.county_code[w.county[ents]])
-    rid = _cat("HMD", _istr(_civil_year(entered)), county_c, _pad(np.arange(k) + 1, 6))
+    rid = _cat("HMD", _istr(_civil_year(entered)), county_c, _pad(np.arange(k) + 1 + w.blk.red_lists, 6))
     list_name = _take(_s(RED_LIST_NAMES), kind)
     list_name = _null_where(_cat(_istr(_civil_year(entered) - 1), list_name), (kind == 3) | (rng.random(k) < 0.5))
     removed_s = w.dates.render(removed, fmt(k))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import time
 from dataclasses import dataclass
@@ -13,13 +14,14 @@ import pyarrow.parquet as pq
 import yaml
 from creditgraph.etl.canonical import TABLES
 from creditgraph.etl.synth.background import _background_events, _background_people
+from creditgraph.etl.synth.blocks import Carry, TruthSpool, block_rng, block_sizes, cross_block_names
 from creditgraph.etl.synth.base import ENCODINGS, EVENT_KINDS, FORMATS, PROFILES, USCC_CHARS, _Dates, _Geo, _cat, _replace_rows, _take, id_valid, uscc_valid
 from creditgraph.etl.synth.history import _distinct_names, _plant_phoenix_timing, _plant_repeat_history, _plant_successor_decoys
 from creditgraph.etl.synth.people import _identifiers, _people
 from creditgraph.etl.synth.plant import _assign_disclosure, _plant_chains, _plant_clusters, _plant_common_names, _plant_cross_region, _plant_groups, _plant_phoenix, _plant_repaired, _plant_repeat_enterprises, _plant_repeat_people, _plant_shells
 from creditgraph.etl.synth.tables import _build_tables
 from creditgraph.etl.synth.truth import _ground_truth, _plan
-from creditgraph.etl.synth.world import _World
+from creditgraph.etl.synth.world import Block, _World
 
 
 # --------------------------------------------------------------------------- layouts, bad rows, writing
@@ -148,13 +150,15 @@ def _csv_quote(a: pa.Array) -> pa.Array:
     return pc.if_else(need, quoted, a)
 
 
-def _write_csv(path: Path, names: list[str], arrays: list[pa.Array], encoding: str) -> None:
+def _write_csv(path: Path, names: list[str], arrays: list[pa.Array], encoding: str, append: bool = False) -> None:
+    """Write the rows (``append``: after those in the file, without a header)."""
     enc = "gb18030" if encoding == "gb18030" else "utf-8"
     n = len(arrays[0]) if arrays else 0
-    with open(path, "wb") as f:
-        if encoding == "utf-8-sig":
+    with open(path, "ab" if append else "wb") as f:
+        if encoding == "utf-8-sig" and not append:
             f.write(b"\xef\xbb\xbf")
-        f.write((",".join(names) + "\n").encode(enc))
+        if not append:
+            f.write((",".join(names) + "\n").encode(enc))
         for start in range(0, n, CHUNK):
             cols = [_csv_quote(a.slice(start, CHUNK)) for a in arrays]
             rows = pc.binary_join_element_wise(*cols, ",", null_handling="replace", null_replacement="")
@@ -181,25 +185,36 @@ def _dump_truth(gt: dict) -> str:
     return dump(gt, 0) + "\n"
 
 
-def generate(enterprises: int, seed: int, out: Path, profile: str = "canonical", fmt: str = "csv",
-             bad_rows: float = 0.0, encoding: str = "utf-8") -> dict:
-    """Write synthetic source extracts with planted risk patterns and ``ground_truth.json``.
+class _Files:
+    """The output files: each written whole (one block) or block after block (CSV: the header once; Parquet:
+    row groups per block through one writer). ``rows`` counts the data rows written per file."""
 
-    Parameters
-    ----------
-    enterprises: number of enterprises (>= 500).
-    seed: the seed; the same arguments give byte-identical files.
-    out: output folder (created).
-    profile: ``canonical`` or ``zj-warehouse`` (file names and columns of that source profile).
-    fmt: ``csv`` or ``parquet``.
-    bad_rows: fraction of rows per file broken on purpose (listed in the ground truth).
-    encoding: CSV only: ``utf-8``, ``utf-8-sig`` or ``gb18030``.
+    def __init__(self, out: Path, fmt: str, encoding: str, blocks: bool):
+        self.out, self.fmt, self.encoding, self.blocks = out, fmt, encoding, blocks
+        self.rows: dict[str, int] = {}
+        self.writers: dict[str, pq.ParquetWriter] = {}
 
-    Returns
-    -------
-    A summary: ``files`` (name -> rows), ``rows``, ``seconds``, ``out``, ``ground_truth`` and the planted ``counts``.
-    """
-    t0 = time.perf_counter()
+    def write(self, fname: str, names: list[str], arrays: list[pa.Array]) -> None:
+        path = self.out / fname
+        if self.fmt == "csv":
+            _write_csv(path, names, arrays, self.encoding, append=fname in self.rows)
+        elif not self.blocks:
+            pq.write_table(pa.table(dict(zip(names, arrays))), path, compression="snappy")
+        else:
+            tb = pa.table({k: a.cast(pa.string()) if a.type == pa.null() else a for k, a in zip(names, arrays)})
+            wr = self.writers.get(fname)
+            if wr is None:
+                wr = self.writers[fname] = pq.ParquetWriter(path, tb.schema, compression="snappy")
+            wr.write_table(tb if tb.schema == wr.schema else tb.cast(wr.schema))
+        self.rows[fname] = self.rows.get(fname, 0) + (len(arrays[0]) if arrays else 0)
+
+    def close(self) -> None:
+        for wr in self.writers.values():
+            wr.close()
+        self.writers = {}
+
+
+def _check_args(enterprises: int, profile: str, fmt: str, bad_rows: float, encoding: str) -> None:
     if enterprises < 500:
         raise ValueError("enterprises must be at least 500 (planted patterns need room)")
     if profile not in PROFILES:
@@ -210,12 +225,12 @@ def generate(enterprises: int, seed: int, out: Path, profile: str = "canonical",
         raise ValueError(f"unknown encoding {encoding!r}; choose one of {ENCODINGS}")
     if not 0.0 <= bad_rows < 0.5:
         raise ValueError("bad_rows must be a fraction in [0, 0.5)")
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    rng = np.random.Generator(np.random.PCG64(seed))
-    geo = _Geo.load()
-    w = _World(int(enterprises), rng, geo)
-    w.dates = _Dates()
+
+
+def _build_world(n: int, rng: np.random.Generator, geo: _Geo, dates: _Dates, blk: Block | None = None) -> _World:
+    """A complete world of ``n`` enterprises with its planted patterns, background, identifiers and people."""
+    w = _World(int(n), rng, geo, blk)
+    w.dates = dates
     plan = _plan(w.n)
     w.base()
     w.truth["shells"] = _plant_shells(w, plan["shell_clusters"])
@@ -237,10 +252,15 @@ def generate(enterprises: int, seed: int, out: Path, profile: str = "canonical",
     _identifiers(w)
     _people(w)
     _distinct_names(w)
+    cross_block_names(w)
+    return w
+
+
+def _write_world(w: _World, rng: np.random.Generator, profile: str, ext: str, bad_rows: float, files: _Files) -> list[dict]:
+    """Write a world's rows into the files (after the rows there); returns its broken rows, numbered as the files'
+    lines."""
     tables = _build_tables(w, profile)
     planted_ids = set(_take(w.p_id, np.arange(w.P0)).to_pylist())
-    ext = "csv" if fmt == "csv" else "parquet"
-    files: dict[str, int] = {}
     bad: list[dict] = []
     for of in _layout(profile):
         tb = tables[of.table]
@@ -251,22 +271,90 @@ def generate(enterprises: int, seed: int, out: Path, profile: str = "canonical",
             cols[col] = a if sel is None else _take(a, sel)
         elig = tb.eligible if sel is None else tb.eligible[sel]
         fname = f"{of.stem}.{ext}"
+        before = files.rows.get(fname, 0)
+        mine: list[dict] = []
         if bad_rows > 0:
-            bad.extend(_break_rows(rng, of, cols, elig, bad_rows, fname, planted_ids))
-        bad.extend({"file": fname, **{k: b[k] for k in ("row", "column", "field", "reason")}} for b in tb.broken or ())
-        names, arrays = list(cols), list(cols.values())
-        if fmt == "csv":
-            _write_csv(out / fname, names, arrays, encoding)
-        else:
-            pq.write_table(pa.table(dict(zip(names, arrays))), out / fname, compression="snappy")
-        files[fname] = len(arrays[0]) if arrays else 0
-        del cols, arrays
-    args = {"enterprises": w.n, "seed": seed, "profile": profile, "format": fmt, "bad_rows": bad_rows,
+            mine.extend(_break_rows(rng, of, cols, elig, bad_rows, fname, planted_ids))
+        mine.extend({"file": fname, **{k: b[k] for k in ("row", "column", "field", "reason")}} for b in tb.broken or ())
+        bad.extend({**b, "row": b["row"] + before} for b in mine)
+        files.write(fname, list(cols), list(cols.values()))
+        del cols
+    return bad
+
+
+def _generate_blocks(sizes: list[int], seed: int, args: dict, profile: str, ext: str, bad_rows: float,
+                     files: _Files, out: Path) -> tuple[dict, list[dict]]:
+    """One world per block, appended to the files; returns the summed counts and a summary per block."""
+    geo, dates = _Geo.load(), _Dates()
+    carry, spool = Carry(), TruthSpool(out)
+    blocks = []
+    try:
+        for i, size in enumerate(sizes):
+            rng = block_rng(seed, i)
+            w = _build_world(size, rng, geo, dates, carry.block(i, len(sizes)))
+            before = dict(files.rows)
+            bad = _write_world(w, rng, profile, ext, bad_rows, files)
+            gt = _ground_truth(w, args, bad)
+            spool.add(gt)
+            if i + 1 < len(sizes):
+                carry.absorb(w)
+            blocks.append({"enterprises": size, "files": {f: r - before.get(f, 0) for f, r in files.rows.items()},
+                           "counts": gt["counts"]})
+            del w, gt, bad
+            gc.collect()
+            pa.default_memory_pool().release_unused()
+        files.close()
+        counts = spool.write(out / "ground_truth.json", args["enterprises"])
+    finally:
+        files.close()
+        spool.cleanup()
+    return counts, blocks
+
+
+def generate(enterprises: int, seed: int, out: Path, profile: str = "canonical", fmt: str = "csv",
+             bad_rows: float = 0.0, encoding: str = "utf-8") -> dict:
+    """Write synthetic source extracts with planted risk patterns and ``ground_truth.json``.
+
+    Above ``blocks.BLOCK`` enterprises the data is generated in blocks of at most that many, each a complete
+    world with its own planted patterns, so that memory stays bounded (:mod:`etl.synth.blocks`).
+
+    Parameters
+    ----------
+    enterprises: number of enterprises (>= 500).
+    seed: the seed; the same arguments give byte-identical files.
+    out: output folder (created).
+    profile: ``canonical`` or ``zj-warehouse`` (file names and columns of that source profile).
+    fmt: ``csv`` or ``parquet``.
+    bad_rows: fraction of rows per file broken on purpose (listed in the ground truth).
+    encoding: CSV only: ``utf-8``, ``utf-8-sig`` or ``gb18030``.
+
+    Returns
+    -------
+    A summary: ``files`` (name -> rows), ``rows``, ``seconds``, ``out``, ``ground_truth`` and the planted ``counts``;
+    with several blocks also ``blocks`` (per block: ``enterprises``, ``files`` and ``counts``).
+    """
+    t0 = time.perf_counter()
+    enterprises = int(enterprises)
+    _check_args(enterprises, profile, fmt, bad_rows, encoding)
+    sizes = block_sizes(enterprises)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    ext = "csv" if fmt == "csv" else "parquet"
+    args = {"enterprises": enterprises, "seed": seed, "profile": profile, "format": fmt, "bad_rows": bad_rows,
             "encoding": encoding if fmt == "csv" else None}
-    gt = _ground_truth(w, args, bad)
-    (out / "ground_truth.json").write_text(_dump_truth(gt), encoding="utf-8")
-    return {"out": str(out), "files": files, "rows": sum(files.values()), "ground_truth": str(out / "ground_truth.json"),
-            "counts": gt["counts"], "seconds": round(time.perf_counter() - t0, 3)}
+    files = _Files(out, fmt, encoding, blocks=len(sizes) > 1)
+    extra = {}
+    if len(sizes) == 1:  # drawn as before blocks existed
+        rng = np.random.Generator(np.random.PCG64(seed))
+        w = _build_world(enterprises, rng, _Geo.load(), _Dates())
+        bad = _write_world(w, rng, profile, ext, bad_rows, files)
+        gt = _ground_truth(w, args, bad)
+        (out / "ground_truth.json").write_text(_dump_truth(gt), encoding="utf-8")
+        counts = gt["counts"]
+    else:
+        counts, extra["blocks"] = _generate_blocks(sizes, seed, args, profile, ext, bad_rows, files, out)
+    return {"out": str(out), "files": files.rows, "rows": sum(files.rows.values()), "ground_truth": str(out / "ground_truth.json"),
+            "counts": counts, "seconds": round(time.perf_counter() - t0, 3), **extra}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -6,7 +6,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from creditgraph.etl.synth import identity as SI
 from creditgraph.etl.synth import names as W
-from creditgraph.etl.synth.base import ID_FULL, ID_MASKED, IND_WORDS, KIND_COOP, KIND_DIGIT, KIND_INDIVIDUAL, KIND_MODEL, KIND_SOLE_PROPRIETOR, NO_DAY, R_BG, R_PLANTED, _ascii_rows, _cat, _civil, _day, _dups, _id_matrix, _istr, _mobiles, _null_where, _pad, _regno_matrix, _replace_rows, _s, _str_dups, _take, _uscc_matrix, _weights
+from creditgraph.etl.synth.base import ID_FULL, ID_MASKED, IND_WORDS, KIND_COOP, KIND_DIGIT, KIND_INDIVIDUAL, KIND_MODEL, KIND_SOLE_PROPRIETOR, NO_DAY, R_BG, R_PLANTED, _ascii_rows, _cat, _civil, _day, _dups, _id_matrix, _istr, _mobiles, _null_where, _pad, _regno_matrix, _replace_rows, _s, _str_dups, _tag, _tag_digits, _take, _uscc_matrix, _weights
 from creditgraph.etl.synth.world import _World
 
 
@@ -15,25 +15,26 @@ from creditgraph.etl.synth.world import _World
 
 def _identifiers(w: _World) -> None:
     rng, n, g = w.rng, w.n, w.geo
+    tag, carry = w.blk.tag, w.blk.carry
     code6 = g.county_code[w.county]
-    # USCCs (unique)
+    # USCCs (unique; over blocks by their tag)
     new_style = w.founded >= _day("2015-10-01")
-    m = _uscc_matrix(rng, KIND_DIGIT[w.kind], code6, new_style)
+    m = _uscc_matrix(rng, KIND_DIGIT[w.kind], code6, new_style, tag)
     for _ in range(20):
         dup = _dups(m.view("V18").ravel())
         if not dup.any():
             break
         idx = np.flatnonzero(dup)
-        m[idx] = _uscc_matrix(rng, KIND_DIGIT[w.kind[idx]], code6[idx], new_style[idx])
+        m[idx] = _uscc_matrix(rng, KIND_DIGIT[w.kind[idx]], code6[idx], new_style[idx], tag)
     uscc = _ascii_rows(m)
     # legacy registration numbers
-    reg = _regno_matrix(rng, code6)
+    reg = _regno_matrix(rng, code6, tag)
     for _ in range(20):
         dup = _dups(reg.view("V15").ravel())
         if not dup.any():
             break
         idx = np.flatnonzero(dup)
-        reg[idx] = _regno_matrix(rng, code6[idx])
+        reg[idx] = _regno_matrix(rng, code6[idx], tag)
     regno = _ascii_rows(reg)
     old = w.founded < _day("2014-01-01")
     bg_old = (w.role == R_BG) & old & (KIND_MODEL[w.kind] != "none")
@@ -43,7 +44,7 @@ def _identifiers(w: _World) -> None:
     w.regno = _null_where(regno, ~(w.legacy | (old & (rng.random(n) < 0.5))))
     w.uscc_m = m
     # subject ids (pripid-like)
-    w.subject_id = _cat(_istr(code6), _pad(rng.permutation(n) + 1, 10))
+    w.subject_id = _cat(_istr(code6), _pad(rng.permutation(n) + 1 + w.blk.enterprises, 10))
     # names
     city = g.county_city[w.county]
     model = KIND_MODEL[w.kind]
@@ -73,14 +74,17 @@ def _identifiers(w: _World) -> None:
 
     zihao = trade(n)
     names = _cat(prefix, zihao, ind_word, suffix)
-    for _ in range(30):
+
+    def redraw(idx):
+        return _cat(_take(prefix, idx), trade(len(idx)), _take(ind_word, idx), _take(suffix, idx))
+
+    for _ in range(30 if carry is None else 0):
         dup = _str_dups(names)
         if not dup.any():
             break
         idx = np.flatnonzero(dup)
-        new = _cat(_take(prefix, idx), trade(len(idx)), _take(ind_word, idx), _take(suffix, idx))
-        names = _replace_rows(names, idx, new.to_pylist())
-    w.name = names
+        names = _replace_rows(names, idx, redraw(idx).to_pylist())
+    w.name = names if carry is None else carry.unique_enterprise_names(names, redraw)  # nor an earlier block's
     # addresses
     def addresses(idx):
         k = len(idx)
@@ -163,17 +167,17 @@ def _people(w: _World) -> None:
     y, mo, d = _civil(w.p_birth)
     key = code6 * 10**11 + (y * 10000 + mo * 100 + d) * 1000
     for _ in range(50):
-        k = np.where(has_id, key + seq, -1 - np.arange(npers))
+        k = np.where(has_id, key + _tag(seq, 1000, w.blk.tag), -1 - np.arange(npers))  # over blocks: by the tag
         dup = _dups(k)
         if not dup.any():
             break
         seq[dup] = rng.integers(0, 1000, dup.sum())
-    idm = _id_matrix(code6, w.p_birth, seq)
+    idm = _id_matrix(code6, w.p_birth, _tag(seq, 1000, w.blk.tag))
     w.p_idm = idm
     w.p_id = _null_where(_ascii_rows(idm), ~(w.p_state == ID_FULL))
     fm = np.empty((npers, 9), np.uint8)
     fm[:, 0] = np.where(rng.random(npers) < 0.5, ord("E"), ord("H"))
-    fm[:, 1:] = ord("0") + rng.integers(0, 10, (npers, 8))
+    fm[:, 1:] = ord("0") + _tag_digits(rng.integers(0, 10, (npers, 8)), 10, w.blk.tag)
     w.p_foreign = _ascii_rows(fm)
     # phones: people first, then enterprises' own numbers, unique and apart from reserved ones
     pk = w.p_kind
@@ -181,13 +185,13 @@ def _people(w: _World) -> None:
     n = w.n
     rep_mobile_ok = (w.rep_of >= 0)
     e_u = rng.random(n)
-    mob = _mobiles(rng, npers + n)
+    mob = _mobiles(rng, npers + n, w.blk.tag)
     reserved = np.array(sorted(w.reserved_phones), np.int64)
     for _ in range(50):
         bad = _dups(mob) | np.isin(mob, reserved)
         if not bad.any():
             break
-        mob[bad] = _mobiles(rng, int(bad.sum()))
+        mob[bad] = _mobiles(rng, int(bad.sum()), w.blk.tag)
     p_mob = mob[:npers].copy()
     for p, ph in w.pp_phone.items():
         p_mob[p] = ph

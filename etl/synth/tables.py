@@ -299,7 +299,7 @@ def _build_tables(w: _World, profile: str) -> dict[str, _Table]:
     eo = np.lexsort((np.arange(k), w.ev_decided, erank[ee]))
     w.ev_order = eo
     ee, ek, ed, es, er = ee[eo], w.ev_kind[eo], w.ev_decided[eo], w.ev_status[eo], w.ev_removed[eo]
-    num = np.arange(k) + 1
+    num = np.arange(k) + 1 + w.blk.events  # numbered over all blocks
     yr = _civil(ed)[0]
     county_c = _istr(g.county_code[w.county[ee]])
     cty = city[ee]

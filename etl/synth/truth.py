@@ -38,9 +38,10 @@ class _Lookup:
         self.pname = dict(zip(people.tolist(), _take(w.p_name, people).to_pylist()))
         self.pid = dict(zip(people.tolist(), _take(w.p_id, people).to_pylist()))
         self.region = {e: str(w.geo.county_code[w.county[e]]) for e in ents.tolist()}
+        self.key = w.pkey
 
     def person(self, p: int) -> dict:
-        return {"key": f"P{p:07d}", "name": self.pname[p], "id_no": self.pid[p]}
+        return {"key": self.key(p), "name": self.pname[p], "id_no": self.pid[p]}
 
 
 INF = 10**9  # an open bound of a role
@@ -145,7 +146,7 @@ def _derive_truth(w: _World, lk: _Lookup, uid_of: list[str]) -> dict:
             rep_people.append({**lk.person(p), "enterprises": counted, "time_only": p not in old_repeat})
     found = {x["key"] for x in rep_people}
     for s_ in w.successor_decoys:
-        assert f"P{s_:07d}" not in found and s_ in old_repeat, "a successor decoy is a repeat offender"
+        assert w.pkey(s_) not in found and s_ in old_repeat, "a successor decoy is a repeat offender"
 
     # phoenix
     def company_end(a):  # DEFINITIONS["company_end"]
@@ -239,7 +240,7 @@ def _derive_truth(w: _World, lk: _Lookup, uid_of: list[str]) -> dict:
                     "a": {"uscc": lk.code[a], "region": lk.region[a], "active_events": ev_ids(a)},
                     "b": {"uscc": lk.code[b], "region": lk.region[b], "active_events": ev_ids(b)},
                     "via": {"kind": kind, "id": via, "name": lk.pname[c] if kind == "person" else lk.ename[c],
-                            **({"key": f"P{c:07d}"} if kind == "person" else {}),
+                            **({"key": w.pkey(c)} if kind == "person" else {}),
                             "roles_a": sorted(ents[a]), "roles_b": sorted(ents[b])},
                     "path": [lk.code[a], rel(ents[a]), via, rel(ents[b]), lk.code[b]],
                 })
@@ -251,7 +252,7 @@ def _derive_truth(w: _World, lk: _Lookup, uid_of: list[str]) -> dict:
             {"uscc": lk.code[e], "since": _iso(min(f for r, f, t in roles[s_][e] if r == "legal_rep" and t == INF)),
              "active_events": ev_ids(e)} for e in held]})
     successors.sort(key=lambda x: x["id_no"])
-    old_only = {"repeat_offenders.person": len({f"P{p:07d}" for p in old_repeat} - found),
+    old_only = {"repeat_offenders.person": len({w.pkey(p) for p in old_repeat} - found),
                 "phoenix_cases": len(old_phoenix - found_phx)}
     return {"repeat_enterprise": rep_ent, "repeat_person": rep_people, "phoenix": phoenix, "links": links,
             "successor_reps": successors, "old_rule_only": old_only}
@@ -278,7 +279,7 @@ def _people_records(w: _World, lk: _Lookup) -> tuple[list[dict], dict[int, str |
     people = []
     for p in sorted(per):
         recs = sorted(per[p], key=lambda r: (r["role"], r["uscc"], r.get("event") or ""))
-        people.append({"key": f"P{p:07d}", "name": lk.pname[p], "id_no": lk.pid[p],
+        people.append({"key": w.pkey(p), "name": lk.pname[p], "id_no": lk.pid[p],
                        "disclosure": SI.DISC_NAMES[int(w.pp_disc[p])], "phone": mobiles[p], "records": recs})
     return people, decoy_shown
 
@@ -340,7 +341,7 @@ def _ground_truth(w: _World, args: dict, bad: list[dict]) -> dict:
     def owner_ref(r):
         kind, i = r
         if kind == "person":
-            return {"kind": "person", "id": lk.pid[i], "name": lk.pname[i], "key": f"P{i:07d}"}
+            return {"kind": "person", "id": lk.pid[i], "name": lk.pname[i], "key": w.pkey(i)}
         return {"kind": "enterprise", "id": lk.code[i], "name": lk.ename[i]}
 
     chains = []

@@ -1,13 +1,32 @@
 """The generated world: enterprises, people, holdings, events, phones and addresses as arrays."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 import pyarrow as pa
 from creditgraph.etl.synth import names as W
-from creditgraph.etl.synth.base import _Dates, CURRENCIES, EXIT_BOTH, EXIT_CHANGE, EXIT_NONE, EXIT_UNTIL, CURRENCY_P, EVENT_KINDS, IND_AGRI, IND_NAMES, IND_P, KIND_COOP, KIND_INDIVIDUAL, KIND_MODEL, K_PERSONS, NO_DAY, REF, R_PLANTED, ST_ACTIVE, S_CUNXU, S_DIAOXIAO, S_QIANCHU, S_ZAIYE, S_ZHUXIAO, _Geo, _day, _mobiles, _years_to_day
+from creditgraph.etl.synth.base import Tag, _Dates, CURRENCIES, EXIT_BOTH, EXIT_CHANGE, EXIT_NONE, EXIT_UNTIL, CURRENCY_P, EVENT_KINDS, IND_AGRI, IND_NAMES, IND_P, KIND_COOP, KIND_INDIVIDUAL, KIND_MODEL, K_PERSONS, NO_DAY, REF, R_PLANTED, ST_ACTIVE, S_CUNXU, S_DIAOXIAO, S_QIANCHU, S_ZAIYE, S_ZHUXIAO, _Geo, _day, _mobiles, _years_to_day
 
 
 # --------------------------------------------------------------------------- the world
+
+
+@dataclass
+class Block:
+    """Where a world sits in a generation of several blocks (:mod:`etl.synth.blocks`); the default: alone.
+
+    Identifiers drawn at random carry ``tag``; numbered ones start after the earlier blocks' counts.
+    """
+
+    tag: Tag = None         # (block index, number of blocks)
+    enterprises: int = 0    # enterprises before this block (subject ids)
+    events: int = 0         # penalty rows before it (record ids, document numbers)
+    commitments: int = 0    # commitment rows before it
+    red_lists: int = 0      # red-list rows before it
+    people: int = 0         # planted people before it (ground-truth keys P…)
+    carry: Any = None       # what the earlier blocks leave (etl.synth.blocks.Carry): names, addresses
 
 
 class _World:
@@ -80,8 +99,9 @@ class _World:
     id_rows: dict             # the ID rows each source shows (tables)
     records: list
 
-    def __init__(self, n: int, rng: np.random.Generator, geo: _Geo):
+    def __init__(self, n: int, rng: np.random.Generator, geo: _Geo, blk: Block | None = None):
         self.n, self.rng, self.geo = n, rng, geo
+        self.blk = blk or Block()
         self.perm = rng.permutation(n)
         self.cursor = 0
         self._county_sets: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
@@ -96,7 +116,7 @@ class _World:
         self.pl_ev: list[tuple[int, int, int, int, int, str | None]] = []  # (ent, kind, decided, status, removed, reason)
         self.addr_override: dict[int, str] = {}
         self.phone_override: dict[int, int] = {}
-        self.reserved_addresses: set[str] = set()
+        self.reserved_addresses: set[str] = set(self.blk.carry.addresses) if self.blk.carry else set()
         self.reserved_phones: set[int] = set()
         self.common_name_ents: list[tuple[int, str]] = []
         self.disc_forced: dict[int, int] = {}  # planted person -> disclosure profile (SI.DISC_*)
@@ -217,7 +237,7 @@ class _World:
 
     def new_phone(self) -> int:
         while True:
-            m = int(_mobiles(self.rng, 1)[0])
+            m = int(_mobiles(self.rng, 1, self.blk.tag)[0])
             if m not in self.reserved_phones:
                 self.reserved_phones.add(m)
                 return m
@@ -226,6 +246,7 @@ class _World:
         rng, g = self.rng, self.geo
         prov = g.prov_name[g.county_prov[county]]
         city = g.city_full[g.county_city[county]]
+        lo, hi = (20, 40) if self.blk.tag else (1, 20)  # in blocks: rooms no background address has
         while True:
             road = W.ROAD_WORDS[rng.integers(len(W.ROAD_WORDS))]
             sfx = W.ROAD_SUFFIXES[rng.integers(len(W.ROAD_SUFFIXES))][0]
@@ -233,11 +254,15 @@ class _World:
             if cluster:
                 room = f"{int(rng.integers(1, 20))}幢{int(rng.integers(1, 12))}楼"
             else:
-                room = f"{int(rng.integers(1, 30))}幢{int(rng.integers(1, 30))}{int(rng.integers(1, 20)):02d}室"
+                room = f"{int(rng.integers(1, 30))}幢{int(rng.integers(1, 30))}{int(rng.integers(lo, hi)):02d}室"
             a = f"{prov}{city}{g.county_name[county]}{road}{sfx}{num}号{room}"
             if a not in self.reserved_addresses:
                 self.reserved_addresses.add(a)
                 return a
+
+    def pkey(self, p: int) -> str:
+        """The ground truth's key of planted person p (unique over all blocks)."""
+        return f"P{p + self.blk.people:07d}"
 
     def rep(self, e: int, p: int, since: int | None = None, until: int = NO_DAY) -> None:
         """p is legal representative of e from ``since`` (default: founding) until ``until`` (NO_DAY: today)."""
