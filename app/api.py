@@ -443,7 +443,7 @@ def create_app(settings: Settings, keys: KeyRing | None = None, workers: int = 0
     def profile(request: Request, client: Annotated[ApiKey, Depends(require("explore"))],
                 uid: Annotated[str, PathParam(max_length=1000, description="an enterprise's or person's uid (from search)")],
                 as_of: Annotated[dt.date | None, Query(description="the day to look at (default today): roles valid "
-                                                       "that day are current, those ended by then former")] = None) -> Profile:
+                                                       "that day are current, those ended by then former")] = None) -> Response:
         """The credit profile of one party: facts, representatives, shareholders, holdings (current and former),
         penalties, lists, risk signals and related parties."""
         from creditgraph.queries.profile import profile as run_profile

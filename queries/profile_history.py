@@ -19,7 +19,7 @@ A legal representative's role (``LEGAL_REP``) and a holding (``HOLDS_SHARES``) a
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -97,5 +97,5 @@ def split_history(df: pd.DataFrame, as_of: Any = None, sort: list[str] | None = 
     cur = df[current].reset_index(drop=True)
     if sort:
         cur = cur.sort_values(sort, na_position="last", kind="stable").reset_index(drop=True)
-    old = df.iloc[sorted(former, key=lambda i: -ends[i].toordinal())].reset_index(drop=True)  # newest end first
+    old = df.iloc[sorted(former, key=lambda i: -cast(dt.date, ends[i]).toordinal())].reset_index(drop=True)  # newest end first
     return cur, old
