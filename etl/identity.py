@@ -67,7 +67,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from creditgraph.etl.identity_evidence import ADDRESS_CAP, Evidence, _str, batch_evidence, name_key, stored_evidence
+from creditgraph.etl.identity_evidence import (ADDRESS_CAP, Evidence, _str, batch_evidence, name_key, stored_evidence,
+                                               touch_people_of_deleted)
 from creditgraph.graph import identifiers as ids
 
 REL = "POSSIBLY_SAME_AS"
@@ -502,6 +503,8 @@ def link_identities(batch, store=None) -> pd.DataFrame:
     :data:`MIN_LINK_SCORE`, which are not written and carry no evidence text), for inspection.
     """
     batch.rels = [r for r in batch.rels if r[0] != REL]
+    if store is not None:
+        touch_people_of_deleted(store, batch)  # a deleted company's people are scored without it
     ev = batch_evidence(batch)
     if ev.people.empty:
         return score_pairs(pd.DataFrame({"a": [], "b": []}), None)

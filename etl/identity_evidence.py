@@ -123,6 +123,27 @@ def _merge_people(batch, fresh: pd.DataFrame, stored: pd.DataFrame) -> pd.DataFr
     return out
 
 
+def touch_people_of_deleted(store, batch) -> int:
+    """Add to the batch, by uid and name only (nothing of theirs changes), the stored people who hold a role
+    or shares in a company the batch deletes: their identity links lose that company's evidence, so they
+    are scored again now, not when a later extract happens to touch them. Returns how many were added."""
+    from creditgraph.etl.graphdiff import fetch_nodes
+
+    gone = pd.Series(batch.delete_nodes.get("Enterprise", []), dtype="string")
+    if gone.empty:
+        return 0
+    uids = pd.concat([_fetch(store, t, "Person", "Enterprise", gone, "dst")["src"] for t in ("LEGAL_REP", "HOLDS_SHARES")],
+                     ignore_index=True).drop_duplicates()
+    have = batch.node_frame("Person")
+    if len(have):
+        uids = uids[~isin(uids, have["uid"].astype("string"))]
+    if uids.empty:
+        return 0
+    people = fetch_nodes(store, "Person", uids, ["name"])[["uid", "name"]]
+    batch.add_nodes("Person", people)
+    return len(people)
+
+
 def stored_evidence(store, batch, ev: Evidence) -> Evidence:
     """``ev`` (the batch's evidence) plus what the graph holds about the touched people and their
     possible matches, fetched by key."""

@@ -74,3 +74,18 @@ def test_deleting_a_company_scores_its_peoples_links_without_it_at_once(extracts
     assert not any("同一企业任职" in (ev or "") for *_, ev in after), after
     again = run_refresh(delete, "canonical", s)
     assert again.status == "unchanged" and again.changes == 0, again.graph
+
+
+def test_a_deleted_companys_people_are_rescored_even_when_nothing_else_names_them(extracts, tmp_path):
+    first, delete = extracts
+    only_delete = tmp_path / "only-delete"
+    only_delete.mkdir()
+    (only_delete / "enterprises.csv").write_bytes((delete / "enterprises.csv").read_bytes())
+    s = dataclasses.replace(load_settings(), store="embedded", db_path=tmp_path / "graph", id_key="test-key")
+    run_load(first, "canonical", s)
+    assert any("同一企业任职" in ev for *_, ev in _links(s))
+    once = run_refresh(only_delete, "canonical", s)
+    assert once.status == "refreshed" and once.deleted.get("Enterprise") == 1
+    assert not any("同一企业任职" in (ev or "") for *_, ev in _links(s)), _links(s)
+    assert run_refresh(only_delete, "canonical", s).status == "unchanged"
+
