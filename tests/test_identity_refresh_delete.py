@@ -8,15 +8,12 @@ of the companies the batch deletes.
 """
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
 
 from creditgraph.etl.pipeline import run_load
 from creditgraph.etl.refresh import run_refresh
-from creditgraph.graph.config import load_settings
-from creditgraph.graph.store import open_store
 
 E1, E2 = "91330211MA2YR5KH98", "91330211MA2YR6AB1X"
 ENT_HEAD = "uscc,reg_no,subject_id,name,kind,status,founded,dissolved,capital,currency,industry,address,region,province,city,legal_rep,authority,phone,email,change_flag,updated_at"
@@ -55,37 +52,37 @@ def extracts(tmp_path) -> tuple[Path, Path]:
     return first, delete
 
 
-def _links(settings) -> list[tuple]:
-    with open_store(settings) as g:
+def _links(open_graph) -> list[tuple]:
+    with open_graph() as g:
         df = g.run("MATCH (a:Person)-[r:POSSIBLY_SAME_AS]->(b:Person) RETURN a.uid AS a, b.uid AS b, r.score AS score, "
                    "r.evidence AS evidence")
     return sorted((r["a"], r["b"], round(float(r["score"]), 4), r["evidence"]) for r in df.to_dict("records"))
 
 
-def test_deleting_a_company_scores_its_peoples_links_without_it_at_once(extracts, tmp_path):
+def test_deleting_a_company_scores_its_peoples_links_without_it_at_once(extracts, target):
     first, delete = extracts
-    s = dataclasses.replace(load_settings(), store="embedded", db_path=tmp_path / "graph", id_key="test-key")
+    s, open_graph = target
     run_load(first, "canonical", s)
-    before = _links(s)
+    before = _links(open_graph)
     assert any("同一企业任职" in ev for *_, ev in before), before  # the shared company is evidence at first
     once = run_refresh(delete, "canonical", s)
     assert once.status == "refreshed" and once.deleted.get("Enterprise") == 1
-    after = _links(s)
+    after = _links(open_graph)
     assert not any("同一企业任职" in (ev or "") for *_, ev in after), after
     again = run_refresh(delete, "canonical", s)
     assert again.status == "unchanged" and again.changes == 0, again.graph
 
 
-def test_a_deleted_companys_people_are_rescored_even_when_nothing_else_names_them(extracts, tmp_path):
+def test_a_deleted_companys_people_are_rescored_even_when_nothing_else_names_them(extracts, target, tmp_path):
     first, delete = extracts
     only_delete = tmp_path / "only-delete"
     only_delete.mkdir()
     (only_delete / "enterprises.csv").write_bytes((delete / "enterprises.csv").read_bytes())
-    s = dataclasses.replace(load_settings(), store="embedded", db_path=tmp_path / "graph", id_key="test-key")
+    s, open_graph = target
     run_load(first, "canonical", s)
-    assert any("同一企业任职" in ev for *_, ev in _links(s))
+    assert any("同一企业任职" in ev for *_, ev in _links(open_graph))
     once = run_refresh(only_delete, "canonical", s)
     assert once.status == "refreshed" and once.deleted.get("Enterprise") == 1
-    assert not any("同一企业任职" in (ev or "") for *_, ev in _links(s)), _links(s)
+    assert not any("同一企业任职" in (ev or "") for *_, ev in _links(open_graph)), _links(open_graph)
     assert run_refresh(only_delete, "canonical", s).status == "unchanged"
 
