@@ -19,8 +19,8 @@ be seen half-done use :func:`new_snapshot`.
 """
 from __future__ import annotations
 
-import os
 import functools
+import os
 import re
 import shutil
 from contextlib import contextmanager

@@ -153,8 +153,8 @@ def check_lookups_agree(store: GraphStore, rtype: str, a: str, b: str, src_keys:
     fwd, bwd = _lookup(store, rtype, a, b, "src", src_keys), _lookup(store, rtype, a, b, "dst", dst_keys)
     far_dst = fwd["dst"][~isin(fwd["dst"], dst_keys)].drop_duplicates()
     far_src = bwd["src"][~isin(bwd["src"], src_keys)].drop_duplicates()
-    from_dst = pd.concat([bwd, _lookup(store, rtype, a, b, "dst", far_dst)], ignore_index=True) if len(far_dst) else bwd
-    from_src = pd.concat([fwd, _lookup(store, rtype, a, b, "src", far_src)], ignore_index=True) if len(far_src) else fwd
+    from_dst = pd.concat([bwd, _lookup(store, rtype, a, b, "dst", far_dst)], ignore_index=True)  # no keys: no read
+    from_src = pd.concat([fwd, _lookup(store, rtype, a, b, "src", far_src)], ignore_index=True)
     report.checked[name] = report.checked.get(name, 0) + len(fwd) + len(bwd)
     for check, seen, other in (("forward", fwd, from_dst), ("backward", bwd, from_src)):
         key = pair_key(seen["src"], seen["dst"])
