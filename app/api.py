@@ -40,6 +40,7 @@ from creditgraph.app.stores import ActiveCountsCache, StoreHolder, name_hub_cach
 from creditgraph.graph.config import Settings, config_path
 from creditgraph.graph.inputs import InputError, clean_key, preview
 from creditgraph.graph.masking import mask_name
+from creditgraph.graph.store import Rows
 from creditgraph.queries.export import OutputMasking
 
 log = logging.getLogger("creditgraph.api")
@@ -233,11 +234,14 @@ class _Mask:
                 self.names.add(n.strip())
         return self.out.name(name) if "、" not in name else "、".join(self.out.name(n) for n in name.split("、"))
 
-    def rows(self, df: pd.DataFrame | None, person_cols: tuple[str, ...] = (), label_col: str | None = None) -> list[dict]:
-        """Records of a table; ``person_cols`` hold people's names (only in rows whose ``label_col`` is Person)."""
-        if df is None or df.empty:
+    def rows(self, table: pd.DataFrame | Rows | None, person_cols: tuple[str, ...] = (),
+             label_col: str | None = None) -> list[dict]:
+        """Records of a table (a DataFrame or a profile's :class:`~graph.store.Rows`); ``person_cols`` hold
+        people's names (only in rows whose ``label_col`` is Person)."""
+        if table is None or not len(table):
             return []
-        recs = df.to_dict("records")
+        recs = (table.to_dict("records") if isinstance(table, pd.DataFrame)
+                else [{c: r.get(c) for c in table.columns} for r in table])
         for r in recs:
             if label_col is None or r.get(label_col) == "Person":
                 for c in person_cols:
@@ -348,12 +352,12 @@ def profile_json(settings: Settings, version: str, uid: str, as_of: dt.date | No
         "related": m.rows(p["related"], ("name",), "label"),
         "holdings": m.rows(p["holdings"]), "roles": m.rows(p["roles"]), "penalties": m.rows(p["penalties"]),
         "lists": m.rows(p["lists"]), "signals": m.rows(p["signals"]),
-        "commitments": m.rows(p.get("commitments", pd.DataFrame())),
-        "red_lists": m.rows(p.get("red_lists", pd.DataFrame())),
-        "former_legal_reps": m.rows(p.get("former_legal_reps", pd.DataFrame()), ("person_name",)),
-        "former_shareholders": m.rows(p.get("former_shareholders", pd.DataFrame()), ("holder_name",), "holder_label"),
-        "former_holdings": m.rows(p.get("former_holdings", pd.DataFrame())),
-        "former_roles": m.rows(p.get("former_roles", pd.DataFrame())),
+        "commitments": m.rows(p.get("commitments")),
+        "red_lists": m.rows(p.get("red_lists")),
+        "former_legal_reps": m.rows(p.get("former_legal_reps"), ("person_name",)),
+        "former_shareholders": m.rows(p.get("former_shareholders"), ("holder_name",), "holder_label"),
+        "former_holdings": m.rows(p.get("former_holdings")),
+        "former_roles": m.rows(p.get("former_roles")),
     }
     facts = m.rows(p["facts"])
     for f in facts:
@@ -446,7 +450,7 @@ def create_app(settings: Settings, keys: KeyRing | None = None, workers: int = 0
                                                        "that day are current, those ended by then former")] = None) -> Response:
         """The credit profile of one party: facts, representatives, shareholders, holdings (current and former),
         penalties, lists, risk signals and related parties."""
-        from creditgraph.queries.profile import profile as run_profile
+        from creditgraph.queries.profile import profile_records
 
         uid = clean_key(uid)
         request.state.audit["uid"] = uid
@@ -462,7 +466,7 @@ def create_app(settings: Settings, keys: KeyRing | None = None, workers: int = 0
                 hubs = NameHubIndex(hubs.of(uid), hubs.day, hubs.params, hubs.version)
             version, kind, body = request.app.state.workers.profile(uid, as_of, hubs)
         else:
-            p = run_profile(store, uid, analyses={}, as_of=as_of, name_hubs=hubs,
+            p = profile_records(store, uid, analyses={}, as_of=as_of, name_hubs=hubs,
                             active=request.app.state.active.get(store, version))
             kind, body = p["kind"], profile_json(settings, version, uid, as_of, p)
         request.state.audit["kind"] = kind

@@ -39,13 +39,13 @@ def _worker_profile(uid: str, as_of: dt.date | None, hubs: Any) -> tuple[str, st
     ``NameHubIndex`` of those rows), a ``PendingNameHubs`` or None (read by name)."""
     from creditgraph.queries.name_hubs import NameHubIndex, PendingNameHubs
     from creditgraph.app.api import profile_json
-    from creditgraph.queries.profile import profile as run_profile
+    from creditgraph.queries.profile import profile_records
 
     store = _worker_store()
     version = store_version(store)
     if isinstance(hubs, NameHubIndex) and hubs.version != version:  # the graph changed under the request
         hubs = PendingNameHubs(hubs.day)
-    p = run_profile(store, uid, analyses={}, as_of=as_of, name_hubs=hubs, active=_WORKER["active"].get(store, version))
+    p = profile_records(store, uid, analyses={}, as_of=as_of, name_hubs=hubs, active=_WORKER["active"].get(store, version))
     return version, p["kind"], profile_json(_WORKER["settings"], version, uid, as_of, p)
 
 

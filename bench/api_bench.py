@@ -17,12 +17,15 @@ Measured on the 2-core development machine (24 GiB), 1M-enterprise graph (schema
 * after, one process (``--workers 0``): 15-18 requests/s, p50 0.43-0.53 s, p95 0.69-0.84 s, no error;
 * after, ``--workers 2``: 36-38 requests/s, p50 208-216 ms, p95 266-282 ms, no error;
 * 2026-11-28 (the worker masks and serialises; active counts per version; contact sharers by key; no
-  comments in statements), ``--workers 2``, quiet machine: 57.8 requests/s, p50 137 ms, p95 170 ms, no error.
+  comments in statements), ``--workers 2``, quiet machine: 57.8 requests/s, p50 137 ms, p95 170 ms, no error;
+* 2026-11-28, later (the worker reads the profile as records, ``queries.profile.profile_records``: no DataFrame
+  per read or table), ``--workers 2``, with two other jobs running (load average 4.5): 101.8 requests/s,
+  p50 74 ms, p95 136 ms, no error.
 
 In process, ``profile(store, uid, analyses={})`` of 40 sampled enterprises: before p50 751 ms, p95 1.27 s
 (2.2 s p50 on another sample); after (name hubs of the version given) p50 45 ms, p95 63 ms; 2026-11-28
-~25-29 ms of CPU (with the version's active counts). The throughput target is not met on 2 cores: a
-request costs ~35 ms of CPU in all (worker, server, client), so two cores give ~58 profiles/s.
+~25-29 ms of CPU (with the version's active counts), and a profile with its JSON 33 ms of CPU; read as
+records (``profile_records``) 6.6 ms of CPU with its JSON, byte for byte the same JSON for 480 profiles.
 """
 from __future__ import annotations
 

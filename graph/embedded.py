@@ -33,7 +33,7 @@ import pyarrow as pa
 
 from creditgraph.graph import snapshots
 from creditgraph.graph.model import KEY, MODEL, GraphModel, coerce_frame
-from creditgraph.graph.store import GraphStore, MissingEndpoints, UpsertResult, isin, pair_key
+from creditgraph.graph.store import GraphStore, MissingEndpoints, Rows, UpsertResult, isin, pair_key
 
 UPDATE_BATCH = 20_000  # LOAD FROM … MATCH batches (bigger ones exhaust the buffer pool)
 LOOKUP_MAX = 100_000  # up to this many keys are looked up by key; more: scan all keys of the label
@@ -238,6 +238,11 @@ class EmbeddedStore(GraphStore):
 
     def run(self, text: str, params: dict | None = None) -> pd.DataFrame:
         return self._execute(text, params).get_as_df()
+
+    def run_rows(self, text: str, params: dict | None = None) -> Rows:
+        res = self._execute(text, params)
+        cols = res.get_column_names()
+        return Rows(cols, (dict(zip(cols, row)) for row in res.get_all()), dict(zip(cols, res.get_column_data_types())))
 
     def run_arrow(self, text: str, params: dict | None = None) -> pa.Table:
         return self._execute(text, params).get_as_arrow()

@@ -46,7 +46,7 @@ from creditgraph.graph.neo4j_cypher import (  # noqa: F401  (re-exported: the st
     delete_rels_text, edges_text, existing_keys_text, fulltext_spec, generated_statements, node_keys_text,
     node_upsert_text, rel_create_text, rel_update_text, rel_upsert_text, rename_rel_property_text, schema_statements)
 from creditgraph.graph.neo4j_values import _Converter, _timestamps, frame_records  # noqa: F401  (re-exported)
-from creditgraph.graph.store import GraphStore, MissingEndpoints, UpsertResult
+from creditgraph.graph.store import GraphStore, MissingEndpoints, Rows, UpsertResult
 
 log = logging.getLogger(__name__)
 COMMITTING = "committing"  # GraphMeta key: set while an atomic() block's commit is being applied
@@ -374,6 +374,11 @@ class Neo4jStore(GraphStore):
         else:
             keys, rows = self._read(text, params)
         return _Converter(self.model).frame(keys, rows)
+
+    def run_rows(self, text: str, params: dict | None = None) -> Rows:
+        keys, rows = self._read(text, params)
+        conv = _Converter(self.model)
+        return Rows(keys, ({k: conv.value(v) for k, v in zip(keys, row)} for row in rows))
 
     def _column(self, text: str, params: dict | None = None) -> list:
         _, rows = self._read(text, params)

@@ -11,6 +11,7 @@ plus any relationship properties.
 """
 from __future__ import annotations
 
+import datetime as _dt
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Iterable
@@ -23,6 +24,42 @@ import pyarrow.compute as pc
 
 from creditgraph.graph import cypher
 from creditgraph.graph.model import KEY, MODEL, GraphModel, coerce_frame
+
+
+_NUMERIC = ("INT8", "INT16", "INT32", "INT64", "INT128", "UINT8", "UINT16", "UINT32", "UINT64", "FLOAT", "DOUBLE",
+            "SERIAL")
+
+
+class Rows(list):
+    """A query's rows as dicts, with its column names (also when no row came back). Values as the
+    driver gives them: ``None`` for missing, ``datetime.date`` / ``datetime.datetime`` for dates, lists
+    as lists. A profile's dozen small reads cost ~0.15 ms each this way against ~0.5-1 ms as DataFrames
+    (LadybugDB at 1M enterprises: pandas' fixed cost per frame and column dominates small results)."""
+
+    def __init__(self, columns: Iterable[str], rows: Iterable[dict] = (), types: dict[str, str] | None = None):
+        super().__init__(rows)
+        self.columns = list(columns)
+        self.types = dict(types or {})  # column -> the engine's type name, where the store knows it
+
+    def frame(self) -> pd.DataFrame:
+        """The rows as a DataFrame shaped like :meth:`GraphStore.run`'s (date columns as datetime64[us]).
+
+        >>> import datetime as dt
+        >>> Rows(["a", "d"], [{"a": "x", "d": dt.date(2020, 1, 2)}, {"a": None, "d": None}]).frame().dtypes.tolist()
+        [<StringDtype(na_value=nan)>, dtype('<M8[us]')]
+        """
+        df = pd.DataFrame(list(self), columns=self.columns)
+        for c in df.columns:
+            if df[c].dtype != object:
+                continue
+            present = df[c].dropna()
+            kind = self.types.get(c, "")
+            if (all(isinstance(x, (_dt.date, _dt.datetime)) for x in present) if len(present)
+                    else kind in ("DATE", "TIMESTAMP")):
+                df[c] = pd.to_datetime(df[c]).astype("datetime64[us]")
+            elif not len(present) and kind in _NUMERIC:  # a column of nulls keeps its numbers' dtype
+                df[c] = df[c].astype("float64")
+        return df
 
 
 def lookup(values: pd.Series, mapping: pd.Series) -> pd.Series:
@@ -151,6 +188,20 @@ class GraphStore(ABC):
         q.check_params(params)
         text = q.text(self.dialect)
         return self.scan(text, params) if scan else self.run(text, params)
+
+    def records(self, name: str, params: dict | None = None) -> Rows:
+        """A named read query's rows as dicts (:class:`Rows`): for small keyed reads, where a DataFrame's
+        fixed cost dominates."""
+        q = cypher.get(name)
+        params = dict(params or {})
+        q.check_params(params)
+        return self.run_rows(q.text(self.dialect), params)
+
+    def run_rows(self, text: str, params: dict | None = None) -> Rows:
+        """:meth:`run` as :class:`Rows` (stores override it with a read that builds no DataFrame)."""
+        df = self.run(text, params)
+        return Rows(df.columns, ({k: (None if v is pd.NaT or (isinstance(v, float) and v != v) else v)
+                                  for k, v in r.items()} for r in df.to_dict("records")))
 
     def scan(self, text: str, params: dict | None = None) -> pd.DataFrame:
         """A read of flat columns (no nodes, relationships or paths), typically a whole table; a

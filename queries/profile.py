@@ -42,16 +42,18 @@ from typing import Any, Mapping
 import pandas as pd
 
 from creditgraph.graph.model import MODEL
-from creditgraph.graph.store import GraphStore
+from creditgraph.graph.store import GraphStore, Rows
 from creditgraph.queries._base import as_of_date, is_missing as _is_missing
 from creditgraph.queries.lifecycle import is_end_status
-from creditgraph.queries.profile_history import split_history
-from creditgraph.queries.profile_lists import LIST_COLORS, code_zh, commitments_of, list_signals, lists_of, red_lists_of
+from creditgraph.queries.profile_history import sort_rows, split_rows
+from creditgraph.queries.profile_lists import (
+    LIST_COLORS, code_zh, commitments_of, first_of_each, list_signals, lists_of, red_lists_of)
 from creditgraph.queries.profile_related import (
-    RELATED_LIMIT, ActiveCounts, _direct_rows, _region_name, _related, _with_direct_parties, active_counts, related_rows)
+    RELATED_LIMIT, ActiveCounts, _direct_rows, _region_name, _related, _with_direct_parties, active_counts,
+    related_records, related_rows)
 from creditgraph.queries.search import regions
 
-__all__ = ["profile", "active_counts", "related_rows", "RELATED_LIMIT", "NotFound", "LIST_KINDS", "LIST_COLORS",
+__all__ = ["profile", "profile_records", "active_counts", "related_rows", "RELATED_LIMIT", "NotFound", "LIST_KINDS", "LIST_COLORS",
            "penalty_kind_zh", "penalty_status_zh", "code_zh", "rows_mentioning"]
 
 #: Penalty kinds that are list memberships (名单) rather than one-off decisions.
@@ -88,11 +90,11 @@ def penalty_status_zh(status: str | None) -> str:
     return MODEL.penalty_statuses.get(status, {}).get("label_zh", str(status))
 
 
-def _facts(label: str, row: Mapping[str, Any]) -> pd.DataFrame:
+def _facts(label: str, row: Mapping[str, Any]) -> Rows:
     """Property, Chinese label and value: featured properties first, personal ones left out."""
     node = MODEL.node(label)
     order = [*node.featured, *(p for p in node.properties if p not in node.featured)]
-    rows = []
+    rows = Rows(["field", "label_zh", "value", "featured"])
     for p in order:
         if p in node.personal or p not in row or p in ("uid", "name_key", "resolved", "source", "updated_at"):
             continue
@@ -102,20 +104,19 @@ def _facts(label: str, row: Mapping[str, Any]) -> pd.DataFrame:
         v = SCOPE_ZH.get(v, v) if p == "scope" else v
         rows.append({"field": p, "label_zh": node.properties[p].label_zh or p, "value": v,
                      "featured": p in node.featured})
-    return pd.DataFrame(rows, columns=["field", "label_zh", "value", "featured"])
+    return rows
 
 
-def _penalties(store: GraphStore, uid: str) -> pd.DataFrame:
-    df = store.query("profile_penalties", {"uid": uid})
-    if df.empty:
-        cols = [*df.columns, "kind_zh", "status_zh", "active", "is_list"]
-        return pd.DataFrame(columns=cols)
-    df = df.drop_duplicates("uid")
-    df["kind_zh"] = df["kind"].map(penalty_kind_zh)
-    df["status_zh"] = df["status"].map(penalty_status_zh)
-    df["active"] = (df["status"] == ACTIVE).fillna(False).astype(bool)
-    df["is_list"] = df["kind"].isin(LIST_KINDS)
-    return df.sort_values(["decided", "uid"], ascending=[False, True], na_position="last").reset_index(drop=True)
+def _penalties(store: GraphStore, uid: str) -> Rows:
+    """The party's penalty events, newest first, each once, with ``kind_zh``, ``status_zh``, ``active`` and
+    ``is_list``."""
+    rows = store.records("profile_penalties", {"uid": uid})
+    out = first_of_each(rows)
+    for r in out:
+        r["kind_zh"], r["status_zh"] = penalty_kind_zh(r["kind"]), penalty_status_zh(r["status"])
+        r["active"], r["is_list"] = r["status"] == ACTIVE, r["kind"] in LIST_KINDS
+    return Rows([*rows.columns, "kind_zh", "status_zh", "active", "is_list"],
+                sort_rows(out, [("decided", False), ("uid", True)]), rows.types)
 
 
 def _mentions(value: Any, uid: str) -> bool:
@@ -269,21 +270,27 @@ def _days(a, b) -> int | None:
     return int((pd.Timestamp(b) - pd.Timestamp(a)).days)
 
 
-def _enterprise_signals(e: Mapping[str, Any], pen: pd.DataFrame, shareholders: pd.DataFrame,
-                        holdings: pd.DataFrame, raw_related: pd.DataFrame, reps: pd.DataFrame) -> list[dict]:
+def _names(rows: list[dict], col: str, n: int) -> list[str]:
+    """The first ``n`` distinct values of ``col`` that are not missing, as text, in order."""
+    return list(dict.fromkeys(str(r[col]) for r in rows if not _is_missing(r[col])))[:n]
+
+
+def _enterprise_signals(e: Mapping[str, Any], pen: Rows, shareholders: Rows, holdings: Rows, raw_related: Rows,
+                        reps: Rows) -> list[dict]:
     s: list[dict] = []
-    active = pen[pen["active"]] if len(pen) else pen
-    if len(active):
-        kinds = "、".join(sorted(active["kind_zh"].unique()))
+    active = [p for p in pen if p["active"]]
+    if active:
+        kinds = "、".join(sorted({p["kind_zh"] for p in active}))
         s.append({"signal": "有效处罚/名单 active penalties", "value": f"{len(active)} 条", "detail": kinds,
                   "source": "profile", "level": "high" if len(active) >= 3 else "medium"})
-    unreachable = active[(active["kind"] == "abnormal_operation") & active["reason"].astype("string").str.contains(UNREACHABLE, na=False)] if len(active) else active
-    if len(unreachable):
+    unreachable = [p for p in active if p["kind"] == "abnormal_operation" and isinstance(p["reason"], str)
+                   and UNREACHABLE in p["reason"]]
+    if unreachable:
         s.append({"signal": "住所无法联系 unreachable at registered address", "value": "是",
-                  "detail": "经营异常名录: " + str(unreachable["reason"].iloc[0]), "source": "profile", "level": "high"})
-    if len(shareholders) and shareholders["subscribed"].notna().any():
-        sub = float(shareholders["subscribed"].fillna(0).sum())
-        paid = float(shareholders["paid"].fillna(0).sum())
+                  "detail": "经营异常名录: " + str(unreachable[0]["reason"]), "source": "profile", "level": "high"})
+    if any(not _is_missing(h["subscribed"]) for h in shareholders):
+        sub = sum(float(h["subscribed"]) for h in shareholders if not _is_missing(h["subscribed"]))
+        paid = sum(float(h["paid"]) for h in shareholders if not _is_missing(h["paid"]))
         if sub > 0:
             ratio = paid / sub
             if ratio <= 0.05:
@@ -293,86 +300,90 @@ def _enterprise_signals(e: Mapping[str, Any], pen: pd.DataFrame, shareholders: p
     if is_end_status(e.get("status")) and life is not None and life <= 730:
         s.append({"signal": "存续期短 short life", "value": f"{life} 天", "detail": f"{e.get('status')}", "source": "profile",
                   "level": "medium"})
-    if len(shareholders) and len(holdings):
-        mutual = set(shareholders.loc[shareholders["holder_label"] == "Enterprise", "holder_uid"]) & set(holdings["uid"])
-        if mutual:
-            s.append({"signal": "相互持股 mutual shareholding", "value": f"{len(mutual)} 家", "detail": "、".join(sorted(mutual)),
-                      "source": "profile", "level": "medium"})
-    if len(raw_related):
-        rep_uids = set(reps["person_uid"]) if len(reps) else set()
-        by_rep = raw_related[(raw_related["via_label"] == "Person") & raw_related["via_uid"].isin(rep_uids)
-                             & (raw_related["via_rel"] == "LEGAL_REP") & (raw_related["rel"] == "LEGAL_REP")]
-        if len(by_rep):
-            n = by_rep["uid"].nunique()
-            s.append({"signal": "法定代表人兼任 legal representative of other companies", "value": f"{n} 家",
-                      "detail": "、".join(by_rep["name"].dropna().astype(str).unique()[:5]), "source": "profile",
-                      "level": "high" if n >= 4 else "low"})
-        for lab, text in (("Address", "共用住所 shared address"), ("Phone", "共用电话 shared phone"), ("Email", "共用邮箱 shared e-mail")):
-            part = raw_related[raw_related["via_label"] == lab]
-            if lab == "Address":
-                part = part[part["via_cluster"] != True]  # noqa: E712 — declared cluster addresses are legal
-            if len(part):
-                n = part["uid"].nunique()
-                s.append({"signal": text, "value": f"{n} 个主体", "detail": str(part["via_name"].iloc[0]),
-                          "source": "profile", "level": "medium" if n >= 3 else "low"})
+    mutual = {h["holder_uid"] for h in shareholders if h["holder_label"] == "Enterprise"} & {h["uid"] for h in holdings}
+    if mutual:
+        s.append({"signal": "相互持股 mutual shareholding", "value": f"{len(mutual)} 家", "detail": "、".join(sorted(mutual)),
+                  "source": "profile", "level": "medium"})
+    rep_uids = {r["person_uid"] for r in reps}
+    by_rep = [r for r in raw_related if r["via_label"] == "Person" and r["via_uid"] in rep_uids
+              and r["via_rel"] == "LEGAL_REP" and r["rel"] == "LEGAL_REP"]
+    if by_rep:
+        n = len({r["uid"] for r in by_rep})
+        s.append({"signal": "法定代表人兼任 legal representative of other companies", "value": f"{n} 家",
+                  "detail": "、".join(_names(by_rep, "name", 5)), "source": "profile", "level": "high" if n >= 4 else "low"})
+    for lab, text in (("Address", "共用住所 shared address"), ("Phone", "共用电话 shared phone"), ("Email", "共用邮箱 shared e-mail")):
+        # declared cluster addresses (集中办公区) are legal
+        part = [r for r in raw_related if r["via_label"] == lab and not (lab == "Address" and r.get("via_cluster") is True)]
+        if part:
+            n = len({r["uid"] for r in part})
+            s.append({"signal": text, "value": f"{n} 个主体", "detail": str(part[0]["via_name"]),
+                      "source": "profile", "level": "medium" if n >= 3 else "low"})
     return s
 
 
-def _person_signals(pen: pd.DataFrame, roles: pd.DataFrame, holdings: pd.DataFrame, raw_related: pd.DataFrame) -> list[dict]:
+def _person_signals(pen: Rows, roles: Rows, raw_related: Rows) -> list[dict]:
     s: list[dict] = []
-    active = pen[pen["active"]] if len(pen) else pen
-    if len(active):
+    active = [p for p in pen if p["active"]]
+    if active:
         s.append({"signal": "本人有效处罚/名单 active penalties", "value": f"{len(active)} 条",
-                  "detail": "、".join(sorted(active["kind_zh"].unique())), "source": "profile", "level": "high"})
-    if len(roles):
+                  "detail": "、".join(sorted({p["kind_zh"] for p in active})), "source": "profile", "level": "high"})
+    if roles:
         s.append({"signal": "担任法定代表人 legal representative", "value": f"{len(roles)} 家", "detail": "",
                   "source": "profile", "level": "high" if len(roles) >= 5 else "low"})
-    if len(roles) and "active_penalties" in roles:
-        bad = roles[roles["active_penalties"] > 0]
+    if roles and "active_penalties" in roles.columns:
+        bad = [r for r in roles if not _is_missing(r["active_penalties"]) and r["active_penalties"] > 0]
         if len(bad) >= 2:
             s.append({"signal": "多家关联企业失信 penalties in several companies", "value": f"{len(bad)} 家",
-                      "detail": "、".join(bad["name"].astype(str).unique()[:5]), "source": "profile", "level": "high"})
-        gone = roles[roles["status"].map(is_end_status).astype(bool)]
-        if len(gone):
+                      "detail": "、".join(_names(bad, "name", 5)), "source": "profile", "level": "high"})
+        gone = [r for r in roles if is_end_status(r["status"])]
+        if gone:
             s.append({"signal": "名下企业注销/吊销 dissolved companies", "value": f"{len(gone)} 家",
-                      "detail": "、".join(gone["name"].astype(str).unique()[:5]), "source": "profile", "level": "low"})
-    if len(raw_related):
-        same = raw_related[raw_related["via_rel"] == "POSSIBLY_SAME_AS"]
-        if len(same):
-            s.append({"signal": "疑似同一人 possibly the same person", "value": f"{same['uid'].nunique()} 条记录",
-                      "detail": "；".join(same["via_name"].dropna().astype(str).unique()[:3]), "source": "profile", "level": "low"})
+                      "detail": "、".join(_names(gone, "name", 5)), "source": "profile", "level": "low"})
+    same = [r for r in raw_related if r["via_rel"] == "POSSIBLY_SAME_AS"]
+    if same:
+        s.append({"signal": "疑似同一人 possibly the same person", "value": f"{len({r['uid'] for r in same})} 条记录",
+                  "detail": "；".join(_names(same, "via_name", 3)), "source": "profile", "level": "low"})
     return s
 
 
-def _tables(store: GraphStore, uid: str, label: str, day: dt.date, region_table: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def _ranked(rows: Rows, name_col: str) -> Rows:
+    """Current shareholders or holdings: the largest ratio first, then by name."""
+    return Rows(rows.columns, sort_rows(list(rows), [("ratio", False), (name_col, True)]), rows.types)
+
+
+def _tables(store: GraphStore, uid: str, label: str, day: dt.date, region_table: pd.DataFrame) -> dict[str, Rows]:
     """The party's roles and holdings split by ``day``: ``legal_reps``, ``shareholders`` (an enterprise's),
     ``roles`` (a person's), ``holdings``, each current and ``former_…`` (ended by ``day``)."""
-    out: dict[str, pd.DataFrame] = {}
+    out: dict[str, Rows] = {}
     if label == "Enterprise":
-        out["legal_reps"], out["former_legal_reps"] = split_history(store.query("profile_legal_reps", {"uid": uid}), day)
-        sh = store.query("profile_shareholders", {"uid": uid})
-        if len(sh):
-            sh["holder_label_zh"] = sh["holder_label"].map(lambda label: MODEL.node(label).label_zh)
-            sh["paid_ratio"] = (sh["paid"] / sh["subscribed"].where(sh["subscribed"] > 0)).astype("float64")
-        cur, old = split_history(sh, day)
-        out["shareholders"] = cur.sort_values(["ratio", "holder_name"], ascending=[False, True], na_position="last",
-                                              kind="stable").reset_index(drop=True) if len(cur) else cur
-        out["former_shareholders"] = old
-        out["roles"] = out["former_roles"] = pd.DataFrame()
+        out["legal_reps"], out["former_legal_reps"] = split_rows(store.records("profile_legal_reps", {"uid": uid}), day)
+        sh = store.records("profile_shareholders", {"uid": uid})
+        sh.columns += ["holder_label_zh", "paid_ratio"]
+        sh.types["paid_ratio"] = "DOUBLE"
+        for r in sh:
+            r["holder_label_zh"] = MODEL.node(r["holder_label"]).label_zh
+            paid, sub = r["paid"], r["subscribed"]
+            r["paid_ratio"] = None if _is_missing(paid) or _is_missing(sub) or not sub > 0 else float(paid) / float(sub)
+        cur, out["former_shareholders"] = split_rows(sh, day)
+        out["shareholders"] = _ranked(cur, "holder_name")
+        out["roles"] = out["former_roles"] = Rows([])
     else:
-        out["legal_reps"] = out["former_legal_reps"] = out["shareholders"] = out["former_shareholders"] = pd.DataFrame()
-        roles = store.query("profile_roles", {"uid": uid})
-        if len(roles):
-            roles["region_name"] = roles["region"].map(lambda c: _region_name(c, region_table))
-        out["roles"], out["former_roles"] = split_history(roles, day, sort=["founded", "name"])
-    hold = store.query("profile_holdings", {"uid": uid})
-    if len(hold):
-        hold["region_name"] = hold["region"].map(lambda c: _region_name(c, region_table))
-    cur, old = split_history(hold, day)
-    out["holdings"] = cur.sort_values(["ratio", "name"], ascending=[False, True], na_position="last",
-                                      kind="stable").reset_index(drop=True) if len(cur) else cur
-    out["former_holdings"] = old
+        out["legal_reps"] = out["former_legal_reps"] = out["shareholders"] = out["former_shareholders"] = Rows([])
+        roles = store.records("profile_roles", {"uid": uid})
+        roles.columns.append("region_name")
+        for r in roles:
+            r["region_name"] = _region_name(r["region"], region_table)
+        out["roles"], out["former_roles"] = split_rows(roles, day, sort=["founded", "name"])
+    hold = store.records("profile_holdings", {"uid": uid})
+    hold.columns.append("region_name")
+    for r in hold:
+        r["region_name"] = _region_name(r["region"], region_table)
+    cur, out["former_holdings"] = split_rows(hold, day)
+    out["holdings"] = _ranked(cur, "name")
     return out
+
+
+SIGNAL_COLUMNS = ["signal", "value", "detail", "source", "level"]
 
 
 def profile(store: GraphStore, uid: str, analyses: Mapping[str, Any] | None = None, as_of: Any = None,
@@ -422,31 +433,37 @@ def profile(store: GraphStore, uid: str, analyses: Mapping[str, Any] | None = No
     NotFound when no enterprise or person has this uid.
     ValueError when ``as_of`` is not a date.
     """
+    p = profile_records(store, uid, analyses, as_of, name_hubs, active)
+    return {k: v.frame() if isinstance(v, Rows) else v for k, v in p.items()}
+
+
+def profile_records(store: GraphStore, uid: str, analyses: Mapping[str, Any] | None = None, as_of: Any = None,
+                    name_hubs: Any = None, active: ActiveCounts | None = None) -> dict:
+    """:func:`profile` with its tables as :class:`~graph.store.Rows` (lists of dicts with their columns;
+    dates as ``datetime.date``, missing values ``None``) rather than DataFrames: what the HTTP API
+    serialises (a DataFrame per table and per read cost more than the rest of a profile)."""
     day = as_of_date(as_of)
     region_table = regions(store)
-    ent = store.query("profile_enterprise", {"uid": uid})
-    if len(ent):
-        label = "Enterprise"
-        row = ent.iloc[0].to_dict()
+    ent = store.records("profile_enterprise", {"uid": uid})
+    if ent:
+        label, row = "Enterprise", ent[0]
     else:
-        per = store.query("profile_person", {"uid": uid})
-        if per.empty:
+        per = store.records("profile_person", {"uid": uid})
+        if not per:
             raise NotFound(f"no enterprise or person with uid {uid!r}; search for it first")
-        label = "Person"
-        row = per.iloc[0].to_dict()
+        label, row = "Person", per[0]
     tables = _tables(store, uid, label, day, region_table)
-    reps, sh, hold, roles = tables["legal_reps"], tables["shareholders"], tables["holdings"], tables["roles"]
     pen = _penalties(store, uid)
     commitments, red = commitments_of(store, uid), red_lists_of(store, uid, day)
-    raw = related_rows(store, uid, label, day)
+    raw = related_records(store, uid, label, day)
     direct = _direct_rows(label, tables)
-    counts = active_counts(store, [*raw["uid"], *direct["uid"]], index=active)  # one read for both (today's)
-    related, raw_related = _related(store, uid, label, region_table, day, raw, counts)
-    related = _with_direct_parties(related, label, tables, store, region_table, direct, counts)
+    counts = active_counts(store, [*(r["uid"] for r in raw), *(d["uid"] for d in direct)], index=active)  # one read
+    related = _with_direct_parties(_related(store, uid, label, region_table, day, raw, counts), store, region_table,
+                                   direct, counts)
     if label == "Enterprise":
-        signals = _enterprise_signals(row, pen, sh, hold, raw_related, reps)
+        signals = _enterprise_signals(row, pen, tables["shareholders"], tables["holdings"], raw, tables["legal_reps"])
     else:
-        signals = _person_signals(pen, roles, hold, raw_related)
+        signals = _person_signals(pen, tables["roles"], raw)
     signals += list_signals(pen, red, commitments)
     signals = (_analysis_signals(store, uid, label, analyses, day if as_of is not None else None)
                + _name_hub_signals(store, uid, day if as_of is not None else None, name_hubs) + signals)
@@ -465,7 +482,7 @@ def profile(store: GraphStore, uid: str, analyses: Mapping[str, Any] | None = No
         "lists": lists_of(pen, red),
         "commitments": commitments,
         "red_lists": red,
-        "signals": pd.DataFrame(signals, columns=["signal", "value", "detail", "source", "level"]),
+        "signals": Rows(SIGNAL_COLUMNS, signals),
         "related": related,
         "as_of": day.isoformat(),
         "generated_at": dt.datetime.now().isoformat(timespec="seconds"),

@@ -19,14 +19,15 @@ A legal representative's role (``LEGAL_REP``) and a holding (``HOLDS_SHARES``) a
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, cast
+from typing import Any
 
 import pandas as pd
 
+from creditgraph.graph.store import Rows
 from creditgraph.queries._base import as_of_date, is_missing
 from creditgraph.queries.labels import ENDED_BY
 
-__all__ = ["HISTORY_COLUMNS", "split_history", "period_text", "ended_by_text"]
+__all__ = ["HISTORY_COLUMNS", "split_history", "split_rows", "sort_rows", "day_of", "period_text", "ended_by_text"]
 
 #: the columns every role or holding table of a profile carries (added when a query lacks them)
 HISTORY_COLUMNS = ("valid_from", "valid_to", "ended_by")
@@ -61,7 +62,7 @@ def ended_by_text(code: Any) -> str:
     return ENDED_BY.get(str(code), str(code))
 
 
-def _day(v: Any) -> dt.date | None:
+def day_of(v: Any) -> dt.date | None:
     """A bound as a date (None: missing or not a date, an open bound)."""
     if is_missing(v):
         return None
@@ -75,27 +76,46 @@ def _day(v: Any) -> dt.date | None:
         return None
 
 
+def sort_rows(rows: list[dict], keys: list[tuple[str, bool]]) -> list[dict]:
+    """``rows`` sorted by ``keys`` (column, ascending) as pandas' stable ``sort_values`` with missing values
+    last does, in place; returned for chaining.
+
+    >>> sort_rows([{"a": 1, "b": "y"}, {"a": None, "b": "x"}, {"a": 2, "b": "x"}], [("b", True), ("a", False)])
+    [{'a': 2, 'b': 'x'}, {'a': None, 'b': 'x'}, {'a': 1, 'b': 'y'}]
+    """
+    for col, ascending in reversed(keys):  # stable sorts, the last key first
+        if ascending:
+            rows.sort(key=lambda r: (1, 0) if is_missing(r.get(col)) else (0, r[col]))
+        else:  # reverse keeps ties in order; missing values sort lowest, so they come last
+            rows.sort(key=lambda r: (-1, 0) if is_missing(r.get(col)) else (0, r[col]), reverse=True)
+    return rows
+
+
+def split_rows(rows: Rows, as_of: Any = None, sort: list[str] | None = None) -> tuple[Rows, Rows]:
+    """:func:`split_history` of a query's rows (:class:`~graph.store.Rows`): the current rows and the former
+    ones (newest end first), each row given ``period`` and ``ended_by_text``."""
+    day = as_of_date(as_of)
+    cols = list(dict.fromkeys([*rows.columns, *HISTORY_COLUMNS, "period", "ended_by_text"]))
+    cur, old, ends = Rows(cols, types=rows.types), Rows(cols, types=rows.types), {}
+    for r in rows:
+        r = {**r, **{c: None for c in HISTORY_COLUMNS if c not in r}}
+        r["period"] = period_text(r["valid_from"], r["valid_to"])
+        r["ended_by_text"] = ended_by_text(r["ended_by"])
+        start, end = day_of(r["valid_from"]), day_of(r["valid_to"])
+        if (start is None or start <= day) and (end is None or end > day):
+            cur.append(r)
+        elif end is not None and end <= day:
+            ends[len(old)] = end
+            old.append(r)
+    if sort:
+        sort_rows(cur, [(c, True) for c in sort])
+    order = sorted(range(len(old)), key=lambda i: -ends[i].toordinal())  # newest end first
+    return cur, Rows(cols, [old[i] for i in order], rows.types)
+
+
 def split_history(df: pd.DataFrame, as_of: Any = None, sort: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The rows current on ``as_of`` and those ended by then (newest end first), each with ``period``
     and ``ended_by_text``; rows starting after ``as_of`` are in neither. ``sort``: the current rows'
-    order is kept unless given (the caller sorts). Row by row in Python: a profile's tables hold a
-    few rows, where pandas' fixed cost per call dominated."""
-    day = as_of_date(as_of)
-    df = df.copy()
-    for c in HISTORY_COLUMNS:
-        if c not in df.columns:
-            df[c] = None
-    if df.empty:
-        df["period"] = pd.Series(dtype=object)
-        df["ended_by_text"] = pd.Series(dtype=object)
-        return df.reset_index(drop=True), df.reset_index(drop=True)
-    starts, ends = [_day(v) for v in df["valid_from"]], [_day(v) for v in df["valid_to"]]
-    df["period"] = [period_text(f, t) for f, t in zip(df["valid_from"], df["valid_to"])]
-    df["ended_by_text"] = [ended_by_text(c) for c in df["ended_by"]]
-    current = [(f is None or f <= day) and (t is None or t > day) for f, t in zip(starts, ends)]
-    former = [i for i, (t, now) in enumerate(zip(ends, current)) if t is not None and t <= day and not now]
-    cur = df[current].reset_index(drop=True)
-    if sort:
-        cur = cur.sort_values(sort, na_position="last", kind="stable").reset_index(drop=True)
-    old = df.iloc[sorted(former, key=lambda i: -cast(dt.date, ends[i]).toordinal())].reset_index(drop=True)  # newest end first
-    return cur, old
+    order is kept unless given (the caller sorts)."""
+    cur, old = split_rows(Rows(df.columns, df.to_dict("records")), as_of, sort)
+    return cur.frame(), old.frame()

@@ -10,15 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import pandas as pd
-
 from creditgraph.graph.model import MODEL
-from creditgraph.graph.store import GraphStore
+from creditgraph.graph.store import GraphStore, Rows
 from creditgraph.queries._base import is_missing as _is_missing
-from creditgraph.queries.red_black import red_list_current
+from creditgraph.queries.profile_history import day_of, sort_rows
 
 __all__ = ["LIST_COLOR_OF", "LIST_COLORS", "BROKEN", "code_zh", "lists_of", "commitments_of", "red_lists_of",
-           "list_signals"]
+           "list_signals", "first_of_each"]
 
 #: Which lists are red (守信激励), black (失信: joint punishment) or a warning (经营异常名录), by kind.
 LIST_COLOR_OF = {"serious_illegal": "black", "dishonest_debtor": "black", "abnormal_operation": "warning"}
@@ -42,30 +40,24 @@ LIST_COLUMNS = ["list", "kind", "list_color", "list_color_zh", "listed", "remove
                 "reason", "removal_reason", "authority", "event_uid"]
 
 
-def lists_of(pen: pd.DataFrame, red: pd.DataFrame | None = None) -> pd.DataFrame:
+def lists_of(pen: Rows, red: Rows | None = None) -> Rows:
     """List memberships: the black and warning lists among the penalties, then the red lists, each with its
     colour (``list_color``: red / black / warning, ``list_color_zh``)."""
-    frames = []
-    if not pen.empty:
-        lst = pen[pen["is_list"]]
-        color = lst["kind"].map(LIST_COLOR_OF).fillna("black")
-        frames.append(pd.DataFrame({
-            "list": lst["kind_zh"], "kind": lst["kind"], "list_color": color, "list_color_zh": color.map(LIST_COLORS),
-            "listed": lst["decided"], "removed": lst["removed"], "status": lst["status"], "status_zh": lst["status_zh"],
-            "current": lst["active"], "reason": lst["reason"], "removal_reason": lst["removal_reason"],
-            "authority": lst["authority"], "event_uid": lst["uid"],
-        }, columns=LIST_COLUMNS))
-    if red is not None and len(red):
-        frames.append(pd.DataFrame({
-            "list": red["list_name"].where(red["list_name"].notna() & (red["list_name"] != ""), red["kind_zh"]),
-            "kind": red["kind"], "list_color": "red", "list_color_zh": LIST_COLORS["red"], "listed": red["entered"],
-            "removed": red["removed"], "status": red["status"], "status_zh": red["status_zh"], "current": red["current"],
-            "reason": None, "removal_reason": None, "authority": red["authority"], "event_uid": red["uid"],
-        }, columns=LIST_COLUMNS))
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return pd.DataFrame(columns=LIST_COLUMNS)
-    return pd.concat(frames, ignore_index=True)
+    out = Rows(LIST_COLUMNS, types={"listed": "DATE", "removed": "DATE"})
+    for p in pen:
+        if p["is_list"]:
+            color = LIST_COLOR_OF.get(p["kind"], "black")
+            out.append({"list": p["kind_zh"], "kind": p["kind"], "list_color": color, "list_color_zh": LIST_COLORS[color],
+                        "listed": p["decided"], "removed": p["removed"], "status": p["status"],
+                        "status_zh": p["status_zh"], "current": p["active"], "reason": p["reason"],
+                        "removal_reason": p["removal_reason"], "authority": p["authority"], "event_uid": p["uid"]})
+    for r in red or ():
+        named = not _is_missing(r["list_name"]) and r["list_name"] != ""
+        out.append({"list": r["list_name"] if named else r["kind_zh"], "kind": r["kind"], "list_color": "red",
+                    "list_color_zh": LIST_COLORS["red"], "listed": r["entered"], "removed": r["removed"],
+                    "status": r["status"], "status_zh": r["status_zh"], "current": r["current"], "reason": None,
+                    "removal_reason": None, "authority": r["authority"], "event_uid": r["uid"]})
+    return out
 
 
 COMMITMENT_COLUMNS = ["uid", "kind", "kind_zh", "matter", "made", "deadline", "status", "status_zh", "broken",
@@ -74,47 +66,54 @@ RED_LIST_COLUMNS = ["uid", "kind", "kind_zh", "list_name", "entered", "removed",
                     "authority", "region"]
 
 
-def commitments_of(store: GraphStore, uid: str) -> pd.DataFrame:
+def first_of_each(rows: Rows) -> list[dict]:
+    """The first row of each ``uid`` (a record read twice through two edges is one record)."""
+    first: dict = {}
+    for r in rows:
+        first.setdefault(r["uid"], r)
+    return list(first.values())
+
+
+def commitments_of(store: GraphStore, uid: str) -> Rows:
     """The party's credit commitments: breached and false ones first, then the newest."""
-    df = store.query("profile_commitments", {"uid": uid})
-    if df.empty:
-        return pd.DataFrame(columns=COMMITMENT_COLUMNS)
-    df = df.drop_duplicates("uid")
-    df["kind_zh"] = df["kind"].map(lambda k: code_zh("commitment_kinds", k))
-    df["status_zh"] = df["status"].map(lambda k: code_zh("commitment_statuses", k))
-    df["broken"] = df["status"].isin(BROKEN)
-    df["_made"] = pd.to_datetime(df["made"], errors="coerce")
-    df = df.sort_values(["broken", "_made", "uid"], ascending=[False, False, True], na_position="last", kind="stable")
-    return df[COMMITMENT_COLUMNS].reset_index(drop=True)
+    read = store.records("profile_commitments", {"uid": uid})
+    rows = first_of_each(read)
+    for r in rows:
+        r["kind_zh"] = code_zh("commitment_kinds", r["kind"])
+        r["status_zh"] = code_zh("commitment_statuses", r["status"])
+        r["broken"] = r["status"] in BROKEN
+        r["_made"] = day_of(r["made"])
+    sort_rows(rows, [("broken", False), ("_made", False), ("uid", True)])
+    return Rows(COMMITMENT_COLUMNS, ({c: r[c] for c in COMMITMENT_COLUMNS} for r in rows), read.types)
 
 
-def red_lists_of(store: GraphStore, uid: str, day: dt.date) -> pd.DataFrame:
+def red_lists_of(store: GraphStore, uid: str, day: dt.date) -> Rows:
     """The party's red-list entries, ``current`` on ``day`` (entered by then, not removed by then) first,
     then the newest."""
-    df = store.query("profile_red_lists", {"uid": uid})
-    if df.empty:
-        return pd.DataFrame(columns=RED_LIST_COLUMNS)
-    df = df.drop_duplicates("uid").reset_index(drop=True)
-    df["kind_zh"] = df["kind"].map(lambda k: code_zh("red_list_kinds", k))
-    df["status_zh"] = df["status"].map(lambda k: code_zh("penalty_statuses", k))
-    df["current"] = red_list_current(df, day)
-    df["_entered"] = pd.to_datetime(df["entered"], errors="coerce")
-    df = df.sort_values(["current", "_entered", "uid"], ascending=[False, False, True], na_position="last",
-                        kind="stable")
-    return df[RED_LIST_COLUMNS].reset_index(drop=True)
+    read = store.records("profile_red_lists", {"uid": uid})
+    rows = first_of_each(read)
+    for r in rows:
+        r["kind_zh"] = code_zh("red_list_kinds", r["kind"])
+        r["status_zh"] = code_zh("penalty_statuses", r["status"])
+        entered, removed = day_of(r["entered"]), day_of(r["removed"])
+        r["current"] = ((entered is None or entered <= day) and (removed is None or removed > day)
+                        and not (r["status"] == "removed" and removed is None))  # as red_black.red_list_current
+        r["_entered"] = entered
+    sort_rows(rows, [("current", False), ("_entered", False), ("uid", True)])
+    return Rows(RED_LIST_COLUMNS, ({c: r[c] for c in RED_LIST_COLUMNS} for r in rows), read.types)
 
 
-def list_signals(pen: pd.DataFrame, red: pd.DataFrame, commitments: pd.DataFrame) -> list[dict]:
+def list_signals(pen: Rows, red: Rows, commitments: Rows) -> list[dict]:
     """Signals of the lists and commitments: red-listed while black-listed, commitments not kept."""
     s: list[dict] = []
-    black = pen[pen["active"] & pen["kind"].map(LIST_COLOR_OF).eq("black")] if len(pen) else pen
-    current_red = red[red["current"]] if len(red) else red
-    if len(black) and len(current_red):
+    black = [p for p in pen if p["active"] and LIST_COLOR_OF.get(p["kind"]) == "black"]
+    current_red = [r for r in red if r["current"]]
+    if black and current_red:
         s.append({"signal": "红黑名单冲突 red-listed while black-listed", "value": f"{len(current_red)} / {len(black)}",
-                  "detail": "、".join(dict.fromkeys([*current_red["kind_zh"], *black["kind_zh"]])), "source": "profile",
-                  "level": "high"})
-    broken = commitments[commitments["broken"]] if len(commitments) else commitments
-    if len(broken):
+                  "detail": "、".join(dict.fromkeys([*(r["kind_zh"] for r in current_red), *(b["kind_zh"] for b in black)])),
+                  "source": "profile", "level": "high"})
+    broken = [c for c in commitments if c["broken"]]
+    if broken:
         s.append({"signal": "违背信用承诺 broken commitments", "value": f"{len(broken)} 条",
-                  "detail": "、".join(dict.fromkeys(broken["status_zh"])), "source": "profile", "level": "medium"})
+                  "detail": "、".join(dict.fromkeys(c["status_zh"] for c in broken)), "source": "profile", "level": "medium"})
     return s

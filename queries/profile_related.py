@@ -18,8 +18,9 @@ from typing import Any, Mapping
 import pandas as pd
 
 from creditgraph.graph.model import MODEL
-from creditgraph.graph.store import GraphStore
+from creditgraph.graph.store import GraphStore, Rows
 from creditgraph.queries._base import as_of_date, is_missing as _is_missing
+from creditgraph.queries.profile_history import day_of, sort_rows
 from creditgraph.queries.result import format_ratio
 from creditgraph.queries.search import region_name
 
@@ -132,91 +133,111 @@ _PERSON_RELATED = ["uid", "label", "name", "status", "region", "via_label", "via
                    "score"]
 
 
-def _in_order(df: pd.DataFrame) -> pd.DataFrame:
-    return df.sort_values(RELATED_ORDER, kind="stable", na_position="last").reset_index(drop=True) if len(df) else df
+def _in_order(rows: list[dict]) -> list[dict]:
+    return sort_rows(rows, [(c, True) for c in RELATED_ORDER])
 
 
-def _two_hops(first: pd.DataFrame, second: pd.DataFrame, uid: str, day: dt.date, limit: int) -> pd.DataFrame:
+def _valid(rows: Rows, day: dt.date) -> list[dict]:
+    """The rows valid on ``day`` by their ``valid_from`` / ``valid_to`` (missing: open; rows of a read
+    without those columns all count), as :func:`queries._asof.valid_rows`."""
+    if not {"valid_from", "valid_to"} <= set(rows.columns):
+        return list(rows)
+    out = []
+    for r in rows:
+        start, end = day_of(r["valid_from"]), day_of(r["valid_to"])
+        if (start is None or start <= day) and (end is None or end > day):
+            out.append(r)
+    return out
+
+
+def _two_hops(first: list[dict], second: Rows, uid: str, day: dt.date, limit: int, via_label: str,
+              **extra: Any) -> list[dict]:
     """The rows of a two-hop branch: each valid first-hop edge (``via_uid, via_name, via_rel``) joined with
     each valid second-hop edge of its far end (``via_uid, rel, uid, name, status, region``) that does not
-    come back to ``uid``; at most ``limit`` rows (the first in :data:`RELATED_ORDER`)."""
-    from creditgraph.queries._asof import valid_rows
-
-    second = valid_rows(second[second["uid"].notna()], day)
-    second = second[second["uid"] != uid]
-    if first.empty or second.empty:
-        return pd.DataFrame()
-    rows = first[["via_uid", "via_name", "via_rel"]].merge(
-        second[["via_uid", "rel", "uid", "name", "status", "region"]], on="via_uid")
-    return _in_order(rows.assign(via_label=first["via_label"].iloc[0])).head(limit)
+    come back to ``uid``; at most ``limit`` rows (the first in :data:`RELATED_ORDER`), each given ``extra``."""
+    far: dict[Any, list[dict]] = {}
+    for r in _valid(second, day):
+        if not _is_missing(r["uid"]) and r["uid"] != uid:
+            far.setdefault(r["via_uid"], []).append(r)
+    rows = [{"uid": s["uid"], "label": None, "name": s["name"], "status": s["status"], "region": s["region"],
+             "via_label": via_label, "via_uid": f["via_uid"], "via_name": f["via_name"], "via_rel": f["via_rel"],
+             "rel": s["rel"], **extra}
+            for f in first for s in far.get(f["via_uid"], ())]
+    return _in_order(rows)[:limit]
 
 
 _SHARERS = {"Address": ("profile_address_sharers", "HAS_ADDRESS"), "Phone": ("profile_phone_sharers", "HAS_PHONE"),
             "Email": ("profile_email_sharers", "HAS_EMAIL")}
 
 
-def _contact_sharers(store: GraphStore, uid: str, label: str, limit: int) -> list[pd.DataFrame]:
-    """The parties sharing an address, phone or e-mail with ``uid``, one frame per kind of contact (each
-    at most ``limit`` rows, the first in :data:`RELATED_ORDER`): the party's contact nodes, then each
+def _contact_sharers(store: GraphStore, uid: str, label: str, limit: int, **extra: Any) -> list[dict]:
+    """The parties sharing an address, phone or e-mail with ``uid`` (at most ``limit`` rows per kind of
+    contact, the first in :data:`RELATED_ORDER`), each given ``extra``: the party's contact nodes, then each
     node's sharers read by key (~0.1-0.2 ms a read on LadybugDB at 1M enterprises; the one two-hop query
     per kind took ~1.3 ms)."""
-    nodes = store.query(f"profile_contact_nodes_{label.lower()}", {"uid": uid})
-    out = []
-    for kind, group in nodes.groupby("via_label", sort=True):
+    nodes = store.records(f"profile_contact_nodes_{label.lower()}", {"uid": uid})
+    out: list[dict] = []
+    for kind in sorted({n["via_label"] for n in nodes}):
         name, rel = _SHARERS[kind]
-        frames = [store.query(name, {"key": n.key, "uid": uid, "limit": limit}).assign(
-                      via_label=kind, via_uid=n.via_uid, via_name=n.via_name, via_cluster=bool(n.via_cluster))
-                  for n in group.itertuples(index=False)]
-        rows = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else None
-        if rows is not None:
-            out.append(_in_order(rows.assign(via_rel=rel, rel=rel)).head(limit))
+        rows = [{**r, "via_label": kind, "via_uid": n["via_uid"], "via_name": n["via_name"],
+                 "via_cluster": bool(n["via_cluster"]), "via_rel": rel, "rel": rel, **extra}
+                for n in nodes if n["via_label"] == kind
+                for r in store.records(name, {"key": n["key"], "uid": uid, "limit": limit})]
+        out.extend(_in_order(rows)[:limit])
     return out
 
 
-def _related_keyed(store: GraphStore, uid: str, label: str, day: dt.date, limit: int) -> pd.DataFrame:
+def _related_keyed(store: GraphStore, uid: str, label: str, day: dt.date, limit: int) -> Rows:
     """``profile_related_enterprise`` / ``profile_related_person``'s rows, the branches through roles and
     holdings read as two keyed hops (the party's own edges, then those of the parties at their far ends)
     instead of one two-hop pattern, which LadybugDB 0.22 answers by scanning the relationship tables
     (~100-250 ms a branch at 1M enterprises against ~1-2 ms a hop). The same rows (each branch cut at
     ``limit`` rows as the query's ``LIMIT`` does, in :data:`RELATED_ORDER`)."""
-    from creditgraph.queries._asof import valid_rows
-
-    parts = []
+    rows: list[dict] = []
     if label == "Enterprise":
-        first = valid_rows(store.query("profile_related_enterprise_roles", {"uid": uid}), day)
-        people = first[first["via_label"] == "Person"]
-        holders = first[(first["via_label"] == "Enterprise") & (first["via_rel"] == "HOLDS_SHARES")]
-        if len(people):
-            second = store.query("profile_related_people_roles", {"people": list(dict.fromkeys(people["via_uid"]))})
-            parts.append(_two_hops(people, second, uid, day, limit).assign(label="Enterprise"))
-        if len(holders):
-            second = store.query("profile_related_holder_holdings",
-                                 {"holders": list(dict.fromkeys(holders["via_uid"]))}).assign(rel="HOLDS_SHARES")
-            parts.append(_two_hops(holders, second, uid, day, limit).assign(label="Enterprise"))
-        parts = [p.assign(via_cluster=False) for p in parts if len(p)]
-        parts.extend(_contact_sharers(store, uid, label, limit))
         cols = _ENTERPRISE_RELATED
+        first = _valid(store.records("profile_related_enterprise_roles", {"uid": uid}), day)
+        people = [r for r in first if r["via_label"] == "Person"]
+        holders = [r for r in first if r["via_label"] == "Enterprise" and r["via_rel"] == "HOLDS_SHARES"]
+        if people:
+            second = store.records("profile_related_people_roles", {"people": list(dict.fromkeys(r["via_uid"] for r in people))})
+            rows += _two_hops(people, second, uid, day, limit, "Person", via_cluster=False)
+        if holders:
+            second = store.records("profile_related_holder_holdings",
+                                   {"holders": list(dict.fromkeys(r["via_uid"] for r in holders))})
+            for r in second:
+                r["rel"] = "HOLDS_SHARES"
+            rows += _two_hops(holders, second, uid, day, limit, "Enterprise", via_cluster=False)
+        for r in rows:
+            r["label"] = "Enterprise"
+        rows += _contact_sharers(store, uid, label, limit)
     else:
-        first = valid_rows(store.query("profile_related_person_roles", {"uid": uid}), day)
-        if len(first):
-            second = store.query("profile_related_enterprise_people",
-                                 {"enterprises": list(dict.fromkeys(first["via_uid"]))})
-            rows = _two_hops(first.assign(via_label="Enterprise"), second, uid, day, limit)
-            parts.append(rows.assign(label="Person", score=None))
-        parts.append(store.query("profile_related_person_same", {"uid": uid, "limit": limit}))
-        parts.extend(p.assign(score=None) for p in _contact_sharers(store, uid, label, limit))
         cols = _PERSON_RELATED
-    parts = [p[cols] for p in parts if len(p)]
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
+        first = _valid(store.records("profile_related_person_roles", {"uid": uid}), day)
+        if first:
+            second = store.records("profile_related_enterprise_people",
+                                   {"enterprises": list(dict.fromkeys(r["via_uid"] for r in first))})
+            rows += [{**r, "label": "Person", "score": None}
+                     for r in _two_hops(first, second, uid, day, limit, "Enterprise")]
+        rows += store.records("profile_related_person_same", {"uid": uid, "limit": limit})
+        rows += _contact_sharers(store, uid, label, limit, score=None)
+    return Rows(cols, ({c: r.get(c) for c in cols} for r in rows))
 
 
-def related_rows(store: GraphStore, uid: str, label: str, day: dt.date, limit: int = RELATED_LIMIT) -> pd.DataFrame:
+def related_records(store: GraphStore, uid: str, label: str, day: dt.date, limit: int = RELATED_LIMIT) -> Rows:
     """The connection rows of a party's related parties (one row per connection: ``uid, label, name,
     status, region, via_label, via_uid, via_name, via_rel, rel`` and ``via_cluster`` for an enterprise,
     ``score`` for a person), roles and holdings valid on ``day``, in :data:`RELATED_ORDER`, read by keyed
     hops (:func:`_related_keyed`) on both stores: one two-hop pattern with the roles' periods makes
     LadybugDB scan (100-250 ms at 1M), the hops read by key take a few ms."""
-    return _in_order(_related_keyed(store, uid, label, day, limit))
+    rows = _related_keyed(store, uid, label, day, limit)
+    _in_order(rows)
+    return rows
+
+
+def related_rows(store: GraphStore, uid: str, label: str, day: dt.date, limit: int = RELATED_LIMIT) -> pd.DataFrame:
+    """:func:`related_records` as a DataFrame."""
+    return related_records(store, uid, label, day, limit).frame()
 
 
 def _first(held: Any, v: Any) -> Any:
@@ -229,12 +250,12 @@ def _most(held: Any, v: Any) -> Any:
     return v if _is_missing(held) or (not _is_missing(v) and v > held) else held
 
 
-def _connections(raw: pd.DataFrame) -> list[dict]:
+def _connections(raw: list[dict]) -> list[dict]:
     """The connection rows grouped by (party, via_label, via_uid) in the order met: the first value
     of each column that is not missing, the lists of ``via_rel`` and ``rel``, the largest ``via_cluster``
     and ``score`` (pandas' groupby first / list / max, without its fixed cost)."""
     groups: dict[tuple, dict] = {}
-    for r in raw.to_dict("records"):
+    for r in raw:
         key = tuple(None if _is_missing(r[k]) else r[k] for k in ("uid", "via_label", "via_uid"))
         g = groups.get(key)
         if g is None:
@@ -245,24 +266,25 @@ def _connections(raw: pd.DataFrame) -> list[dict]:
             g[f] = _first(g[f], r[f])
         g["via_rels"].append(r["via_rel"])
         g["rels"].append(r["rel"])
-        g["via_cluster"], g["score"] = _most(g["via_cluster"], r["via_cluster"]), _most(g["score"], r["score"])
+        g["via_cluster"] = _most(g["via_cluster"], r.get("via_cluster", False))
+        g["score"] = _most(g["score"], r.get("score"))
     return list(groups.values())
 
 
+RELATED_COLUMNS = ["uid", "label", "label_zh", "name", "status", "region_name", "via", "via_kinds", "active_penalties"]
+_BY_PENALTIES = [("active_penalties", False), ("label", True), ("name", True)]
+
+
+def _label_zh(label: Any) -> Any:
+    return MODEL.node(label).label_zh if label in MODEL.nodes else label
+
+
 def _related(store: GraphStore, uid: str, label: str, region_table: pd.DataFrame,
-             day: dt.date, raw: pd.DataFrame | None = None,
-             counts: Mapping[str, int] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Related parties (one row per party, the connections joined) and the raw connection rows; a
-    connection through a role or holding counts when both are valid on ``day``. ``raw``: the rows of
-    :func:`related_rows` when already read; ``counts``: active penalties by uid when already read."""
-    raw = related_rows(store, uid, label, day) if raw is None else raw
-    cols = ["uid", "label", "label_zh", "name", "status", "region_name", "via", "via_kinds", "active_penalties"]
-    if raw.empty:
-        return pd.DataFrame(columns=cols), raw
-    if "via_cluster" not in raw.columns:
-        raw["via_cluster"] = False
-    if "score" not in raw.columns:
-        raw["score"] = None
+             day: dt.date, raw: Rows | None = None, counts: Mapping[str, int] | None = None) -> Rows:
+    """Related parties (one row per party, the connections joined) of the raw connection rows
+    (:func:`related_records`); a connection through a role or holding counts when both are valid on
+    ``day``. ``counts``: active penalties by uid when already read."""
+    raw = related_records(store, uid, label, day) if raw is None else raw
     conn = _connections(raw)
     counts = active_counts(store, [c["uid"] for c in conn]) if counts is None else counts
     parties: dict[Any, dict] = {}
@@ -277,85 +299,71 @@ def _related(store: GraphStore, uid: str, label: str, region_table: pd.DataFrame
             p[f] = _first(p[f], c[f])
         p["via"] += [via] if via not in p["via"] else []
         p["via_kinds"] += [c["via_label"]] if c["via_label"] not in p["via_kinds"] else []
-    out = pd.DataFrame([{
-        "uid": p["uid"], "label": p["label"], "name": p["name"], "status": p["status"],
-        "label_zh": MODEL.node(p["label"]).label_zh if p["label"] in MODEL.nodes else p["label"],
-        "region_name": _region_name(p["region"], region_table), "via": "；".join(p["via"]),
-        "via_kinds": ",".join(p["via_kinds"]), "active_penalties": int(counts.get(p["uid"], 0))}
-        for p in parties.values()])
-    out = out.sort_values(["active_penalties", "label", "name"], ascending=[False, True, True], kind="stable")
-    return out[cols].reset_index(drop=True), raw
+    out = [{"uid": p["uid"], "label": p["label"], "label_zh": _label_zh(p["label"]), "name": p["name"],
+            "status": p["status"], "region_name": _region_name(p["region"], region_table), "via": "；".join(p["via"]),
+            "via_kinds": ",".join(p["via_kinds"]), "active_penalties": int(counts.get(p["uid"], 0))}
+           for p in parties.values()]
+    return Rows(RELATED_COLUMNS, sort_rows(out, _BY_PENALTIES))
 
 
-def _direct_rows(label: str, tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+def _direct_rows(label: str, tables: Mapping[str, Rows]) -> list[dict]:
     """The party's own people and companies, current and former (the profile's tables), as related-party
     rows: ``uid, label, name, via, status, region`` (a person's status: the masked ID number); a former
     one's connection names its period."""
-    parts = []
+    out: list[dict] = []
     for key, former in (("", False), ("former_", True)):
-        reps, sh = tables.get(key + "legal_reps"), tables.get(key + "shareholders")
-        roles, hold = tables.get(key + "roles"), tables.get(key + "holdings")
-        when = (lambda df: " (" + df["period"] + ")") if former else (lambda df: "")
-        if label == "Enterprise" and reps is not None and len(reps):
+        def when(r: dict, former: bool = former) -> str:
+            return f" ({r['period']})" if former else ""
+
+        if label == "Enterprise":
             text = "本企业原法定代表人 former legal representative" if former else "本企业法定代表人 legal representative"
-            parts.append(pd.DataFrame({"uid": reps["person_uid"], "label": "Person", "name": reps["person_name"],
-                                       "via": text + when(reps), "status": reps["id_masked"],
-                                       "region": reps["person_region"]}))
-        if label == "Enterprise" and sh is not None and len(sh):
+            out += [{"uid": r["person_uid"], "label": "Person", "name": r["person_name"], "via": text + when(r),
+                     "status": r["id_masked"], "region": r["person_region"]} for r in tables.get(key + "legal_reps", ())]
             text = "本企业原股东 former shareholder " if former else "本企业股东 shareholder "
-            parts.append(pd.DataFrame({"uid": sh["holder_uid"], "label": sh["holder_label"], "name": sh["holder_name"],
-                                       "via": text + sh["ratio"].map(_ratio_text) + when(sh),
-                                       "status": sh["holder_status"], "region": sh["holder_region"]}))
-        if label == "Person" and roles is not None and len(roles):
+            out += [{"uid": r["holder_uid"], "label": r["holder_label"], "name": r["holder_name"],
+                     "via": text + _ratio_text(r["ratio"]) + when(r), "status": r["holder_status"],
+                     "region": r["holder_region"]} for r in tables.get(key + "shareholders", ())]
+        else:
             text = "本人曾任法定代表人 former legal representative" if former else "本人任法定代表人 legal representative"
-            parts.append(pd.DataFrame({"uid": roles["uid"], "label": "Enterprise", "name": roles["name"],
-                                       "via": text + when(roles), "status": roles["status"], "region": roles["region"]}))
-        if hold is not None and len(hold):
-            text = "原对外投资 former holding " if former else "对外投资 holding "
-            parts.append(pd.DataFrame({"uid": hold["uid"], "label": "Enterprise", "name": hold["name"],
-                                       "via": text + hold["ratio"].map(_ratio_text) + when(hold),
-                                       "status": hold["status"], "region": hold["region"]}))
-    cols = ["uid", "label", "name", "via", "status", "region"]
-    return pd.concat([p[cols] for p in parts], ignore_index=True) if parts else pd.DataFrame(columns=cols)
+            out += [{"uid": r["uid"], "label": "Enterprise", "name": r["name"], "via": text + when(r),
+                     "status": r["status"], "region": r["region"]} for r in tables.get(key + "roles", ())]
+        text = "原对外投资 former holding " if former else "对外投资 holding "
+        out += [{"uid": r["uid"], "label": "Enterprise", "name": r["name"], "via": text + _ratio_text(r["ratio"]) + when(r),
+                 "status": r["status"], "region": r["region"]} for r in tables.get(key + "holdings", ())]
+    return out
 
 
 def _ratio_text(r: Any) -> str:
     return "" if _is_missing(r) else format_ratio(float(r))
 
 
-def _with_direct_parties(related: pd.DataFrame, label: str, tables: Mapping[str, pd.DataFrame], store: GraphStore,
-                         region_table: pd.DataFrame, direct: pd.DataFrame | None = None,
-                         counts: Mapping[str, int] | None = None) -> pd.DataFrame:
+def _with_direct_parties(related: Rows, store: GraphStore, region_table: pd.DataFrame, direct: list[dict],
+                         counts: Mapping[str, int] | None = None) -> Rows:
     """Related parties including the party's own representatives, shareholders and companies (current and
-    former), so that the count agrees with the profile's signals and tables ("legal representative of 9
-    other companies" beside "related parties 9"); a party reached both ways gets both connections.
-    (Plain Python over the few rows: pandas' fixed cost per call dominated a profile's time.)"""
-    direct = _direct_rows(label, tables) if direct is None else direct
-    if direct.empty:
+    former, :func:`_direct_rows`), so that the count agrees with the profile's signals and tables ("legal
+    representative of 9 other companies" beside "related parties 9"); a party reached both ways gets both
+    connections."""
+    if not direct:
         return related
     first: dict[str, dict] = {}
-    for r in direct.to_dict("records"):  # one entry per party, its connections joined in order
+    for r in direct:  # one entry per party, its connections joined in order
         held = first.get(r["uid"])
         if held is None:
             first[r["uid"]] = {**r, "via": [r["via"]]}
         elif r["via"] not in held["via"]:
             held["via"].append(r["via"])
     vias = {u: "；".join(d["via"]) for u, d in first.items()}
-    if len(related):  # reached both ways: one row, both connections
-        related = related.copy()
-        related["via"] = [vias[u] + "；" + v if u in vias else v for u, v in zip(related["uid"], related["via"])]
-    reached = set(related["uid"]) if len(related) else set()
+    out = Rows(related.columns, ({**r, "via": vias[r["uid"]] + "；" + r["via"]} if r["uid"] in vias else r
+                                 for r in related))  # reached both ways: one row, both connections
+    reached = {r["uid"] for r in related}
     new = [d for u, d in first.items() if u not in reached]
     if not new:
-        return related
+        return out
     counts = active_counts(store, [d["uid"] for d in new]) if counts is None else counts
-    rows = [{"uid": d["uid"], "label": d["label"], "name": d["name"],
-             "label_zh": MODEL.node(d["label"]).label_zh if d["label"] in MODEL.nodes else d["label"],
+    out += [{"uid": d["uid"], "label": d["label"], "label_zh": _label_zh(d["label"]), "name": d["name"],
              "status": None if _is_missing(d["status"]) else d["status"],
              "region_name": "" if _is_missing(d["region"]) else _region_name(d["region"], region_table),
              "via": vias[d["uid"]], "via_kinds": "direct", "active_penalties": int(counts.get(d["uid"], 0))}
             for d in new]
-    new_df = pd.DataFrame(rows)[list(related.columns)]
-    out = pd.concat([related, new_df], ignore_index=True) if len(related) else new_df
-    return out.sort_values(["active_penalties", "label", "name"], ascending=[False, True, True],
-                           kind="stable").reset_index(drop=True)
+    sort_rows(out, _BY_PENALTIES)
+    return out
