@@ -837,7 +837,13 @@ def test_commitments_and_red_lists_with_their_truth(small):
     planted = planted_codes(gt)["codes"]
     breached = cm[cm["record_id"].isin(truth["breached"] + truth["false"])]
     assert not set(breached["subject_uscc"].str.upper()) & planted
-    # each red/black pair: one person, current legal representative of both; the black one actively listed
+    assert_red_black_pairs_hold(d, gt)
+
+
+def assert_red_black_pairs_hold(d: Path, gt: dict) -> None:
+    """Each red/black pair of the truth is in the loadable rows: one person, current legal representative of
+    both companies (neither company's row broken); the black one actively listed."""
+    ents = set(read(d, "enterprises", gt)["uscc"].str.upper())
     lr = read(d, "legal_reps", gt)
     lr = lr[(lr["is_legal_rep"] == "1") & lr["until"].isin(MISSING)]
     reps = set(zip(lr["enterprise_uscc"].str.upper(), lr["person_name"]))
@@ -847,4 +853,13 @@ def test_commitments_and_red_lists_with_their_truth(small):
     assert gt["red_black_pairs"]
     for p in gt["red_black_pairs"]:
         assert (p["red"], p["person"]) in reps and (p["black"], p["person"]) in reps
+        assert {p["red"], p["black"]} <= ents
         assert p["black_events"] and set(p["black_events"]) <= active and p["red"] in gt["red_lists"]["red_listed"]
+
+
+def test_rows_broken_on_purpose_spare_the_red_black_pairs(tmp_path_factory):
+    """The pairs are background companies, whose rows are broken at random: with a third of all rows broken
+    every pair's rows would be hit somewhere unless kept whole (12K enterprises, seed 21, at 2% hit one)."""
+    d, gt = gen(tmp_path_factory, 10_000, 3, bad_rows=0.3)
+    assert len(gt["red_black_pairs"]) >= 2 and len(gt["bad_rows"]) > 5_000
+    assert_red_black_pairs_hold(d, gt)

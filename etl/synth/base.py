@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 from creditgraph.etl.synth import names as W
 
 
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 REFERENCE_DATE = "2026-06-30"
 _EPOCH = np.datetime64("1970-01-01", "D")
 

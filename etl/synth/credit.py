@@ -166,12 +166,8 @@ def red_lists(w: _World, fmt: Render, flags: Render, stamps: Render) -> tuple[di
     red/black pairs)."""
     rng = _stream(w, 2)
     g, n = w.geo, w.n
-    alive = np.isin(w.status, (S_CUNXU, S_ZAIYE)) & (w.founded < REF - 400)
-    active_ev = np.zeros(n, bool)
     on = w.ev_status == ST_ACTIVE
-    active_ev[w.ev_ent[on]] = True
-    clean = alive & ~active_ev
-    pairs = red_black_pairs(w, clean)
+    clean, pairs = red_black_candidates(w)
     planted = pairs["red"].drop_duplicates().to_numpy()
     pick = np.flatnonzero(clean & (rng.random(n) < min(1.0, SHARE_RED * n / max(int(clean.sum()), 1))))
     ents = np.r_[planted, np.setdiff1d(pick, planted)]
@@ -228,6 +224,17 @@ def red_lists(w: _World, fmt: Render, flags: Render, stamps: Render) -> tuple[di
 
 
 BLACK_KINDS = (EVENT_KINDS.index("serious_illegal"), EVENT_KINDS.index("dishonest_debtor"))
+
+
+def red_black_candidates(w: _World) -> tuple[np.ndarray, pd.DataFrame]:
+    """The companies a red list may hold (alive, at least 400 days old, no active event: ``clean``) and the
+    red/black pairs planted among them (:func:`red_black_pairs`); no random draw, so the tables can keep
+    the rows the pairs rely on from being broken (``etl.synth.tables``)."""
+    alive = np.isin(w.status, (S_CUNXU, S_ZAIYE)) & (w.founded < REF - 400)
+    active_ev = np.zeros(w.n, bool)
+    active_ev[w.ev_ent[w.ev_status == ST_ACTIVE]] = True
+    clean = alive & ~active_ev
+    return clean, red_black_pairs(w, clean)
 
 
 def red_black_pairs(w: _World, clean: np.ndarray) -> pd.DataFrame:

@@ -175,7 +175,15 @@ def _build_tables(w: _World, profile: str) -> dict[str, _Table]:
         "legal_rep": rep_name, "authority": w.authority, "phone": w.e_phone, "email": w.e_email,
         "change_flag": flags(n), "updated_at": stamps(n, np.maximum(w.founded, w.dissolved)),
     }
-    tables["enterprises"] = _Table("enterprises", {k: _take(v, order) for k, v in ent.items()}, bg[order])
+    # the planted red/black pairs are background companies: their rows, their representatives' rows and the
+    # black company's active list events stay whole, or the pair the truth names would not be in the data
+    _, rb = credit.red_black_candidates(w)
+    rb_ents = np.unique(np.r_[rb["red"].to_numpy(), rb["black"].to_numpy()]).astype(np.int64)
+    np_ = len(w.p_state) + 1
+    rb_reps = np.unique(np.r_[rb["red"].to_numpy() * np_ + rb["person"].to_numpy(),
+                              rb["black"].to_numpy() * np_ + rb["person"].to_numpy()]).astype(np.int64)
+    tables["enterprises"] = _Table("enterprises", {k: _take(v, order) for k, v in ent.items()},
+                                   bg[order] & ~np.isin(order, rb_ents))
     ename, esid = w.name, w.subject_id
     # ------------------------------------------------ legal representatives (and officers)
     re_, rp = w.rep_ent, w.rep_person
@@ -221,7 +229,8 @@ def _build_tables(w: _World, profile: str) -> dict[str, _Table]:
         "since": dates.render(since, fmt(k), miss(k)), "until": dates.render(until, fmt(k), miss(k)),
         "change_flag": flags(k), "updated_at": stamps(k, np.maximum(since, until)),
     }
-    tables["legal_reps"] = _Table("legal_reps", reps, ~planted_row)
+    pair_row = is_lr & (until == NO_DAY) & np.isin(re_.astype(np.int64) * np_ + rp, rb_reps)
+    tables["legal_reps"] = _Table("legal_reps", reps, ~planted_row & ~pair_row)
     # ------------------------------------------------ shareholders
     he = w.h_ent
     k = len(he)
@@ -382,7 +391,8 @@ def _build_tables(w: _World, profile: str) -> dict[str, _Table]:
         "city": city_names_col, "district": district, "removed": removed, "removal_reason": rem_reason,
         "status": _take(_s(EVENT_STATUSES), es), "change_flag": flags(k), "updated_at": stamps(k, np.maximum(ed, er)),
     }
-    tables["penalties"] = _Table("penalties", pen, w.role[ee] == R_BG, kinds=ek)
+    black_listed = np.isin(ee, rb["black"].to_numpy()) & (es == ST_ACTIVE) & np.isin(ek, credit.BLACK_KINDS)
+    tables["penalties"] = _Table("penalties", pen, (w.role[ee] == R_BG) & ~black_listed, kinds=ek)
     # ------------------------------------------------ cluster addresses
     cl = w.truth["clusters"]
     ca = {
