@@ -113,6 +113,8 @@ def load(
     neo4j: Neo4jOpt = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the run summary as JSON")] = False,
     no_grade: Annotated[bool, typer.Option("--no-grade", help="do not grade the published version (app/grades.py)")] = False,
+    chunk_rows: Annotated[Optional[int], typer.Option("--chunk-rows", min=1, help="read and clean in chunks of this "
+                                                      "many records (default: CREDITGRAPH_CHUNK_ROWS, else whole)")] = None,
 ) -> None:
     """Load source extracts into the graph (validated; rejects reported, good rows loaded).
 
@@ -129,7 +131,7 @@ def load(
     from creditgraph.app.cli_security import audited, cli_user
     from creditgraph.etl.pipeline import run_load
 
-    settings = settings_for(db, neo4j)
+    settings = dataclasses.replace(settings_for(db, neo4j), **({"chunk_rows": chunk_rows} if chunk_rows else {}))
     who = cli_user(settings, ("refresh",))  # before anything is read: a refused sign-in loads nothing
     with audited(settings, who, "load", path=str(path), profile=profile) as rec:
         with _load_errors():

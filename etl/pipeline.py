@@ -391,9 +391,19 @@ def run_load(source: str | Path, profile: str = "canonical", settings: Settings 
 
     t = time.perf_counter()
     prof = load_profile(profile)
-    say("read", f"reading {source} with profile {prof.name}")
-    extract = read_extract(Path(source), prof, report)
-    timings["read"] = time.perf_counter() - t
+    clean = None
+    if settings.chunk_rows:  # read and clean in chunks through a Parquet staging (etl.chunked, docs/scale.md)
+        from creditgraph.etl.chunked import read_clean_chunked
+
+        say("read", f"reading {source} with profile {prof.name} in chunks of {settings.chunk_rows:,} records")
+        staged = read_clean_chunked(Path(source), prof, report, prof.flags, settings.chunk_rows,
+                                    runs_dir(settings) / f"{run_id}.staging")
+        extract, clean = staged.extract, staged.clean
+        timings.update(staged.timings)  # read and validate: the time each took, chunk by chunk
+    else:
+        say("read", f"reading {source} with profile {prof.name}")
+        extract = read_extract(Path(source), prof, report)
+        timings["read"] = time.perf_counter() - t
     if not extract.tables:
         errors = "; ".join(f"{Path(f.path).name}: {f.error}" for f in extract.files if f.error) or "no rows"
         if all(f.ignored for f in extract.files):
@@ -401,10 +411,11 @@ def run_load(source: str | Path, profile: str = "canonical", settings: Settings 
                      + ", ".join(Path(f.path).name for f in extract.files[:10]) + ")"
         raise FatalLoadError(f"nothing to load from {source}: {errors}")
 
-    t = time.perf_counter()
-    say("validate", "validating and normalising")
-    clean = clean_tables(extract.tables, report, prof.flags, consume=True)  # table_rows reads _file and _row only
-    timings["validate"] = time.perf_counter() - t
+    if clean is None:
+        t = time.perf_counter()
+        say("validate", "validating and normalising")
+        clean = clean_tables(extract.tables, report, prof.flags, consume=True)  # table_rows reads _file and _row only
+        timings["validate"] = time.perf_counter() - t
 
     loader = _Loader(clean, report, settings, prof.name, say, timings)
     del clean  # the loader holds it until it has resolved

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,21 +96,15 @@ def _unknown_type(f: Path, profile: Profile) -> InputFile:
     return InputFile(path=str(f), table=None, sha256="", bytes=f.stat().st_size, ignored=why)
 
 
-def read_extract(path: Path, profile: Profile, report: RejectReport) -> Extract:
-    """Read every file the profile recognises; a file whose name matches no table is listed as
-    ignored (``InputFile.ignored``), not guessed and not an error (a README, notes, an answer key).
-
-    A workbook (XLSX) is read sheet by sheet: each sheet whose header maps to a table is a
-    source of that table (its rows numbered per sheet, its file named ``book.xlsx#Sheet``);
-    a sheet that maps to nothing is listed as ignored, with the reason.
-    """
-    out = Extract()
-    parts: dict[str, list[pd.DataFrame]] = {}
+def readable_files(path: Path, profile: Profile, report: RejectReport,
+                   out: Extract) -> Iterator[tuple[Path, InputFile, Source | None, bool]]:
+    """The files of an extract to read, each as ``(file, info, source, is_workbook)`` (``source`` None only
+    for a workbook, whose sheets say their tables); every file is listed in ``out.files``, those not read
+    with why (ignored, or an error in ``report``)."""
     files = discover(path, every=True)
-    single = Path(path).is_file()  # a file named on the command line is read whatever its suffix
+    single = path.is_file()  # a file named on the command line is read whatever its suffix
     if not any(single or f.suffix.lower() in SUFFIXES for f in files):
         raise FileNotFoundError(f"{path}: no CSV, XLSX, JSON-lines or Parquet files found")
-    limit = max_field_chars()
     for f in files:
         if not single and f.suffix.lower() not in SUFFIXES:
             out.files.append(_unknown_type(f, profile))
@@ -133,6 +128,21 @@ def read_extract(path: Path, profile: Profile, report: RejectReport) -> Extract:
             info.error = "empty file (0 bytes): nothing to read; re-export it"
             report.add_file(str(f), info.error, table=info.table or "")
             continue
+        yield f, info, src, workbook
+
+
+def read_extract(path: Path, profile: Profile, report: RejectReport) -> Extract:
+    """Read every file the profile recognises; a file whose name matches no table is listed as
+    ignored (``InputFile.ignored``), not guessed and not an error (a README, notes, an answer key).
+
+    A workbook (XLSX) is read sheet by sheet: each sheet whose header maps to a table is a
+    source of that table (its rows numbered per sheet, its file named ``book.xlsx#Sheet``);
+    a sheet that maps to nothing is listed as ignored, with the reason.
+    """
+    out = Extract()
+    parts: dict[str, list[pd.DataFrame]] = {}
+    limit = max_field_chars()
+    for f, info, src, workbook in readable_files(Path(path), profile, report, out):
         if workbook:
             for table, canon in _read_workbook(f, src, profile, report, info, limit):
                 parts.setdefault(table, []).append(canon)
@@ -238,7 +248,16 @@ def _source_frame(df: pd.DataFrame, problems: list[dict], src: Source, profile: 
                   report: RejectReport, info: InputFile) -> pd.DataFrame | None:
     """A source's rows under canonical names, or None (``info.error`` set) when the file cannot
     be used: a required or key column is missing."""
-    oversize = [p for p in problems if p.get("oversize")]
+    report_problems(problems, src, label, report, info)
+    ren = source_header([c for c in df.columns if c != "_row"], src, profile, label, report, info)
+    if ren is None:
+        return None
+    return source_rows(df, [p for p in problems if p.get("oversize")], ren, src, label, report)
+
+
+def report_problems(problems: list[dict], src: Source, label: str, report: RejectReport, info: InputFile) -> None:
+    """The reader's problems (:func:`etl.encoding.read_text_table`) into the report and ``info.warnings``;
+    the over-long fields are left to :func:`source_rows`."""
     for p in problems:
         if p.get("oversize"):
             continue
@@ -249,7 +268,12 @@ def _source_frame(df: pd.DataFrame, problems: list[dict], src: Source, profile: 
             report.add_file(label, p["reason"], table=src.table, row=p.get("row"))
             if p.get("row") is None:
                 info.warnings.append(p["reason"])
-    header = [c for c in df.columns if c != "_row"]
+
+
+def source_header(header: list[str], src: Source, profile: Profile, label: str, report: RejectReport,
+                  info: InputFile) -> dict[str, str] | None:
+    """The header's checks (columns unmatched, damaged names, a required or key column missing): the
+    rename map to canonical names, or None (``info.error`` set) when the file cannot be used."""
     _unmatched_columns(src, header, info)
     damaged = [h for h in header if any(ch in _CONTROL for ch in h)]
     for h in damaged:
@@ -272,7 +296,14 @@ def _source_frame(df: pd.DataFrame, problems: list[dict], src: Source, profile: 
                       f"cannot be keyed without it; columns found: {header[:20]}{hint}")
         report.add_file(label, info.error, table=src.table, column=key[0][1])
         return None
-    ren = src.rename_map(header)
+    return src.rename_map(header)
+
+
+def source_rows(df: pd.DataFrame, oversize: list[dict], ren: dict[str, str], src: Source, label: str,
+                report: RejectReport) -> pd.DataFrame:
+    """Rows of a source (all of them, or one chunk) under canonical names, with the source's constants
+    and ``_file``; over-long fields and control characters handled (row-local: a chunk at a time gives
+    the same rows and reports as the whole file)."""
     canon = df[list(ren) + ["_row"]].rename(columns=ren)
     for k, v in src.constants.items():
         canon[k] = v

@@ -112,7 +112,11 @@ def read_code(text: pd.Series, codes, patterns=()) -> pd.Series:
 
 
 class Cleaner:
-    """Holds the report and the change-flag vocabulary for one run."""
+    """Holds the report and the change-flag vocabulary for one run.
+
+    Every step of the table methods is row-local but two, both at their end: ``_shared_legacy_keys`` and
+    ``_dedupe``. The chunked load (``etl.staging.RowCleaner``) cleans chunks without them and does them over
+    the staged chunks in DuckDB; a new step that looks across rows must be added there too."""
 
     def __init__(self, report: RejectReport, flags: dict[str, tuple[str, ...]]):
         self.report = report

@@ -13,10 +13,14 @@ Neo4j password         NEO4J_PASSWORD                  [neo4j] password
 Neo4j database         NEO4J_DATABASE                  [neo4j] database
 person-ID hash key     CREDITGRAPH_ID_KEY              [identity] key
 names in exports       CREDITGRAPH_EXPORT_PERSON_NAMES [export] person_names
+load in chunks of N    CREDITGRAPH_CHUNK_ROWS          [load] chunk_rows
 =====================  ==============================  =========================
 
 ``person_names``: ``masked`` (the default: ``张三丰`` → ``张*丰`` in every CSV / XLSX / JSON export) or
 ``clear``; see ``docs/security.md`` ("Person names in exports").
+
+``chunk_rows``: unset (the default) reads and cleans each table whole; a number of records reads and cleans
+the extract in chunks of that many records through a Parquet staging (``etl.chunked``, docs/scale.md).
 
 The config file is looked up at ``CREDITGRAPH_CONFIG`` or ``./creditgraph.toml``.
 """
@@ -72,6 +76,7 @@ class Settings:
     id_key: str = field(default=DEMO_ID_KEY, repr=False)  # a secret: never in logs
     raw: dict[str, Any] = field(default_factory=dict, repr=False)  # may hold the Neo4j password
     export_person_names: str = "masked"  # "masked" or "clear" (EXPORT_PERSON_NAMES)
+    chunk_rows: int | None = None  # read and clean in chunks of this many records (None: whole tables)
 
     @property
     def id_key_bytes(self) -> bytes:
@@ -109,7 +114,26 @@ def load_settings(path: Path | None = None) -> Settings:
                                     env.get("CREDITGRAPH_EXPORT_PERSON_NAMES",
                                             doc.get("export", {}).get("person_names", "masked")),
                                     EXPORT_PERSON_NAMES),
+        chunk_rows=chunk_rows(env.get("CREDITGRAPH_CHUNK_ROWS", doc.get("load", {}).get("chunk_rows"))),
     )
+
+
+def chunk_rows(value: Any) -> int | None:
+    """The ``chunk_rows`` setting: a whole number of records at least 1, or None (unset, empty or 0).
+
+    >>> chunk_rows("100000"), chunk_rows(""), chunk_rows(None)
+    (100000, None, None)
+    """
+    if value is None or str(value).strip() in ("", "0"):
+        return None
+    try:
+        n = int(str(value).strip().replace("_", ""))
+    except ValueError:
+        raise ValueError(f"[load] chunk_rows / CREDITGRAPH_CHUNK_ROWS must be a whole number of records, "
+                         f"not {str(value)[:40]!r}") from None
+    if n < 1:
+        raise ValueError(f"[load] chunk_rows / CREDITGRAPH_CHUNK_ROWS must be at least 1, not {n}")
+    return n
 
 
 def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
