@@ -257,11 +257,15 @@ def _source_frame(df: pd.DataFrame, problems: list[dict], src: Source, profile: 
 
 def report_problems(problems: list[dict], src: Source, label: str, report: RejectReport, info: InputFile) -> None:
     """The reader's problems (:func:`etl.encoding.read_text_table`) into the report and ``info.warnings``;
-    the over-long fields are left to :func:`source_rows`."""
+    the over-long fields are left to :func:`source_rows`. A problem on a row the reader kept (a line decoded
+    with the other encoding, U+FFFD, values right of the last column) is a note: the row goes on to be
+    validated and loaded, so counting it rejected left the load's counts short (``unaccounted`` < 0)."""
     for p in problems:
         if p.get("oversize"):
             continue
-        if p.get("severity") == "note":
+        if p.get("row") is not None and p.get("dropped") is False:
+            _note(report, label, src.table, p.get("column", ""), p["reason"], p["row"])
+        elif p.get("severity") == "note":
             _note(report, label, src.table, p.get("column", ""), p["reason"], p.get("row"))
             info.warnings.append(p["reason"])
         else:

@@ -44,3 +44,21 @@ def test_the_summary_prints_officer_rows_on_their_own_line(tmp_path, monkeypatch
     again = CliRunner().invoke(app, ["load", str(tmp_path / "src"), "--db", str(tmp_path / "g")])
     assert again.exit_code == 0
     assert "nothing written" in " ".join(again.output.split())
+
+
+def test_rows_the_reader_repaired_load_and_are_counted_loaded(tmp_path):
+    """A UTF-8 file with one line in GBK (decoded as GB18030) and one with a byte neither can read (U+FFFD):
+    the reader notes both (file and row) and keeps them; the first loads, the second is rejected by the name
+    check (mojibake). Each row is counted once: the reader's notes are not rejections (they were, and the
+    counts came out one row short)."""
+    src = tmp_path / "src"
+    header = "uscc,name,legal_rep,updated_at\n"
+    body = (header + f"{U[0]},杭州第0号有限公司,张三,2024-01-01\n").encode("utf-8")
+    body += f"{U[1]},杭州第1号有限公司,李四,2024-01-01\n".encode("gbk")
+    body += f"{U[2]},杭州第2号".encode("utf-8") + b"\xff" + "有限公司,王五,2024-01-01\n".encode("utf-8")
+    src.mkdir()
+    (src / "enterprises.csv").write_bytes(body)
+    rep = run_load(src, "canonical", settings(tmp_path))
+    assert rep.tables["enterprises"] == {"read": 3, "loaded": 2, "rejected": 1, "superseded": 0, "officers": 0,
+                                         "unaccounted": 0}
+    assert rep.rejects == {"rejected": 1, "superseded": 0, "note": 2}
