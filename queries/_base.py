@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -18,6 +18,9 @@ PARTY_RELS = ("LEGAL_REP", "HOLDS_SHARES", "PENALIZED", "HAS_ADDRESS", "HAS_PHON
 DISSOLVED_STATUSES = ("注销", "吊销", "已注销", "已吊销", "吊销未注销", "吊销，未注销", "吊销,未注销")
 UNREACHABLE_REASON = "无法联系"
 LOOKUP_BATCH = 50_000  # keys per keyed read: LadybugDB costs about the same for 5K and 50K keys (~0.45 s at 1M)
+# anchor nodes per part of a scan read in parts (:func:`fetch_parts`): LadybugDB materialises a query's whole
+# result in its buffer pool (~270 bytes a row of two uids), so a part holds the edges of a million people at most
+PART_ANCHORS = 1_000_000
 _EPOCH = np.datetime64("1970-01-01", "D")
 
 
@@ -74,6 +77,22 @@ def fetch(store, name: str, params: dict | None = None, arrow: bool = False) -> 
     """Run a named query (:meth:`GraphStore.query`). ``arrow``: a whole-graph scan of flat
     columns, which the embedded store reads through Arrow (3× faster; dates as datetime64)."""
     return store.query(name, params, scan=arrow)
+
+
+def fetch_parts(store, name: str, params: dict, anchors: int) -> Iterator[pd.DataFrame]:
+    """A whole-graph named query read in parts: ``name`` declares ``part`` and ``parts`` (INT64) and returns
+    part ``$part`` of ``$parts`` of its rows (LadybugDB: by the anchor node's offset; Neo4j, which streams its
+    results, returns them all as part 0). One part per :data:`PART_ANCHORS` of the ``anchors`` nodes it
+    splits by: the engine holds one part's result at a time, and the caller reduces each part before the
+    next is read. Every row comes back once, in some order."""
+    parts = max(1, -(-int(anchors) // PART_ANCHORS))
+    for part in range(parts):
+        yield fetch(store, name, {**params, "part": part, "parts": parts}, arrow=True)
+
+
+def people_count(store) -> int:
+    """How many Person nodes the graph holds."""
+    return int(fetch(store, "count_people")["n"].iloc[0])
 
 
 def is_missing(v: Any) -> bool:

@@ -39,8 +39,9 @@ from scipy.sparse import csr_matrix
 from creditgraph.graph.masking import mask_person_uid
 from creditgraph.graph.model import MODEL
 from creditgraph.graph.store import isin
-from creditgraph.queries._asof import edges_on, iso
+from creditgraph.queries._asof import iso
 from creditgraph.queries._base import LOOKUP_BATCH, as_of_date, fetch
+from creditgraph.queries.groups import edge_arrays
 from creditgraph.queries.grade_rules import RULES_FILE, Band, Factor, Rules, RulesError, load_rules, rules_of
 from creditgraph.queries.lifecycle import end_status_mask
 
@@ -259,12 +260,16 @@ def linked_parties(store, ent_uids: pd.Series, penalised: pd.Series, rels: tuple
 
     Breadth-first from the penalised parties at once, as sparse products (seeds × nodes) · A, k steps,
     in chunks of :data:`SEED_CHUNK` seeds. O(k · Σ over seeds of the edges in its k-ball); memory: the
-    pairs found.
+    edges as integer codes (an Arrow dictionary encoding of the edge scan: no Python string per edge
+    end, the V uids once as Arrow strings), the sparse graph, and the pairs found.
     """
-    edges = edges_on(store, rels, day)
-    src, dst = edges["src"].astype(str).to_numpy(dtype=object), edges["dst"].astype(str).to_numpy(dtype=object)
-    codes, nodes = pd.factorize(np.concatenate([src, dst, np.asarray(penalised, dtype=object)]))
-    m = len(src)
+    edges = edge_arrays(store, rels, day)  # edges_on's edges, scan by scan, as Arrow strings
+    # node codes by an Arrow dictionary encoding: no Python string per edge end
+    texts = [*edges["src"], *edges["dst"], pa.array(penalised, type=pa.large_string(), from_pandas=True)]
+    enc = pc.dictionary_encode(pa.chunked_array(texts, type=pa.large_string())).combine_chunks()
+    codes, nodes = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64), enc.dictionary
+    del edges, texts, enc
+    m = (len(codes) - len(penalised)) // 2
     n = len(nodes)
     a, b = codes[:m], codes[m:2 * m]
     keep = a != b
@@ -274,14 +279,14 @@ def linked_parties(store, ent_uids: pd.Series, penalised: pd.Series, rels: tuple
     adj.data[:] = 1
     seeds = np.unique(codes[2 * m:])
     targets = np.zeros(n, bool)
-    target_idx = pd.Index(nodes).get_indexer(pd.Index(ent_uids))
-    targets[target_idx[target_idx >= 0]] = True
+    target_idx = pc.index_in(pa.array(ent_uids, type=pa.large_string(), from_pandas=True), value_set=nodes)
+    targets[target_idx.drop_null().to_numpy()] = True
     frames = []
     for start in range(0, len(seeds), SEED_CHUNK):
         frames.append(_expand(adj, seeds[start:start + SEED_CHUNK], k, targets))
     found = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({"seed": [], "node": [], "hops": []})
-    return pd.DataFrame({"uid": nodes[found["node"].to_numpy(dtype=np.int64)],
-                         "party": nodes[found["seed"].to_numpy(dtype=np.int64)],
+    return pd.DataFrame({"uid": nodes.take(pa.array(found["node"].to_numpy(dtype=np.int64))).to_pandas(),
+                         "party": nodes.take(pa.array(found["seed"].to_numpy(dtype=np.int64))).to_pandas(),
                          "hops": found["hops"].to_numpy(dtype=np.int64)})
 
 
@@ -428,8 +433,11 @@ def grade_all(store, rules: Rules | str | Path | None = None, as_of: dt.date | s
         ``ended_grade`` for an enterprise whose status names its end. ``attrs``: ``as_of``, ``rules``.
 
     Complexity: scans of enterprises, events, red lists and paid-in capital; the k-hop expansion
-    (:func:`linked_parties`); the shell and phoenix analyses; otherwise O((n + e + r) log) pandas and
-    Arrow work for n enterprises, e events, r reasons.
+    (:func:`linked_parties`: the roles and holdings as integer codes, O(E) memory); the shell and
+    phoenix analyses; otherwise O((n + e + r) log) pandas and Arrow work for n enterprises, e events,
+    r reasons. Memory: O(n + e + r + E): the result has a row per enterprise (with its reasons as
+    JSON text), so it grows with the graph; a province-size run wants the rows written out in slices
+    of enterprises (not done here: the caller, app.grades, takes one frame).
 
     Example
     -------

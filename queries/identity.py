@@ -32,9 +32,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from creditgraph.graph.store import isin
 from creditgraph.queries._base import LOOKUP_BATCH, as_of_date, check_attribution, fetch
 
 log = logging.getLogger(__name__)
@@ -48,6 +51,7 @@ IDENTITY_COLUMNS = ["uid", "identity", "size"]
 LINK_COLUMNS = ["src", "dst", "score", "evidence"]
 FEW_KEYS = 64  # up to this many records: one keyed read each (see identity_links_of_one.cypher)
 OVERSIZED_COLUMNS = ["identity", "size", "sample"]
+HASH_CHUNK = 1 << 20  # strings hashed at a time
 
 
 def check_score(min_identity_score: float) -> float:
@@ -68,7 +72,7 @@ def _components(links: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     n = len(uniq)
     adj = coo_matrix((np.ones(m, np.int8), (codes[:m], codes[m:])), shape=(n, n))
     _, comp = connected_components(adj, directed=False)
-    df = pd.DataFrame({"uid": np.asarray(uniq, dtype=object), "comp": comp})
+    df = pd.DataFrame({"uid": pd.Series(uniq).astype("str"), "comp": comp})  # Arrow strings, no Python str each
     df["identity"] = df.groupby("comp")["uid"].transform("min")
     df["size"] = df.groupby("comp")["uid"].transform("size").astype("int64")
     big = df["size"] > MAX_IDENTITY_SIZE
@@ -86,8 +90,12 @@ def identities(store, min_identity_score: float = DEFAULT_MIN_IDENTITY_SCORE) ->
 
     Records not listed are their own identity. Components of more than
     ``MAX_IDENTITY_SIZE`` records are left out (not merged) and listed in
-    ``.attrs["oversized"]`` (``identity, size, sample``). Complexity: one scan
-    of the links plus O(L + P) for the components.
+    ``.attrs["oversized"]`` (``identity, size, sample``).
+
+    Complexity (L links scoring at least the threshold, over R linked records): time, one scan of
+    the links in the engine (filtered there by score) plus O(L + R log R) for the components; memory,
+    the links read (Arrow strings, evidence text included) and O(R) for the components (integer
+    codes; the uids stay Arrow strings). Independent of the numbers of enterprises and people.
 
     Parameters
     ----------
@@ -117,8 +125,7 @@ def identities(store, min_identity_score: float = DEFAULT_MIN_IDENTITY_SCORE) ->
     links = fetch(store, "identity_links_all", {"min_score": score}, arrow=True)
     out, oversized = _components(links)
     out.attrs["oversized"] = oversized
-    kept = set(out["uid"])
-    out.attrs["links"] = links[links["src"].isin(kept)].reset_index(drop=True)
+    out.attrs["links"] = links[isin(links["src"], out["uid"])].reset_index(drop=True)
     return out
 
 
@@ -228,12 +235,78 @@ def identities_of(store, uids: Iterable[str],
     return out
 
 
+def _hash(values: pa.Array) -> np.ndarray:
+    """64-bit hashes of strings, in chunks (the Python strings made for hashing stay one chunk at a time)."""
+    out = np.empty(len(values), np.uint64)
+    for i in range(0, len(values), HASH_CHUNK):
+        part = values.slice(i, HASH_CHUNK).to_numpy(zero_copy_only=False)
+        out[i:i + len(part)] = pd.util.hash_array(part.astype(object), categorize=False)
+    return out
+
+
+def _strings(values) -> pa.Array:
+    """Any column of texts (list, array, Series, Arrow) as one Arrow large-string array (missing: null)."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if not isinstance(values, pa.Array):
+        if isinstance(values, pd.Series) and not isinstance(values.dtype, pd.StringDtype):
+            values = values.to_numpy(dtype=object)
+        elif not isinstance(values, (pd.Series, np.ndarray)):
+            values = np.asarray(list(values), dtype=object)
+        values = pa.array(values, type=pa.large_string(), from_pandas=True)
+    return values.cast(pa.large_string()) if values.type != pa.large_string() else values
+
+
+class KeyIndex:
+    """Positions of unique strings, found by a sorted array of their 64-bit hashes: 8 bytes per key
+    beside the Arrow strings, instead of a dict of Python strings (~150 bytes per key). Exact: a hit is
+    checked against the key itself, and keys whose hashes collide are kept in a small dict.
+
+    >>> ix = KeyIndex(pa.array(["b", "a", "c"]))
+    >>> ix.find(["a", "x", None, "c"]).tolist()
+    [1, -1, -1, 2]
+    """
+
+    def __init__(self, keys):
+        self.keys = _strings(keys)
+        h = _hash(self.keys)
+        self._order = np.argsort(h, kind="stable")
+        self._h = h[self._order]
+        dup = np.flatnonzero(self._h[1:] == self._h[:-1])
+        rows = np.unique(np.r_[dup, dup + 1])
+        self._collide = {self.keys[int(i)].as_py(): int(i) for i in self._order[rows]}
+        self._collide_h = np.unique(self._h[rows])
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def find(self, values) -> np.ndarray:
+        """The position of each value among the keys; -1 where absent (or missing)."""
+        vals = _strings(values)
+        pos = np.full(len(vals), -1, np.int64)
+        if not len(vals) or not len(self.keys):
+            return pos
+        hv = _hash(vals)
+        i = np.minimum(np.searchsorted(self._h, hv), len(self._h) - 1)
+        cand = np.where(self._h[i] == hv, self._order[i], -1)
+        same = pc.equal(vals, self.keys.take(pa.array(np.maximum(cand, 0))))
+        ok = (cand >= 0) & pc.fill_null(same, False).to_numpy(zero_copy_only=False)
+        pos[ok] = cand[ok]
+        if self._collide:
+            for j in np.flatnonzero(np.isin(hv, self._collide_h) & ~ok):
+                pos[j] = self._collide.get(vals[int(j)].as_py(), -1)
+        return pos
+
+
 @dataclass
 class Resolution:
     """Identities at one threshold, ready for the analyses.
 
     ``frame`` is what :func:`identities` returns; records not in it are their own
     identity. ``store`` is kept to read the links' evidence on demand.
+
+    Memory: the frame's Arrow strings plus O(R) integers for R resolved records (hash indexes of the
+    records and of the identities, the records grouped by identity); no Python object per record.
     """
 
     min_score: float
@@ -242,36 +315,63 @@ class Resolution:
     oversized: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=OVERSIZED_COLUMNS))
 
     def __post_init__(self) -> None:
-        self._of = dict(zip(self.frame["uid"], self.frame["identity"]))
-        self._of_series = pd.Series(self._of, dtype=object)  # its index is built once, for bulk lookups
-        # row positions per identity (grouped in C; a Python list per group took 31 s at 1M enterprises)
-        self._uids = self.frame["uid"].to_numpy(dtype=object)
-        self._members = self.frame.groupby("identity", sort=False).indices if len(self.frame) else {}
+        self._records = KeyIndex(self.frame["uid"])
+        self._idents = _strings(self.frame["identity"])
+        # rows grouped by identity (in frame order within one), found through the index of the identities
+        codes, uniq = pd.factorize(self.frame["identity"])
+        self._identity_keys = KeyIndex(pd.Series(uniq))
+        self._rows = np.argsort(codes, kind="stable")
+        self._starts = np.r_[0, np.cumsum(np.bincount(codes, minlength=len(uniq)))]
         self._links: dict[str, pd.DataFrame] = {}
         self._link_rows: dict | None = None
 
     def __bool__(self) -> bool:
-        return bool(self._of)
+        return len(self._records) > 0
 
     def identity_of(self, uids) -> np.ndarray:
         """The identity of each record (the record itself when unresolved)."""
-        values = uids.tolist() if isinstance(uids, pd.Series) else list(uids)
-        if not self._of or len(values) < 1000:  # a dict lookup per record: no index built per call
-            return np.array([self._of.get(u, u) for u in values], dtype=object)
-        s = pd.Series(values, dtype=object)
-        return s.map(self._of_series).fillna(s).to_numpy(dtype=object)
+        values = uids.to_numpy(dtype=object) if isinstance(uids, pd.Series) else np.asarray(list(uids), dtype=object)
+        out = values.copy()
+        if not len(self._records) or not len(values):
+            return out
+        pos = self._records.find(values)
+        hit = pos >= 0
+        if hit.any():
+            out[hit] = self._idents.take(pa.array(pos[hit])).to_numpy(zero_copy_only=False)
+        return out
+
+    def identity_column(self, uids, index=None) -> pd.Series:
+        """:meth:`identity_of` as a column of Arrow strings (no Python string per row: for whole-graph
+        columns), with ``index``."""
+        vals = _strings(uids)
+        if len(self._records) and len(vals):
+            pos = self._records.find(vals)
+            hit = pos >= 0
+            if hit.any():
+                vals = pc.if_else(pa.array(hit), self._idents.take(pa.array(np.where(hit, pos, 0))), vals)
+        out = pd.Series(vals.to_pandas()).astype("str")
+        if index is not None:
+            out.index = index
+        return out
 
     def is_resolved(self, uids) -> np.ndarray:
         """Whether each record belongs to an identity of two or more records."""
-        return np.array([u in self._of for u in uids], dtype=bool)
+        return self._records.find(uids) >= 0
 
     def members(self, identity: str) -> list[str]:
         """The records an identity stands for (``[identity]`` when unresolved)."""
-        rows = self._members.get(identity)
-        return [identity] if rows is None else self._uids[rows].tolist()
+        code = int(self._identity_keys.find([identity])[0])
+        if code < 0:
+            return [identity]
+        rows = self._rows[self._starts[code]:self._starts[code + 1]]
+        return self._records.keys.take(pa.array(rows)).to_pylist()
+
+    def resolved(self) -> pa.Array:
+        """The resolved records (Arrow strings, frame order)."""
+        return self._records.keys
 
     def resolved_uids(self) -> list[str]:
-        return list(self._of)
+        return self._records.keys.to_pylist()
 
     def edges(self) -> pd.DataFrame:
         """The links joining the merged records (``src, dst, score``; whole-graph resolutions only)."""
@@ -292,7 +392,6 @@ class Resolution:
             inside = found["src"].isin(members) & found["dst"].isin(members)
             self._links[identity] = found[inside].reset_index(drop=True)
         return self._links[identity]
-
 
     def _whole_links(self, whole: pd.DataFrame, identity: str) -> pd.DataFrame:
         """One identity's links out of the whole-graph scan (grouped once, on first use)."""
@@ -355,16 +454,19 @@ def penalised_people(store, res: Resolution, history: bool, kinds: list[str] | N
     companies on their own), with their ``identity``. Parties that are enterprises are kept
     as they are (identity = uid). A role counts for a penalty by ``attribution`` (docs/time.md):
     valid on its decision date ("decision") or on ``as_of`` ("current"); ``valid_from`` /
-    ``valid_to`` give the role's period."""
+    ``valid_to`` give the role's period.
+
+    Complexity: one whole-graph query (the roles of the people of penalised enterprises, every person:
+    the records kept here are those with an ID number and the resolved ones, by a hash lookup in the
+    resolution), O(rows) in the roles of penalised enterprises, time and memory; no keyed read per
+    resolved record (at 1M enterprises that was 8 reads of 50K keys, ~0.4 s each)."""
     params = {"history": bool(history), "kinds": list(kinds or []), "as_of": as_of_date(as_of),
               "by_decision": check_attribution(attribution) == "decision"}
-    pp = fetch(store, "penalised_parties", params, arrow=True)
-    extra = [u for u in res.resolved_uids() if not u.startswith("ID:")]
-    frames = [pp] + [fetch(store, "penalised_parties_of", {"uids": extra[i:i + LOOKUP_BATCH], **params}, arrow=True)
-                     for i in range(0, len(extra), LOOKUP_BATCH)]
-    out = pd.concat([f for f in frames if len(f)] or [pp], ignore_index=True)
+    pp = fetch(store, "penalised_people_all", params, arrow=True)  # every person: kept below, in one read
+    person = (pp["party_label"] == "Person").to_numpy()
+    keep = ~person | pp["party"].str.startswith("ID:").to_numpy() | res.is_resolved(pp["party"])
     cols = ["party", "party_label", "role", "enterprise", "ratio", "valid_from", "valid_to"]
-    out = out.reindex(columns=cols).drop_duplicates(["party", "role", "enterprise"]).reset_index(drop=True)
+    out = pp[keep].reindex(columns=cols).drop_duplicates(["party", "role", "enterprise"]).reset_index(drop=True)
     is_person = (out["party_label"] == "Person").to_numpy()
     ident = out["party"].to_numpy(dtype=object).copy()
     if is_person.any():

@@ -91,9 +91,11 @@ def repeat_offenders(store, window_days: int = 730, min_events: int = 3, level: 
         each member record → enterprises → events, and the identity links relied on
         (``POSSIBLY_SAME_AS`` with score and evidence, one text line each).
 
-    Complexity: enterprise level, one scan of the events and a sort, O(e log e);
-    person level, one scan of the penalised parties, the identity components
-    (O(L) in the links) and keyed reads for the resolved records.
+    Complexity: enterprise level, one scan of the events and a sort, O(e log e) time and O(e) memory
+    for e penalty events; person level, the identity resolution (:func:`queries.identity.identities`:
+    O(L) in the identity links), one query of the roles of penalised enterprises
+    (:func:`queries.identity.penalised_people`) and pandas joins, O(r log r) time and O(r + L) memory
+    for r such roles. Neither grows with the enterprises or people that have no penalty.
 
     Example
     -------
@@ -267,8 +269,11 @@ def phoenix_cases(store, window_days: int = 365, include_history: bool = False,
         person; ``days_after`` = B's founding − exit. ``evidence[row_id]``: person → A →
         those events, person → B, and the identity links relied on.
 
-    Complexity: one query for A's people, one scan of the events, keyed reads of
-    the people's other companies, pandas joins on identity: O(rows).
+    Complexity: the identity resolution (O(L) in the identity links, time and memory), one query
+    for A's people (penalised companies that ended: a rows), one scan of the penalty events (e rows),
+    keyed reads of those people's companies in batches of 50K keys (b rows), pandas joins on identity:
+    O((a + e + b) log) time, O(a + e + b + L) memory; the graph's other enterprises and people cost
+    only the engine's scans.
 
     Example
     -------
@@ -299,7 +304,10 @@ def phoenix_cases(store, window_days: int = 365, include_history: bool = False,
     df = df[(df["days_after"] >= 0) & (df["days_after"] <= int(window_days))]
     keys = ["identity", "a", "b"]
     roles = df.groupby(keys)["role"].agg(lambda r: "+".join(sorted(set(r)))).rename("role_in_a")
-    cases = df.sort_values(["days_after", "person", "person_b"]).drop_duplicates(keys).set_index(keys).join(roles).reset_index()
+    # one row per case: the earliest B after the exit; on a tie the LEGAL_REP role's row (its period is the one
+    # shown), so that the row kept does not depend on the order the store returned the roles in
+    cases = (df.sort_values(["days_after", "person", "person_b", "role"], ascending=[True, True, True, False])
+             .drop_duplicates(keys).set_index(keys).join(roles).reset_index())
     links = df.groupby(keys).agg(a_people=("person", lambda u: sorted(set(u))),
                                  b_people=("person_b", lambda u: sorted(set(u)))).reset_index()
     cases = cases.merge(links, on=keys, how="left")
@@ -363,7 +371,7 @@ def _phoenix_side_a(store, res, ev: pd.DataFrame, day: dt.date, by_decision: boo
     (``a_events``, ``left_days_before``); ``attrs["events"]``: (person, a, event) attributed."""
     params = {"history": bool(include_history), "as_of": day, "by_decision": by_decision}
     side_a = fetch(store, "phoenix_candidates", params, arrow=True)
-    side_a = side_a[side_a["person"].str.startswith("ID:") | side_a["person"].isin(set(res.resolved_uids()))]
+    side_a = side_a[(side_a["person"].str.startswith("ID:") | res.is_resolved(side_a["person"])).to_numpy()]
     a_info = lookup(store, "Enterprise", side_a["a"]) if len(side_a) else lookup(store, "Enterprise", [])
     ends = company_ends(a_info, ev)
     ends = ends[ends["end_date"].notna() & (pd.to_datetime(ends["end_date"]) <= pd.Timestamp(day))]

@@ -41,7 +41,6 @@ from scipy.sparse.csgraph import connected_components
 
 from creditgraph.graph.inputs import preview  # error messages never echo a huge input
 from creditgraph.queries._asof import decided_by, fetch_as_of, iso
-from creditgraph.graph.store import isin
 from creditgraph.queries._base import (LOOKUP_BATCH, UNREACHABLE_REASON, add_nodes, as_of_date, days, fetch,
                                        in_dense_window, lookup, lookup_props, valid_on)
 from creditgraph.queries.identity import DEFAULT_MIN_IDENTITY_SCORE, Resolution, add_links, check_score, resolve
@@ -74,13 +73,13 @@ def _hubs(store, min_companies: int, window_days: int, res: Resolution,
     """identity -> enterprises in a dense founding window (the windows of qualifying size), and
     (identity, enterprise) -> the person record that represents it, counting the roles valid on
     ``day``. A resolved person's records count together (:mod:`queries.identity`)."""
-    roles = fetch(store, "scan_legal_rep_founding", {"as_of": day}, arrow=True)
-    per = roles.groupby("person")["enterprise"].transform("nunique")
-    keep = (per >= int(min_companies)).to_numpy().copy()
-    extra = res.resolved_uids()
-    if extra:  # a resolved identity's records count together, however few companies each has
-        keep |= isin(roles["person"], pd.Series(extra, dtype="string"))
-    df = roles[keep].drop_duplicates(["person", "enterprise"])
+    # counted in the engine: only the roles of people with min_companies of them come back …
+    hubs = fetch(store, "shell_hub_roles", {"as_of": day, "min_companies": int(min_companies)}, arrow=True)
+    # … and those of resolved identities' records, which count together however few companies each has
+    linked = fetch(store, "shell_linked_roles", {"as_of": day, "min_score": res.min_score}, arrow=True) \
+        if res else hubs.iloc[:0]
+    linked = linked[res.is_resolved(linked["person"])] if len(linked) else linked
+    df = pd.concat([hubs, linked], ignore_index=True).drop_duplicates(["person", "enterprise"])
     df = df[df["founded"].notna()]
     if df.empty:
         return {}, {}
@@ -197,6 +196,16 @@ def shell_company_candidates(store, min_companies: int = 5, window_days: int = 1
         persons stand for); ordered by cluster (strongest first) then score. ``extras["clusters"]``: one row per cluster. ``evidence[row_id]``:
         the hub and its companies, the shared address or contact and who shares it,
         the listings, the shareholdings, the holding cycle.
+
+    Complexity: the identity resolution (O(L) in the identity links, time and memory), then one
+    query per signal, each aggregated or filtered in the engine so that only candidates come back:
+    the hub roles (people with ``min_companies`` roles, counted in the engine, and the roles of
+    people with identity links: h rows), shared addresses and contacts (groups at or over their
+    thresholds), unreachable listings, low paid-in, the enterprise-to-enterprise holdings (for the
+    cycles), the ended companies (d rows) and their latest events; pandas and SciPy on those rows:
+    O((h + d + c) log) time and O(h + d + c + L) memory for c candidate rows. The engine's scans are
+    O(n + p + edges) time; its working memory (aggregations over people, addresses, contacts) lives in
+    its buffer pool.
 
     Example
     -------
