@@ -449,7 +449,7 @@ def members_column(res: Resolution, ids) -> list[list[str]]:
 
 def penalised_people(store, res: Resolution, history: bool, kinds: list[str] | None = None,
                      as_of=None, attribution: str = "decision") -> pd.DataFrame:
-    """``penalised_parties`` rows of people who count as someone: records with an ID number
+    """``penalised_people_all`` rows of people who count as someone: records with an ID number
     (``ID:``) and records of resolved identities (name-only records are never a person across
     companies on their own), with their ``identity``. Parties that are enterprises are kept
     as they are (identity = uid). A role counts for a penalty by ``attribution`` (docs/time.md):
