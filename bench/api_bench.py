@@ -20,7 +20,8 @@ Measured on the 2-core development machine (24 GiB), 1M-enterprise graph (schema
   comments in statements), ``--workers 2``, quiet machine: 57.8 requests/s, p50 137 ms, p95 170 ms, no error;
 * 2026-11-28, later (the worker reads the profile as records, ``queries.profile.profile_records``: no DataFrame
   per read or table), ``--workers 2``, with two other jobs running (load average 4.5): 101.8 requests/s,
-  p50 74 ms, p95 136 ms, no error.
+  p50 74 ms, p95 136 ms, no error; quiet machine (20 s and 30 s runs): 147.3 and 147.9 requests/s, p50 54 ms,
+  p95 67-68 ms, no error. CPU per request: server ~4 ms, worker ~5-9 ms (profile and JSON), client ~0.4 ms.
 
 In process, ``profile(store, uid, analyses={})`` of 40 sampled enterprises: before p50 751 ms, p95 1.27 s
 (2.2 s p50 on another sample); after (name hubs of the version given) p50 45 ms, p95 63 ms; 2026-11-28
