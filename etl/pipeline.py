@@ -241,15 +241,17 @@ VERIFY_SAMPLE = 2000  # keys per relationship table and end the publish-time che
 def touched_keys(*rel_lists, sample: int = VERIFY_SAMPLE, seed: int = 0) -> dict:
     """Per relationship table, at most ``sample`` source and ``sample`` target keys (drawn with ``seed``)
     of the edges a write inserts, changes or deletes (``rels``, ``rel_updates``, ``delete_rels`` lists of
-    ``(type, src label, dst label, frame)``): what :func:`verify_before_publish` looks at."""
+    ``(type, src label, dst label, frame)``): what :func:`verify_before_publish` looks at. The keys of
+    ``sample`` edges drawn from each frame, not of every edge: in proportion to the sample, not to the
+    write (deduplicating every endpoint of a bulk load's 12M edges took ~5 s at 1M enterprises)."""
     parts: dict[tuple[str, str, str], tuple[list, list]] = {}
     for rels in rel_lists:
         for rtype, a, b, df in rels:
             if len(df):
                 got = parts.setdefault((rtype, a, b), ([], []))
+                rows = df.sample(sample, random_state=seed) if len(df) > sample else df
                 for end, keep in (("src", got[0]), ("dst", got[1])):
-                    keys = df[end].dropna().drop_duplicates()
-                    keep.append(keys.sample(sample, random_state=seed) if len(keys) > sample else keys)
+                    keep.append(rows[end].dropna().drop_duplicates())
 
     def cut(frames: list) -> pd.Series:
         keys = pd.concat(frames, ignore_index=True).astype("string").drop_duplicates() if frames else pd.Series(dtype="string")
