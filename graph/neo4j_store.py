@@ -377,8 +377,7 @@ class Neo4jStore(GraphStore):
 
     def run_rows(self, text: str, params: dict | None = None) -> Rows:
         keys, rows = self._read(text, params)
-        conv = _Converter(self.model)
-        return Rows(keys, ({k: conv.value(v) for k, v in zip(keys, row)} for row in rows))
+        return _Converter(self.model).rows(keys, rows)
 
     def _column(self, text: str, params: dict | None = None) -> list:
         _, rows = self._read(text, params)

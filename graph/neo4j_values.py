@@ -3,13 +3,13 @@ dates as ``datetime.date``, timestamps as naive ``datetime``), and records back 
 like the embedded store's results."""
 from __future__ import annotations
 
-import datetime as _dt
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from creditgraph.graph.model import GraphModel
+from creditgraph.graph.store import Rows, timestamps as _timestamps  # noqa: F401  (re-exported)
 
 
 # --- values: pandas -> driver ----------------------------------------------------
@@ -96,28 +96,13 @@ class _Converter:
             return {k: self.value(x) for k, x in v.items()}
         return v  # bytes, Duration, spatial points: as the driver gives them
 
+    def rows(self, keys: list[str], rows: list[list]) -> Rows:
+        """The driver's rows as :class:`~graph.store.Rows` of converted values."""
+        return Rows(keys, ({k: self.value(v) for k, v in zip(keys, row)} for row in rows))
+
     def frame(self, keys: list[str], rows: list[list]) -> pd.DataFrame:
-        df = pd.DataFrame([[self.value(v) for v in row] for row in rows], columns=keys)
-        for col in df.columns:
-            if pd.api.types.is_datetime64_any_dtype(df[col]):
-                df[col] = _timestamps(df[col])
-            elif df[col].dtype == object:
-                present = df[col].dropna()
-                if len(present) and all(isinstance(x, (_dt.date, _dt.datetime)) for x in present):
-                    df[col] = _timestamps(df[col])
-        return df
-
-
-def _timestamps(s: pd.Series) -> pd.Series:
-    """Dates and datetimes as naive ``datetime64[us]`` (aware ones converted to UTC)."""
-    if pd.api.types.is_datetime64_any_dtype(s):
-        out = s
-    else:
-        aware = any(isinstance(x, _dt.datetime) and x.tzinfo is not None for x in s.dropna())
-        out = pd.to_datetime(s, utc=aware)
-    if getattr(out.dt, "tz", None) is not None:
-        out = out.dt.tz_convert(None)
-    return out.astype("datetime64[us]")
+        """The rows as a DataFrame, dates and datetimes as naive datetime64[us] (:meth:`Rows.frame`)."""
+        return self.rows(keys, rows).frame()
 
 
 # --- the store --------------------------------------------------------------------

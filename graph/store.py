@@ -50,16 +50,30 @@ class Rows(list):
         """
         df = pd.DataFrame(list(self), columns=self.columns)
         for c in df.columns:
+            if pd.api.types.is_datetime64_any_dtype(df[c]):
+                df[c] = timestamps(df[c])
             if df[c].dtype != object:
                 continue
             present = df[c].dropna()
             kind = self.types.get(c, "")
             if (all(isinstance(x, (_dt.date, _dt.datetime)) for x in present) if len(present)
                     else kind in ("DATE", "TIMESTAMP")):
-                df[c] = pd.to_datetime(df[c]).astype("datetime64[us]")
+                df[c] = timestamps(df[c])
             elif not len(present) and kind in _NUMERIC:  # a column of nulls keeps its numbers' dtype
                 df[c] = df[c].astype("float64")
         return df
+
+
+def timestamps(s: pd.Series) -> pd.Series:
+    """Dates and datetimes as naive ``datetime64[us]`` (aware ones converted to UTC)."""
+    if pd.api.types.is_datetime64_any_dtype(s):
+        out = s
+    else:
+        aware = any(isinstance(x, _dt.datetime) and x.tzinfo is not None for x in s.dropna())
+        out = pd.to_datetime(s, utc=aware)
+    if getattr(out.dt, "tz", None) is not None:
+        out = out.dt.tz_convert(None)
+    return out.astype("datetime64[us]")
 
 
 def lookup(values: pd.Series, mapping: pd.Series) -> pd.Series:
