@@ -7,8 +7,8 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from creditgraph.queries import identity as ident
 from creditgraph.queries.groups import _per_node, _sorted_codes
+from creditgraph.graph import keyindex
 from creditgraph.queries.identity import KeyIndex, Resolution, _components
 
 
@@ -43,7 +43,7 @@ def test_resolution_matches_a_dict(seed):
 
 def test_key_index_is_exact_when_hashes_collide(monkeypatch):
     # every key hashes alike: the index must still tell them apart (the collision dict)
-    monkeypatch.setattr(ident, "_hash", lambda values: np.zeros(len(values), np.uint64))
+    monkeypatch.setattr(keyindex, "_hash", lambda values: np.zeros(len(values), np.uint64))
     ix = KeyIndex(pa.array(["a", "b", "c"]))
     assert ix.find(["c", "a", "x", "b", None]).tolist() == [2, 0, -1, 1, -1]
 
