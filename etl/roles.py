@@ -97,7 +97,13 @@ def equity_history(sh: pd.DataFrame, ch: pd.DataFrame) -> pd.DataFrame:
     exited = has & (after == 0).fillna(False).to_numpy()
     sh["changes"] = k.map(text).astype("string")
     sh["ratio"] = after.where(~exited, k.map(last["before"])).where(has, sh["ratio"]).astype("float64")
-    sh.loc[exited, "until"] = k[exited].map(last["day"])
+    sh.loc[exited, "until"] = _at(last["day"], k[exited])
     sh.loc[exited, "ended_by"] = ENDED_EQUITY
-    sh["since"] = sh["since"].fillna(k.map(entered))
+    sh["since"] = sh["since"].fillna(_at(entered, k))
     return sh
+
+
+def _at(days: pd.Series, keys: pd.Series) -> pd.Series:
+    """``days`` (unique keys) at ``keys``, as datetimes (``Series.map`` of Arrow strings fails on a mapping
+    none of the keys is in: it tries to make the all-missing result float)."""
+    return pd.Series(days.reindex(keys.to_numpy()).to_numpy(), index=keys.index, dtype=days.dtype)

@@ -145,3 +145,17 @@ def test_real_rows_whose_legal_representative_changed_close_the_old_role(realdat
     # every company has exactly one representative today
     today = after[after["valid_to"].isna()]
     assert not today["ent"].duplicated().any()
+
+
+def test_equity_changes_that_never_open_a_holding_load(tmp_path, target):
+    # every change moves a held ratio (none from 0): the load crashed on "Cannot cast DatetimeArray to float64"
+    s, open_graph = target
+    base(tmp_path / "src", f"{U1},乙,{IDB},执行董事,2022-03-01,,,2024-01-01\n",
+         f"{U1},甲,自然人,{IDA},0.6,2015-06-16,,,2024-01-01\n" + f"{U1},乙,自然人,{IDB},0.4,,,,2024-01-01\n")
+    write(tmp_path / "src", "equity_changes.csv", "enterprise_uscc,holder_name,change_date,ratio_before,ratio_after\n"
+          + f"{U1},乙,2021-06-01,0.3,0.4\n")
+    rep = run_load(tmp_path / "src", "canonical", s)
+    assert rep.status == "loaded"
+    got = roles(open_graph, "HOLDS_SHARES")
+    assert got[["name", "valid_from", "valid_to", "ratio", "changes"]].values.tolist() == [
+        ["乙", None, None, 0.4, "2021-06-01 30%→40%"], ["甲", "2015-06-16", None, 0.6, None]]
