@@ -86,7 +86,27 @@ class _Irregular(Exception):
     """Quoting the fast path cannot model; use the csv module."""
 
 
-def _oversized_fields(a: np.ndarray, starts: np.ndarray, content_end: np.ndarray, dpos: np.ndarray,
+def _fields_per_record(a: np.ndarray, d: int, q: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(fields in each record, positions of every delimiter byte) for records beginning at *starts*: a
+    record's delimiters outside quotes, plus one. Its delimiters are counted by searching the record
+    bounds among the delimiters (not each delimiter among the records), less those between an opening quote
+    and its closing one (to the end of the file for an unclosed one)."""
+    dpos = np.flatnonzero(a == d)
+    n = np.diff(np.searchsorted(dpos, np.append(starts, len(a))))
+    if len(q):
+        at = np.searchsorted(dpos, q)
+        inside = (np.append(at[1::2], len(dpos)) if len(q) % 2 else at[1::2]) - at[0::2]
+        n -= np.bincount(np.searchsorted(starts, q[0::2], side="right") - 1, weights=inside,
+                         minlength=len(starts)).astype(np.int64)
+    return n + 1, dpos
+
+
+def _outside_quotes(dpos: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """The delimiter positions with an even number of quotes before them."""
+    return dpos[(np.searchsorted(q, dpos) % 2) == 0] if len(q) else dpos
+
+
+def _oversized_fields(a: np.ndarray, starts: np.ndarray, content_end: np.ndarray, delimiters,
                       data_rec: np.ndarray, line_no: np.ndarray, names: list[str], limit: int,
                       problems: list) -> tuple[np.ndarray, np.ndarray]:
     """Byte ranges of the fields longer than *limit* characters in the records of *data_rec*;
@@ -97,6 +117,7 @@ def _oversized_fields(a: np.ndarray, starts: np.ndarray, content_end: np.ndarray
     if not long_rec.any():
         return none, none
     recs = np.flatnonzero(long_rec)
+    dpos = delimiters()  # (only here: a file without long records never lists its delimiters)
     rec_of_d = np.searchsorted(starts, dpos, side="right") - 1
     d = dpos[np.isin(rec_of_d, recs)]
     fs = np.sort(np.concatenate([starts[recs], d + 1]))
@@ -178,10 +199,7 @@ def _csv_fast(b: bytes, delim: str, problems: list, limit: int | None = None):
     has_nl = a[ends - 1] == 10
     has_cr = has_nl & (length >= 2) & (a[np.maximum(ends - 2, 0)] == 13)
     blank = (length - has_nl - has_cr) <= 0
-    dpos = np.flatnonzero(a == d)
-    if len(q):
-        dpos = dpos[(np.searchsorted(q, dpos) % 2) == 0]
-    nfields = np.bincount(np.searchsorted(ends, dpos, side="right"), minlength=len(ends)) + 1
+    nfields, dpos = _fields_per_record(a, d, q, starts)
     unterminated = np.zeros(len(ends), dtype=bool)
     if len(q) % 2:
         unterminated[-1] = True
@@ -210,8 +228,8 @@ def _csv_fast(b: bytes, delim: str, problems: list, limit: int | None = None):
     if limit:
         data_rec = keep.copy()
         data_rec[h] = False
-        cut_s, cut_e = _oversized_fields(a, starts, ends - has_nl - has_cr, dpos, data_rec, line_no, names,
-                                         limit, problems)
+        cut_s, cut_e = _oversized_fields(a, starts, ends - has_nl - has_cr, lambda: _outside_quotes(dpos, q),
+                                         data_rec, line_no, names, limit, problems)
     if len(cut_s):
         buf, length = _splice(a, starts, ends, keep, h, cut_s, cut_e)
     elif keep[h:].all():
@@ -352,7 +370,20 @@ def _dedupe(names: list, problems: list | None = None) -> list[str]:
     return out
 
 
+def _utf8_ok(raw: bytes) -> bool:
+    """Is *raw* valid UTF-8 (as ``raw.decode("utf-8")`` would find), checked by Arrow without decoding."""
+    arr = pa.Array.from_buffers(pa.large_string(), 1, [None, pa.py_buffer(np.array([0, len(raw)], dtype=np.int64)),
+                                                       pa.py_buffer(raw)])
+    try:
+        arr.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
 def _read_csv(raw: bytes, enc: str, problems: list, limit: int | None = None):
+    if enc in ("utf-8", "utf-8-sig") and (b"\n" in raw or b"\r" not in raw) and _utf8_ok(raw):
+        return _read_utf8_csv(raw, enc, problems, limit)
     before = len(problems)
     text = _decode(raw, enc, problems)
     if "\n" not in text and "\r" in text:
@@ -369,6 +400,22 @@ def _read_csv(raw: bytes, enc: str, problems: list, limit: int | None = None):
     except _Irregular:
         local = []
         df, rows = _csv_slow(text, delim, local)
+    problems.extend(local)
+    return df, rows, delim
+
+
+def _read_utf8_csv(raw: bytes, enc: str, problems: list, limit: int | None = None):
+    """:func:`_read_csv` of valid UTF-8 with newlines: the bytes are parsed as they are, and only the head
+    (for the delimiter) is decoded, or all of it for the csv module's fallback."""
+    b = raw[3:] if raw.startswith(codecs.BOM_UTF8) else raw
+    head = (b if enc == "utf-8-sig" else raw)[: 1 << 18].decode("utf-8", errors="ignore")  # >= 2**16 characters
+    delim = _sniff_delimiter(head[: 1 << 16])
+    local: list = []
+    try:
+        df, rows = _csv_fast(b, delim, local, limit)
+    except _Irregular:
+        local = []
+        df, rows = _csv_slow(_decode(raw, enc, local), delim, local)
     problems.extend(local)
     return df, rows, delim
 

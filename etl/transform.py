@@ -82,13 +82,38 @@ _HMS = r"(?P<h>\d{1,2})[:时](?P<m>\d{1,2})(?:[:分](?P<s>\d{1,2}))?"
 
 
 def _seconds_of_day(text: pd.Series) -> np.ndarray:
-    """Seconds since midnight of the time in each text (0 where none), in Arrow (no per-row Python)."""
-    parts = pc.extract_regex(pa.array(text, type=pa.string(), from_pandas=True), _HMS)
+    """Seconds since midnight of the time in each text (0 where none), in Arrow (no per-row Python).
+
+    ``YYYY-MM-DD hh:mm:ss`` (``-/.`` between the date's parts, a space or ``T`` before the time) is read
+    from its bytes: the first time :data:`_HMS` finds in it is the one at position 11. Other texts go
+    through the regex."""
+    arr = pa.array(text, type=pa.large_string(), from_pandas=True)
     total = np.zeros(len(text), dtype="int64")
+    idx, mat = nz._fixed(arr, 19)
+    if len(idx):
+        digit = nz._DIGIT[mat[:, [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]]].all(axis=1)
+        sep = mat[:, 4]
+        ok = (digit & np.isin(sep, np.frombuffer(b"-/.", dtype=np.uint8)) & (mat[:, 7] == sep)
+              & np.isin(mat[:, 10], np.frombuffer(b" T", dtype=np.uint8)) & (mat[:, 13] == 58) & (mat[:, 16] == 58))
+        d = mat[ok].astype(np.int64) - 48
+        total[idx[ok]] = ((d[:, 11] * 10 + d[:, 12]) * 3600 + (d[:, 14] * 10 + d[:, 15]) * 60
+                          + d[:, 17] * 10 + d[:, 18])
+        rest = np.ones(len(text), dtype=bool)
+        rest[idx[ok]] = False
+    else:
+        rest = None
+    sub = arr if rest is None else arr.filter(pa.array(rest))
+    if len(sub) == 0:
+        return total
+    parts = pc.extract_regex(sub.cast(pa.string()), _HMS)
+    part = np.zeros(len(sub), dtype="int64")
     for field, factor in (("h", 3600), ("m", 60), ("s", 1)):
         v = pc.struct_field(parts, field)
         v = pc.if_else(pc.equal(v, ""), pa.scalar(None, pa.string()), v)
-        total += pc.fill_null(pc.cast(v, pa.int64()), 0).to_numpy(zero_copy_only=False) * factor
+        part += pc.fill_null(pc.cast(v, pa.int64()), 0).to_numpy(zero_copy_only=False) * factor
+    if rest is None:
+        return part
+    total[rest] = part
     return total
 
 
@@ -227,13 +252,25 @@ class Cleaner:
         """Latest ``updated_at`` wins, then the later row; report the others as superseded."""
         if df.empty:
             return df
-        order = df.assign(_ts=df["updated_at"]).sort_values(["_ts", "_file", "_row"], kind="stable", na_position="first")
+        # sorted and deduplicated on the few columns that decide (the report reads only those); the wide
+        # frame is taken once, by position, under the index the whole-frame sort would have given it
+        cols = list(dict.fromkeys(["updated_at", "_file", "_row", *key_cols]))
+        order = df[cols].assign(_ts=df["updated_at"]).sort_values(["_ts", "_file", "_row"], kind="stable",
+                                                                  na_position="first")
         dup = order.duplicated(key_cols, keep="last")
         if dup.any():
             losers = order[dup.to_numpy()]
             self.report.add(losers, None, ",".join(key_cols), "duplicate record in this extract: a later row (by updated_at, then position) wins",
                             value_col=key_cols[0], table=table, severity="superseded")
-        return order[~dup.to_numpy()].drop(columns="_ts").sort_index()
+        kept = order[~dup.to_numpy()].sort_index()
+        if not df.index.is_unique:  # (never from clean_tables) positions are not labels: the wide sort
+            return df.assign(_ts=df["updated_at"]).sort_values(["_ts", "_file", "_row"], kind="stable",
+                                                               na_position="first")[~dup.to_numpy()].drop(columns="_ts").sort_index()
+        pos = df.index.get_indexer(kept.index)
+        out = df if len(pos) == len(df) and (pos == np.arange(len(df))).all() else df.take(pos)
+        out = out.copy(deep=False)
+        out.index = kept.index
+        return out
 
     def _subject_code(self, df: pd.DataFrame, prefix: str, table: str, sid_col: str | None, name_col: str | None,
                       required: bool = True) -> pd.DataFrame:
@@ -397,8 +434,7 @@ class Cleaner:
         df["report_year"] = yr.astype("Int64")
         # holder kind: the declared kind, else the code's shape, else the name
         hk = df["holder_kind"].fillna("")
-        code = ids.validate_uscc(df["holder_id"].astype("string"))
-        typ = ids.classify_id(df["holder_id"].astype("string"))
+        typ, pid, code = ids.classify_id_checks(df["holder_id"].astype("string"))
         is_ent = hk.str.contains("企业|公司|法人|单位|机构|合伙", regex=True) & ~hk.str.contains("自然人", regex=False)
         is_person = hk.str.contains("自然人|个人|外籍|港澳台", regex=True)
         undecided = ~(is_ent | is_person)
@@ -407,7 +443,7 @@ class Cleaner:
         df["holder_is_enterprise"] = (is_ent | (undecided & guess_ent & ~guess_person)).to_numpy()
         df["holder_uscc"] = code["value"].where(code["kind"] == "uscc")
         df["holder_regno"] = code["value"].where(code["kind"] == "reg_no")
-        df = self._person_id(df, t, "holder_id", only=~df["holder_is_enterprise"].to_numpy())
+        df = self._person_id(df, t, "holder_id", only=~df["holder_is_enterprise"].to_numpy(), checked=(typ, pid))
         return df
 
     def penalties(self, df: pd.DataFrame) -> pd.DataFrame:
@@ -501,7 +537,8 @@ class Cleaner:
         return df
 
     # --- people -------------------------------------------------------------------
-    def _person_id(self, df: pd.DataFrame, table: str, col: str, only=None, declared: str | None = None) -> pd.DataFrame:
+    def _person_id(self, df: pd.DataFrame, table: str, col: str, only=None, declared: str | None = None,
+                   checked: tuple[pd.Series, pd.DataFrame] | None = None) -> pd.DataFrame:
         """Classify an ID column: valid/legacy -> hashed key later; masked kept masked.
 
         The ID's type comes first (:func:`graph.identifiers.classify_id`, with the declared
@@ -510,11 +547,15 @@ class Cleaner:
         registry id is kept as its type (``pid_type``) and identifies no one here. A resident ID
         that fails its check identifies no one either, but the row still says who holds which
         role: it loads with the person known by name within the enterprise, and the report
-        notes the ID so it can be corrected at the source.
+        notes the ID so it can be corrected at the source. ``checked``: the column's (ID type, resident ID
+        check) where the caller has them already (``classify_id_checks``, no declared type, same rows).
         """
         raw = df[col].astype("string")
-        v = ids.validate_resident_id(raw)
-        typ = ids.classify_id(raw, df[declared] if declared and declared in df.columns else None)
+        if checked is None:
+            typ, v, _ = ids.classify_id_checks(raw, df[declared] if declared and declared in df.columns else None)
+        else:
+            typ, v = checked
+        v = v.copy(deep=False)
         df["pid_type"] = typ
         resident = typ.isin(["resident_id", "resident_id_legacy", "resident_id_masked"]).to_numpy()
         v["kind"] = v["kind"].where(resident | v["kind"].eq("missing").to_numpy(), "other")

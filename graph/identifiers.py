@@ -57,6 +57,7 @@ __all__ = [
     "ID_TYPES",
     "regno_check_ok",
     "classify_id",
+    "classify_id_checks",
     "mask_id",
     "mask_phone",
     "mask_email",
@@ -202,15 +203,18 @@ def validate_uscc(s: pd.Series) -> pd.DataFrame:
     2     330302000012345        reg_no
     3                 NaN       missing
     """
-    arr = _norm_code(_arrow(s))
+    return _validate_uscc(_norm_code(_arrow(s)), s.index)
+
+
+def _validate_uscc(arr: pa.LargeStringArray, index) -> pd.DataFrame:  # of values normalised by _norm_code
     shape, ok = _uscc_check(arr)
     missing = _bool(pc.is_null(arr))
     reg = _all_digits(arr, 15)
     labels = ["missing", "uscc", "uscc_invalid", "reg_no", "other"]
     kind = np.select([missing, ok, shape, reg], [0, 1, 2, 3], default=4)
     return pd.DataFrame(
-        {"value": _series(arr, s.index), "kind": _strs(labels, kind, s.index)},
-        index=s.index,
+        {"value": _series(arr, index), "kind": _strs(labels, kind, index)},
+        index=index,
     )
 
 
@@ -300,7 +304,10 @@ def validate_resident_id(s: pd.Series) -> pd.DataFrame:
     2     110105491231002   legacy  110105        1949
     3                 ABC  invalid     NaN        <NA>
     """
-    arr = _norm_code(_arrow(s))
+    return _validate_resident_id(_norm_code(_arrow(s)), s.index)
+
+
+def _validate_resident_id(arr: pa.LargeStringArray, index) -> pd.DataFrame:  # of values normalised by _norm_code
     n = len(arr)
     missing = _bool(pc.is_null(arr))
     full = np.zeros(n, dtype=bool)
@@ -356,13 +363,13 @@ def validate_resident_id(s: pd.Series) -> pd.DataFrame:
     byear = pd.array(pd.DatetimeIndex(birth).year, dtype="Int64")
     return pd.DataFrame(
         {
-            "value": _series(arr, s.index),
-            "kind": _strs(["missing", "valid", "legacy", "masked", "invalid"], kind, s.index),
-            "region": _series(region, s.index),
+            "value": _series(arr, index),
+            "kind": _strs(["missing", "valid", "legacy", "masked", "invalid"], kind, index),
+            "region": _series(region, index),
             "birth": birth,
             "birth_year": byear,
         },
-        index=s.index,
+        index=index,
     )
 
 
@@ -387,7 +394,10 @@ def regno_check_ok(s: pd.Series) -> np.ndarray:
     >>> regno_check_ok(pd.Series(["110108000000016", "110108000000017", "abc"])).tolist()
     [True, False, False]
     """
-    arr = _norm_code(_arrow(s))
+    return _regno_check_ok(_norm_code(_arrow(s)))
+
+
+def _regno_check_ok(arr: pa.LargeStringArray) -> np.ndarray:
     out = np.zeros(len(arr), dtype=bool)
     idx, mat = _fixed(arr, 15)
     if len(idx):
@@ -414,32 +424,47 @@ def classify_id(s: pd.Series, declared: pd.Series | None = None) -> pd.Series:
     ...                        "12345678901", "3302**********1234", None])).tolist()
     ['resident_id', 'uscc', 'reg_no', 'passport', 'other', 'resident_id_masked', 'missing']
     """
-    pid = validate_resident_id(s)
-    code = validate_uscc(s)
+    return classify_id_checks(s, declared)[0]
+
+
+def classify_id_checks(s: pd.Series, declared: pd.Series | None = None,
+                       pid: pd.DataFrame | None = None) -> tuple[pd.Series, pd.DataFrame, pd.DataFrame]:
+    """(:func:`classify_id`, :func:`validate_resident_id`, :func:`validate_uscc`) of ``s``, the value
+    normalised once; ``pid``: ``validate_resident_id(s)`` where the caller has it already."""
+    arr = _norm_code(_arrow(s))
+    if pid is None:
+        pid = _validate_resident_id(arr, s.index)
+    code = _validate_uscc(arr, s.index)
     text = pid["value"]
     pk, ck = pid["kind"].to_numpy(), code["kind"].to_numpy()
-    shape18 = text.str.fullmatch(r"\d{17}[\dX]").fillna(False).to_numpy(dtype=bool)
-    d15 = text.str.fullmatch(r"\d{15}").fillna(False).to_numpy(dtype=bool)
-    passport = text.str.fullmatch(r"[A-Z]{1,2}\d{6,9}").fillna(False).to_numpy(dtype=bool)
-    reg_ok = regno_check_ok(s)
+    # 17 ASCII digits + digit or X; 15 ASCII digits (on the byte matrix, as the regexes \d{17}[\dX], \d{15})
+    shape18 = np.zeros(len(arr), dtype=bool)
+    fidx, fmat = _fixed(arr, 18)
+    shape18[fidx] = _DIGIT[fmat[:, :17]].all(axis=1) & (_DIGIT[fmat[:, 17]] | (fmat[:, 17] == 88))
+    d15 = _all_digits(arr, 15)
+    reg_ok = _regno_check_ok(arr)
     uscc = ((ck == "uscc") & (pk != "valid")) | ((ck == "uscc_invalid") & ~shape18)
+    # codes into ID_TYPES (missing 0, resident_id 1, legacy 2, masked 3, uscc 4, reg_no 5, passport 6, other 7)
     kind = np.select(
-        [pk == "missing", pk == "valid", uscc, shape18, pk == "masked", d15 & (pk == "legacy") & ~reg_ok, d15, passport],
-        ["missing", "resident_id", "uscc", "resident_id", "resident_id_masked", "resident_id_legacy", "reg_no", "passport"],
-        default="other")
+        [pk == "missing", pk == "valid", uscc, shape18, pk == "masked", d15 & (pk == "legacy") & ~reg_ok, d15],
+        [0, 1, 4, 1, 3, 2, 5], default=7).astype(np.int8)
+    rest = kind == 7  # a passport (the regex runs on these alone): [A-Z]{1,2}\d{6,9}
+    if rest.any():
+        kind[np.flatnonzero(rest)[_bool(pc.match_substring_regex(arr.filter(pa.array(rest)), r"^([A-Z]{1,2}\d{6,9}$)"))]] = 6
     if declared is not None:
         dec = nz.normalize_text(nz.clean_missing(declared.astype("string"))).fillna("")
         said = pd.Series("", index=s.index, dtype="object")
         for pat, typ in reversed(_DECLARED):
             said = said.mask(dec.str.contains(pat, regex=True, case=False).to_numpy(), typ)
         said = said.to_numpy()
-        resident = np.isin(kind, ["resident_id", "resident_id_legacy", "resident_id_masked"])
-        kind = np.where((said == "resident_id") & ~resident & (kind != "missing"), "resident_id", kind)
+        resident = np.isin(kind, [1, 2, 3])
+        kind = np.where((said == "resident_id") & ~resident & (kind != 0), 1, kind)
         for typ in ("passport", "other"):
-            kind = np.where((said == typ) & (kind != "missing"), typ, kind)
-        business = (said == "business") & ~np.isin(kind, ["missing", "uscc", "reg_no"])
-        kind = np.where(business, np.where(d15, "reg_no", np.where(text.str.len().to_numpy() == 18, "uscc", "other")), kind)
-    return pd.Series(kind, index=s.index, dtype="string")
+            kind = np.where((said == typ) & (kind != 0), ID_TYPES.index(typ), kind)
+        business = (said == "business") & ~np.isin(kind, [0, 4, 5])
+        kind = np.where(business, np.where(d15, 5, np.where(text.str.len().to_numpy() == 18, 4, 7)), kind)
+    kinds = pa.array(ID_TYPES, pa.large_string()).take(pa.array(kind.astype(np.int8)))
+    return pd.Series(kinds, index=s.index, dtype="string"), pid, code
 
 
 # --------------------------------------------------------------------------

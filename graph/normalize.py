@@ -180,13 +180,16 @@ def _rows_with_chars(arr: pa.LargeStringArray, ascii_lut: np.ndarray, seqs) -> n
         return out
     enc = [c.encode("utf-8") for c in seqs]
     assert all(len(e) in (2, 3) for e in enc)
-    leads = np.zeros(256, dtype=bool)
-    leads[[e[0] for e in enc]] = True
-    pos = np.flatnonzero(ascii_lut[data] | leads[data])
+    lut = ascii_lut.copy()
+    lut[[e[0] for e in enc]] = True
+    pos = np.flatnonzero(lut[data])  # one pass over the buffer; the rest looks at these bytes only
     if len(pos) == 0:
         return out
-    pad = np.concatenate([data, np.zeros(2, dtype=np.uint8)])
-    code = (pad[pos].astype(np.uint32) << 16) | (pad[pos + 1].astype(np.uint32) << 8) | pad[pos + 2]
+    nxt = [np.zeros(len(pos), dtype=np.uint32) for _ in (1, 2)]  # the two bytes after each (0 past the end)
+    for k, b in enumerate(nxt, 1):
+        inside = pos + k < len(data)
+        b[inside] = data[pos[inside] + k]
+    code = (data[pos].astype(np.uint32) << 16) | (nxt[0] << 8) | nxt[1]
     hit = ascii_lut[data[pos]]
     for e in enc:
         if len(e) == 2:
@@ -303,7 +306,44 @@ def _translate(arr: pa.LargeStringArray, table) -> pa.LargeStringArray:
 _MISSING_SET = pa.array(sorted(MISSING), pa.large_string())
 
 
+# the most bytes a MISSING token can take once it has been trimmed, full-width ASCII counted as written
+# (3 bytes a character), before the half-width step maps it back
+_MISSING_MAX_BYTES = max(sum(3 if ch.isascii() else len(ch.encode("utf-8")) for ch in t) for t in MISSING)
+# first bytes of the characters that may be whitespace (ASCII controls and space; U+0085, U+00A0; U+1680,
+# U+180E; U+2000-U+205F; U+3000; U+FEFF): a value neither starting nor ending with one is not trimmed
+_WS_LEAD = np.zeros(256, dtype=bool)
+_WS_LEAD[:0x21] = True
+_WS_LEAD[[0xC2, 0xE1, 0xE2, 0xE3, 0xEF]] = True
+
+
+def _maybe_missing(arr: pa.LargeStringArray) -> np.ndarray | None:
+    """Rows that can be a MISSING token or whitespace only: short ones, or ones that may start or end with
+    whitespace (a superset, from the bytes); None when that is most rows (then all are checked)."""
+    if len(arr) < 4096 or arr.type != pa.large_string():
+        return None
+    off, data = _od(arr)
+    if len(data) == 0:
+        return None
+    start, end = off[:-1], off[1:]
+    ln = end - start
+    cand = ln <= _MISSING_MAX_BYTES
+    rest = np.flatnonzero(~cand)  # longer than any token: at least 13 bytes, so end - 3 >= start
+    s, e = start[rest], end[rest]
+    ws = _WS_LEAD[data[s]] | (data[e - 1] < 0x21) | (data[e - 2] == 0xC2) | (_WS_LEAD[data[e - 3]] & (data[e - 3] >= 0xE1))
+    cand[rest[ws]] = True
+    return None if cand.mean() > 0.5 else cand
+
+
 def _missing_mask(arr: pa.LargeStringArray) -> np.ndarray:
+    cand = _maybe_missing(arr)
+    if cand is None:
+        return _missing_mask_all(arr)
+    m = np.zeros(len(arr), dtype=bool)
+    m[cand] = _missing_mask_all(arr.filter(pa.array(cand)))
+    return m | _bool(pc.is_null(arr))
+
+
+def _missing_mask_all(arr: pa.LargeStringArray) -> np.ndarray:
     trimmed = pc.utf8_trim_whitespace(arr)
     m = _bool(pc.is_in(trimmed, value_set=_MISSING_SET))
     if not _all_ascii(trimmed):  # full-width tokens such as "Ｎ/Ａ"
