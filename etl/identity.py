@@ -56,7 +56,9 @@ with the same names, the people of the touched people's companies, of the
 companies linked to them by shareholding and at their addresses, and the
 parties of their phones and e-mails. The pipeline treats ``POSSIBLY_SAME_AS``
 as owned by the touched Person records (``graphdiff.OWNED_EDGES``), so a link
-whose evidence is gone is deleted by the diff.
+whose evidence is gone is deleted by the diff. A bulk load too large for one batch
+scores from its Parquet tables in partitions by name key, with the graph-wide counts
+given to the same scorer (:mod:`etl.identity_parts`): the same links.
 """
 from __future__ import annotations
 
@@ -134,6 +136,9 @@ class Coded:
     addresses: pd.DataFrame   # ent, addr (deduplicated)
     links: pd.DataFrame       # a, b
     parties: np.ndarray       # per vocabulary code: parties of that phone / e-mail (see _party_counts)
+    ent_people: np.ndarray    # per vocabulary code: people holding a role in that company
+    addr_ents: np.ndarray     # per vocabulary code: companies at that address
+    groups: pd.DataFrame      # a, b, direct: group_links of the capped shareholding links
     id_rows: np.ndarray       # person codes with an 18-character masked ID ...
     id_mat: np.ndarray        # ... and its characters, (len(id_rows), 18) bytes
 
@@ -163,16 +168,22 @@ def _sorted_unique_people(people: pd.DataFrame) -> pd.DataFrame:
 
 
 def _encode(ev: Evidence, touched: pd.Series) -> Coded:
-    """Code every key of ``ev`` against one vocabulary (one hash pass over all key columns)."""
+    """Code every key of ``ev`` against one vocabulary (one hash pass over all key columns).
+
+    The counts the caps and weights read (parties of a phone, people of a company, companies at an
+    address, corporate groups) are counted in ``ev``, or taken from ``ev.counts`` when it is given."""
     people = _sorted_unique_people(ev.people)
     pn = ev.party_names
     parties = ev.phone_parties
+    g = ev.counts
     cols = [people["uid"], people["phone"], pn["uid"], touched, ev.roles["uid"], ev.roles["ent"],
             ev.emails["uid"], ev.emails["email"], ev.addresses["ent"], ev.addresses["addr"],
             ev.links["a"], ev.links["b"], parties["value"], parties["party"]]
+    if g is not None:
+        cols += [g.parties["value"], g.companies["ent"], g.addresses["addr"], g.members["ent"], g.edges["a"], g.edges["b"]]
     codes, vocab = pd.factorize(pd.concat([c.astype("string") for c in cols], ignore_index=True))
     parts = np.split(codes.astype(np.int64), np.cumsum([len(c) for c in cols])[:-1])
-    (uid, phone, pn_uid, touched_c, r_uid, r_ent, e_uid, e_mail, a_ent, a_addr, l_a, l_b, p_val, p_party) = parts
+    (uid, phone, pn_uid, touched_c, r_uid, r_ent, e_uid, e_mail, a_ent, a_addr, l_a, l_b, p_val, p_party) = parts[:14]
     n = len(people)
     assert (uid == np.arange(n)).all(), "person codes must be their rows"
     nk_all, _ = pd.factorize(name_key(pd.concat([people["name"], pn["name"]], ignore_index=True)))
@@ -187,12 +198,31 @@ def _encode(ev: Evidence, touched: pd.Series) -> Coded:
     def frame(**c) -> pd.DataFrame:
         return pd.DataFrame(c).drop_duplicates().reset_index(drop=True)
 
+    roles, addresses, links = frame(uid=r_uid, ent=r_ent), frame(ent=a_ent, addr=a_addr), frame(a=l_a, b=l_b)
+    size = len(vocab)
+    if g is None:
+        party_n = _party_counts(p_val, parties["label"].to_numpy() == "Person", p_party, nk_by_code, size)
+        ent_people = np.bincount(roles["ent"].to_numpy(), minlength=size)
+        addr_ents = np.bincount(addresses["addr"].to_numpy(), minlength=size)
+        groups = group_links(links[_sizes(links["a"].to_numpy()) <= COMPANY_CAP])
+    else:
+        g_val, g_ent, g_addr, g_mem, g_a, g_b = parts[14:]
+        party_n, ent_people, addr_ents = (_per_code(size, k, t["n"]) for k, t in
+                                          ((g_val, g.parties), (g_ent, g.companies), (g_addr, g.addresses)))
+        groups = group_pairs(pd.DataFrame({"ent": g_mem, "comp": g.members["comp"].to_numpy()}),
+                             pd.DataFrame({"a": g_a, "b": g_b}))
     return Coded(
         vocab=pd.Series(vocab), touched=touched_mask, id_rows=rows, id_mat=mat,
         people=pd.DataFrame({"nk": nk_all[:n], "phone": phone, "id_masked": people["id_masked"].astype("string")}),
-        roles=frame(uid=r_uid, ent=r_ent), emails=frame(uid=e_uid, email=e_mail),
-        addresses=frame(ent=a_ent, addr=a_addr), links=frame(a=l_a, b=l_b),
-        parties=_party_counts(p_val, parties["label"].to_numpy() == "Person", p_party, nk_by_code, len(vocab)))
+        roles=roles, emails=frame(uid=e_uid, email=e_mail), addresses=addresses, links=links,
+        parties=party_n, ent_people=ent_people, addr_ents=addr_ents, groups=groups)
+
+
+def _per_code(size: int, codes: np.ndarray, n: pd.Series) -> np.ndarray:
+    """A count per vocabulary code from (code, count) rows; 0 for codes without a row."""
+    out = np.zeros(size, dtype=np.int64)
+    out[codes] = n.to_numpy(dtype=np.int64)
+    return out
 
 
 def _party_counts(value: np.ndarray, is_person: np.ndarray, party: np.ndarray, nk_by_code: np.ndarray,
@@ -215,16 +245,12 @@ def _sizes(codes: np.ndarray) -> np.ndarray:
 
 
 def _capped_roles(c: Coded) -> pd.DataFrame:
-    return c.roles[_sizes(c.roles["ent"].to_numpy()) <= COMPANY_CAP]
+    return c.roles[c.ent_people[c.roles["ent"].to_numpy()] <= COMPANY_CAP]
 
 
 def _capped_addresses(c: Coded) -> pd.DataFrame:
-    a = c.addresses.assign(n=_sizes(c.addresses["addr"].to_numpy()))
+    a = c.addresses.assign(n=c.addr_ents[c.addresses["addr"].to_numpy()])
     return a[(a["n"] <= ADDRESS_CAP).to_numpy()]
-
-
-def _capped_links(c: Coded) -> pd.DataFrame:
-    return c.links[_sizes(c.links["a"].to_numpy()) <= COMPANY_CAP]
 
 
 def group_links(links: pd.DataFrame) -> pd.DataFrame:
@@ -237,23 +263,40 @@ def group_links(links: pd.DataFrame) -> pd.DataFrame:
     >>> group_links(pd.DataFrame({"a": ["x", "y"], "b": ["y", "z"]})).sort_values(["a", "b"]).values.tolist()
     [['x', 'y', True], ['x', 'z', False], ['y', 'x', True], ['y', 'z', True], ['z', 'x', False], ['z', 'y', True]]
     """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
     direct = links[["a", "b"]].dropna().drop_duplicates()
     if direct.empty:
         return pd.DataFrame({"a": direct["a"], "b": direct["b"], "direct": pd.Series(dtype=bool)})
     codes, uniq = pd.factorize(pd.concat([direct["a"], direct["b"]], ignore_index=True))
-    n, k = len(uniq), len(direct)
-    graph = coo_matrix((np.ones(k), (codes[:k], codes[k:])), shape=(n, n))
+    k = len(direct)
+    comp = group_components(codes[:k], codes[k:], len(uniq))
+    keep = np.flatnonzero(comp >= 0)
+    return group_pairs(pd.DataFrame({"ent": uniq.take(keep), "comp": comp[keep]}), direct)
+
+
+def group_components(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    """Per node ``0 .. n-1`` of the links ``a[i] - b[i]``, its connected component, or -1 where that
+    component has more than :data:`GROUP_CAP` nodes (not a corporate group)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    graph = coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n))
     _, comp = connected_components(graph, directed=False)
-    members = pd.DataFrame({"ent": np.arange(n), "comp": comp})
-    members = members[_sizes(comp) <= GROUP_CAP]
-    pairs = members.merge(members, on="comp")
+    return np.where(_sizes(comp) <= GROUP_CAP, comp, -1)
+
+
+def group_pairs(members: pd.DataFrame, direct: pd.DataFrame) -> pd.DataFrame:
+    """``a, b, direct`` of :func:`group_links` from its groups: ``members`` (ent, comp) and the links
+    ``direct`` (a, b; at least those between members; a link stated either way is direct both ways)."""
+    m, k = len(members), len(direct)
+    codes, uniq = pd.factorize(pd.concat([members["ent"], direct["a"], direct["b"]], ignore_index=True))
+    n = len(uniq)
+    ent = pd.DataFrame({"ent": codes[:m], "comp": members["comp"].to_numpy()})
+    pairs = ent.merge(ent, on="comp")
     pairs = pairs[(pairs["ent_x"] != pairs["ent_y"]).to_numpy()]
     a, b = pairs["ent_x"].to_numpy(), pairs["ent_y"].to_numpy()
-    stated = np.concatenate([codes[:k] * n + codes[k:], codes[k:] * n + codes[:k]])
-    return pd.DataFrame({"a": uniq.take(a), "b": uniq.take(b), "direct": np.isin(a * n + b, stated)})
+    da, db = codes[m:m + k].astype(np.int64), codes[m + k:].astype(np.int64)
+    stated = np.concatenate([da * n + db, db * n + da])
+    return pd.DataFrame({"a": uniq.take(a), "b": uniq.take(b), "direct": np.isin(a.astype(np.int64) * n + b, stated)})
 
 
 def _block_keys(c: Coded, too_shared: np.ndarray) -> pd.DataFrame:
@@ -298,7 +341,7 @@ def candidate_pairs(c: Coded) -> pd.DataFrame:
     roles = _capped_roles(c)
     roles = roles.assign(nk=c.nk_of(roles["uid"].to_numpy()))
     roles = roles[(roles["nk"] >= 0).to_numpy()]
-    hop = roles.merge(group_links(_capped_links(c)), left_on="ent", right_on="a", suffixes=("", "_l"))
+    hop = roles.merge(c.groups, left_on="ent", right_on="a", suffixes=("", "_l"))
     hop = hop[c.touched[hop["uid"].to_numpy()]]
     lk = hop.merge(roles, left_on=["b", "nk"], right_on=["ent", "nk"])
     x, y = lk["uid_x"].to_numpy(), lk["uid_y"].to_numpy()
@@ -419,7 +462,7 @@ def _compare_companies(p: _Pairs, c: Coded) -> dict[str, np.ndarray]:
     at = at[(at["ent_x"] != at["ent_y"]).to_numpy()]  # one company's address is not a second clue
     at = at.assign(wt=_band(at["n"].to_numpy(dtype=float), W_ADDRESS))
     addr, w_addr = p.pick(c, at, "addr", "wt")
-    lk = ra.merge(group_links(_capped_links(c)), left_on="ent", right_on="a", suffixes=("", "_l"))[["a", "b", "b_l", "direct"]]
+    lk = ra.merge(c.groups, left_on="ent", right_on="a", suffixes=("", "_l"))[["a", "b", "b_l", "direct"]]
     lk = lk.merge(roles, left_on=["b", "b_l"], right_on=["uid", "ent"])
     linked = p.has(lk[lk["direct"].to_numpy()]) & ~co
     grouped = p.has(lk) & ~linked & ~co

@@ -24,13 +24,29 @@ def _frame(**cols) -> pd.DataFrame:
 
 def name_key(s: pd.Series) -> pd.Series:
     """Person-name matching key: upper-cased, whitespace and middle dots removed (``王 伟`` = ``王伟``)."""
-    arr = pa.array(s.astype("string"), from_pandas=True)
+    return pd.Series(name_key_arrow(pa.array(s.astype("string"), from_pandas=True)), index=s.index, dtype="string")
+
+
+def name_key_arrow(arr: pa.Array) -> pa.Array:
+    """:func:`name_key` of an Arrow string array (null for no name)."""
     arr = pc.replace_substring_regex(pc.utf8_upper(arr), r"[\s·•・.．]+", "")
-    arr = pc.if_else(pc.equal(pc.utf8_length(arr), 0), pa.scalar(None, arr.type), arr)
-    return pd.Series(arr, index=s.index, dtype="string")
+    return pc.if_else(pc.equal(pc.utf8_length(arr), 0), pa.scalar(None, arr.type), arr)
 
 
 # --- evidence tables ------------------------------------------------------------------------
+@dataclass
+class GraphCounts:
+    """Graph-wide counts given with evidence that holds only a part of the graph (one partition of a bulk
+    load, :mod:`etl.identity_parts`); without them the scorer counts in the evidence itself. Each table
+    covers at least the keys the part's people reach; values are strings, ``n`` integers."""
+
+    parties: pd.DataFrame     # value, n: parties of a phone / e-mail (see identity._party_counts)
+    companies: pd.DataFrame   # ent, n: people holding a role in the company
+    addresses: pd.DataFrame   # addr, n: companies at the (non-cluster) address
+    members: pd.DataFrame     # ent, comp: companies in corporate groups of at most GROUP_CAP companies
+    edges: pd.DataFrame       # a, b: the capped shareholding links between those companies
+
+
 @dataclass
 class Evidence:
     """What is known about a set of person records, in plain tables (all string columns)."""
@@ -42,6 +58,7 @@ class Evidence:
     links: pd.DataFrame       # a, b: enterprises linked by shareholding (both directions)
     phone_parties: pd.DataFrame  # kind (phone|email), value, label (Enterprise|Person), party (uid)
     party_names: pd.DataFrame    # uid, name: person parties that are not in ``people``
+    counts: GraphCounts | None = None  # graph-wide counts, when the tables above are a part of the graph
 
     @staticmethod
     def empty() -> "Evidence":
