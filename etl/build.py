@@ -17,8 +17,10 @@ Identity rules (DOMAIN.md, "People are the hard part"):
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import time
 from dataclasses import dataclass, field
+from types import FrameType
 from importlib import resources
 
 import numpy as np
@@ -26,6 +28,7 @@ import pandas as pd
 
 from creditgraph.graph import identifiers as ids
 from creditgraph.graph import normalize as nz
+from creditgraph.etl.directory import DIRECTORY_COLUMNS, lookups, with_places
 from creditgraph.etl.identity import link_identities
 from creditgraph.etl.report import RejectReport
 from creditgraph.etl import roles
@@ -54,14 +57,23 @@ class GraphBatch:
     def count_rows(self, table: str, n: int) -> None:
         self.rows[table] = self.rows.get(table, 0) + int(n)
 
+    # with slots on (etl.partitioned): each frame's place in the build (:func:`build_slot`), per label and
+    # for the relationship frames, in step with ``nodes`` and ``rels``
+    node_slots: dict[str, list[str]] | None = None
+    rel_slots: list[str] | None = None
+
     def add_nodes(self, label: str, df: pd.DataFrame) -> None:
         if len(df):
             self.nodes.setdefault(label, []).append(df)
             self._merged.pop(label, None)
+            if self.node_slots is not None:
+                self.node_slots.setdefault(label, []).append(build_slot())
 
     def add_rels(self, rtype: str, a: str, b: str, df: pd.DataFrame) -> None:
         if len(df):
             self.rels.append((rtype, a, b, df))
+            if self.rel_slots is not None:
+                self.rel_slots.append(build_slot())
 
     def node_frame(self, label: str) -> pd.DataFrame:
         """All frames of a label, later frames winning per uid and per column.
@@ -75,7 +87,10 @@ class GraphBatch:
         frames = self.nodes.get(label, [])
         if not frames:
             return pd.DataFrame()
-        parts = [f.drop_duplicates("uid", keep="last") for f in frames]
+        # per frame the last row of a uid in the order of the source rows (the frame's index), whatever
+        # order a step sorted its rows in: the order enterprise partitions can reproduce (etl.partitioned)
+        parts = [(f if f.index.is_monotonic_increasing else f.sort_index(kind="stable")).drop_duplicates("uid", keep="last")
+                 for f in frames]
         out = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
         dup = out["uid"].duplicated(keep=False).to_numpy()
         if dup.any():  # only uids named by several frames need merging: first non-null per column
@@ -85,11 +100,35 @@ class GraphBatch:
         return out
 
 
+
+def build_slot() -> str:
+    """Where in this module the frame being added was made: the line numbers of the calls from
+    :func:`build` down to the ``add_*`` call, zero-padded so that text order is execution order (the
+    build is straight-line code, and its one loop visits methods in the order they are defined)."""
+    f: FrameType | None = sys._getframe(2)
+    lines = []
+    while f is not None and f.f_code.co_filename == __file__:
+        lines.append(f.f_lineno)
+        f = f.f_back
+    return ".".join(f"{n:05d}" for n in reversed(lines))
+
+
 def regions_reference() -> pd.DataFrame:
     path = resources.files("creditgraph.etl").joinpath("data", "regions.csv")
     with path.open("rb") as fh:
         df = pd.read_csv(fh, dtype=str, encoding="utf-8")
     return df.rename(columns={"code": "uid"})[["uid", "name", "level", "province", "city"]]
+
+
+def region_nodes(seen: set[str]) -> pd.DataFrame:
+    """The Region nodes: the reference regions, and any other code the rows name (``seen``) by its level."""
+    ref = regions_reference()
+    extra = sorted(seen - set(ref["uid"]))
+    if extra:
+        e = pd.Series(extra, dtype="string")
+        ref = pd.concat([ref, pd.DataFrame({"uid": e, "level": np.where(e.str.endswith("0000"), "province", np.where(e.str.endswith("00"), "city", "county")),
+                                            "province": e.str.slice(0, 2), "city": e.str.slice(0, 4)})], ignore_index=True)
+    return ref
 
 
 class Builder:
@@ -118,7 +157,7 @@ class Builder:
         return out
 
     def _directory(self, ents: pd.DataFrame | None) -> pd.DataFrame:
-        cols = ["uid", "subject_id", "name_key", "province", "region"]
+        cols = DIRECTORY_COLUMNS
         parts = [self.graph_dir[cols]] if len(self.graph_dir) else []
         if ents is not None and len(ents):
             parts.append(ents[cols])
@@ -130,22 +169,8 @@ class Builder:
     def resolve_enterprise(self, df: pd.DataFrame, prefix: str, table: str, directory: pd.DataFrame,
                            stub_name_col: str | None) -> pd.DataFrame:
         """Set ``<prefix>_uid``; reject rows whose enterprise cannot be identified."""
-        ref = df[f"{prefix}_ref"].astype("string")
-        known = directory["uid"]
-        uid = ref.where(isin(ref, known) | ref.str.match(r"^[0-9A-Z]{18}$|^REG:").fillna(False))
-        sid_col = f"{prefix}_subject_id"
-        if sid_col in df.columns and directory["subject_id"].notna().any():
-            sid_map = directory.dropna(subset=["subject_id"]).drop_duplicates("subject_id", keep=False)
-            sid_map = pd.Series(sid_map["uid"].to_numpy(), index=sid_map["subject_id"].to_numpy())
-            todo = uid.isna().to_numpy()  # fall-backs only for rows the code did not identify
-            if todo.any():
-                uid[todo] = lookup(df.loc[todo, sid_col], sid_map)
-        name_col = f"{prefix}_name"
-        todo = uid.isna().to_numpy()
-        if name_col in df.columns and todo.any():
-            nk = nz.name_key(df.loc[todo, name_col].astype("string"))
-            uniq = directory.dropna(subset=["name_key"]).drop_duplicates("name_key", keep=False)
-            uid[todo] = lookup(nk, pd.Series(uniq["uid"].to_numpy(), index=uniq["name_key"].to_numpy()))
+        look = lookups(directory)
+        uid = look.resolve(df, prefix)
         df[f"{prefix}_uid"] = uid
         bad = uid.isna().to_numpy()
         if bad.any():
@@ -155,7 +180,7 @@ class Builder:
         if bad.any():
             df = df[~bad]
         if stub_name_col:
-            stub = df[~isin(df[f"{prefix}_uid"], known)]
+            stub = df[~look.uids.has(df[f"{prefix}_uid"])]
             if len(stub):
                 st = pd.DataFrame({"uid": stub[f"{prefix}_uid"], "name": stub[stub_name_col],
                                    "uscc": stub[f"{prefix}_uid"].where(~stub[f"{prefix}_uid"].str.startswith("REG:")),
@@ -173,15 +198,7 @@ class Builder:
         dele = df["change_flag"] == FLAG_DELETE
         if dele.any():
             self.batch.delete_nodes.setdefault("Enterprise", []).extend(df.loc[dele, "uid"].tolist())
-        df = df[~dele.to_numpy()].copy() if dele.any() else df.copy()
-        df["name_key"] = nz.name_key(df["name"].astype("string"))
-        # the source's province and city (etl.transform keeps them; the USCC only fills gaps)
-        for level, width in (("province", 2), ("city", 4)):
-            given = df[level].astype("string") if level in df.columns else pd.Series(pd.NA, index=df.index, dtype="string")
-            derived = df["region"].str.slice(0, width)
-            if level == "city":  # a province-level code (xx0000) names no city
-                derived = derived.where(df["region"].str.slice(2, 4) != "00")
-            df[level] = given.fillna(derived)
+        df = with_places(df[~dele.to_numpy()] if dele.any() else df)
         dissolved = df["dissolved"].where(~df["dissolved_open"])
         ent = pd.DataFrame({
             "uid": df["uid"], "uscc": df["uscc"], "reg_no": df["reg_no"], "subject_id": df["subject_id"],
@@ -213,11 +230,11 @@ class Builder:
         return df
 
     def _contacts(self, df: pd.DataFrame, label: str, uid_col: str = "uid") -> None:
-        ph = df.dropna(subset=["phone"])
+        ph = df[list(dict.fromkeys([uid_col, "phone"]))].dropna(subset=["phone"])  # (not every column)
         if len(ph):
             self.batch.add_nodes("Phone", pd.DataFrame({"uid": ph["phone"], "masked": ids.mask_phone(ph["phone"].astype("string"))}))
             self.batch.add_rels("HAS_PHONE", label, "Phone", pd.DataFrame({"src": ph[uid_col], "dst": ph["phone"]}))
-        em = df.dropna(subset=["email"])
+        em = df[list(dict.fromkeys([uid_col, "email"]))].dropna(subset=["email"])
         if len(em):
             self.batch.add_nodes("Email", pd.DataFrame({"uid": em["email"], "masked": ids.mask_email(em["email"].astype("string"))}))
             self.batch.add_rels("HAS_EMAIL", label, "Email", pd.DataFrame({"src": em[uid_col], "dst": em["email"]}))
@@ -301,17 +318,15 @@ class Builder:
             return
         df = df.copy()
         is_ent = df["holder_is_enterprise"].to_numpy()
-        target_prov = lookup(df["enterprise_uid"], pd.Series(directory["province"].to_numpy(), index=directory["uid"].to_numpy()))
+        look = lookups(directory)
+        target_prov = look.province.get(df["enterprise_uid"])
         target_prov = target_prov.fillna(df["enterprise_uid"].str.slice(2, 4))
         holder = pd.Series(pd.NA, index=df.index, dtype="string")
         holder[is_ent] = df["holder_uscc"][is_ent].fillna("REG:" + df["holder_regno"][is_ent])
         # by normalised name within the target's province, unique matches only
         hk = pd.Series(pd.NA, index=df.index, dtype="string")
         hk[is_ent] = nz.name_key(df.loc[is_ent, "holder_name"].astype("string"))  # only enterprise holders match by name
-        d = directory.dropna(subset=["name_key", "province"])
-        d = d.drop_duplicates(["name_key", "province"], keep=False)
-        by_key = pd.Series(d["uid"].to_numpy(), index=(d["province"] + "|" + d["name_key"]).to_numpy())
-        by_name = lookup(target_prov + "|" + hk, by_key)
+        by_name = look.by_province_name.get(target_prov + "|" + hk)
         holder[is_ent] = holder[is_ent].fillna(by_name[is_ent])
         unresolved = is_ent & holder.isna().to_numpy()
         holder[unresolved] = "UNR:" + target_prov[unresolved].fillna("00") + ":" + hk[unresolved]
@@ -321,15 +336,14 @@ class Builder:
         df = self._end_roles(df, "HOLDS_SHARES", "holder_uid",
                              lambda d: pd.Series(np.where(d["holder_is_enterprise"], "Enterprise", "Person"), index=d.index))
         # one edge per (holder, enterprise): the latest report year, then the latest update
-        df = df.sort_values(["report_year", "updated_at", "_row"], na_position="first", kind="stable")
-        df = df.drop_duplicates(["holder_uid", "enterprise_uid"], keep="last")
+        df = _latest_per_pair(df)
         total = df["subscribed"].where(df["until"].isna()).groupby(df["enterprise_uid"]).transform("sum")  # current holders
         derived = df["ratio"].isna().to_numpy()
         df["ratio"] = df["ratio"].fillna(df["subscribed"] / total.where(total > 0))
         if changes is not None and len(changes):
             before = df["ratio"]
             ch = changes[changes["change_flag"] != FLAG_DELETE]
-            df = roles.equity_history(df, ch)
+            df = _equity_history(df, ch)
             derived = derived & (df["ratio"] == before).fillna(True).to_numpy()
         self.batch.derived_ratios = pd.DataFrame({"src": df["holder_uid"][derived], "dst": df["enterprise_uid"][derived]}, dtype="string")
         ent_holders = df[df["holder_is_enterprise"].to_numpy()]
@@ -337,8 +351,7 @@ class Builder:
         self.batch.add_nodes("Enterprise", pd.DataFrame({
             "uid": unr["holder_uid"], "name": unr["holder_name"], "name_key": nz.name_key(unr["holder_name"].astype("string")),
             "province": unr["holder_uid"].str.slice(4, 6), "resolved": False, "source": f"{self.source}:shareholders"}))
-        known = directory["uid"]
-        stub = ent_holders[~ent_holders["holder_uid"].str.startswith("UNR:") & ~isin(ent_holders["holder_uid"], known)]
+        stub = ent_holders[~ent_holders["holder_uid"].str.startswith("UNR:") & ~look.uids.has(ent_holders["holder_uid"])]
         if len(stub):
             reg = ids.region_from_uscc(stub["holder_uid"].astype("string"))
             self.batch.add_nodes("Enterprise", pd.DataFrame({
@@ -387,8 +400,7 @@ class Builder:
         ppl["subject_uid"] = uid.where(uid.str.startswith("ID:"), "NM:" + ppl["uid"] + ":" + ppl["person_name"])
         self.batch.add_nodes("Person", self.persons(ppl, ppl["subject_uid"], "person_name"))
         out = pd.concat([ents, ppl.assign(subject_label="Person")], ignore_index=True)
-        region_of = pd.Series(directory["region"].to_numpy(), index=directory["uid"].to_numpy())
-        out["region"] = out["region"].astype("string").fillna(lookup(out["subject_uid"], region_of)).fillna(out["pid_region"])
+        out["region"] = out["region"].astype("string").fillna(lookups(directory).region.get(out["subject_uid"])).fillna(out["pid_region"])
         return out
 
     def subject_edges(self, rtype: str, label: str, df: pd.DataFrame, uid_col: str = "uid", **props) -> None:
@@ -445,17 +457,53 @@ class Builder:
         self.subject_edges("HONORED", "RedListEntry", rl)
 
     def regions(self) -> None:
-        ref = regions_reference()
-        seen = set()
+        seen: set[str] = set()
         for _rtype, _, b, df in self.batch.rels:
             if b == "Region":
                 seen.update(df["dst"].dropna().unique().tolist())
-        extra = sorted(seen - set(ref["uid"]))
-        if extra:
-            e = pd.Series(extra, dtype="string")
-            ref = pd.concat([ref, pd.DataFrame({"uid": e, "level": np.where(e.str.endswith("0000"), "province", np.where(e.str.endswith("00"), "city", "county")),
-                                                "province": e.str.slice(0, 2), "city": e.str.slice(0, 4)})], ignore_index=True)
-        self.batch.add_nodes("Region", ref)
+        self.batch.add_nodes("Region", region_nodes(seen))
+
+
+def _latest_per_pair(df: pd.DataFrame) -> pd.DataFrame:
+    """One shareholder row per (holder, enterprise): the latest report year, then the latest update, then the
+    later row. Sorted and deduplicated on those columns alone, the wide frame taken once."""
+    cols = ["report_year", "updated_at", "_row", "holder_uid", "enterprise_uid"]
+    order = df[cols].sort_values(cols[:3], na_position="first", kind="stable")
+    order = order.drop_duplicates(cols[3:], keep="last")
+    if not df.index.is_unique:  # positions are not labels: the wide sort
+        return df.sort_values(cols[:3], na_position="first", kind="stable").drop_duplicates(cols[3:], keep="last")
+    out = df.take(df.index.get_indexer(order.index)).copy(deep=False)
+    out.index = order.index
+    return out
+
+
+# the shareholder columns roles.equity_history reads or writes
+_EQUITY_COLS = ("enterprise_uid", "holder_name", "ratio", "until", "ended_by", "since", "changes")
+
+
+def _equity_history(df: pd.DataFrame, ch: pd.DataFrame) -> pd.DataFrame:
+    """:func:`etl.roles.equity_history` on the columns it works on and only the rows an equity change names
+    (by enterprise and holder name, as it matches them): the other rows come back as they were, with no
+    ``changes`` (not a copy of the wide frame, nor a lookup per row that no change names)."""
+    part = df[[c for c in _EQUITY_COLS if c in df.columns]]
+    named = ch.dropna(subset=["enterprise_ref", "ratio_after"])
+    key = (named["enterprise_ref"].astype("string") + "|" + named["holder_name"].astype("string"))
+    sel = isin(part["enterprise_uid"].astype("string") + "|" + part["holder_name"].astype("string"), key)
+    if not sel.any():  # (equity_history returns such rows as they are)
+        return df
+    if not df.index.is_unique:  # rows cannot be put back by label
+        out = roles.equity_history(part, ch)
+        df = df.copy(deep=False)
+        for c in out.columns:
+            df[c] = out[c]
+        return df
+    done = roles.equity_history(part[sel], ch)
+    rest = part[~sel]
+    df = df.copy(deep=False)
+    for c in done.columns:
+        col = pd.concat([done[c], rest[c]]) if c in rest.columns else done[c]
+        df[c] = col.reindex(df.index)
+    return df
 
 
 def breach_events(cm: pd.DataFrame) -> pd.DataFrame:
@@ -473,14 +521,20 @@ def breach_events(cm: pd.DataFrame) -> pd.DataFrame:
 
 def build(tables: dict[str, pd.DataFrame], report: RejectReport, id_key: bytes, source: str,
           directory: pd.DataFrame | None = None, stored_reps: pd.DataFrame | None = None,
-          store=None) -> GraphBatch:
+          store=None, *, extract_directory: pd.DataFrame | None = None) -> GraphBatch:
     """Clean tables -> a GraphBatch ready for the store.
 
     ``directory``: enterprises already in the graph; ``stored_reps``: their
     legal representatives (see :meth:`Builder.legal_reps_from_subjects`);
     ``store``: the graph the batch goes into, for graph-wide identity links (``etl.identity``).
+    ``extract_directory``: for one enterprise partition of a bulk load (:mod:`etl.partitioned`), the
+    directory of every enterprise of the extract (:func:`directory_rows`): references resolve against it,
+    the frames record their slots, and the graph-wide steps (regions, identity links) are the caller's.
     """
     b = Builder(report, id_key, source, directory)
+    partition = extract_directory is not None
+    if partition:
+        b.batch.node_slots, b.batch.rel_slots = {}, []
     ents = tables.get("enterprises")
     if ents is not None:
         ents = b.enterprises(ents, tables.get("cluster_addresses"))
@@ -488,7 +542,7 @@ def build(tables: dict[str, pd.DataFrame], report: RejectReport, id_key: bytes, 
         c = tables["cluster_addresses"]
         b.batch.add_nodes("Address", pd.DataFrame({"uid": "ADDR:" + nz.name_key(c["address"].astype("string")),
                                                    "text": c["address"], "region": c["region"], "cluster": True}))
-    directory_all = b._directory(ents)
+    directory_all = extract_directory if extract_directory is not None else b._directory(ents)
     covered = pd.Series([], dtype="string")
     if "legal_reps" in tables:
         covered = b.legal_reps(tables["legal_reps"], directory_all)
@@ -502,6 +556,8 @@ def build(tables: dict[str, pd.DataFrame], report: RejectReport, id_key: bytes, 
     for amending in ("equity_changes", "cluster_addresses"):  # they amend other tables' records
         if amending in tables:
             b.batch.count_rows(amending, len(tables[amending]))
+    if partition:
+        return b.batch
     b.regions()
     t = time.perf_counter()
     link_identities(b.batch, store)

@@ -40,6 +40,7 @@ class ChunkedRead:
     clean: dict[str, pd.DataFrame]
     timings: dict[str, float] = field(default_factory=dict)
     chunks: int = 0
+    staging: Staging | None = None  # kept (``keep=True``): the clean tables on disk, ``clean`` empty
 
 
 class _Run:
@@ -79,9 +80,10 @@ def _compact(report: RejectReport, mark: int) -> None:
 
 
 def read_clean_chunked(path: Path, profile: Profile, report: RejectReport, flags, chunk_rows: int,
-                       folder: Path) -> ChunkedRead:
+                       folder: Path, keep: bool = False) -> ChunkedRead:
     """Read, clean and stage the extract at ``path`` in chunks of ``chunk_rows`` records (staging under
-    ``folder``, removed before returning): what ``read_extract`` then ``clean_tables`` give."""
+    ``folder``): what ``read_extract`` then ``clean_tables`` give. The staging is removed before returning,
+    unless ``keep``: then the clean tables stay on disk (``ChunkedRead.staging``; the caller closes it)."""
     if chunk_rows < 1:
         raise ValueError(f"chunk_rows must be at least 1, not {chunk_rows}")
     stage = Staging(folder)
@@ -89,14 +91,17 @@ def read_clean_chunked(path: Path, profile: Profile, report: RejectReport, flags
         run = _Run(report, flags, chunk_rows, stage)
         out = _read(Path(path), profile, report, run)
         t = time.perf_counter()
-        clean = stage.finish(report)
+        clean = stage.finish(report, read_back=not keep)
         run.clean_s += time.perf_counter() - t
-    finally:
+    except BaseException:
+        stage.close()
+        raise
+    if not keep:
         stage.close()
     for table, parts in run.keys.items():
         keys = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
         out.tables[table] = keys.astype({"_file": "category"})
-    return ChunkedRead(out, clean, {"read": run.read_s, "validate": run.clean_s}, run.chunks)
+    return ChunkedRead(out, clean, {"read": run.read_s, "validate": run.clean_s}, run.chunks, stage if keep else None)
 
 
 def _read(path: Path, profile: Profile, report: RejectReport, run: _Run) -> Extract:

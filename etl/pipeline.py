@@ -26,6 +26,7 @@ from creditgraph.etl.graphdiff import NODE_ORDER, ChangeSet, apply_changes, diff
 from creditgraph.etl.profiles import load_profile
 from creditgraph.etl.read import read_extract
 from creditgraph.etl.report import RejectReport
+from creditgraph.etl.staging import Staging
 from creditgraph.etl.transform import FLAG_DELETE, clean_tables
 from creditgraph.graph.config import Settings, load_settings
 from creditgraph.graph.store import GraphStore, UpsertResult
@@ -177,16 +178,20 @@ class _Loader:
     what differs from the stored graph (a change set), so an identical extract writes nothing."""
 
     def __init__(self, clean: dict[str, pd.DataFrame], report: RejectReport, settings: Settings, profile: str,
-                 say: Progress, timings: dict[str, float]):
+                 say: Progress, timings: dict[str, float], stage: Staging | None = None):
         self.clean, self.report, self.settings, self.profile = clean, report, settings, profile
+        self.stage = stage  # a chunked load's clean tables on disk: read whole only to diff against a graph
         self.say, self.timings = say, timings
         self.rows: dict[str, int] = {}
         self.identity_seconds = 0.0
         self.touched: dict | None = None  # keys of the edges written (etl.pipeline.touched_keys)
+        self.partitions = 0  # enterprise partitions of a chunked bulk load (etl.partitioned)
 
     def _resolve(self, store: GraphStore, against_graph: bool) -> GraphBatch:
         t = time.perf_counter()
         self.say("resolve", "resolving identities")
+        if self.stage is not None and not self.clean:
+            self.clean = {t: self.stage.read(t) for t in self.stage.tables()}
         directory = graph_directory(store) if against_graph else None
         reps = subject_reps(store, self.clean) if against_graph else None
         batch = build(self.clean, self.report, self.settings.id_key_bytes, self.profile, directory, reps,
@@ -211,6 +216,8 @@ class _Loader:
 
     def write(self, store: GraphStore, cs: ChangeSet | None, run_id: str) -> tuple[dict, dict, dict[str, int]]:
         """Write into ``store``; returns (per element counts, deletions, counts after)."""
+        if cs is None and self.stage is not None:
+            return self._write_partitioned(store, run_id)
         batch = self._resolve(store, against_graph=False) if cs is None else None
         t = time.perf_counter()  # after resolving: the load stage is the writes alone
         if batch is not None:
@@ -227,6 +234,23 @@ class _Loader:
         return written, deleted, counts
 
 
+    def _write_partitioned(self, store: GraphStore, run_id: str) -> tuple[dict, dict, dict[str, int]]:
+        """A chunked load into an empty graph: resolved and written in enterprise partitions (etl.partitioned)."""
+        from creditgraph.etl.partitioned import bulk_load
+
+        assert self.stage is not None and self.settings.chunk_rows
+        t = time.perf_counter()
+        bw = bulk_load(self.stage, store, self.report, self.settings, self.profile, self.settings.chunk_rows,
+                       self.say, VERIFY_SAMPLE)
+        self.rows, self.touched, self.identity_seconds = bw.rows, bw.touched, bw.identity_seconds
+        self.partitions = bw.parts
+        store.set_meta("last_run", run_id)
+        counts = store.counts()
+        self.timings["resolve"] = bw.resolve_seconds
+        self.timings["load"] = time.perf_counter() - t - bw.resolve_seconds
+        return bw.written, bw.deleted, counts
+
+
 def _change_counts(cs: ChangeSet) -> tuple[dict, dict]:
     graph = {k: {x: v[x] for x in ("inserted", "updated", "closed", "unchanged", "skipped")} for k, v in cs.counts.items()}
     return graph, {k: v["deleted"] for k, v in cs.counts.items() if v["deleted"]}
@@ -235,6 +259,7 @@ def _change_counts(cs: ChangeSet) -> tuple[dict, dict]:
 VERIFY_ENV = "CREDITGRAPH_VERIFY_WRITES"  # sample (default) | full | off
 
 
+BULK_BUFFER_POOL_MB = int(os.environ.get("CREDITGRAPH_BULK_BUFFER_MB", "2048"))  # the writer's pool in a partitioned load
 VERIFY_SAMPLE = 2000  # keys per relationship table and end the publish-time check reads
 
 
@@ -310,7 +335,11 @@ def _load_embedded(loader: _Loader, run_id: str) -> _Written:
         name, tmp = snapshots.prepare(root, copy_current=cs is not None)
         store = None
         try:
-            store = EmbeddedStore(root, snapshot=tmp, checkpoint_mb=WRITER_CHECKPOINT_MB if cs is not None else None)
+            # a partitioned bulk load writes the graph in batches: the engine's buffer pool is capped so that its
+            # memory does not grow with the graph (LadybugDB's default is most of the machine's memory)
+            pool = BULK_BUFFER_POOL_MB if cs is None and loader.stage is not None else None
+            store = EmbeddedStore(root, snapshot=tmp, checkpoint_mb=WRITER_CHECKPOINT_MB if cs is not None else None,
+                                  buffer_pool_mb=pool)
             graph, deleted, counts = loader.write(store, cs, run_id)
             store.close()
             store = None
@@ -394,14 +423,14 @@ def run_load(source: str | Path, profile: str = "canonical", settings: Settings 
 
     t = time.perf_counter()
     prof = load_profile(profile)
-    clean = None
+    clean = stage = None
     if settings.chunk_rows:  # read and clean in chunks through a Parquet staging (etl.chunked, docs/scale.md)
         from creditgraph.etl.chunked import read_clean_chunked
 
         say("read", f"reading {source} with profile {prof.name} in chunks of {settings.chunk_rows:,} records")
         staged = read_clean_chunked(Path(source), prof, report, prof.flags, settings.chunk_rows,
-                                    runs_dir(settings) / f"{run_id}.staging")
-        extract, clean = staged.extract, staged.clean
+                                    runs_dir(settings) / f"{run_id}.staging", keep=True)
+        extract, clean, stage = staged.extract, staged.clean, staged.staging
         timings.update(staged.timings)  # read and validate: the time each took, chunk by chunk
     else:
         say("read", f"reading {source} with profile {prof.name}")
@@ -420,9 +449,13 @@ def run_load(source: str | Path, profile: str = "canonical", settings: Settings 
         clean = clean_tables(extract.tables, report, prof.flags, consume=True)  # table_rows reads _file and _row only
         timings["validate"] = time.perf_counter() - t
 
-    loader = _Loader(clean, report, settings, prof.name, say, timings)
+    loader = _Loader(clean or {}, report, settings, prof.name, say, timings, stage)
     del clean  # the loader holds it until it has resolved
-    w = (_load_embedded if settings.store == "embedded" else _load_neo4j)(loader, run_id)
+    try:
+        w = (_load_embedded if settings.store == "embedded" else _load_neo4j)(loader, run_id)
+    finally:
+        if stage is not None:
+            stage.close()
     timings["total"] = sum(timings.values())
     if loader.identity_seconds:
         timings["identity (in resolve)"] = loader.identity_seconds
@@ -445,6 +478,8 @@ def run_load(source: str | Path, profile: str = "canonical", settings: Settings 
     }
     if w.counts is not None:
         manifest["counts"] = w.counts
+    if loader.partitions:
+        manifest["partitions"] = loader.partitions
     (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     out.run_dir, out.manifest = str(folder), str(folder / "manifest.json")
     return out

@@ -68,6 +68,8 @@ class Staging:
         self.given: dict[str, list[tuple[set[str], pd.Series | None]]] = {}
         self.seq: dict[str, int] = {}
         self.rows = 0
+        # per table after finish(): the rows to re-key and the superseded rows (frame() applies them)
+        self.fixes: dict[str, tuple[pd.DataFrame | None, pd.DataFrame | None]] = {}
 
     def path(self, table: str) -> Path:
         return self.folder / f"{table}.parquet"
@@ -119,18 +121,21 @@ class Staging:
 
     # ------------------------------------------------------------------ the cross-row steps
 
-    def finish(self, report: RejectReport) -> dict[str, pd.DataFrame]:
+    def finish(self, report: RejectReport, read_back: bool = True) -> dict[str, pd.DataFrame]:
         """The clean tables: shared legacy keys re-keyed and superseded rows dropped (DuckDB over the
-        staging files; both reported as ``Cleaner`` reports them), indexed as the whole-table path."""
+        staging files; both reported as ``Cleaner`` reports them), indexed as the whole-table path.
+        ``read_back=False``: the steps are done and kept, the tables stay on disk (:meth:`frame`,
+        :meth:`batches`, :meth:`read`) and an empty dict is returned."""
         for w in self.writers.values():
             w.close()
         self.writers = {}
         out = {}
         con = None
         try:
-            for table in [t for t in TABLES if t in self.templates]:  # clean_tables' order
+            for table in self.tables():
                 if table not in self.schemas:  # no row: the clean empty frame
-                    out[table] = self.templates[table]
+                    if read_back:
+                        out[table] = self.templates[table]
                     continue
                 rekey = losers = None
                 if table in DEDUPED:
@@ -145,17 +150,43 @@ class Staging:
                     losers = _superseded(con, src, rekey)
                     if len(losers):
                         report.add(losers, None, "uid", SUPERSEDED, value_col="uid", table=table, severity="superseded")
-                out[table] = self._read_back(table, rekey, losers)
+                self.fixes[table] = (rekey, losers)
+                if read_back:
+                    out[table] = self.frame(table, pq.read_table(self.path(table)))
         finally:
             if con is not None:
                 con.close()
         return out
 
-    def _read_back(self, table: str, rekey: pd.DataFrame | None, losers: pd.DataFrame | None) -> pd.DataFrame:
-        tbl = pq.read_table(self.path(table))
+    def tables(self) -> list[str]:
+        """The staged tables, in ``clean_tables``' order."""
+        return [t for t in TABLES if t in self.templates]
+
+    def batches(self, table: str, rows: int = 250_000, path: Path | None = None):
+        """The table's staged rows (or those of ``path``, a file of them) as Arrow record batches of up to
+        ``rows`` rows, in order, superseded rows included (:meth:`frame` drops them)."""
+        if table not in self.schemas:
+            return
+        yield from pq.ParquetFile(path or self.path(table)).iter_batches(batch_size=rows)
+
+    def read(self, table: str, path: Path | None = None) -> pd.DataFrame:
+        """The clean rows of ``table`` (of the file ``path``, a part of them, if given) after :meth:`finish`."""
+        if table not in self.schemas:
+            return self.templates[table]
+        return self.frame(table, pq.read_table(path or self.path(table)))
+
+    def frame(self, table: str, tbl: pa.Table | pa.RecordBatch, columns: list[str] | None = None) -> pd.DataFrame:
+        """Staged rows as the clean table holds them (after :meth:`finish`): superseded rows dropped,
+        shared legacy keys re-keyed, the index, dtypes and column order of the whole-table path
+        (``columns``: only those, for a pass that needs a few)."""
+        rekey, losers = self.fixes.get(table, (None, None))
+        if columns is not None:
+            keep = dict.fromkeys([*columns, *(c for c in _EXTRA if c != "_nk"), "uid"] if rekey is not None else
+                                 [*columns, *(c for c in _EXTRA if c != "_nk")])
+            tbl = tbl.select([c for c in keep if c in tbl.schema.names])
         if losers is not None and len(losers):
             tbl = tbl.filter(pc.invert(pc.is_in(tbl["_seq"], pa.array(losers["_seq"].to_numpy()))))
-        df = tbl.to_pandas(self_destruct=True)
+        df = tbl.to_pandas(self_destruct=True) if isinstance(tbl, pa.Table) else tbl.to_pandas()
         del tbl
         if rekey is not None and len(rekey):
             new = df["_seq"].map(pd.Series(rekey["new_uid"].to_numpy(), index=rekey["_seq"].to_numpy()))
@@ -165,9 +196,9 @@ class Staging:
         df.index = pd.Index(index.to_numpy(dtype=np.int64))
         df = df.drop(columns=[c for c in _EXTRA if c in df.columns])
         dtypes = self.final_dtypes(table)
-        differ = {c: t for c, t in dtypes.items() if df[c].dtype != t}
+        differ = {c: t for c, t in dtypes.items() if c in df.columns and df[c].dtype != t}
         df = df.astype(differ) if differ else df
-        order = self.column_order(table)
+        order = self.column_order(table) if columns is None else [c for c in columns if c in df.columns]
         return df if list(df.columns) == order else df[order]
 
     def final_dtypes(self, table: str) -> dict:

@@ -33,38 +33,13 @@ import pyarrow as pa
 
 from creditgraph.graph import snapshots
 from creditgraph.graph.model import KEY, MODEL, GraphModel, coerce_frame
-from creditgraph.graph.store import GraphStore, MissingEndpoints, Rows, UpsertResult, isin, pair_key
+from creditgraph.graph.embedded_files import NODE_COPY_THREADS, FileCopy, _arrow
+from creditgraph.graph.store import MissingEndpoints, Rows, UpsertResult, isin, pair_key
 
 UPDATE_BATCH = 20_000  # LOAD FROM … MATCH batches (bigger ones exhaust the buffer pool)
 LOOKUP_MAX = 100_000  # up to this many keys are looked up by key; more: scan all keys of the label
-# Node COPY runs single-threaded: with two or more worker threads LadybugDB 0.22's primary-key index
-# builder (IndexBuilderGlobalQueues::maybeConsumeIndex) deadlocked here in both of two 100K-row loads and in a 1M load.
-NODE_COPY_THREADS = int(os.environ.get("CREDITGRAPH_NODE_COPY_THREADS", "1"))
 CREATE_MAX = 10_000  # up to this many new rows go in by LOAD FROM … CREATE (~10 ms); more: COPY (~0.2 s fixed cost)
 META = "GraphMeta"
-
-_ARROW = {
-    "STRING": pa.string(),
-    "INT64": pa.int64(),
-    "DOUBLE": pa.float64(),
-    "BOOL": pa.bool_(),
-    "DATE": pa.date32(),
-    "TIMESTAMP": pa.timestamp("us"),
-}
-
-
-def _arrow(df: pd.DataFrame, types: dict[str, str]) -> pa.Table:
-    """An Arrow table with the model's types (LadybugDB's pandas scan rejects nullable dtypes)."""
-    cols = {}
-    for name in df.columns:
-        s = df[name]
-        t = types.get(name, "STRING")
-        if t == "DATE":
-            cols[name] = pa.array(s.dt.date.astype(object).where(s.notna(), None), type=pa.date32())
-        else:
-            cols[name] = pa.array(s, type=_ARROW[t], from_pandas=True)
-    return pa.table(cols)
-
 
 def edge_by_ends(rel_type: str, src_label: str, dst_label: str) -> str:
     """``LOAD FROM $batch`` and a match of the ``r`` edge from ``src`` to ``dst`` of each batch row.
@@ -117,7 +92,7 @@ class CopyGuardError(RuntimeError):
     """A COPY would have met an existing or repeated key (which crashes LadybugDB)."""
 
 
-class EmbeddedStore(GraphStore):
+class EmbeddedStore(FileCopy):
     dialect = "ladybug"
 
     def __init__(self, root: str | Path, read_only: bool = False, model: GraphModel = MODEL,
@@ -342,6 +317,16 @@ class EmbeddedStore(GraphStore):
                 self._execute(f"LOAD FROM $batch MATCH (n:{label} {{{KEY}: {KEY}}}) SET {sets}", {"batch": batch})
         return UpsertResult(inserted=len(new), updated=len(old))
 
+    def insert_nodes(self, label: str, df: pd.DataFrame) -> int:
+        """COPY nodes known to be new, still guarded: a batch that repeats a key or meets a stored one is
+        refused (a COPY meeting either kills the process)."""
+        self._writable()
+        df = self.prepare_nodes(label, df)
+        if df.empty:
+            return 0
+        self._guarded_copy_nodes(label, df, self.existing_keys(label, df[KEY]))
+        return len(df)
+
     def upsert_relationships(self, rel_type: str, src_label: str, dst_label: str, df: pd.DataFrame,
                              on_missing: str = "raise") -> UpsertResult:
         self._writable()
@@ -375,11 +360,18 @@ class EmbeddedStore(GraphStore):
             self._replace_edges(rel_type, src_label, dst_label, old)
         return UpsertResult(inserted=len(new), updated=len(old), skipped=skipped)
 
-    def insert_relationships(self, rel_type: str, src_label: str, dst_label: str, df: pd.DataFrame) -> int:
+    def insert_relationships(self, rel_type: str, src_label: str, dst_label: str, df: pd.DataFrame,
+                             bulk: bool = False) -> int:
+        """Insert new edges: by ``LOAD FROM … CREATE`` up to 100K rows or without properties, else by COPY;
+        ``bulk``: by COPY whatever the batch (a relationship table without properties would otherwise be
+        written 10K rows at a time)."""
         self._writable()
         df = self.prepare_relationships(rel_type, src_label, dst_label, df)
+        if df.empty:
+            return 0
         types = {p: v.type for p, v in self.model.rel(rel_type).properties.items()}
-        self._copy_rels(rel_type, src_label, dst_label, df, [c for c in df.columns if c not in ("src", "dst")], types)
+        self._copy_rels(rel_type, src_label, dst_label, df, [c for c in df.columns if c not in ("src", "dst")], types,
+                        create=not bulk)
         return len(df)
 
     def update_relationships(self, rel_type: str, src_label: str, dst_label: str, df: pd.DataFrame) -> int:

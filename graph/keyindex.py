@@ -72,3 +72,33 @@ class KeyIndex:
             for j in np.flatnonzero(np.isin(hv, self._collide_h) & ~ok):
                 pos[j] = self._collide.get(vals[int(j)].as_py(), -1)
         return pos
+
+
+class KeyMap:
+    """A lookup from unique string keys to string values over a :class:`KeyIndex`, built once and asked
+    many times (``graph.store.lookup`` builds its hash table on every call).
+
+    >>> KeyMap(pd.Series(["a", "b"]), pd.Series(["A", "B"])).get(pd.Series(["b", "x", None])).tolist()
+    ['B', <NA>, <NA>]
+    """
+
+    def __init__(self, keys: pd.Series, values: pd.Series):
+        self.index = KeyIndex(keys)
+        self.values = pa.array(values.astype("string"), type=pa.large_string(), from_pandas=True)
+
+    def get(self, values: pd.Series) -> pd.Series:
+        pos = self.index.find(values)
+        hit = pos >= 0
+        out = self.values.take(pa.array(np.where(hit, pos, 0), mask=~hit))
+        return pd.Series(out.cast(pa.string()), index=values.index, dtype="string")
+
+    def has(self, values: pd.Series) -> np.ndarray:
+        return self.index.find(values) >= 0
+
+
+def unique_map(keys: pd.Series, values: pd.Series) -> KeyMap:
+    """A :class:`KeyMap` of the keys that occur once (missing and repeated keys map to nothing)."""
+    ok = keys.notna().to_numpy()
+    k, v = keys[ok], values[ok]
+    once = ~k.duplicated(keep=False).to_numpy()
+    return KeyMap(k[once], v[once])

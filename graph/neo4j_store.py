@@ -452,7 +452,8 @@ class Neo4jStore(GraphStore):
         log.debug("upsert %s %s->%s: %s", rel_type, src_label, dst_label, result)
         return result
 
-    def insert_relationships(self, rel_type: str, src_label: str, dst_label: str, df: pd.DataFrame) -> int:
+    def insert_relationships(self, rel_type: str, src_label: str, dst_label: str, df: pd.DataFrame,
+                             bulk: bool = False) -> int:
         """CREATE edges known to be new (a diff's inserts): no MERGE, no existence read."""
         df = self.prepare_relationships(rel_type, src_label, dst_label, df)
         if df.empty:

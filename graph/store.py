@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterable
 
 import pandas as pd
@@ -21,6 +22,7 @@ import pandas as pd
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from creditgraph.graph import cypher
 from creditgraph.graph.model import KEY, MODEL, GraphModel, coerce_frame
@@ -167,8 +169,25 @@ class GraphStore(ABC):
 
     # Writes whose rows the caller has already checked against the graph (a refresh's diff):
     # stores may skip their own existence checks. The defaults are the checked upserts.
-    def insert_relationships(self, rel_type: str, src_label: str, dst_label: str, df: pd.DataFrame) -> int:
-        """Insert relationships known to be new, between nodes known to exist."""
+    def copy_nodes_file(self, label: str, path: Path, rows: int = 500_000) -> int:
+        """Write the nodes of a Parquet file (model properties, one row per uid, none stored: a partitioned
+        bulk load's merged nodes), ``rows`` at a time; returns how many."""
+        return sum(self.insert_nodes(label, b.to_pandas()) for b in pq.ParquetFile(path).iter_batches(batch_size=rows))
+
+    def copy_rels_file(self, rel_type: str, src_label: str, dst_label: str, path: Path, rows: int = 500_000) -> int:
+        """Write the edges of a Parquet file (``src``, ``dst``, model properties; new, between stored nodes)."""
+        return sum(self.insert_relationships(rel_type, src_label, dst_label, b.to_pandas(), bulk=True)
+                   for b in pq.ParquetFile(path).iter_batches(batch_size=rows))
+
+    def insert_nodes(self, label: str, df: pd.DataFrame) -> int:
+        """Insert nodes known to be new (a partitioned bulk load's merged nodes: one row per uid, none
+        stored); returns how many."""
+        return self.upsert_nodes(label, df).inserted
+
+    def insert_relationships(self, rel_type: str, src_label: str, dst_label: str, df: pd.DataFrame,
+                             bulk: bool = False) -> int:
+        """Insert relationships known to be new, between nodes known to exist (``bulk``: a large batch of a
+        bulk load, which a store may write by its bulk path whatever the batch's shape)."""
         return self.upsert_relationships(rel_type, src_label, dst_label, df, on_missing="skip").inserted
 
     def update_relationships(self, rel_type: str, src_label: str, dst_label: str, df: pd.DataFrame) -> int:
