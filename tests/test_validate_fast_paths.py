@@ -67,13 +67,17 @@ def test_seconds_of_day_fixed_width_and_regex_forms():
     assert _seconds_of_day(text).tolist() == [45007, 3723, 3723, 28800 + 300, 0, 45000, 45000, 45000]
 
 
+def _record_ends(a: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """One past each record's end: newlines outside quotes, and the end of the buffer."""
+    nl = np.flatnonzero(a == 10)
+    ends = (nl[(np.searchsorted(q, nl) % 2) == 0] if len(q) else nl) + 1
+    return ends if len(ends) and ends[-1] == len(a) else np.append(ends, len(a))
+
+
 def _plain_fields(b: bytes, d: int) -> list[int]:
     a = np.frombuffer(b, dtype=np.uint8)
     q = np.flatnonzero(a == 34)
-    nl = np.flatnonzero(a == 10)
-    ends = (nl[(np.searchsorted(q, nl) % 2) == 0] if len(q) else nl) + 1
-    if len(ends) == 0 or ends[-1] != len(a):
-        ends = np.append(ends, len(a))
+    ends = _record_ends(a, q)
     dpos = np.flatnonzero(a == d)
     dpos = dpos[(np.searchsorted(q, dpos) % 2) == 0] if len(q) else dpos
     return (np.bincount(np.searchsorted(ends, dpos, side="right"), minlength=len(ends)) + 1).tolist()
@@ -83,10 +87,7 @@ def test_fields_per_record_outside_quotes():
     for b in (b'a,b,c\n1,"x,y",3\n"multi\nline,",2,3\n4,5', b'a,b\n"open,quote\n1,2\n', b"a\n\n1,2,3\n", b'"a,b"'):
         a = np.frombuffer(b, dtype=np.uint8)
         q = np.flatnonzero(a == 34)
-        nl = np.flatnonzero(a == 10)
-        ends = (nl[(np.searchsorted(q, nl) % 2) == 0] if len(q) else nl) + 1
-        if len(ends) == 0 or ends[-1] != len(a):
-            ends = np.append(ends, len(a))
+        ends = _record_ends(a, q)
         starts = np.concatenate([[0], ends[:-1]])
         got, _ = enc._fields_per_record(a, 44, q, starts)
         assert got.tolist() == _plain_fields(b, 44), b
