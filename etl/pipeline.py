@@ -259,7 +259,9 @@ def _change_counts(cs: ChangeSet) -> tuple[dict, dict]:
 VERIFY_ENV = "CREDITGRAPH_VERIFY_WRITES"  # sample (default) | full | off
 
 
-BULK_BUFFER_POOL_MB = int(os.environ.get("CREDITGRAPH_BULK_BUFFER_MB", "2048"))  # the writer's pool in a partitioned load
+# the writer's pool in a partitioned load: at 10M enterprises 2 GiB was too small for the checkpoint of the first
+# node COPY (LadybugDB: "Buffer manager exception: Unable to allocate memory!"); 5 GiB was enough
+BULK_BUFFER_POOL_MB = int(os.environ.get("CREDITGRAPH_BULK_BUFFER_MB", "5120"))
 VERIFY_SAMPLE = 2000  # keys per relationship table and end the publish-time check reads
 
 
