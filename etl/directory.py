@@ -48,8 +48,8 @@ class Lookups:
     def __init__(self, directory: pd.DataFrame):
         uid = directory["uid"].astype("string")
         self.uids = KeyMap(uid, uid)
-        self.province = KeyMap(uid, directory["province"])
-        self.region = KeyMap(uid, directory["region"])
+        self.province = KeyMap(self.uids.index, directory["province"])  # one index of the uids for all three
+        self.region = KeyMap(self.uids.index, directory["region"])
         self.has_subject_ids = bool(directory["subject_id"].notna().any())
         self.by_subject_id = unique_map(directory["subject_id"].astype("string"), uid)
         self.by_name_key = unique_map(directory["name_key"].astype("string"), uid)

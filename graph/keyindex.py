@@ -82,8 +82,8 @@ class KeyMap:
     ['B', <NA>, <NA>]
     """
 
-    def __init__(self, keys: pd.Series, values: pd.Series):
-        self.index = KeyIndex(keys)
+    def __init__(self, keys: pd.Series | KeyIndex, values: pd.Series):
+        self.index = keys if isinstance(keys, KeyIndex) else KeyIndex(keys)  # an index may serve several maps
         self.values = pa.array(values.astype("string"), type=pa.large_string(), from_pandas=True)
 
     def get(self, values: pd.Series) -> pd.Series:
