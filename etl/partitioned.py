@@ -47,6 +47,7 @@ from creditgraph.etl.graphdiff import NODE_ORDER
 from creditgraph.etl.identity_parts import link_identities_from_files
 from creditgraph.etl.report import RejectReport
 from creditgraph.etl.staging import Staging
+from creditgraph.graph.memory import release_memory
 from creditgraph.graph.model import MODEL, coerce_frame
 from creditgraph.graph.store import UpsertResult
 
@@ -142,6 +143,7 @@ def split_staging(stage: Staging, directory: pd.DataFrame, parts: int, folder: P
             for w in writers:
                 w.close()
         out[table] = paths
+        release_memory()
     return out
 
 
@@ -236,6 +238,8 @@ def build_partitions(stage: Staging, files: dict[str, list[Path]], directory: pd
             if k:
                 batch.rows[t] = batch.rows.get(t, 0) - len(df)
         spill.add(batch, k)
+        del batch, tables
+        release_memory()
 
 
 # ------------------------------------------------------------------ 4: merge the partitions' frames
@@ -371,9 +375,11 @@ def bulk_load(stage: Staging, store, report: RejectReport, settings, source: str
     directory = extract_directory(stage)
     out.parts = parts = partition_count(len(directory), per_part)
     files = split_staging(stage, directory, parts, work / "split")
+    release_memory()
     spill = Spill(work / "frames")
     build_partitions(stage, files, directory, parts, report, settings.id_key_bytes, source, settings, spill, say)
     del directory
+    release_memory()
     shutil.rmtree(work / "split", ignore_errors=True)
     region_file(spill, work / "frames")
     say("resolve", "merging the partitions")
@@ -401,6 +407,7 @@ def bulk_load(stage: Staging, store, report: RejectReport, settings, source: str
         skipped[LINKS] = 0
     out.resolve_seconds = time.perf_counter() - t0
     out.rows, out.deleted = dict(spill.rows), dict(spill.deleted)
+    release_memory()
     out.written = write_merged(store, final_nodes, final_rels, skipped, say)
     out.touched = sample_keys(final_rels, verify_sample)
     return out

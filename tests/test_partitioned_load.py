@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from creditgraph.etl import partitioned, synth
+from creditgraph.graph import embedded_files
 from creditgraph.etl.pipeline import run_load
 from creditgraph.graph.config import load_settings
 from tests.test_chunked_load import REALDATA_PROFILE, cfg, same_graph, synthetic  # noqa: F401 (a fixture)
@@ -32,6 +33,8 @@ def _spread(graph: dict, rtype: str, parts: int) -> int:
 
 def test_sixty_four_partitions_give_the_graph_of_one_batch(synthetic, tmp_path, monkeypatch):  # noqa: F811
     monkeypatch.setattr(partitioned, "partition_count", lambda enterprises, per_part: partitioned.MAX_PARTS)
+    # and every large table written by several COPYs, each checkpointed (FileCopy._copy_pieces)
+    monkeypatch.setattr(embedded_files, "COPY_PIECE_ROWS", 3000)
     same_graph(synthetic, tmp_path, [2500])
     m = _manifest(tmp_path / "chunks-2500")
     assert m["partitions"] == partitioned.MAX_PARTS and "partitions" not in _manifest(tmp_path / "whole")
@@ -42,6 +45,7 @@ def test_sixty_four_partitions_give_the_graph_of_one_batch(synthetic, tmp_path, 
     assert _spread(graph, "HOLDS_SHARES", partitioned.MAX_PARTS) >= 10
     assert sum(1 for e in graph["Enterprise"] if e["uid"].startswith("UNR:")) > 0
     assert sum(1 for a in graph["Address"] if a["cluster"]) > 0
+    assert len(graph["Person"]) > 2 * 3000 and len(graph["LEGAL_REP:Person->Enterprise"]) > 2 * 3000
     # a second load of the same extract (now diffed against the graph) writes nothing
     again = run_load(synthetic, "canonical", cfg(tmp_path / "chunks-2500", 2500))
     assert again.status == "unchanged" and not list((tmp_path / "chunks-2500" / "runs").glob("*.staging"))
