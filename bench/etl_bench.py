@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import resource
 import shutil
 import tempfile
@@ -34,6 +35,12 @@ def peak_rss_gib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2
 
 
+def rss_gib() -> float:
+    """Resident set size of this process now."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1024 ** 3
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--enterprises", type=int, default=1_000_000)
@@ -42,6 +49,7 @@ def main() -> int:
     ap.add_argument("--db", type=Path, help="embedded store folder (default: a temporary one)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary store and extract")
     ap.add_argument("--chunk-rows", type=int, help="load in chunks and partitions of this many records")
+    ap.add_argument("--trace", action="store_true", help="print each progress step with its time and RSS")
     a = ap.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="cg-etl-bench-"))
@@ -64,6 +72,9 @@ def main() -> int:
     def progress(stage: str, msg: str) -> None:
         stages.append((stage, time.perf_counter()))
         peaks[stage] = peak_rss_gib()
+        if a.trace:
+            print(f"{stages[-1][1] - t0:8.1f} s  RSS {rss_gib():5.2f} GiB (peak {peaks[stage]:5.2f})  {stage}: {msg}",
+                  flush=True)
 
     t0 = time.perf_counter()
     rep = run_load(source, "canonical", settings, progress=progress)

@@ -12,6 +12,8 @@ per named query the scan ran, its rows, seconds and the RSS after it (where the 
 comparing two versions of the code (``--compare A B``: tables as they are, frames in the extras as
 sets of rows, their order not being defined).
 ``--evidence N`` builds the evidence of the first N rows too (it reads the graph again, by key).
+``--max-rss-mb`` / ``--timeout-s`` stop a scan whose process passes that RSS or runs that long (a
+graph larger than the machine holds for that scan): it is reported as stopped and the next one runs.
 
 The graph is never written: the store is opened read-only. Pass one ``--as-of`` to both runs of a
 comparison (the default moves with the code). Heavy runs take the machine's lock:
@@ -165,6 +167,37 @@ def child(a: argparse.Namespace) -> None:
     print("RESULT " + json.dumps(out, default=str), flush=True)
 
 
+def run_watched(cmd: list[str], max_rss_mb: int, timeout_s: float) -> tuple[subprocess.CompletedProcess, str]:
+    """Run a child scan, polling its RSS; kill it past ``max_rss_mb`` or ``timeout_s`` (0: no limit).
+    Returns the finished process and why it was stopped ('' when it was not)."""
+    t0, peak, why = time.perf_counter(), 0.0, ""
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        out: dict[str, str] = {}
+        readers = [threading.Thread(target=lambda k=k, f=f: out.__setitem__(k, f.read()), daemon=True)
+                   for k, f in (("stdout", proc.stdout), ("stderr", proc.stderr))]
+        for r in readers:
+            r.start()
+        while proc.poll() is None:
+            try:
+                with open(f"/proc/{proc.pid}/statm") as f:
+                    peak = max(peak, int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20)
+            except OSError:
+                pass
+            elapsed = time.perf_counter() - t0
+            if max_rss_mb and peak > max_rss_mb:
+                why = f"RSS passed {max_rss_mb:,} MB after {elapsed:.0f} s"
+            elif timeout_s and elapsed > timeout_s:
+                why = f"still running after {timeout_s:.0f} s (RSS {peak:,.0f} MB)"
+            if why:
+                proc.kill()
+                break
+            time.sleep(0.1)
+        proc.wait()
+        for r in readers:
+            r.join()
+    return subprocess.CompletedProcess(cmd, proc.returncode, out.get("stdout", ""), out.get("stderr", "")), why
+
+
 def compare(a_dir: Path, b_dir: Path, ignore: tuple[str, ...] = ()) -> int:
     """Compare the dumps of two runs, scan by scan: 0 when every output is identical. Frames in the extras
     are compared as sets of rows (sorted first: the order a store returns rows in is not defined);
@@ -233,6 +266,9 @@ def main() -> None:
     ap.add_argument("--buffer-pool-mb", type=int, default=0,
                     help="cap LadybugDB's buffer pool (default: the engine's, 80%% of the memory): the engine's "
                          "page cache and every operator's working memory live in it")
+    ap.add_argument("--max-rss-mb", type=int, default=0, help="stop a scan whose process passes this RSS (a graph "
+                    "too large for the machine: the scan is reported as over, the run goes on)")
+    ap.add_argument("--timeout-s", type=float, default=0, help="stop a scan that runs longer than this")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.compare:
@@ -249,8 +285,11 @@ def main() -> None:
         cmd = [sys.executable, __file__, "--db", str(a.db), "--child", name, "--as-of", a.as_of,
                "--evidence", str(a.evidence), "--buffer-pool-mb", str(a.buffer_pool_mb)] + (["--steps"] if a.steps else []) + \
               (["--dump", a.dump] if a.dump else [])
-        p = subprocess.run(cmd, capture_output=True, text=True)
+        p, stopped = run_watched(cmd, a.max_rss_mb, a.timeout_s)
         line = next((x for x in p.stdout.splitlines() if x.startswith("RESULT ")), None)
+        if stopped:
+            print(f"{name:14s} stopped: {stopped}", flush=True)
+            continue
         if p.returncode or line is None:
             print(f"{name:14s} failed (exit {p.returncode}): {p.stderr[-2000:]}")
             continue
