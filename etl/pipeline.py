@@ -259,10 +259,11 @@ def _change_counts(cs: ChangeSet) -> tuple[dict, dict]:
 VERIFY_ENV = "CREDITGRAPH_VERIFY_WRITES"  # sample (default) | full | off
 
 
-# the writer's pool in a partitioned load (node COPYs in pieces: graph.embedded_files). At 10M enterprises a 2 GiB
-# pool held the write stage at 3.6 GiB, but the edge COPYs' key lookups missed it: 12.2M legal reps in 230 s,
-# against 45 s with 4 GiB and 39 s with 5 GiB
-BULK_BUFFER_POOL_MB = int(os.environ.get("CREDITGRAPH_BULK_BUFFER_MB", "4096"))
+# the writer's pool in a partitioned load (graph.embedded_files: node COPYs in pieces, each COPY checkpointed, freed
+# memory handed back). At 10M enterprises a 2 GiB pool held the write stage at 3.6 GiB, but the edge COPYs' key
+# lookups missed it (12.2M legal reps in 230 s, against 45 s with 4 GiB and 39 s with 5 GiB); with 4 GiB the
+# write stage peaked at 5.8 GiB and took 640 s, 185 s more than with 5 GiB and one COPY per table
+BULK_BUFFER_POOL_MB = int(os.environ.get("CREDITGRAPH_BULK_BUFFER_MB", "5120"))
 VERIFY_SAMPLE = 2000  # keys per relationship table and end the publish-time check reads
 
 
@@ -287,8 +288,11 @@ def touched_keys(*rel_lists, sample: int = VERIFY_SAMPLE, seed: int = 0) -> dict
     return {k: (cut(src), cut(dst)) for k, (src, dst) in parts.items()}
 
 
-def verify_before_publish(root: Path, snapshot: Path, counts: dict[str, int] | None, touched: dict | None = None) -> None:
+def verify_before_publish(root: Path, snapshot: Path, counts: dict[str, int] | None, touched: dict | None = None,
+                          buffer_pool_mb: int | None = None) -> None:
     """Check a written snapshot (``graph.verify``) before it is published; refuse to publish a damaged one.
+    ``buffer_pool_mb`` caps the reader's pool as the writer's was (a partitioned load: the engine's default,
+    most of the machine's memory, took the 10M load from 4.7 to 11.1 GiB here, in the counts' full scans).
 
     ``CREDITGRAPH_VERIFY_WRITES``: ``sample`` (the default: with ``touched``, the keys of the edges the write
     touched, :func:`touched_keys`, read from both ends, and the counts: in proportion to the write; without,
@@ -300,7 +304,7 @@ def verify_before_publish(root: Path, snapshot: Path, counts: dict[str, int] | N
     mode = os.environ.get(VERIFY_ENV, "sample").strip().lower()
     if mode == "off":
         return
-    with EmbeddedStore(root, read_only=True, snapshot=snapshot) as store:
+    with EmbeddedStore(root, read_only=True, snapshot=snapshot, buffer_pool_mb=buffer_pool_mb) as store:
         if mode != "full" and touched is not None:
             report = verify_touched(store, touched, sample=None, expected_counts=counts)  # already sampled
         else:
@@ -347,7 +351,7 @@ def _load_embedded(loader: _Loader, run_id: str) -> _Written:
             store.close()
             store = None
             t = time.perf_counter()
-            verify_before_publish(root, tmp, counts, loader.touched)
+            verify_before_publish(root, tmp, counts, loader.touched, buffer_pool_mb=pool)
             loader.timings["verify"] = time.perf_counter() - t
             snapshots.commit(root, name, tmp)
         except BaseException:
