@@ -375,7 +375,6 @@ def bulk_load(stage: Staging, store, report: RejectReport, settings, source: str
     directory = extract_directory(stage)
     out.parts = parts = partition_count(len(directory), per_part)
     files = split_staging(stage, directory, parts, work / "split")
-    release_memory()
     spill = Spill(work / "frames")
     build_partitions(stage, files, directory, parts, report, settings.id_key_bytes, source, settings, spill, say)
     del directory

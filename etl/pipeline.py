@@ -288,10 +288,8 @@ def touched_keys(*rel_lists, sample: int = VERIFY_SAMPLE, seed: int = 0) -> dict
     return {k: (cut(src), cut(dst)) for k, (src, dst) in parts.items()}
 
 
-def verify_before_publish(root: Path, snapshot: Path, counts: dict[str, int] | None, touched: dict | None = None,
-                          buffer_pool_mb: int | None = None) -> None:
+def verify_before_publish(root: Path, snapshot: Path, counts: dict[str, int] | None, touched: dict | None = None) -> None:
     """Check a written snapshot (``graph.verify``) before it is published; refuse to publish a damaged one.
-    ``buffer_pool_mb`` caps the reader's pool (default: the engine's, most of the machine's memory).
 
     ``CREDITGRAPH_VERIFY_WRITES``: ``sample`` (the default: with ``touched``, the keys of the edges the write
     touched, :func:`touched_keys`, read from both ends, and the counts: in proportion to the write; without,
@@ -303,7 +301,7 @@ def verify_before_publish(root: Path, snapshot: Path, counts: dict[str, int] | N
     mode = os.environ.get(VERIFY_ENV, "sample").strip().lower()
     if mode == "off":
         return
-    with EmbeddedStore(root, read_only=True, snapshot=snapshot, buffer_pool_mb=buffer_pool_mb) as store:
+    with EmbeddedStore(root, read_only=True, snapshot=snapshot) as store:
         if mode != "full" and touched is not None:
             report = verify_touched(store, touched, sample=None, expected_counts=counts)  # already sampled
         else:

@@ -112,21 +112,22 @@ class FileCopy(GraphStore):
         schema = pa.schema([(c, pa.string() if c in ends else (pa.date32() if types.get(c) == "DATE" else _ARROW[types.get(c, "STRING")]))
                             for c in order])
         pieces: list[Path] = []
-        n, w = 0, None
+        n, in_piece, w = 0, 0, None
         try:
             for b in pq.ParquetFile(path).iter_batches(batch_size=min(rows, piece_rows or rows)):
                 df = prepare(b.to_pandas())
                 if df.empty:
                     continue
-                if w is None or (piece_rows and w.rows + len(df) > piece_rows):
+                if w is None or (piece_rows and in_piece + len(df) > piece_rows):
                     if w is not None:
                         w.close()
                     pieces.append(Path(path).with_name(f"{Path(path).stem}.copy{len(pieces)}.parquet"))
-                    w = _Piece(pieces[-1], schema)
+                    w, in_piece = pq.ParquetWriter(pieces[-1], schema), 0
                 tbl = _arrow(df, types)
-                w.write(pa.table([tbl.column(c) if c in tbl.column_names else pa.nulls(len(df), schema.field(c).type)
-                                  for c in order], schema=schema))
+                w.write_table(pa.table([tbl.column(c) if c in tbl.column_names else pa.nulls(len(df), schema.field(c).type)
+                                        for c in order], schema=schema))
                 n += len(df)
+                in_piece += len(df)
         except BaseException:
             for piece in pieces:
                 piece.unlink(missing_ok=True)
@@ -135,18 +136,3 @@ class FileCopy(GraphStore):
             if w is not None:
                 w.close()
         return pieces, n
-
-
-class _Piece:
-    """A Parquet file being written, with its row count."""
-
-    def __init__(self, path: Path, schema: pa.Schema):
-        self._w = pq.ParquetWriter(path, schema)
-        self.rows = 0
-
-    def write(self, table: pa.Table) -> None:
-        self._w.write_table(table)
-        self.rows += table.num_rows
-
-    def close(self) -> None:
-        self._w.close()
